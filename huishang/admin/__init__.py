@@ -1,0 +1,14 @@
+"""Regulators' and inspectors' end: registry pages, supervision, and their JSON API."""
+from flask import Blueprint
+
+from ..security import page_gate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(page_gate("regulator", "inspector"))
+
+
+def register(app, api) -> None:
+    from . import api_shops, pages  # noqa: F401  (routes attach to the blueprints on import)
+
+    app.register_blueprint(bp)
+    api.register_blueprint(api_shops.blp)

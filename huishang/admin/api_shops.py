@@ -1,0 +1,131 @@
+"""/api/v1/shops and /api/v1/business-types."""
+from flask import abort, jsonify
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from ..extensions import csrf, db
+from ..models import BusinessType, Shop
+from ..schemas.shops import (
+    BusinessTypeSchema, ShopCloseSchema, ShopCreateSchema, ShopOwnerSchema, ShopQuerySchema,
+    ShopStaffSchema, ShopWriteSchema,
+)
+from ..security import api_gate, json_error
+from ..services import registry
+
+blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="The shop registry")
+blp.before_request(api_gate())
+csrf.exempt(blp)
+
+MAX_PER_PAGE = 200
+
+
+class PageArgs(ShopQuerySchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PER_PAGE))
+
+
+class ShopPage(Schema):
+    items = fields.List(fields.Nested(ShopStaffSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+def shop_view(shop: Shop) -> dict:
+    """The shop as the caller's audience sees it (owner or staff variant)."""
+    schema = ShopStaffSchema() if current_user.is_staff else ShopOwnerSchema()
+    return schema.dump(shop)
+
+
+def respond(data, status: int = 200):
+    """A ready JSON response: the audience variant is already applied, so flask-smorest must
+    not dump it again through the documented (widest) schema."""
+    response = jsonify(data)
+    response.status_code = status
+    return response
+
+
+def load_shop(code: str, check: str = "can_view") -> Shop:
+    """Load or 404; authorise or 403."""
+    shop = registry.get_shop(code)
+    if shop is None:
+        abort(404, description="商铺不存在 (no such shop)")
+    if not getattr(current_user, check)(shop):
+        abort(403, description="无权访问该商铺 (out of scope)")
+    return shop
+
+
+@blp.route("/shops")
+class Shops(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ShopPage)
+    def get(self, args):
+        """List shops in the caller's scope, with filters and pagination."""
+        page, per_page = args.pop("page"), args.pop("per_page")
+        query = registry.filter_shops(registry.scoped_shops(current_user), **args)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        shops = db.session.scalars(query.order_by(Shop.id).limit(per_page).offset((page - 1) * per_page))
+        return respond({"items": [shop_view(s) for s in shops], "page": page, "per_page": per_page,
+                        "total": total})
+
+    @blp.arguments(ShopCreateSchema)
+    @blp.response(201, ShopStaffSchema)
+    def post(self, data):
+        """Register a shop (regulators). Its public code is minted unless a plate code is given."""
+        if current_user.role != "regulator":
+            return json_error(403, "只有监管者可以登记商铺 (regulators only)")
+        street = registry.Lookups.load().street(data.get("street", ""))
+        if street is not None and not current_user.covers_street(street.id):
+            return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
+        shop = registry.register_shop(data, actor=current_user)
+        db.session.commit()
+        return respond(ShopStaffSchema().dump(shop), 201)
+
+
+@blp.route("/shops/<code>")
+class ShopResource(MethodView):
+    @blp.response(200, ShopStaffSchema)
+    def get(self, code):
+        """One shop, in the caller's view (owner or staff)."""
+        return respond(shop_view(load_shop(code)))
+
+    @blp.arguments(ShopWriteSchema(partial=True))
+    @blp.response(200, ShopStaffSchema)
+    def patch(self, data, code):
+        """Update a shop. Merchants may change only their shop's open fields."""
+        shop = load_shop(code, "can_edit")
+        if current_user.role == "merchant":
+            regulated = sorted(set(data) - registry.MERCHANT_OPEN_FIELDS)
+            if regulated:
+                return json_error(403, "这些字段需经监管部门审核后变更 (regulated fields)",
+                                  {f: ["需经审核"] for f in regulated})
+        if "street" in data:
+            street = registry.Lookups.load().street(data["street"])
+            if street is not None and not current_user.covers_street(street.id):
+                return json_error(403, "该街道不在您的管辖范围", {"street": ["不在管辖范围"]})
+        registry.update_shop(shop, data, actor=current_user)
+        db.session.commit()
+        return respond(shop_view(shop))
+
+
+@blp.route("/shops/<code>/close", methods=["POST"])
+@blp.arguments(ShopCloseSchema)
+@blp.response(200, ShopStaffSchema)
+def close(data, code):
+    """注销 a shop (regulators in scope)."""
+    shop = load_shop(code, "can_edit")
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以注销商铺 (regulators only)")
+    registry.close_shop(shop, actor=current_user, reason=data["reason"])
+    db.session.commit()
+    return respond(ShopStaffSchema().dump(shop))
+
+
+@blp.route("/business-types")
+@blp.response(200, BusinessTypeSchema(many=True))
+def business_types():
+    """The business-type catalogue (families and their types)."""
+    return db.session.scalars(select(BusinessType).order_by(BusinessType.position)).all()

@@ -1,0 +1,1 @@
+"""CLI commands, one module per feature; see huishang/cli.py."""

@@ -1,0 +1,13 @@
+"""Merchants' end: their shops, licences, staff, self-checks, complaints, questions."""
+from flask import Blueprint
+
+from ..security import page_gate
+
+bp = Blueprint("merchant", __name__, url_prefix="/merchant")
+bp.before_request(page_gate("merchant"))
+
+
+def register(app, api) -> None:
+    from . import pages  # noqa: F401
+
+    app.register_blueprint(bp)

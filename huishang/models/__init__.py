@@ -1,0 +1,11 @@
+"""All models, imported here so that Alembic and `db.create_all()` see every table."""
+from .audit import AuditEvent  # noqa: F401
+from .base import today, utcnow  # noqa: F401
+from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
+from .feedback import Complaint  # noqa: F401
+from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
+from .penalties import Penalty  # noqa: F401
+from .registry import (  # noqa: F401
+    BusinessType, Complex, Entity, Licence, PlateCode, ScanCount, Shop, Street,
+)
+from .users import User  # noqa: F401

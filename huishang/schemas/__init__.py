@@ -1,0 +1,1 @@
+"""Marshmallow schemas: one per resource, a variant per audience (public / owner / staff)."""

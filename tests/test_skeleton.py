@@ -1,0 +1,15 @@
+from huishang.models import BusinessType, Street
+from huishang.extensions import db
+from sqlalchemy import func, select
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.get_json()["status"] == "ok"
+
+
+def test_reference_data_seeded():
+    assert db.session.scalar(select(func.count()).select_from(Street)) == 13
+    names = set(db.session.scalars(select(BusinessType.name)))
+    assert {"正餐", "学校食堂", "进口冷链食品经营", "其他零售"} <= names

@@ -1,0 +1,3 @@
+from huishang import create_app
+
+app = create_app()
