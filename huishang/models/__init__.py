@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and `db.create_all()` see every table."""
 from .audit import AuditEvent  # noqa: F401
 from .base import today, utcnow  # noqa: F401
+from .calendar import CalendarDay  # noqa: F401
 from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
 from .feedback import Complaint  # noqa: F401
 from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
