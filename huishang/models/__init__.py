@@ -5,6 +5,10 @@ from .calendar import CalendarDay  # noqa: F401
 from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
 from .feedback import Complaint  # noqa: F401
 from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
+from .merchant import (  # noqa: F401
+    ChangeRequest, ClaimCode, Message, Notice, Notification, Policy, PropertyReport, Question,
+    ReminderSent, Staff,
+)
 from .penalties import Penalty  # noqa: F401
 from .registry import (  # noqa: F401
     BusinessType, Complex, Entity, Licence, PlateCode, ScanCount, Shop, Street,
