@@ -30,11 +30,24 @@ def mint() -> str:
     return body + check_character(body)
 
 
+_SEPARATORS = re.compile(r"[\s\-·.]+")
+
+
 def normalise(code: str) -> str:
-    return (code or "").strip().upper()
+    """Upper-case, without the spaces or hyphens people type when copying a grouped code."""
+    return _SEPARATORS.sub("", code or "").upper()
+
+
+def display(code: str) -> str:
+    """The code grouped for reading aloud or typing: `ABCD EFGH J` (normalise() undoes it)."""
+    code = normalise(code)
+    if len(code) != RANDOM_LENGTH + 1:
+        return code
+    return f"{code[:4]} {code[4:8]} {code[8:]}"
 
 
 def is_genuine(code: str) -> bool:
-    """True when the code is well formed and its check character matches."""
+    """True when the code is well formed and its check character matches. Pure computation:
+    a mistyped or forged code is rejected here, before any database query."""
     code = normalise(code)
     return bool(_SHAPE.match(code)) and check_character(code[:-1]) == code[-1]
