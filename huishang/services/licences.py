@@ -1,0 +1,172 @@
+"""Licences (证照): merchants add or edit them through the review queue (with an image), and
+expiry reminders go out 30 and 7 calendar days before expiry and on the day itself — exactly once
+per (licence or health certificate, threshold, expiry date).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import ChangeRequest, Licence, ReminderSent, Shop, Staff, today
+from . import DomainError, audit, changes, notifications, registry, uploads
+
+LICENCE_KINDS = {"food_business": "食品经营许可证", "business": "营业执照",
+                 "small_catering": "小餐饮登记证", "food_production": "食品生产许可证",
+                 "other": "其他证照"}
+THRESHOLDS = (30, 7, 0)
+# An expiry reminder for a licence found already expired is still sent, but not for ones
+# expired longer ago than this (a first run on old data must not flood merchants).
+EXPIRED_GRACE_DAYS = 30
+
+
+def validate(data: dict, *, image: bytes | None, licence: Licence | None) -> tuple[dict, dict]:
+    """Check a licence form. Returns (clean, errors)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+    kind = (data.get("kind") or (licence.kind if licence else "")).strip()
+    if kind not in LICENCE_KINDS:
+        errors["kind"] = ["请选择证照类型"]
+    clean["kind"] = kind
+    number = registry.clean_text(data.get("number"))
+    if not number:
+        errors["number"] = ["请填写证照编号"]
+    elif len(number) > 60:
+        errors["number"] = ["不能超过60个字符"]
+    clean["number"] = number
+    clean["issued_on"] = registry.parse_date(data.get("issued_on"), "issued_on", errors)
+    clean["expires_on"] = registry.parse_date(data.get("expires_on"), "expires_on", errors)
+    if clean["issued_on"] and clean["expires_on"] and clean["expires_on"] <= clean["issued_on"]:
+        errors.setdefault("expires_on", []).append("有效期须晚于发证日期")
+    if clean["issued_on"] and clean["issued_on"] > today():
+        errors.setdefault("issued_on", []).append("发证日期不能晚于今天")
+    if image:
+        try:
+            uploads.read_image(image, "image")
+        except DomainError as exc:
+            errors.update(exc.errors)
+    elif licence is None or not licence.image_path:
+        errors.setdefault("image", []).append("请上传证照照片")
+    return clean, errors
+
+
+def _shown(values: dict) -> dict:
+    out = {}
+    for key, value in values.items():
+        if key == "kind":
+            value = LICENCE_KINDS.get(value, value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif key == "image_path":
+            value = "新图片" if value else ""
+        out[key] = value
+    return out
+
+
+def request_change(shop: Shop, data: dict, *, image: bytes | None = None, licence: Licence | None = None,
+                   actor=None) -> ChangeRequest:
+    """File a new licence (licence=None) or an edit for review. Raises DomainError per field."""
+    if licence is not None and licence.shop_id != shop.id:
+        raise DomainError("证照不属于该店铺", status=404)
+    clean, errors = validate(data, image=image, licence=licence)
+    if errors:
+        raise DomainError("证照信息有误", errors)
+    current = {k: getattr(licence, k) for k in ("kind", "number", "issued_on", "expires_on")} if licence else {}
+    wanted = {k: v for k, v in clean.items() if not licence or current.get(k) != v}
+    if image:
+        wanted["image_path"] = uploads.store_image(image, f"licences/{shop.id}", "image")
+    if not wanted:
+        raise DomainError("没有需要变更的内容", {"_schema": ["填写的内容与现有证照相同"]})
+    stored = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in wanted.items()}
+    before = _shown({k: current.get(k) for k in wanted if k != "image_path"}) if licence else {}
+    return changes.licence_request(shop, stored, before, _shown(wanted), licence, actor=actor)
+
+
+def apply_request(cr: ChangeRequest, *, actor=None) -> Licence:
+    """Called by changes.approve for a licence request."""
+    values = dict(cr.changes)
+    for key in ("issued_on", "expires_on"):
+        if values.get(key):
+            values[key] = date.fromisoformat(values[key])
+    licence = db.session.get(Licence, cr.licence_id) if cr.licence_id else None
+    before = audit.snapshot(licence, ("kind", "number", "issued_on", "expires_on", "image_path")) if licence else None
+    if licence is None:
+        licence = Licence(shop_id=cr.shop_id)
+        db.session.add(licence)
+    for key, value in values.items():
+        setattr(licence, key, value)
+    db.session.flush()
+    cr.licence_id = licence.id
+    audit.record("licence.add" if before is None else "licence.update", licence, actor=actor,
+                 before=before, after=audit.snapshot(licence, ("kind", "number", "issued_on",
+                                                                "expires_on", "image_path")))
+    registry.after_shop_change(cr.shop)
+    return licence
+
+
+def threshold_due(days_left: int) -> int | None:
+    """The reminder threshold that applies with `days_left` days to expiry, or None.
+
+    30 while 8–30 days are left, 7 while 1–7 are left, 0 from the day of expiry (for at most
+    EXPIRED_GRACE_DAYS days). A late run still sends the threshold it missed, once.
+    """
+    if days_left > THRESHOLDS[0] or days_left < -EXPIRED_GRACE_DAYS:
+        return None
+    return min(t for t in THRESHOLDS if days_left <= t) if days_left > 0 else 0
+
+
+def _mark_once(subject_type: str, subject_id: int, threshold: int, expires_on: date) -> bool:
+    """Record the reminder; False when it was already sent (also under a concurrent run)."""
+    exists = db.session.scalar(select(ReminderSent.id).where(
+        ReminderSent.subject_type == subject_type, ReminderSent.subject_id == subject_id,
+        ReminderSent.threshold == threshold, ReminderSent.expires_on == expires_on))
+    if exists:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(ReminderSent(subject_type=subject_type, subject_id=subject_id,
+                                        threshold=threshold, expires_on=expires_on))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _message(what: str, expires_on: date, days_left: int) -> tuple[str, str]:
+    if days_left > 0:
+        return f"{what}将于{days_left}天后到期", f"有效期至 {expires_on.isoformat()}，请及时办理延续。"
+    return f"{what}已到期", f"有效期至 {expires_on.isoformat()}，已过期的证照会在公示页显示为过期，请尽快办理。"
+
+
+def send_reminders(as_of: date | None = None) -> dict[str, int]:
+    """Send the due licence and health-certificate reminders. Returns counts per subject type."""
+    as_of = as_of or today()
+    window = (as_of - timedelta(days=EXPIRED_GRACE_DAYS), as_of + timedelta(days=THRESHOLDS[0]))
+    sent = {"licence": 0, "health_cert": 0}
+    licences = db.session.scalars(select(Licence).join(Shop).where(
+        Licence.expires_on.between(*window), Shop.status != "closed"))
+    for lic in licences:
+        days_left = (lic.expires_on - as_of).days
+        threshold = threshold_due(days_left)
+        if threshold is None or not _mark_once("licence", lic.id, threshold, lic.expires_on):
+            continue
+        title, body = _message(f"{lic.shop.sign_name}的{LICENCE_KINDS.get(lic.kind, '证照')}（{lic.number}）",
+                               lic.expires_on, days_left)
+        notifications.notify(lic.shop, "licence_expiry", title, body, "/merchant/")
+        sent["licence"] += 1
+    staff = db.session.scalars(select(Staff).join(Shop).where(
+        Staff.active, Staff.health_cert_expires.between(*window), Shop.status != "closed"))
+    for person in staff:
+        days_left = (person.health_cert_expires - as_of).days
+        threshold = threshold_due(days_left)
+        if threshold is None or not _mark_once("health_cert", person.id, threshold,
+                                               person.health_cert_expires):
+            continue
+        title, body = _message(f"{person.shop.sign_name}员工{person.name}的健康证",
+                               person.health_cert_expires, days_left)
+        notifications.notify(person.shop, "health_cert_expiry", title, body,
+                             f"/merchant/shops/{person.shop.code}/staff")
+        sent["health_cert"] += 1
+    db.session.flush()
+    return sent
