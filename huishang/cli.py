@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from .extensions import db
 from .services import DomainError
 
-COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "reminders")
+COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders")
 
 users = AppGroup("users", help="Manage user accounts.")
 

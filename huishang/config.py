@@ -64,6 +64,15 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None
 
+    # Breakfast map tiles (empty URL: points drawn without a base map). MAP_TILE_ORIGIN joins the
+    # CSP img-src; MAP_TILE_CRS is the tiles' datum: wgs84, or gcj02 for Chinese providers.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ORIGIN = os.environ.get("MAP_TILE_ORIGIN", "")
+    MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "wgs84")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    # Where `flask opendata export` writes the daily zip that /open-data/latest.zip serves.
+    OPENDATA_DIR = os.environ.get("OPENDATA_DIR", str(INSTANCE_DIR / "opendata"))
+
 
 class TestingConfig(Config):
     ENV_NAME = "testing"

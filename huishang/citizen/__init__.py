@@ -6,5 +6,8 @@ bp = Blueprint("citizen", __name__)
 
 def register(app, api) -> None:
     from . import pages  # noqa: F401
+    from . import breakfast, opendata  # noqa: F401  (dashboard feature: breakfast map, open data)
 
     app.register_blueprint(bp)
+    api.register_blueprint(breakfast.blp)
+    api.register_blueprint(opendata.blp)

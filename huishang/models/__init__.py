@@ -5,6 +5,7 @@ from .calendar import CalendarDay  # noqa: F401
 from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
 from .feedback import Complaint  # noqa: F401
 from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
+from .integration import ApiKey  # noqa: F401
 from .merchant import (  # noqa: F401
     ChangeRequest, ClaimCode, Message, Notice, Notification, Policy, PropertyReport, Question,
     ReminderSent, Staff,

@@ -1,0 +1,72 @@
+"""早餐地图 — the public breakfast page and `GET /api/v1/public/breakfast`."""
+from flask import current_app, jsonify, render_template, request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from ..extensions import csrf, db, limiter
+from ..models import Street
+from ..schemas.breakfast import BreakfastListSchema, BreakfastPointSchema, BreakfastQuerySchema
+from ..services import DomainError, breakfast
+from ..services.geo import for_display
+from . import bp
+
+blp = Blueprint("public_breakfast", __name__, url_prefix="/api/v1/public",
+                description="Breakfast points nearest a place (public, no account)")
+csrf.exempt(blp)
+
+PAGE_LIMIT = 20
+
+
+def map_config() -> dict:
+    cfg = current_app.config
+    crs = cfg.get("MAP_TILE_CRS", "wgs84")
+    return {"tile_url": cfg.get("MAP_TILE_URL", ""), "attribution": cfg.get("MAP_TILE_ATTRIBUTION", ""),
+            "crs": crs if crs in ("wgs84", "gcj02") else "wgs84"}
+
+
+@blp.route("/breakfast")
+@limiter.limit("60 per minute")
+@blp.arguments(BreakfastQuerySchema, location="query")
+@blp.response(200, BreakfastListSchema)
+def breakfast_api(args):
+    """Open breakfast points nearest (lat, lng), nearest first, with `distance_m`."""
+    points = breakfast.nearest(args["lat"], args["lng"], args["limit"])
+    return jsonify({"items": BreakfastPointSchema(many=True).dump(points), "count": len(points)})
+
+
+@bp.get("/breakfast")
+def breakfast_page():
+    """Nearest breakfast points to a shared location (`lat`, `lng`) or a chosen street; a
+    server-rendered list that works without JavaScript or map tiles."""
+    streets = db.session.scalars(select(Street).order_by(Street.position)).all()
+    chosen = request.args.get("street", "").strip()
+    context = {"streets": streets, "chosen": chosen, "points": None, "origin": None,
+               "error": None, "errors": {}, "map": map_config()}
+    status = 200
+    try:
+        origin = _origin(chosen)
+    except DomainError as exc:
+        context.update(error=exc.message, errors=exc.errors)
+        origin, status = None, exc.status
+    if origin is not None:
+        lat, lng = origin
+        context["points"] = breakfast.nearest(lat, lng, PAGE_LIMIT)
+        context["origin"] = {"lat": lat, "lng": lng,
+                             "display": for_display(lat, lng, context["map"]["crs"])}
+    return render_template("breakfast/index.html", **context), status
+
+
+def _origin(chosen: str):
+    """The point to search from, or None when the citizen has not said where yet."""
+    if request.args.get("lat") or request.args.get("lng"):
+        lat, lng, _ = breakfast.validate_query(request.args.get("lat"), request.args.get("lng"), PAGE_LIMIT)
+        return lat, lng
+    if chosen:
+        found = breakfast.street_centre(chosen)
+        if found is None:
+            raise DomainError("未知街道", {"street": [f"未知街道：{chosen}"]}, status=400)
+        _, lat, lng = found
+        if lat is None:
+            raise DomainError("该街道暂无已标注位置的商铺", {"street": ["暂无位置数据，请换一个街道"]}, status=404)
+        return lat, lng
+    return None

@@ -1,0 +1,178 @@
+"""开放数据 — the public open-data feed: businesses and inspection results, public fields only.
+
+The same column lists serve the paginated API and the daily bulk export (a zip of CSV files in
+the spirit of Yelp's LIVES format: businesses.csv, inspections.csv, results.csv (the legend of
+outcomes) and feed_info.csv). Never published: credit class, penalties and their notes,
+contacts and phones, complainants, staff, inspectors' names, inspection notes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Inspection, Shop, today
+from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS
+
+FEED_VERSION = "1.0"
+DEFAULT_LICENCE = "CC BY 4.0"
+LATEST_NAME = "latest.zip"
+INSPECTION_TYPES = {True: "routine", False: "followup"}
+
+BUSINESS_COLUMNS = ("business_id", "name", "address", "city", "district", "street", "business_type",
+                    "business_type_code", "status", "latitude", "longitude", "opening_hours",
+                    "serves_breakfast", "latest_outcome", "latest_inspected_on", "updated_at")
+INSPECTION_COLUMNS = ("inspection_id", "business_id", "date", "type", "outcome", "description",
+                      "grade", "updated_at")
+RESULT_COLUMNS = ("outcome", "description", "grade", "face")
+FEED_COLUMNS = ("feed_date", "feed_version", "municipality_name", "municipality_url", "licence")
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def business_row(shop: Shop) -> dict:
+    """A shop as open data (public fields only)."""
+    return {
+        "business_id": shop.code, "name": shop.sign_name, "address": shop.address, "city": "上海市",
+        "district": current_app.config.get("DISTRICT_NAME", ""), "street": shop.street.name,
+        "business_type": shop.business_type.name, "business_type_code": shop.business_type.code,
+        "status": shop.status, "latitude": shop.lat, "longitude": shop.lng,
+        "opening_hours": shop.opening_hours, "serves_breakfast": bool(shop.serves_breakfast),
+        "latest_outcome": shop.latest_outcome, "latest_inspected_on": _iso(shop.latest_inspected_on),
+        "updated_at": _iso(shop.updated_at),
+    }
+
+
+def inspection_row(inspection: Inspection, shop_code: str) -> dict:
+    """An inspection result as open data: no inspectors, no notes, no answers or photos."""
+    return {
+        "inspection_id": inspection.id, "business_id": shop_code,
+        "date": _iso(inspection.inspected_on), "type": INSPECTION_TYPES[bool(inspection.full)],
+        "outcome": inspection.outcome, "description": OUTCOME_LABELS.get(inspection.outcome, ""),
+        "grade": OUTCOME_FACES.get(inspection.outcome, ("",))[0],
+        "updated_at": _iso(inspection.created_at),
+    }
+
+
+def businesses_query(updated_since: datetime | None = None):
+    query = select(Shop).options(joinedload(Shop.street), joinedload(Shop.business_type))
+    if updated_since is not None:
+        query = query.where(Shop.updated_at > updated_since)
+    return query
+
+
+def inspections_query(updated_since: datetime | None = None):
+    query = select(Inspection, Shop.code).join(Shop, Inspection.shop_id == Shop.id)
+    if updated_since is not None:
+        query = query.where(Inspection.created_at > updated_since)
+    return query
+
+
+def page_of_businesses(updated_since, page: int, per_page: int) -> tuple[list[dict], int]:
+    query = businesses_query(updated_since)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    shops = db.session.scalars(query.order_by(Shop.id).limit(per_page).offset((page - 1) * per_page)).unique()
+    return [business_row(s) for s in shops], total
+
+
+def page_of_inspections(updated_since, page: int, per_page: int) -> tuple[list[dict], int]:
+    query = inspections_query(updated_since)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(query.order_by(Inspection.id).limit(per_page).offset((page - 1) * per_page))
+    return [inspection_row(i, code) for i, code in rows], total
+
+
+def _write_csv(archive: zipfile.ZipFile, name: str, columns, rows) -> int:
+    """Stream rows into a CSV member, UTF-8 with BOM so that Excel as used in Chinese offices
+    opens it without garbling. Returns the row count."""
+    count = 0
+    with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+        writer = csv.DictWriter(text, fieldnames=columns, extrasaction="raise", lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+            count += 1
+    return count
+
+
+def _all_businesses():
+    for shop in db.session.scalars(businesses_query().order_by(Shop.id).execution_options(yield_per=1000)):
+        yield business_row(shop)
+
+
+def _all_inspections():
+    rows = db.session.execute(inspections_query().order_by(Inspection.id).execution_options(yield_per=2000))
+    for inspection, code in rows:
+        yield inspection_row(inspection, code)
+
+
+def result_rows():
+    for outcome, label in OUTCOME_LABELS.items():
+        grade, face = OUTCOME_FACES[outcome]
+        yield {"outcome": outcome, "description": label, "grade": grade, "face": face}
+
+
+def feed_info() -> dict:
+    cfg = current_app.config
+    return {"feed_date": today().strftime("%Y%m%d"), "feed_version": FEED_VERSION,
+            "municipality_name": f"上海市{cfg.get('DISTRICT_NAME', '')}",
+            "municipality_url": cfg.get("PUBLIC_BASE_URL", ""),
+            "licence": cfg.get("OPENDATA_LICENCE", DEFAULT_LICENCE)}
+
+
+def build_zip(target) -> dict:
+    """Write the bulk feed to `target` (a path or binary file). Returns row counts per file."""
+    counts = {}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, columns, rows in (("businesses.csv", BUSINESS_COLUMNS, _all_businesses()),
+                                    ("inspections.csv", INSPECTION_COLUMNS, _all_inspections()),
+                                    ("results.csv", RESULT_COLUMNS, result_rows()),
+                                    ("feed_info.csv", FEED_COLUMNS, [feed_info()])):
+            counts[name] = _write_csv(archive, name, columns, rows)
+    return counts
+
+
+def export(out_dir: str | os.PathLike) -> tuple[Path, dict]:
+    """Write `huishang-open-data-YYYYMMDD.zip` into `out_dir` and make it `latest.zip` there
+    (atomically: a download never sees half a file). Returns the dated path and row counts."""
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    dated = directory / f"huishang-open-data-{today():%Y%m%d}.zip"
+    handle, tmp = tempfile.mkstemp(dir=directory, suffix=".zip.part")
+    try:
+        with os.fdopen(handle, "wb") as fh:
+            counts = build_zip(fh)
+        latest_tmp = directory / (LATEST_NAME + ".part")
+        latest_tmp.write_bytes(Path(tmp).read_bytes())
+        os.replace(tmp, dated)
+        os.replace(latest_tmp, directory / LATEST_NAME)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dated, counts
+
+
+def latest_path() -> Path | None:
+    path = Path(current_app.config["OPENDATA_DIR"]) / LATEST_NAME
+    return path if path.is_file() else None
+
+
+def latest_info() -> dict | None:
+    path = latest_path()
+    if path is None:
+        return None
+    stat = path.stat()
+    local = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None) + timedelta(hours=8)
+    return {"size": stat.st_size, "modified": local}
+
