@@ -196,6 +196,18 @@ def _draw_face_pdf(c, cx, cy, r, outcome, y):
         c.line((cx - r * 0.45) * mm, y(cy + r * 0.38), (cx + r * 0.45) * mm, y(cy + r * 0.38))
 
 
+def _draw_qr_pdf(c, url: str, left: float, top: float, side: float) -> None:
+    """The symbol as filled rectangles, one per dark run, in whole-module coordinates (a
+    transform maps modules to points), so adjacent runs meet exactly and the stream stays small."""
+    q = qr.QUIET_ZONE
+    m = side / (len(qr.matrix(url)) + 2 * q)
+    c.saveState()
+    c.transform(m, 0, 0, -m, left, top)  # origin at the symbol's top-left, y downwards
+    c.setFillColorRGB(0, 0, 0)
+    c.addLiteral(" ".join(f"{col + q} {row + q} {n} 1 re" for row, col, n in qr.runs(url)) + " f")
+    c.restoreState()
+
+
 def draw_pdf_page(c, data: PlateData) -> None:
     """Draw one plate on the current page of reportlab canvas `c` (page size 100 × 140 mm)."""
     from reportlab.lib.units import mm
@@ -218,14 +230,7 @@ def draw_pdf_page(c, data: PlateData) -> None:
             c.drawCentredString(cx * mm, y(baseline), text)
         elif kind == "qr":
             _, x, top, side, url = op
-            modules = len(qr.matrix(url)) + 2 * qr.QUIET_ZONE
-            m = side / modules
-            c.setFillColorRGB(0, 0, 0)
-            path = c.beginPath()
-            for row, col, n in qr.runs(url):
-                path.rect((x + (col + qr.QUIET_ZONE) * m) * mm, y(top + (row + qr.QUIET_ZONE + 1) * m),
-                          n * m * mm, m * mm)
-            c.drawPath(path, stroke=0, fill=1)
+            _draw_qr_pdf(c, url, x * mm, y(top), side * mm)
         elif kind == "face":
             _draw_face_pdf(c, *op[1:], y)
 
@@ -351,3 +356,53 @@ def history(shop: Shop) -> list[PlateCode]:
     """Every code the shop's plate has carried, newest first."""
     return list(db.session.scalars(select(PlateCode).where(PlateCode.shop_id == shop.id)
                                    .order_by(PlateCode.issued_at.desc(), PlateCode.id.desc())))
+
+
+# -- batch -----------------------------------------------------------------------------------
+
+CHUNK = 250
+
+
+def _render_chunk(chunk: list[PlateData]) -> bytes:
+    return render_pdf(chunk)
+
+
+def _warm_worker() -> None:
+    fonts.pdf_font()
+
+
+def render_batch(plates: list[PlateData], out, *, workers: int | None = None, progress=None) -> int:
+    """Render `plates` into one PDF written to the binary file `out`, one page per plate.
+
+    Chunks are drawn in worker processes (one per core by default) and merged with pypdf in
+    order. `progress(n)` is called with the number of plates finished after each chunk.
+    Returns the page count.
+    """
+    import multiprocessing
+    import os
+
+    from pypdf import PdfWriter
+
+    chunks = [plates[i:i + CHUNK] for i in range(0, len(plates), CHUNK)]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(chunks) or 1))
+    writer = PdfWriter()
+    fonts.pdf_font()  # parse the font once; forked workers inherit it
+
+    def merge(pdf_bytes: bytes, n: int) -> None:
+        from pypdf import PdfReader
+
+        writer.append(PdfReader(io.BytesIO(pdf_bytes)))
+        if progress:
+            progress(n)
+
+    if workers == 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            merge(_render_chunk(chunk), len(chunk))
+    else:
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with context.Pool(workers, initializer=_warm_worker) as pool:
+            for chunk, pdf_bytes in zip(chunks, pool.imap(_render_chunk, chunks)):
+                merge(pdf_bytes, len(chunk))
+    writer.add_metadata({"/Title": "汇商码铭牌", "/Creator": "huishang"})
+    writer.write(out)
+    return len(writer.pages)

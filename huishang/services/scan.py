@@ -1,0 +1,198 @@
+"""The role-aware scan (多码合一): which face a code shows to whom, plus scan statistics.
+
+`resolve()` checks a code's shape and check character first, so a mistyped or forged code costs
+no database query. `face_for()` is the routing rule. Scan counts are buffered in the process and
+written as one upsert statement every few seconds (or every N scans), so the hot path stays a
+single indexed read. The citizen face is rendered once per (path, locale, shop version, day) and
+kept in a small LRU, because it is the same for every anonymous visitor.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import PlateCode, ScanCount, Shop, today
+from . import codes
+
+FACES = ("citizen", "manage", "supervise")
+FACE_LABELS = {"citizen": "公众", "manage": "经营管理", "supervise": "监管"}
+
+
+@dataclass
+class Resolution:
+    """What a scanned code turned out to be.
+
+    kind: `forged` (bad shape or check character), `unknown` (genuine-looking, not issued),
+    `replaced` (an old code; `current_code` is the shop's code now), or `shop`.
+    """
+
+    kind: str
+    code: str
+    shop_id: int | None = None
+    version: str | None = None  # changes whenever the shop row changes
+    current_code: str | None = None
+
+
+def resolve(raw: str) -> Resolution:
+    code = codes.normalise(raw)[:32]
+    if not codes.is_genuine(code):
+        return Resolution("forged", code)
+    row = db.session.execute(
+        select(Shop.id, Shop.updated_at, Shop.plate_version).where(Shop.code == code)).first()
+    if row is not None:
+        return Resolution("shop", code, row.id, f"{row.updated_at.isoformat()}/{row.plate_version}")
+    old = db.session.execute(
+        select(PlateCode.shop_id, PlateCode.replaced_at, Shop.code)
+        .join(Shop, Shop.id == PlateCode.shop_id).where(PlateCode.code == code)).first()
+    if old is None:
+        return Resolution("unknown", code)
+    return Resolution("replaced", code, old.shop_id, current_code=old.code)
+
+
+def load_shop(shop_id: int) -> Shop:
+    """The shop with what every face shows, in one round of queries (no lazy loads in templates)."""
+    return db.session.scalar(
+        select(Shop).where(Shop.id == shop_id)
+        .options(joinedload(Shop.business_type), joinedload(Shop.street), joinedload(Shop.complex),
+                 selectinload(Shop.licences)))
+
+
+def face_for(user, shop: Shop) -> tuple[str, str | None]:
+    """(face, note). Anonymous → citizen; the shop's merchant or its complex's property manager →
+    manage; staff whose streets cover the shop → supervise; staff out of scope → citizen with the
+    note `out_of_scope`; any other account → citizen."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "citizen", None
+    if user.owns_shop(shop) or user.manages_shop(shop):
+        return "manage", None
+    if user.is_staff:
+        return ("supervise", None) if user.can_supervise(shop) else ("citizen", "out_of_scope")
+    return "citizen", None
+
+
+def licence_state(shop: Shop, on: date | None = None) -> str:
+    """`valid`, `expired` or `none` — the public sees only this, never numbers."""
+    if not shop.licences:
+        return "none"
+    return "valid" if shop.licences_valid(on) else "expired"
+
+
+# -- scan statistics -------------------------------------------------------------------------
+
+class ScanBuffer:
+    """Scans counted in memory and written as one upsert per flush. No personal data: only the
+    shop, the district date and the face."""
+
+    def __init__(self):
+        self._pending: dict[tuple[int, date, str], int] = {}
+        self._lock = threading.Lock()
+        self._since = time.monotonic()
+
+    def add(self, shop_id: int, face: str, day: date | None = None) -> None:
+        key = (shop_id, day or today(), face)
+        with self._lock:
+            self._pending[key] = self._pending.get(key, 0) + 1
+
+    def due(self, every_hits: int, every_seconds: float) -> bool:
+        with self._lock:
+            hits = sum(self._pending.values())
+            return bool(hits) and (hits >= every_hits or time.monotonic() - self._since >= every_seconds)
+
+    def take(self) -> dict:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._since = time.monotonic()
+            return pending
+
+
+buffer = ScanBuffer()
+
+
+def _upsert(rows: list[dict]):
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(ScanCount).values(rows)
+    return stmt.on_conflict_do_update(index_elements=["shop_id", "day", "face"],
+                                      set_={"count": ScanCount.count + stmt.excluded.count})
+
+
+def flush_scans() -> int:
+    """Write the buffered counts (one statement) into the session; the caller commits.
+    Returns the number of scans written."""
+    pending = buffer.take()
+    if not pending:
+        return 0
+    rows = [{"shop_id": s, "day": d, "face": f, "count": n} for (s, d, f), n in pending.items()]
+    db.session.execute(_upsert(rows))
+    return sum(pending.values())
+
+
+def count_scan(shop_id: int, face: str, *, every_hits: int = 200, every_seconds: float = 5.0) -> bool:
+    """Count one scan. Returns True when the buffer was flushed into the session (then the
+    caller commits); a test config sets every_hits=1 to write through."""
+    buffer.add(shop_id, face)
+    if buffer.due(every_hits, every_seconds):
+        return flush_scans() > 0
+    return False
+
+
+def scan_stats(shop: Shop, days: int = 30) -> dict:
+    """Scans of the last `days` district days: totals by face and a per-day table, newest first."""
+    since = today() - timedelta(days=days - 1)
+    rows = db.session.execute(
+        select(ScanCount.day, ScanCount.face, func.sum(ScanCount.count))
+        .where(ScanCount.shop_id == shop.id, ScanCount.day >= since)
+        .group_by(ScanCount.day, ScanCount.face)).all()
+    totals = dict.fromkeys(FACES, 0)
+    by_day: dict[date, dict[str, int]] = {}
+    for day, face, n in rows:
+        totals[face] = totals.get(face, 0) + int(n)
+        by_day.setdefault(day, dict.fromkeys(FACES, 0))[face] = int(n)
+    return {"days": days, "since": since, "totals": totals, "total": sum(totals.values()),
+            "by_day": sorted(by_day.items(), reverse=True)}
+
+
+# -- citizen face cache ----------------------------------------------------------------------
+
+class PageCache:
+    """A bounded LRU of rendered HTML. Keys carry the shop's version, so a changed shop is never
+    served stale; a TTL bounds what the key cannot see (licence rows, reviews)."""
+
+    def __init__(self, size: int = 4096, ttl: float = 60.0):
+        self.size, self.ttl = size, ttl
+        self._items: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: tuple, html: str) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.ttl, html)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+citizen_pages = PageCache()
