@@ -11,6 +11,7 @@ from .merchant import (  # noqa: F401
     ReminderSent, Staff,
 )
 from .penalties import Penalty  # noqa: F401
+from .selfchecks import SelfCheck  # noqa: F401
 from .registry import (  # noqa: F401
     BusinessType, Complex, Entity, Licence, PlateCode, ScanCount, Shop, Street,
 )

@@ -38,6 +38,10 @@ class Inspection(db.Model):
     ack_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    shop = relationship("Shop")
+    template = relationship("ChecklistTemplate")
+    inspector = relationship("User", foreign_keys=[inspector_id])
+    co_inspector = relationship("User", foreign_keys=[co_inspector_id])
     answers: Mapped[list[InspectionAnswer]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan"
     )
@@ -58,6 +62,11 @@ class InspectionAnswer(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[str] = mapped_column(Text, default="")  # newline-separated stored paths
     inspection: Mapped[Inspection] = relationship(back_populates="answers")
+    item = relationship("ChecklistItem")
+
+    @property
+    def photo_list(self) -> list[str]:
+        return [p for p in (self.photos or "").split("\n") if p]
 
     __table_args__ = (UniqueConstraint("inspection_id", "item_id", name="uq_answer_item"),)
 
@@ -77,6 +86,13 @@ class Rectification(db.Model):
     closed_by_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
     inspection: Mapped[Inspection] = relationship(back_populates="rectification",
                                                   foreign_keys=[inspection_id])
+    shop = relationship("Shop")
+
+    @property
+    def is_overdue(self) -> bool:
+        from .base import today
+
+        return self.closed_on is None and self.deadline < today()
 
     @property
     def is_open(self) -> bool:

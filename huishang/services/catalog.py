@@ -56,4 +56,6 @@ def seed_business_types(session=None) -> int:
 
 def seed_reference_data(session=None) -> int:
     """Streets and catalogue; other features add their shipped data here too."""
-    return seed_streets(session) + seed_business_types(session)
+    from .checklists import seed_checklists
+
+    return seed_streets(session) + seed_business_types(session) + seed_checklists(session)

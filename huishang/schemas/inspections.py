@@ -1,0 +1,140 @@
+"""Checklist and inspection schemas: a variant per audience.
+
+Staff (inspectors, regulators) see everything; the shop's merchant sees their results without the
+device id and GPS fix of the inspectors' phones; the public variant is the face and date only.
+"""
+from marshmallow import Schema, fields, validate
+
+from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS, RESULTS
+
+
+class ChecklistItemSchema(Schema):
+    id = fields.Integer()
+    section = fields.String()
+    text = fields.String()
+    key = fields.Boolean(metadata={"description": "重点项 (key item) when true, else 一般项"})
+    basis = fields.String()
+
+
+class ChecklistTemplateSchema(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    version = fields.Integer()
+    kind = fields.String(metadata={"description": "inspection | self_check"})
+    topic = fields.String(metadata={"description": "food_safety | epidemic | cold_chain"})
+    name = fields.String()
+    name_en = fields.String()
+    current = fields.Boolean()
+    items = fields.List(fields.Nested(ChecklistItemSchema))
+
+
+class ApplicableTemplateSchema(ChecklistTemplateSchema):
+    reason = fields.String(metadata={"description": "why it applies, e.g. 业态 快餐, 冷链：是 → 蓝色"})
+
+
+class ShopChecklistsSchema(Schema):
+    shop_code = fields.String()
+    colour = fields.String(allow_none=True, metadata={"description": "cold-chain colour or null"})
+    colour_reason = fields.String()
+    inspection = fields.List(fields.Nested(ApplicableTemplateSchema))
+    self_check = fields.List(fields.Nested(ApplicableTemplateSchema))
+
+
+class AnswerInSchema(Schema):
+    item_id = fields.Integer(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(RESULTS))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class InspectionCreateSchema(Schema):
+    shop_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    template_id = fields.Integer(required=True)
+    co_inspector = fields.String(required=True, validate=validate.Length(min=1, max=60),
+                                 metadata={"description": "username of the second inspector"})
+    answers = fields.List(fields.Nested(AnswerInSchema), required=True,
+                          validate=validate.Length(min=1, max=500))
+    client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
+                              metadata={"description": "client-generated id; a retry returns the same inspection"})
+    inspected_on = fields.Date(load_default=None)
+    rectification_deadline = fields.Date(load_default=None)
+    lat = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(-90, 90))
+    lng = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(-180, 180))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class SelfCheckCreateSchema(Schema):
+    template_id = fields.Integer(required=True)
+    answers = fields.List(fields.Nested(AnswerInSchema), required=True,
+                          validate=validate.Length(min=1, max=500))
+    client_id = fields.String(load_default=None, validate=validate.Length(min=8, max=64))
+    checked_on = fields.Date(load_default=None)
+
+
+class AnswerSchema(Schema):
+    item_id = fields.Integer()
+    result = fields.String()
+    note = fields.String()
+    photos = fields.Function(lambda a: len([p for p in (a.photos or "").split("\n") if p]),
+                             metadata={"description": "number of photos"})
+
+
+class RectificationSchema(Schema):
+    id = fields.Integer()
+    deadline = fields.Date()
+    reported_done_on = fields.Date(allow_none=True)
+    report_note = fields.String(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    closed_by_inspection_id = fields.Integer(allow_none=True)
+
+
+class InspectionPublicSchema(Schema):
+    """What a citizen may see: the face and the date."""
+
+    inspected_on = fields.Date()
+    outcome = fields.String()
+    outcome_label = fields.Function(lambda i: OUTCOME_LABELS.get(i.outcome))
+    face = fields.Function(lambda i: OUTCOME_FACES.get(i.outcome, ("", ""))[0])
+
+
+class InspectionOwnerSchema(InspectionPublicSchema):
+    """The shop's merchant: the full result, who inspected, the rectification, their own answer."""
+
+    id = fields.Integer()
+    shop_code = fields.Function(lambda i: i.shop.code)
+    template_id = fields.Integer(allow_none=True)
+    template_name = fields.Function(lambda i: i.template.name if i.template else None)
+    template_version = fields.Function(lambda i: i.template.version if i.template else None)
+    inspector = fields.Function(lambda i: i.inspector.label if i.inspector else None)
+    co_inspector = fields.Function(lambda i: i.co_inspector.label if i.co_inspector else None)
+    full = fields.Boolean()
+    source = fields.String()
+    note = fields.String()
+    rectification_deadline = fields.Function(lambda i: i.rectification.deadline.isoformat()
+                                             if i.rectification else None)
+    rectification = fields.Function(lambda i: RectificationSchema().dump(i.rectification)
+                                    if i.rectification else None)
+    ack_status = fields.String(allow_none=True)
+    ack_note = fields.String(allow_none=True)
+    answers = fields.List(fields.Nested(AnswerSchema))
+
+
+class InspectionStaffSchema(InspectionOwnerSchema):
+    """Inspectors and regulators: adds the device's client id and the GPS fix."""
+
+    client_id = fields.String(allow_none=True)
+    inspector_username = fields.Function(lambda i: i.inspector.username if i.inspector else None)
+    co_inspector_username = fields.Function(lambda i: i.co_inspector.username if i.co_inspector else None)
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class SelfCheckSchema(Schema):
+    id = fields.Integer()
+    shop_code = fields.Function(lambda s: s.shop.code)
+    template_id = fields.Integer()
+    template_name = fields.Function(lambda s: s.template.name)
+    checked_on = fields.Date()
+    outcome = fields.String()
+    outcome_label = fields.Function(lambda s: OUTCOME_LABELS.get(s.outcome))
+    answers = fields.List(fields.Dict())
