@@ -82,11 +82,12 @@ class TokenResponse(Schema):
 
 
 @api_bp.post("/token")
+@limiter.limit("20 per minute")  # outermost: malformed requests count against the limit too
 @api_bp.arguments(TokenRequest)
 @api_bp.response(200, TokenResponse)
 @api_bp.alt_response(401, description="Wrong username or password")
 @api_bp.alt_response(423, description="Account locked after repeated failures")
-@limiter.limit("20 per minute")
+@api_bp.alt_response(429, description="Too many attempts from this address")
 def token(args):
     """Exchange a username and password for a bearer token."""
     from flask import current_app

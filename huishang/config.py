@@ -38,8 +38,14 @@ class Config:
     # Sessions and cookies: secure by default behind HTTPS.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # Secure cookies default on in production (HUISHANG_ENV=production), which runs behind TLS.
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Behind nginx / a load balancer: trust X-Forwarded-For/-Proto/-Host from this many proxies
+    # (0 = do not trust them; never set it when clients can reach gunicorn directly).
+    TRUST_PROXY = int(os.environ.get("TRUST_PROXY", "0") or 0)
     PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
     TOKEN_MAX_AGE = int(os.environ.get("TOKEN_MAX_AGE", 12 * 3600))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))

@@ -1,13 +1,37 @@
-"""Request hooks shared by every page: security headers, template helpers."""
+"""Request hooks shared by every page: proxy trust, security headers, template helpers."""
 from flask import current_app, request
 from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = ("default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self'; "
        "script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def trust_proxy(app) -> None:
+    """Behind nginx or a load balancer (TRUST_PROXY = number of proxies in front), take the
+    client address, scheme and host from X-Forwarded-*: rate limits then key on the real client
+    and HSTS / secure redirects see HTTPS. Never enable it when clients reach gunicorn directly:
+    they could forge their address."""
+    hops = int(app.config.get("TRUST_PROXY") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
+def _is_private(response) -> bool:
+    """Responses for a signed-in user or a bearer-token caller must not be kept by caches."""
+    if request.endpoint == "static" or "Cache-Control" in response.headers:
+        return False
+    if request.headers.get("Authorization"):
+        return True
+    return bool(getattr(current_user, "is_authenticated", False))
 
 
 def register(app) -> None:
+    trust_proxy(app)
+
     @app.after_request
     def security_headers(response):
         tiles = current_app.config.get("MAP_TILE_ORIGIN", "")
@@ -16,8 +40,11 @@ def register(app) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")
-        if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if _is_private(response):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.context_processor
