@@ -83,7 +83,7 @@ class Config:
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key"
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 — tests only
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     PUBLIC_BASE_URL = "https://hs.example.gov.cn"
     WTF_CSRF_ENABLED = False
@@ -97,6 +97,6 @@ def check(config) -> None:
     env = config.get("ENV_NAME", "development")
     if not config.get("SECRET_KEY"):
         if env in {"development", "testing"}:
-            config["SECRET_KEY"] = "dev-only-insecure-key"
+            config["SECRET_KEY"] = "dev-only-insecure-key"  # noqa: S105 — refused in production
         else:
             raise RuntimeError("SECRET_KEY must be set outside development and tests")

@@ -43,7 +43,7 @@ def test_the_list_covers_the_known_forms(app):
 
 def test_no_page_route_is_csrf_exempt(app):
     """Only API blueprints (bearer tokens, no cookies) may be exempt."""
-    for _method, _url_, endpoint in page_write_routes(app):
+    for _method, _path, endpoint in page_write_routes(app):
         view = app.view_functions[endpoint]
         name = f"{view.__module__}.{view.__name__}"
         blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else None

@@ -77,7 +77,8 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(app, cli
     r = client.post("/login", data={"username": reg.username, "password": PASSWORD},
                     base_url="https://localhost")
     assert r.status_code == 302
-    cookie = next(v for v in r.headers.getlist("Set-Cookie") if v.startswith(app.config["SESSION_COOKIE_NAME"]))
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = next(v for v in r.headers.getlist("Set-Cookie") if v.startswith(name))
     lowered = cookie.lower()
     assert "httponly" in lowered and "samesite=lax" in lowered and "secure" in lowered
 
@@ -232,14 +233,15 @@ def _html_get_routes(app):
 
 
 def test_xss_in_sign_name_is_escaped_everywhere(app):
-    make_property()
+    manager = make_property()
     shop = make_shop(sign_name=XSS, complex="港汇恒隆广场")
-    users = [None, make_regulator(), make_inspector(), make_merchant(shops=[shop]), make_property(username=None)]
+    users = [None, make_regulator(), make_inspector(), make_merchant(shops=[shop]), manager]
     seen_escaped = set()
     for user in users:
         client = app.test_client()
         if user is not None:
-            assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+            r = client.post("/login", data={"username": user.username, "password": PASSWORD})
+            assert r.status_code == 302
         for rule in _html_get_routes(app):
             path = rule.rule.replace("<code>", shop.code)
             r = client.get(path)
