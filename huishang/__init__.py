@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from . import accounts, core
     from .admin import register as register_admin
     from .citizen import register as register_citizen
+    from .integration import register as register_integration
     from .merchant import register as register_merchant
     from .property import register as register_property
 
@@ -64,7 +65,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     api.register_blueprint(accounts.api_bp)
     csrf.exempt(accounts.api_bp)
-    for register in (register_admin, register_citizen, register_merchant, register_property):
+    for register in (register_admin, register_citizen, register_merchant, register_property,
+                     register_integration):
         register(app, api)
 
 

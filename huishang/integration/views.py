@@ -1,0 +1,78 @@
+"""Integration endpoints: thin views over services/citysync.py."""
+from datetime import UTC
+
+from flask import g, jsonify
+
+from ..extensions import db
+from ..models import Shop
+from ..schemas.integration import (
+    ChangesPageSchema, ChangesQuerySchema, InspectionPushSchema, InspectionRecordSchema,
+    PenaltyPushSchema, PenaltyRecordSchema,
+)
+from ..services import apikeys, citysync
+from . import SECURITY, blp
+
+ERRORS = {401: "missing, unknown or revoked key", 403: "the key lacks the scope",
+          404: "unknown shop_code", 409: "external_id already used with different content"}
+
+
+def _document(view):
+    for status, text in ERRORS.items():
+        view = blp.alt_response(status, description=text, success=False)(view)
+    return view
+
+
+def _code(record) -> str:
+    return db.session.get(Shop, record.shop_id).code
+
+
+def _respond(data: dict, created: bool):
+    response = jsonify(data)
+    response.status_code = 201 if created else 200
+    return response
+
+
+@blp.route("/inspections", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.arguments(InspectionPushSchema)
+@blp.response(201, InspectionRecordSchema, description="stored")
+@blp.alt_response(200, schema=InspectionRecordSchema, description="already stored with the same content")
+@_document
+def push_inspection(data):
+    """Push an inspection (scope `inspections:write`). Idempotent by `external_id`."""
+    inspection, created = citysync.push_inspection(data, actor=apikeys.actor_for(g.api_key))
+    db.session.commit()
+    return _respond(citysync.inspection_change(inspection, _code(inspection)), created)
+
+
+@blp.route("/penalties", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.arguments(PenaltyPushSchema)
+@blp.response(201, PenaltyRecordSchema, description="stored")
+@blp.alt_response(200, schema=PenaltyRecordSchema, description="already stored with the same content")
+@_document
+def push_penalty(data):
+    """Push a penalty decision (scope `penalties:write`). Idempotent by `external_id`."""
+    penalty, created = citysync.push_penalty(data, actor=apikeys.actor_for(g.api_key))
+    db.session.commit()
+    return _respond({"id": penalty.id, "external_id": penalty.external_id,
+                     "shop_code": _code(penalty), "decision_no": penalty.decision_no,
+                     "decided_on": penalty.decided_on.isoformat(), "severity": penalty.severity,
+                     "fine": float(penalty.fine) if penalty.fine is not None else None,
+                     "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
+                     "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None},
+                    created)
+
+
+@blp.route("/changes")
+@blp.doc(security=SECURITY)
+@blp.arguments(ChangesQuerySchema, location="query")
+@blp.response(200, ChangesPageSchema)
+@_document
+def list_changes(args):
+    """Registry and inspection changes since a time (scope `registry:read`), oldest first.
+    Pass `next_cursor` back as `cursor` until `has_more` is false."""
+    since = args.get("since")
+    if since is not None and since.tzinfo is not None:
+        since = since.astimezone(UTC).replace(tzinfo=None)
+    return jsonify(citysync.changes(since, args.get("cursor"), args["limit"]))
