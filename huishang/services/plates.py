@@ -308,17 +308,28 @@ RENDERERS = {
 }
 
 
-def artefact(shop: Shop, kind: str) -> tuple[bytes, str, str]:
-    """(bytes, mimetype, etag) of `kind` (qr.png | qr.svg | plate.png | plate.pdf) for `shop`."""
-    from flask import current_app
-
+def artefact_data(shop: Shop, kind: str) -> PlateData:
     data = plate_data(shop)
     if kind.startswith("qr."):  # the bare QR shows only the URL
         data = PlateData(data.code, 0, "", "", "", data.base_url, None, None)
+    return data
+
+
+def etag(shop: Shop, kind: str) -> str:
+    """The ETag of `kind` for `shop`: cheap (no rendering), changes iff the drawing changes."""
+    return artefact_data(shop, kind).etag(kind)
+
+
+def artefact(shop: Shop, kind: str) -> tuple[bytes, str, str]:
+    """(bytes, mimetype, etag) of `kind` (qr.png | qr.svg | plate.png | plate.pdf) for `shop`,
+    rendered only when the cache does not hold this ETag yet."""
+    from flask import current_app
+
+    data = artefact_data(shop, kind)
     render, mimetype = RENDERERS[kind]
-    etag = data.etag(kind)
-    body = cache.get_or_render(etag, lambda: render(data), current_app.config.get("REDIS_URL"))
-    return body, mimetype, etag
+    tag = data.etag(kind)
+    body = cache.get_or_render(tag, lambda: render(data), current_app.config.get("REDIS_URL"))
+    return body, mimetype, tag
 
 
 # -- reissue ---------------------------------------------------------------------------------

@@ -196,3 +196,40 @@ class PageCache:
 
 
 citizen_pages = PageCache()
+
+
+# -- what the signed-in faces show -----------------------------------------------------------
+
+def open_rectifications(shop: Shop) -> list:
+    from ..models import Rectification
+
+    return list(db.session.scalars(select(Rectification).where(
+        Rectification.shop_id == shop.id, Rectification.closed_on.is_(None))
+        .order_by(Rectification.deadline)))
+
+
+def manage_context(shop: Shop) -> dict:
+    """The management face: the shop's own record, licences in full, open rectifications."""
+    return {"licence_state": licence_state(shop), "rectifications": open_rectifications(shop),
+            "today": today()}
+
+
+def supervise_context(shop: Shop, inspections: int = 5) -> dict:
+    """The supervision face: latest inspections, open rectifications and open complaints (no
+    complainant data), next due date. Feature partials may replace the default lists."""
+    from flask import current_app
+
+    from ..models import Complaint, Inspection
+    from ..models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
+
+    latest = list(db.session.scalars(select(Inspection).where(Inspection.shop_id == shop.id)
+                                     .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+                                     .limit(inspections)))
+    complaints = list(db.session.scalars(
+        select(Complaint).where(Complaint.shop_id == shop.id, Complaint.status.in_(OPEN_STATUSES))
+        .order_by(Complaint.created_at.desc()).limit(20)))
+    has_inspection_form = "admin.inspection_new" in current_app.view_functions
+    return {"licence_state": licence_state(shop), "inspections": latest,
+            "rectifications": open_rectifications(shop), "complaints": complaints,
+            "today": today(), "has_inspection_form": has_inspection_form,
+            "category_labels": CATEGORY_LABELS, "status_labels": STATUS_LABELS}

@@ -1,0 +1,161 @@
+"""QR images, plates and plate reissue: the API (bearer token, can_view) and the staff pages.
+
+Images carry an ETag derived from exactly what they draw; a matching If-None-Match answers 304
+and nothing is rendered. Reissue is for regulators in scope, with a reason, and is audited.
+"""
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..extensions import csrf, db
+from ..security import api_gate, json_error
+from ..services import DomainError, registry
+from ..services import plates as plate_service
+from ..services import scan as scans
+from . import bp
+
+blp = Blueprint("plates", __name__, url_prefix="/api/v1",
+                description="QR codes, printable plates, plate reissue")
+blp.before_request(api_gate())
+csrf.exempt(blp)
+
+KINDS = {"qr.png": "qr", "qr.svg": "qr", "plate.png": "plate", "plate.pdf": "plate"}
+
+
+class ReissueSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=plate_service.REASON_MAX),
+                           metadata={"description": "Why the plate is reissued (lost, defaced, ...)"})
+
+
+class ReissueResultSchema(Schema):
+    code = fields.String()
+    previous_code = fields.String()
+    plate_version = fields.Integer()
+    scan_url = fields.String()
+
+
+class ScanStatsQuery(Schema):
+    days = fields.Integer(load_default=30, validate=validate.Range(1, 366))
+
+
+def _load(code: str, check: str = "can_view"):
+    shop = registry.get_shop(code)
+    if shop is None:
+        abort(404, description="商铺不存在 (no such shop)")
+    if not getattr(current_user, check)(shop):
+        abort(403, description="无权访问该商铺 (out of scope)")
+    return shop
+
+
+def send_artefact(shop, kind: str, *, download: bool = False):
+    """The image or PDF with its ETag; 304 when the client already holds this version."""
+    etag = plate_service.etag(shop, kind)
+    if etag in request.if_none_match:
+        response = make_response("", 304)
+    else:
+        body, mimetype, etag = plate_service.artefact(shop, kind)
+        response = make_response(body)
+        response.mimetype = mimetype
+        disposition = "attachment" if download else "inline"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{shop.code}-{kind}"'
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _artefact_route(kind: str):
+    def view(code):
+        return send_artefact(_load(code), kind)
+
+    view.__name__ = f"get_{kind.replace('.', '_')}"
+    view.__doc__ = {"qr.png": "The QR (level Q, 4-module quiet zone) as PNG, encoding PUBLIC_BASE_URL/s/<code>.",
+                    "qr.svg": "The same QR as SVG.",
+                    "plate.png": "The printable plate, 100 × 140 mm at 300 dpi.",
+                    "plate.pdf": "The printable plate as vector PDF (QR as rectangles, embedded font)."}[kind]
+    return view
+
+
+for _kind, _mime in (("qr.png", "image/png"), ("qr.svg", "image/svg+xml"),
+                     ("plate.png", "image/png"), ("plate.pdf", "application/pdf")):
+    blp.route(f"/shops/<code>/{_kind}", endpoint=_kind.replace(".", "_"))(
+        blp.response(200, content_type=_mime, description=f"{_kind} (ETag; 304 on If-None-Match)")(
+            _artefact_route(_kind)))
+
+
+@blp.route("/shops/<code>/reissue", methods=["POST"])
+@blp.arguments(ReissueSchema)
+@blp.response(200, ReissueResultSchema)
+def reissue(data, code):
+    """补发铭牌 (regulators in scope): a new code; the old one answers "replaced"."""
+    shop = _load(code, "can_edit")
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以补发铭牌 (regulators only)")
+    previous = shop.code
+    plate_service.reissue(shop, data["reason"], actor=current_user)
+    db.session.commit()
+    return jsonify({"code": shop.code, "previous_code": previous, "plate_version": shop.plate_version,
+                    "scan_url": plate_service.plate_data(shop).url})
+
+
+@blp.route("/shops/<code>/scans")
+@blp.arguments(ScanStatsQuery, location="query")
+def scan_stats(args, code):
+    """Scans per day by face (citizen / manage / supervise) over the last `days` days."""
+    shop = _load(code)
+    if not current_user.is_staff:
+        return json_error(403, "只有监管人员可以查看扫码统计 (staff only)")
+    stats = scans.scan_stats(shop, args["days"])
+    return jsonify({"days": stats["days"], "since": stats["since"].isoformat(), "totals": stats["totals"],
+                    "total": stats["total"],
+                    "by_day": [{"day": d.isoformat(), **faces} for d, faces in stats["by_day"]]})
+
+
+# -- staff pages ---------------------------------------------------------------------------
+
+def profile_url(code: str) -> str:
+    """The shop's profile page when the registry feature provides one, else the plate page."""
+    for endpoint in ("admin.shop", "admin.shop_profile", "admin.shop_detail"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, code=code)
+    return url_for("admin.plate_page", code=code)
+
+
+@bp.app_template_global("plate_panel")
+def plate_panel(shop) -> dict:
+    """What the profile's plate partial shows: code history, scans of the last 30 days, and
+    whether the viewer may reissue."""
+    scans.flush_scans()  # this process's buffered scans, so the figures include them
+    return {"history": plate_service.history(shop), "stats": scans.scan_stats(shop, 30),
+            "can_reissue": current_user.role == "regulator" and current_user.can_edit(shop)}
+
+
+@bp.get("/shops/<code>/plate", endpoint="plate_page")
+def plate_page(code):
+    """The plate: preview, downloads, code history, scan statistics, reissue form."""
+    shop = _load(code)
+    return render_template("admin/plate.html", shop=shop, reason="", errors={})
+
+
+@bp.get("/shops/<code>/plate/<kind>", endpoint="plate_file")
+def plate_file(code, kind):
+    if kind not in KINDS:
+        abort(404)
+    return send_artefact(_load(code), kind, download=request.args.get("download") == "1")
+
+
+@bp.post("/shops/<code>/plate/reissue", endpoint="plate_reissue")
+def plate_reissue(code):
+    shop = _load(code, "can_edit")
+    if current_user.role != "regulator":
+        abort(403)
+    reason = request.form.get("reason", "")
+    try:
+        plate_service.reissue(shop, reason, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("admin/plate.html", shop=shop, reason=reason, errors=exc.errors,
+                               message=exc.message), exc.status
+    db.session.commit()
+    flash(f"已补发铭牌，新编号 {shop.code}；旧铭牌扫码将提示已更换。", "success")
+    return redirect(profile_url(shop.code))

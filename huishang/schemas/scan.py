@@ -1,0 +1,48 @@
+"""What a scan shows through the public API: the citizen face as JSON. Built on the registry's
+public shop schema and adding only public derivations — never credit class, phones, contacts,
+licence numbers or the legal entity."""
+from marshmallow import Schema, fields
+
+from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS
+from .shops import ShopPublicSchema
+
+
+class GradeSchema(Schema):
+    outcome = fields.String(metadata={"description": "pass | partial | fail"})
+    outcome_label = fields.String(metadata={"description": "符合 | 基本符合 | 不符合"})
+    face = fields.String(metadata={"description": "良好 | 一般 | 较差"})
+    inspected_on = fields.Date()
+
+
+class ShopScanPublicSchema(ShopPublicSchema):
+    """GET /api/v1/public/shops/<code>."""
+
+    status_label = fields.String()
+    licence_state = fields.Method("get_licence_state",
+                                  metadata={"description": "valid | expired | none (no numbers)"})
+    grade = fields.Method("get_grade", allow_none=True)
+    rating_average = fields.Float(allow_none=True)
+    rating_count = fields.Integer()
+    breakfast_hours = fields.String()
+    breakfast_offer = fields.String()
+    breakfast_spend = fields.Float(allow_none=True)
+    breakfast_wait = fields.Integer(allow_none=True)
+    scan_url = fields.Method("get_scan_url")
+
+    def get_licence_state(self, shop) -> str:
+        from ..services.scan import licence_state
+
+        return licence_state(shop)
+
+    def get_grade(self, shop):
+        if shop.latest_outcome not in OUTCOME_FACES or shop.latest_inspected_on is None:
+            return None
+        return GradeSchema().dump({"outcome": shop.latest_outcome,
+                                   "outcome_label": OUTCOME_LABELS[shop.latest_outcome],
+                                   "face": OUTCOME_FACES[shop.latest_outcome][0],
+                                   "inspected_on": shop.latest_inspected_on})
+
+    def get_scan_url(self, shop) -> str:
+        from ..services.qr import scan_url
+
+        return scan_url(shop.code)
