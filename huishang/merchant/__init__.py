@@ -8,6 +8,7 @@ bp.before_request(page_gate("merchant"))
 
 
 def register(app, api) -> None:
-    from . import pages  # noqa: F401
+    from . import pages, public  # noqa: F401
 
     app.register_blueprint(bp)
+    app.register_blueprint(public.bp)  # registration and FAQ: outside the merchant gate

@@ -1,15 +1,131 @@
-"""Property-manager pages."""
-from flask import render_template
+"""Property-manager pages (物业端): the complex's tenants with a supervision summary, move-in and
+move-out reports, notices relayed to every tenant, and the message thread with the regulator.
+Never complainant data, credit class or staff personal data."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Shop
+from ..models import BusinessType
+from ..services import DomainError
+from ..services import property as property_service
 from . import bp
+
+
+def _complex():
+    if current_user.complex is None:
+        abort(403)
+    return current_user.complex
+
+
+def _tenant(code):
+    from ..services import registry
+
+    shop = registry.get_shop(code)
+    if shop is None:
+        abort(404)
+    if not current_user.manages_shop(shop):
+        abort(403)
+    return shop
 
 
 @bp.get("/")
 def home():
-    shops = db.session.scalars(select(Shop).where(Shop.complex_id == current_user.complex_id)
-                               .order_by(Shop.sign_name)).all()
-    return render_template("property/home.html", complex=current_user.complex, shops=shops)
+    cx = _complex()
+    rows = property_service.tenants(cx.id)
+    pending = property_service.reports(cx.id, status="pending")
+    moving_out = {r.shop_id for r in pending if r.kind == "move_out"}
+    return render_template("property/home.html", complex=cx, rows=rows, pending=pending,
+                           moving_out=moving_out)
+
+
+@bp.get("/tenants/<code>")
+def tenant(code):
+    from ..services import staff as staff_service
+
+    shop = _tenant(code)
+    staff = [staff_service.public_view(p) for p in staff_service.for_shop(shop, active_only=True)]
+    row = next((r for r in property_service.tenants(shop.complex_id, include_closed=True)
+                if r["code"] == shop.code), None)
+    return render_template("property/tenant.html", shop=shop, row=row, staff=staff)
+
+
+@bp.route("/move-in", methods=["GET", "POST"])
+def move_in():
+    cx = _complex()
+    form, errors, status = {}, {}, 200
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in (*property_service.MOVE_IN_FIELDS, "effective_on", "note")}
+        try:
+            property_service.report_move_in(current_user, form, effective_on=form["effective_on"] or None,
+                                            note=form["note"])
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("入驻报告已提交，监管部门确认后登记"), "info")
+            return redirect(url_for("property.home"))
+    types = list(db.session.scalars(select(BusinessType).where(BusinessType.static_risk.is_not(None))
+                                    .order_by(BusinessType.position)))
+    return render_template("property/move_in.html", complex=cx, form=form, errors=errors,
+                           types=types), status
+
+
+@bp.route("/tenants/<code>/move-out", methods=["GET", "POST"])
+def move_out(code):
+    shop = _tenant(code)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            property_service.report_move_out(current_user, shop,
+                                             effective_on=request.form.get("effective_on") or None,
+                                             note=request.form.get("note", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("撤场报告已提交，监管部门确认后注销"), "info")
+            return redirect(url_for("property.home"))
+    return render_template("property/move_out.html", shop=shop, errors=errors), status
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+def notices():
+    cx = _complex()
+    form, errors, status = {}, {}, 200
+    if request.method == "POST":
+        form = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+        try:
+            notice = property_service.relay_notice(current_user, form["title"], form["body"])
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("通知已发送给 %(n)s 位经营者", n=notice.recipients), "info")
+            return redirect(url_for("property.notices"))
+    return render_template("property/notices.html", complex=cx, items=property_service.notices(cx.id),
+                           form=form, errors=errors), status
+
+
+@bp.route("/messages", methods=["GET", "POST"])
+def messages():
+    cx = _complex()
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            property_service.post_message(cx, current_user, request.form.get("body", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            return redirect(url_for("property.messages"))
+    thread = property_service.thread(cx.id, reader=current_user)
+    db.session.commit()
+    return render_template("property/messages.html", complex=cx, messages=thread, errors=errors), status
+
+

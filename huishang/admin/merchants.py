@@ -1,0 +1,274 @@
+"""Regulators' side of the merchant and property ends: the review queue of regulated changes,
+welcome letters and ownership resets, the question queue and FAQ, the policy library, property
+reports (move-in / move-out) and message threads; plus the staff partial on the shop profile.
+
+Mounted under /admin/merchants inside the admin blueprint (so the admin gate applies) with its
+own gate: regulators only. The staff partial is shown to inspectors in scope too.
+"""
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today
+from ..security import page_gate
+from ..services import DomainError, changes, claims, policies, property as property_service
+from ..services import questions as question_service
+from ..services import registry
+from ..services import staff as staff_service
+from . import bp as admin_bp
+
+bp = Blueprint("merchants", __name__, url_prefix="/merchants")
+bp.before_request(page_gate("regulator"))
+admin_bp.register_blueprint(bp)
+
+
+def _in_scope(shop):
+    if shop is None:
+        abort(404)
+    if not current_user.covers_street(shop.street_id):
+        abort(403)
+    return shop
+
+
+def _shop(code):
+    return _in_scope(registry.get_shop(code))
+
+
+def _scoped(model, object_id):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    street_id = obj.complex.street_id if isinstance(obj, PropertyReport) else obj.shop.street_id
+    if not current_user.covers_street(street_id):
+        abort(403)
+    return obj
+
+
+def _send(relative):
+    from ..merchant.common import send_upload
+
+    return send_upload(relative)
+
+
+@bp.app_template_global("staff_summary")
+def staff_summary(shop):
+    """For admin/profile/_staff.html: coverage and the staff list, or None when the viewer may not
+    see staff data (only the shop's merchants and staff in scope may)."""
+    if shop is None or not staff_service.may_see_personal(current_user, shop):
+        return None
+    return {"coverage": staff_service.coverage(shop), "people": staff_service.for_shop(shop),
+            "owners": claims.owners(shop), "today": today()}
+
+
+@bp.get("/")
+def index():
+    counts = {
+        "changes": len(changes.queue(current_user)),
+        "questions": len(question_service.queue(current_user)),
+        "reports": len(property_service.reports(user=current_user, status="pending")),
+        "messages": sum(t["unread"] for t in property_service.threads_for(current_user)),
+    }
+    return render_template("admin/merchants/index.html", counts=counts)
+
+
+# -- review queue -------------------------------------------------------------------------------
+@bp.get("/changes")
+def change_queue():
+    status = request.args.get("status", "pending")
+    if status not in ("pending", "approved", "rejected"):
+        status = "pending"
+    return render_template("admin/merchants/changes.html", items=changes.queue(current_user, status),
+                           status=status, labels=changes.FIELD_LABELS)
+
+
+@bp.get("/changes/<int:change_id>")
+def change_detail(change_id):
+    cr = _scoped(ChangeRequest, change_id)
+    return render_template("admin/merchants/change.html", cr=cr, labels=changes.FIELD_LABELS, errors={})
+
+
+@bp.get("/changes/<int:change_id>/image")
+def change_image(change_id):
+    return _send(_scoped(ChangeRequest, change_id).changes.get("image_path"))
+
+
+@bp.post("/changes/<int:change_id>/approve")
+def change_approve(change_id):
+    cr = _scoped(ChangeRequest, change_id)
+    try:
+        changes.approve(cr, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("admin/merchants/change.html", cr=cr, labels=changes.FIELD_LABELS,
+                               errors=exc.errors, message=exc.message), exc.status
+    db.session.commit()
+    flash(_("已通过并生效"), "info")
+    return redirect(url_for("admin.merchants.change_queue"))
+
+
+@bp.post("/changes/<int:change_id>/reject")
+def change_reject(change_id):
+    cr = _scoped(ChangeRequest, change_id)
+    try:
+        changes.reject(cr, request.form.get("reason", ""), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("admin/merchants/change.html", cr=cr, labels=changes.FIELD_LABELS,
+                               errors=exc.errors, message=exc.message), exc.status
+    db.session.commit()
+    flash(_("已驳回"), "info")
+    return redirect(url_for("admin.merchants.change_queue"))
+
+
+# -- claiming -----------------------------------------------------------------------------------
+def _letter(shop, code):
+    response = make_response(claims.welcome_letter_pdf(shop, code))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="welcome-{shop.code}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/shops/<code>")
+def shop_owners(code):
+    shop = _shop(code)
+    return render_template("admin/merchants/shop.html", shop=shop, owners=claims.owners(shop),
+                           summary=staff_summary(shop))
+
+
+@bp.post("/shops/<code>/welcome-letter")
+def welcome_letter(code):
+    """A new claim code (earlier unused ones are revoked) on a printable letter."""
+    shop = _shop(code)
+    if shop.status == "closed":
+        abort(409)
+    plain = claims.issue(shop, actor=current_user)
+    db.session.commit()
+    return _letter(shop, plain)
+
+
+@bp.post("/shops/<code>/reset-ownership")
+def reset_ownership(code):
+    shop = _shop(code)
+    plain = claims.reset_ownership(shop, actor=current_user)
+    db.session.commit()
+    return _letter(shop, plain)
+
+
+# -- questions and FAQ --------------------------------------------------------------------------
+@bp.get("/questions")
+def question_queue():
+    answered = request.args.get("answered") == "1"
+    return render_template("admin/merchants/questions.html", answered=answered,
+                           items=question_service.queue(current_user, answered=answered),
+                           time_left=question_service.time_left)
+
+
+@bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
+def question(question_id):
+    q = _scoped(Question, question_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "faq":
+                question_service.publish_faq(q, request.form.get("faq_question", ""),
+                                             request.form.get("faq_answer", ""), actor=current_user)
+            elif request.form.get("action") == "unfaq":
+                question_service.unpublish_faq(q, actor=current_user)
+            else:
+                question_service.answer(q, request.form.get("answer", ""), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("已保存"), "info")
+            return redirect(url_for("admin.merchants.question", question_id=q.id))
+    return render_template("admin/merchants/question.html", q=q, left=question_service.time_left(q),
+                           errors=errors), status
+
+
+@bp.get("/questions/<int:question_id>/attachment")
+def question_attachment(question_id):
+    return _send(_scoped(Question, question_id).attachment)
+
+
+# -- policies -----------------------------------------------------------------------------------
+@bp.route("/policies", methods=["GET", "POST"])
+def policy_library():
+    errors, form, status = {}, {}, 200
+    if request.method == "POST":
+        form = {"title": request.form.get("title", ""), "body": request.form.get("body", ""),
+                "source": request.form.get("source", ""), "types": request.form.getlist("types")}
+        try:
+            policy = policies.publish(form["title"], form["body"], form["types"], source=form["source"],
+                                      actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("已发布，已通知 %(n)s 位相关经营者", n=len(policies.audience(policy))), "info")
+            return redirect(url_for("admin.merchants.policy_library"))
+    types = list(db.session.scalars(select(BusinessType).order_by(BusinessType.position)))
+    return render_template("admin/merchants/policies.html", items=policies.all_policies(), types=types,
+                           form=form, errors=errors), status
+
+
+# -- property end -------------------------------------------------------------------------------
+@bp.get("/reports")
+def report_queue():
+    status = request.args.get("status", "pending")
+    return render_template("admin/merchants/reports.html", status=status,
+                           items=property_service.reports(user=current_user,
+                                                          status=status if status != "all" else None))
+
+
+@bp.post("/reports/<int:report_id>/<action>")
+def report_decide(report_id, action):
+    report = _scoped(PropertyReport, report_id)
+    try:
+        if action == "confirm":
+            property_service.confirm(report, actor=current_user)
+        elif action == "reject":
+            property_service.reject(report, request.form.get("reason", ""), actor=current_user)
+        else:
+            abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+        return redirect(url_for("admin.merchants.report_queue")), 303
+    db.session.commit()
+    flash(_("已处理"), "info")
+    return redirect(url_for("admin.merchants.report_queue"))
+
+
+@bp.get("/messages")
+def message_threads():
+    return render_template("admin/merchants/threads.html", threads=property_service.threads_for(current_user))
+
+
+@bp.route("/messages/<int:complex_id>", methods=["GET", "POST"])
+def message_thread(complex_id):
+    cx = db.session.get(Complex, complex_id)
+    if cx is None:
+        abort(404)
+    if not current_user.covers_street(cx.street_id):
+        abort(403)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            property_service.post_message(cx, current_user, request.form.get("body", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            return redirect(url_for("admin.merchants.message_thread", complex_id=cx.id))
+    messages = property_service.thread(cx.id, reader=current_user)
+    db.session.commit()
+    return render_template("admin/merchants/thread.html", complex=cx, messages=messages,
+                           errors=errors), status
+

@@ -1,0 +1,65 @@
+"""Questions to the regulator (咨询) and the policy library (政策法规), merchant side."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Policy, Question
+from ..services import DomainError, policies
+from ..services import questions as question_service
+from . import bp
+from .common import own_object, own_shop, send_upload, upload_bytes
+
+
+@bp.get("/questions")
+def questions():
+    items = question_service.for_shops([s.id for s in current_user.shops])
+    return render_template("merchant/questions.html", items=items, time_left=question_service.time_left)
+
+
+@bp.route("/questions/new", methods=["GET", "POST"])
+def question_new():
+    shops = [s for s in current_user.shops if s.status != "closed"]
+    form, errors, status = {"shop": request.args.get("shop", "")}, {}, 200
+    if request.method == "POST":
+        form = {"shop": request.form.get("shop", ""), "body": request.form.get("body", "")}
+        try:
+            if not form["shop"]:
+                raise DomainError("请选择店铺", {"shop": ["请选择店铺"]})
+            shop = own_shop(form["shop"])
+            question = question_service.ask(shop, form["body"], attachment=upload_bytes("attachment"),
+                                            actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("咨询已提交，监管部门将在2个工作日内答复"), "info")
+            return redirect(url_for("merchant.question", question_id=question.id))
+    return render_template("merchant/question_form.html", shops=shops, form=form, errors=errors,
+                           due=question_service.due_date), status
+
+
+@bp.get("/questions/<int:question_id>")
+def question(question_id):
+    item = own_object(Question, question_id)
+    return render_template("merchant/question.html", q=item, left=question_service.time_left(item))
+
+
+@bp.get("/questions/<int:question_id>/attachment")
+def question_attachment(question_id):
+    return send_upload(own_object(Question, question_id).attachment)
+
+
+@bp.get("/policies", endpoint="policies")
+def policies_list():
+    return render_template("merchant/policies.html", items=policies.for_merchant(current_user))
+
+
+
+@bp.get("/policies/<int:policy_id>")
+def policy(policy_id):
+    item = db.session.get(Policy, policy_id)
+    if item is None or not policies.visible_to(current_user, item):
+        abort(404)
+    return render_template("merchant/policy.html", p=item)
