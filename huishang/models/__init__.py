@@ -4,6 +4,9 @@ from .base import today, utcnow  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
 from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
 from .feedback import Complaint  # noqa: F401
+from .grading import (  # noqa: F401
+    CreditRepair, DrawTarget, GradeEvent, GradingRule, PlanItem, RandomDraw, ShopGrading,
+)
 from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
 from .integration import ApiKey  # noqa: F401
 from .merchant import (  # noqa: F401

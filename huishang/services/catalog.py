@@ -57,5 +57,7 @@ def seed_business_types(session=None) -> int:
 def seed_reference_data(session=None) -> int:
     """Streets and catalogue; other features add their shipped data here too."""
     from .checklists import seed_checklists
+    from .grading import seed_rules
 
-    return seed_streets(session) + seed_business_types(session) + seed_checklists(session)
+    return (seed_streets(session) + seed_business_types(session) + seed_checklists(session)
+            + seed_rules(session))

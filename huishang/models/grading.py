@@ -1,0 +1,167 @@
+"""九宫格 grading, the 30-day list (30日内待检查单位清单), random draws (双随机) and credit repair.
+
+Rules are data (`GradingRule`), editable by regulators and audited. `ShopGrading` and
+`GradeEvent` hold, per shop, the facts the plan query needs so that the list for any day T is one
+set-based query: the facts that do not depend on T (last full inspection, routine due dates with
+and without a worsening) and the events whose effect holds over a date window (worsenings and
+the rectification / complaint triggers).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+TIERS = ("高", "中", "低")
+GRADES = ("良好", "一般", "较差")
+REASONS = ("routine", "rectification", "complaint", "new")
+REASON_LABELS = {"routine": "常规", "rectification": "整改到期", "complaint": "投诉触发", "new": "新登记未检查"}
+PLAN_STATUSES = ("open", "inspected", "not_found", "closed_business")
+PLAN_STATUS_LABELS = {"open": "待检查", "inspected": "已检查", "not_found": "查无此店",
+                      "closed_business": "已停业/注销"}
+CREDIT_CLASSES = ("A", "B", "C", "D")
+REPAIR_STATUSES = ("pending", "approved", "rejected")
+
+
+class GradingRule(db.Model):
+    """One rule value (a number, a mapping or a table), keyed by name. Defaults live in
+    services/grading.py RULE_DEFAULTS and are seeded as rows."""
+
+    __tablename__ = "grading_rules"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[dict | list | int | float] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ShopGrading(db.Model):
+    """Per-shop facts independent of the day the list is drawn up for (refreshed on every write)."""
+
+    __tablename__ = "shop_gradings"
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    static_tier: Mapped[str] = mapped_column(String(2))
+    base_grade: Mapped[str] = mapped_column(String(4))  # from the latest full inspection
+    last_full_on: Mapped[date | None] = mapped_column(Date)
+    last_inspected_on: Mapped[date | None] = mapped_column(Date)
+    cycle: Mapped[str] = mapped_column(String(10))  # last inspection date, or "new"
+    routine_reason: Mapped[str] = mapped_column(String(10))  # routine | new
+    routine_due_base: Mapped[date] = mapped_column(Date)
+    routine_due_worse: Mapped[date] = mapped_column(Date)
+    # The earliest date any candidate could give: the plan query's index range.
+    floor_due: Mapped[date] = mapped_column(Date, index=True)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GradeEvent(db.Model):
+    """An event that holds over [starts_on, ends_on): a worsening of the dynamic grade
+    (effect 'worsen') or a trigger that brings the due date forward to `due_on` ('trigger')."""
+
+    __tablename__ = "grade_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    effect: Mapped[str] = mapped_column(String(8))  # worsen | trigger
+    kind: Mapped[str] = mapped_column(String(16))  # complaints | penalty | overdue | rectification | complaint
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (Index("ix_grade_events_shop_effect", "shop_id", "effect", "starts_on"),)
+
+
+class PlanItem(db.Model):
+    """One shop on the 30-day list for one due cycle (the cycle is the shop's last inspection
+    date, so regenerating the list on another day finds the same item and keeps its tracking)."""
+
+    __tablename__ = "plan_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    cycle: Mapped[str] = mapped_column(String(10))
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(16))
+    static_tier: Mapped[str] = mapped_column(String(2))
+    dynamic_grade: Mapped[str] = mapped_column(String(4))
+    generated_on: Mapped[date] = mapped_column(Date)  # the list day T it first appeared on
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    co_inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    shop = relationship("Shop")
+    inspector = relationship("User", foreign_keys=[inspector_id])
+    co_inspector = relationship("User", foreign_keys=[co_inspector_id])
+
+    __table_args__ = (UniqueConstraint("shop_id", "cycle", name="uq_plan_item_cycle"),)
+
+
+class RandomDraw(db.Model):
+    """双随机 — a draw, replayable: the seed and the snapshot of both pools are recorded."""
+
+    __tablename__ = "random_draws"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    seed: Mapped[str] = mapped_column(String(64))
+    filters: Mapped[dict] = mapped_column(JSON)  # street ids, business type, credit classes
+    ratios: Mapped[dict] = mapped_column(JSON)  # credit class -> fraction
+    population: Mapped[dict] = mapped_column(JSON)  # class -> [shop ids]; street by shop
+    inspector_pool: Mapped[dict] = mapped_column(JSON)  # street id -> [user ids]
+    exclusions: Mapped[list] = mapped_column(JSON)  # [[inspector id, shop id], ...]
+    drawn_on: Mapped[date] = mapped_column(Date)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    targets: Mapped[list[DrawTarget]] = relationship(back_populates="draw", order_by="DrawTarget.position",
+                                                     cascade="all, delete-orphan")
+
+
+class DrawTarget(db.Model):
+    __tablename__ = "draw_targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("random_draws.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    credit_class: Mapped[str] = mapped_column(String(1))  # internal: never on the public page
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    co_inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    draw: Mapped[RandomDraw] = relationship(back_populates="targets")
+    shop = relationship("Shop")
+    inspector = relationship("User", foreign_keys=[inspector_id])
+    co_inspector = relationship("User", foreign_keys=[co_inspector_id])
+
+
+class CreditRepair(db.Model):
+    """信用修复 — a merchant's application for a fulfilled penalty to stop counting."""
+
+    __tablename__ = "credit_repairs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penalty_id: Mapped[int] = mapped_column(ForeignKey("penalties.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    commitment: Mapped[str] = mapped_column(Text)  # 信用承诺书, public
+    applied_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    penalty = relationship("Penalty")
+    shop = relationship("Shop")
+    applicant = relationship("User", foreign_keys=[applicant_id])
+
+
+__all__ = ["GradingRule", "ShopGrading", "GradeEvent", "PlanItem", "RandomDraw", "DrawTarget",
+           "CreditRepair"]
