@@ -115,9 +115,8 @@ def scan_stats(args, code):
 
 def profile_url(code: str) -> str:
     """The shop's profile page when the registry feature provides one, else the plate page."""
-    for endpoint in ("admin.shop", "admin.shop_profile", "admin.shop_detail"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, code=code)
+    if "admin.shop_profile" in current_app.view_functions:
+        return url_for("admin.shop_profile", code=code) + "#plate"
     return url_for("admin.plate_page", code=code)
 
 
