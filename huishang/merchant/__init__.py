@@ -9,6 +9,7 @@ bp.before_request(page_gate("merchant"))
 
 def register(app, api) -> None:
     from . import pages, public  # noqa: F401
+    from . import inspections  # noqa: F401  (inspections feature: results, rectifications, self-checks)
 
     app.register_blueprint(bp)
     app.register_blueprint(public.bp)  # registration and FAQ: outside the merchant gate

@@ -1,0 +1,345 @@
+"""Patrol inspections for inspectors and regulators: the phone form, result pages and sheets,
+the checklist library and its editor, open rectifications, overdue self-checks; and the JSON API
+(`/api/v1/shops/<code>/checklists`, `/api/v1/inspections`, `/api/v1/shops/<code>/self-checks`)."""
+import uuid
+from datetime import date
+
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import select
+
+from ..extensions import csrf, db
+from ..merchant.common import send_upload
+from ..models import ChecklistTemplate, Inspection, Rectification, SelfCheck, Shop, today
+from ..schemas.inspections import (
+    ChecklistTemplateSchema, InspectionCreateSchema, InspectionOwnerSchema, InspectionStaffSchema,
+    SelfCheckCreateSchema, SelfCheckSchema, ShopChecklistsSchema,
+)
+from ..security import api_gate, json_error
+from ..services import DomainError, checklists, inspections, registry, result_sheet
+from . import bp
+
+PER_PAGE = 50
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def load_shop(code: str, check: str = "can_inspect") -> Shop:
+    shop = registry.get_shop(code)
+    if shop is None:
+        abort(404, description="商铺不存在 (no such shop)")
+    if not getattr(current_user, check)(shop):
+        abort(403, description="该商铺不在您的辖区 (out of scope)")
+    return shop
+
+
+def load_inspection(inspection_id: int) -> Inspection:
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        abort(404)
+    if not current_user.can_view(inspection.shop):
+        abort(403)
+    return inspection
+
+
+def regulators_only():
+    if current_user.role != "regulator":
+        abort(403)
+
+
+def _date_field(name: str) -> date | None:
+    value = (request.form.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("日期格式错误", {name: ["日期格式应为 YYYY-MM-DD"]}) from None
+
+
+def _float_field(name: str) -> float | None:
+    value = (request.form.get(name) or "").strip()
+    try:
+        return float(value) if value else None
+    except ValueError:
+        raise DomainError("位置格式错误", {name: ["应为数字"]}) from None
+
+
+def submission_from_form(template: ChecklistTemplate | None) -> inspections.Submission:
+    """Read the phone form into a Submission. Raises DomainError for unreadable dates/numbers."""
+    items = template.items if template else []
+    photos = {}
+    for item in items:
+        blobs = [f.read() for f in request.files.getlist(f"photo-{item.id}") if f and f.filename]
+        if blobs:
+            photos[item.id] = blobs
+    return inspections.Submission(
+        template_id=request.form.get("template_id"), co_inspector=request.form.get("co_inspector"),
+        answers=[{"item_id": item.id, "result": request.form.get(f"result-{item.id}"),
+                  "note": request.form.get(f"note-{item.id}", "")} for item in items],
+        client_id=(request.form.get("client_id") or "").strip() or None,
+        inspected_on=_date_field("inspected_on"), rectification_deadline=_date_field("rectification_deadline"),
+        lat=_float_field("lat"), lng=_float_field("lng"), note=request.form.get("note", ""), photos=photos)
+
+
+# -- the inspector's form ------------------------------------------------------------------------
+@bp.route("/shops/<code>/inspections/new", methods=["GET", "POST"], endpoint="inspection_new")
+def inspection_new(code):
+    """Start an inspection: the matched checklist (preselected), co-inspector, answers, photos."""
+    shop = load_shop(code)
+    applicable = checklists.applicable_templates(shop, "inspection")
+    wanted = request.form.get("template_id") or request.args.get("template")
+    template = checklists.get_template(wanted) if wanted else (applicable[0].template if applicable else None)
+    if template is None or template.kind != "inspection":
+        abort(404, description="没有适用的检查表 (no checklist applies)")
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            sub = submission_from_form(template)
+            inspection, _ = inspections.record_inspection(shop, sub, actor=current_user)
+            db.session.commit()
+            return redirect(url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors or {"_": [exc.message]}, exc.status
+    return render_template(
+        "inspections/new.html", shop=shop, template=template, applicable=applicable,
+        groups=checklists.grouped_items(template), errors=errors, form=request.form,
+        co_inspectors=inspections.eligible_co_inspectors(shop, current_user),
+        client_id=request.form.get("client_id") or uuid.uuid4().hex, today=today(),
+        default_days=inspections.rectification_days(),
+        colour=checklists.cold_chain_colour(shop)), status
+
+
+@bp.get("/inspections/<int:inspection_id>", endpoint="inspection_detail")
+def inspection_detail(inspection_id):
+    inspection = load_inspection(inspection_id)
+    template = inspection.template
+    return render_template("inspections/detail.html", inspection=inspection, shop=inspection.shop,
+                           groups=checklists.grouped_items(template) if template else [],
+                           answers={a.item_id: a for a in inspection.answers},
+                           saved=request.args.get("saved") == "1")
+
+
+@bp.get("/inspections/<int:inspection_id>/sheet.pdf", endpoint="inspection_sheet")
+def inspection_sheet(inspection_id):
+    inspection = load_inspection(inspection_id)
+    pdf = result_sheet.render(inspection)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="result-{inspection.shop.code}-{inspection.inspected_on}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/inspections/<int:inspection_id>/photos/<int:answer_id>/<int:n>", endpoint="inspection_photo")
+def inspection_photo(inspection_id, answer_id, n):
+    inspection = load_inspection(inspection_id)
+    answer = next((a for a in inspection.answers if a.id == answer_id), None)
+    if answer is None or not 0 <= n < len(answer.photo_list):
+        abort(404)
+    return send_upload(answer.photo_list[n])
+
+
+@bp.get("/shops/<code>/inspections", endpoint="shop_inspections")
+def shop_inspections(code):
+    shop = load_shop(code, "can_view")
+    return render_template("inspections/shop_history.html", shop=shop,
+                           inspections=inspections.shop_inspections(shop, limit=200),
+                           rectifications=inspections.open_rectifications(shop),
+                           self_checks=db.session.scalars(select(SelfCheck).where(SelfCheck.shop_id == shop.id)
+                                                          .order_by(SelfCheck.checked_on.desc()).limit(20)).all())
+
+
+# -- rectifications and self-checks -------------------------------------------------------------
+@bp.get("/inspections", endpoint="inspections_home")
+def inspections_home():
+    """Open rectifications in scope (overdue first) and links to the library and self-checks."""
+    scoped = registry.scoped_shops(current_user).with_only_columns(Shop.id).scalar_subquery()
+    rects = db.session.scalars(select(Rectification).where(Rectification.closed_on.is_(None),
+                                                           Rectification.shop_id.in_(scoped))
+                               .order_by(Rectification.deadline).limit(PER_PAGE)).all()
+    return render_template("inspections/home.html", rectifications=rects, today=today())
+
+
+@bp.get("/rectifications/<int:rect_id>/photo", endpoint="rectification_photo")
+def rectification_photo(rect_id):
+    rect = db.session.get(Rectification, rect_id)
+    if rect is None:
+        abort(404)
+    if not current_user.can_view(rect.shop):
+        abort(403)
+    return send_upload(rect.report_photo)
+
+
+@bp.get("/self-checks/overdue", endpoint="self_checks_overdue")
+def self_checks_overdue():
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows = db.session.execute(inspections.overdue_self_checks(current_user)
+                              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
+    return render_template("inspections/overdue.html", rows=rows[:PER_PAGE], more=len(rows) > PER_PAGE,
+                           page=page, interval=inspections.self_check_interval(), today=today())
+
+
+# -- the checklist library ------------------------------------------------------------------------
+@bp.get("/checklists", endpoint="checklists")
+def checklist_list():
+    return render_template("inspections/templates.html", templates=checklists.current_templates(),
+                           kinds=checklists.KIND_LABELS, topics=checklists.TOPIC_LABELS,
+                           colour_table=checklists.colour_table())
+
+
+@bp.get("/checklists/<int:template_id>", endpoint="checklist_detail")
+def checklist_detail(template_id):
+    template = checklists.get_template(template_id) or abort(404)
+    return render_template("inspections/template_detail.html", template=template,
+                           groups=checklists.grouped_items(template), versions=checklists.versions(template.key))
+
+
+@bp.route("/checklists/<int:template_id>/edit", methods=["GET", "POST"], endpoint="checklist_edit")
+def checklist_edit(template_id):
+    """Regulators edit items, sections and the key flag; saving makes a new version."""
+    regulators_only()
+    template = checklists.get_template(template_id) or abort(404)
+    if not template.current:
+        return redirect(url_for("admin.checklist_detail", template_id=template.id))
+    errors, rows, status = {}, None, 200
+    if request.method == "POST":
+        count = min(request.form.get("rows", 0, type=int) or 0, checklists.MAX_ITEMS + 20)
+        rows = [{"section": request.form.get(f"section-{n}"), "text": request.form.get(f"text-{n}"),
+                 "basis": request.form.get(f"basis-{n}"), "key": request.form.get(f"key-{n}") == "1"}
+                for n in range(count) if request.form.get(f"delete-{n}") != "1"]
+        try:
+            new = checklists.edit_template(template, request.form.get("name", ""), rows, actor=current_user)
+            db.session.commit()
+            return redirect(url_for("admin.checklist_detail", template_id=new.id))
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+    if rows is None:
+        rows = [{"section": i.section, "text": i.text, "basis": i.basis, "key": i.key} for i in template.items]
+    rows = rows + [{"section": rows[-1]["section"] if rows else "", "text": "", "basis": "", "key": False}] * 3
+    return render_template("inspections/template_edit.html", template=template, rows=rows, errors=errors,
+                           name=request.form.get("name", template.name)), status
+
+
+# -- template globals for the include slots ----------------------------------------------------------
+@bp.app_template_global("inspection_summary")
+def inspection_summary(shop):
+    """Recent inspections, open rectifications and what the viewer may do — for the profile and
+    scan partials. Empty for viewers who may not see the shop's supervision data."""
+    if shop is None or not current_user.is_authenticated or not current_user.can_view(shop):
+        return None
+    return {"recent": inspections.shop_inspections(shop, limit=5),
+            "open_rectifications": inspections.open_rectifications(shop),
+            "can_inspect": current_user.can_inspect(shop),
+            "colour": checklists.cold_chain_colour(shop),
+            "self_check_due_on": inspections.self_check_due_on(shop), "today": today()}
+
+
+# -- JSON API -----------------------------------------------------------------------------------
+blp = ApiBlueprint("inspections", __name__, url_prefix="/api/v1",
+                   description="Checklists, inspections and self-checks")
+blp.before_request(api_gate())
+csrf.exempt(blp)
+
+
+def respond(data, status: int = 200):
+    response = jsonify(data)
+    response.status_code = status
+    return response
+
+
+def api_shop(code: str) -> Shop:
+    """Staff in scope or the shop's own merchant; 404 / 403 otherwise."""
+    shop = registry.get_shop(code)
+    if shop is None:
+        abort(404, description="商铺不存在 (no such shop)")
+    if not (current_user.can_inspect(shop) or current_user.owns_shop(shop)):
+        abort(403, description="无权访问该商铺 (out of scope)")
+    return shop
+
+
+def inspection_view(inspection: Inspection) -> dict:
+    schema = InspectionStaffSchema() if current_user.is_staff else InspectionOwnerSchema()
+    return schema.dump(inspection)
+
+
+def _applicable_dump(shop: Shop, kind: str) -> list[dict]:
+    return [dict(ChecklistTemplateSchema().dump(a.template), reason=a.reason)
+            for a in checklists.applicable_templates(shop, kind)]
+
+
+@blp.route("/shops/<code>/checklists")
+@blp.response(200, ShopChecklistsSchema)
+def shop_checklists(code):
+    """The templates that apply to the shop, per kind, each with the reason it applies."""
+    shop = api_shop(code)
+    colour = checklists.cold_chain_colour(shop)
+    return respond({"shop_code": shop.code, "colour": colour,
+                    "colour_reason": checklists.colour_reason(shop, colour),
+                    "inspection": _applicable_dump(shop, "inspection"),
+                    "self_check": _applicable_dump(shop, "self_check")})
+
+
+@blp.route("/inspections", methods=["POST"])
+@blp.arguments(InspectionCreateSchema)
+@blp.response(201, InspectionStaffSchema)
+def create_inspection(data):
+    """Record an inspection (inspectors and regulators in scope). A retry with the same
+    client_id answers 200 with the inspection already recorded."""
+    if not current_user.is_staff:
+        return json_error(403, "只有执法人员可以录入监督检查 (inspectors and regulators only)")
+    shop = registry.get_shop(data["shop_code"])
+    if shop is None:
+        return json_error(422, "商铺不存在", {"shop_code": ["商铺码不存在"]})
+    if not current_user.can_inspect(shop):
+        return json_error(403, "该商铺不在您的辖区 (out of scope)", {"shop_code": ["不在辖区"]})
+    sub = inspections.Submission(**{k: data[k] for k in (
+        "template_id", "co_inspector", "answers", "client_id", "inspected_on", "rectification_deadline",
+        "lat", "lng", "note")})
+    inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
+    db.session.commit()
+    return respond(InspectionStaffSchema().dump(inspection), 201 if created else 200)
+
+
+@blp.route("/inspections/<int:inspection_id>")
+@blp.response(200, InspectionStaffSchema)
+def get_inspection(inspection_id):
+    """One inspection: staff in scope see all of it, the shop's merchant their variant."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        abort(404)
+    api_shop(inspection.shop.code)
+    return respond(inspection_view(inspection))
+
+
+@blp.route("/shops/<code>/inspections")
+@blp.response(200, InspectionStaffSchema(many=True))
+def list_inspections(code):
+    """The shop's inspections, newest first (at most 200)."""
+    shop = api_shop(code)
+    return respond([inspection_view(i) for i in inspections.shop_inspections(shop, limit=200)])
+
+
+@blp.route("/shops/<code>/self-checks")
+class SelfChecks(MethodView):
+    @blp.response(200, SelfCheckSchema(many=True))
+    def get(self, code):
+        """The shop's self-checks, newest first (staff in scope and the merchant)."""
+        shop = api_shop(code)
+        checks = db.session.scalars(select(SelfCheck).where(SelfCheck.shop_id == shop.id)
+                                    .order_by(SelfCheck.checked_on.desc(), SelfCheck.id.desc()).limit(200))
+        return respond(SelfCheckSchema(many=True).dump(checks))
+
+    @blp.arguments(SelfCheckCreateSchema)
+    @blp.response(201, SelfCheckSchema)
+    def post(self, data, code):
+        """Record a self-check of the merchant's own shop. A retry with the same client_id → 200."""
+        shop = api_shop(code)
+        if not current_user.owns_shop(shop):
+            return json_error(403, "自查由经营者本人提交 (the shop's merchant only)")
+        check, created = inspections.record_self_check(shop, data["template_id"], data["answers"],
+                                                       actor=current_user, client_id=data["client_id"],
+                                                       checked_on=data["checked_on"])
+        db.session.commit()
+        return respond(SelfCheckSchema().dump(check), 201 if created else 200)
