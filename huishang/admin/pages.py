@@ -1,33 +1,346 @@
-"""Regulator and inspector pages: the registry."""
-from flask import render_template, request
+"""Regulator and inspector pages: the registry list, the shop profile, create / edit / close.
+
+Inspectors read; regulators change (in their streets). A shop outside the user's streets answers
+404, so a profile URL does not even confirm that the shop exists.
+"""
+from datetime import timedelta
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..models import Shop, Street
-from ..services import DomainError, registry
+from ..models import AuditEvent, BusinessType, Complex, Shop, Street, today
+from ..security import roles_required
+from ..services import DomainError, exporting, registry
 from . import bp
 
 PER_PAGE = 30
+FILTERS = ("street", "business_type", "status", "q")
+AUDIT_LIMIT = 50
+EXPIRING_DAYS = 30
 
+
+# -- forms --------------------------------------------------------------------------------
+
+class ShopForm(FlaskForm):
+    """The registry record. Domain rules (USCC check character, streets, coordinates) are the
+    registry service's; its errors are put back on these fields."""
+
+    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=40)])
+    entity_name = StringField(_l("主体名称"), validators=[DataRequired(), Length(max=200)])
+    legal_rep = StringField(_l("法定代表人"), validators=[Optional(), Length(max=60)])
+    sign_name = StringField(_l("店招名称"), validators=[DataRequired(), Length(max=100)])
+    address = StringField(_l("地址"), validators=[DataRequired(), Length(max=200)])
+    street = SelectField(_l("街道"), validators=[DataRequired()], choices=[])
+    business_type = SelectField(_l("业态"), validators=[DataRequired()], choices=[])
+    complex = SelectField(_l("商业综合体"), choices=[], validate_choice=False)
+    lat = StringField(_l("纬度"), validators=[Optional(), Length(max=20)])
+    lng = StringField(_l("经度"), validators=[Optional(), Length(max=20)])
+    contact = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
+    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])
+    opening_hours = StringField(_l("营业时间"), validators=[Optional(), Length(max=100)])
+    registered_on = StringField(_l("登记日期"), validators=[Optional(), Length(max=20)])
+    licence_no = StringField(_l("许可证号"), validators=[Optional(), Length(max=60)])
+    licence_expires = StringField(_l("许可证有效期"), validators=[Optional(), Length(max=20)])
+    cold_chain = BooleanField(_l("经营冷链食品"))
+    serves_breakfast = BooleanField(_l("早餐网点"))
+    breakfast_spend = StringField(_l("早餐人均消费（元）"), validators=[Optional(), Length(max=10)])
+    breakfast_wait = StringField(_l("早餐等候时间（分钟）"), validators=[Optional(), Length(max=5)])
+    breakfast_offer = TextAreaField(_l("早餐品种"), validators=[Optional(), Length(max=300)])
+    breakfast_hours = StringField(_l("早餐供应时间"), validators=[Optional(), Length(max=40)])
+    status = SelectField(_l("经营状态"), choices=[SelectChoice("open", _l("营业")),
+                                                    SelectChoice("suspended", _l("停业"))])
+
+    def fill_choices(self, user) -> None:
+        streets = db.session.scalars(select(Street).order_by(Street.position)).all()
+        self.street.choices = [SelectChoice("", _("请选择街道"))] + [
+            SelectChoice(s.name, s.name) for s in streets if user.covers_street(s.id)]
+        types = db.session.scalars(select(BusinessType).where(BusinessType.active.is_(True))
+                                   .order_by(BusinessType.position)).all()
+        names = {bt.id: bt.name for bt in types}
+        self.business_type.choices = [SelectChoice("", _("请选择业态"))] + [
+            SelectChoice(bt.code, bt.name, optgroup=names.get(bt.parent_id, bt.family))
+            for bt in types if bt.static_risk is not None]
+        self.complex.choices = [SelectChoice("", _("无"))] + [
+            SelectChoice(c.name, c.name) for c in db.session.scalars(select(Complex).order_by(Complex.name))]
+
+    def payload(self, *, editing: bool) -> dict:
+        data = {name: self[name].data for name in registry_fields(editing)}
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = value.strip()
+        if editing:  # an emptied date keeps the stored one rather than blanking a required column
+            for name in ("registered_on", "licence_expires"):
+                if not data.get(name):
+                    data.pop(name, None)
+        for name in ("breakfast_spend", "breakfast_wait"):
+            if data.get(name) == "":
+                data[name] = None
+        return data
+
+    def show_errors(self, exc: DomainError) -> None:
+        for name, messages in exc.errors.items():
+            target = self[name] if name in self._fields else None
+            if target is None:
+                self.form_errors.extend(messages)
+            else:
+                target.errors = list(target.errors or []) + list(messages)
+        if not exc.errors:
+            self.form_errors.append(exc.message)
+
+
+def registry_fields(editing: bool) -> tuple[str, ...]:
+    names = ("uscc", "entity_name", "sign_name", "address", "street", "business_type", "complex",
+             "lat", "lng", "contact", "phone", "opening_hours", "registered_on", "licence_no",
+             "licence_expires", "cold_chain", "serves_breakfast", "breakfast_spend", "breakfast_wait",
+             "breakfast_offer", "breakfast_hours")
+    return names + ("status",) if editing else names + ("legal_rep",)
+
+
+class CloseForm(FlaskForm):
+    reason = TextAreaField(_l("注销原因"), validators=[DataRequired(), Length(min=2, max=500)])
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def load_shop(code: str, check: str = "can_view") -> Shop:
+    """Load or 404 (also when out of scope: the URL must not confirm the shop exists); 403 when
+    in view but the action is not allowed."""
+    shop = registry.get_shop(code)
+    if shop is None or not current_user.can_view(shop):
+        abort(404)
+    if not getattr(current_user, check)(shop):
+        abort(403)
+    return shop
+
+
+def street_in_scope(form: ShopForm) -> bool:
+    street = db.session.scalar(select(Street).where(Street.name == form.street.data))
+    if street is not None and not current_user.covers_street(street.id):
+        form.street.errors = list(form.street.errors or []) + [_("该街道不在您的管辖范围")]
+        return False
+    return True
+
+
+def filtered_query(filters: dict):
+    """The scoped registry SELECT with the list filters; raises DomainError for unknown values."""
+    return registry.filter_shops(registry.scoped_shops(current_user),
+                                 **{k: v for k, v in filters.items() if k in FILTERS})
+
+
+def read_filters() -> dict:
+    filters = {k: (request.args.get(k) or "").strip()[:100] or None for k in FILTERS}
+    if filters["status"] not in (None, "open", "suspended", "closed"):
+        filters["status"] = None
+    return filters
+
+
+# -- registry list --------------------------------------------------------------------------
 
 @bp.get("/")
 def registry_page():
-    return registry_list()
+    return redirect(url_for("admin.registry"))
 
 
 @bp.get("/shops", endpoint="registry")
 def registry_list():
-    """The registry list with filters and search."""
-    filters = {k: request.args.get(k, "").strip() or None
-               for k in ("street", "business_type", "status", "q")}
+    """The registry list with filters, search and pagination."""
+    filters = read_filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
+    status, error = 200, None
     try:
-        query = registry.filter_shops(registry.scoped_shops(current_user), **filters)
+        query = filtered_query(filters)
     except DomainError as exc:
-        query, filters["error"] = registry.scoped_shops(current_user).where(False), exc.message
+        query, error, status = registry.scoped_shops(current_user).where(False), exc.message, 400
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    shops = db.session.scalars(query.order_by(Shop.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    streets = db.session.scalars(select(Street).order_by(Street.position)).all()
-    return render_template("admin/registry.html", shops=shops.all(), total=total, page=page,
-                           per_page=PER_PAGE, filters=filters, streets=streets)
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(page, pages)
+    shops = db.session.scalars(query.order_by(Shop.id.desc()).limit(PER_PAGE)
+                               .offset((page - 1) * PER_PAGE)).all()
+    streets = [s for s in db.session.scalars(select(Street).order_by(Street.position))
+               if current_user.covers_street(s.id)]
+    types = db.session.scalars(select(BusinessType).order_by(BusinessType.position)).all()
+    args = {k: v for k, v in filters.items() if v}
+    return render_template("admin/registry.html", shops=shops, total=total, page=page, pages=pages,
+                           filters=filters, args=args, error=error, streets=streets,
+                           types=types), status
+
+
+@bp.get("/shops/export.<fmt>")
+def registry_export(fmt: str):
+    """The filtered list (within the user's scope) as CSV (UTF-8 with BOM) or XLSX."""
+    if fmt not in exporting.FORMATS:
+        abort(404)
+    content, _count = exporting.export_shops(filtered_query(read_filters()), fmt)
+    mimetype = ("text/csv; charset=utf-8" if fmt == "csv" else
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True,
+                     download_name=f"商铺登记-{today().isoformat()}.{fmt}")
+
+
+# -- create / edit / close ------------------------------------------------------------------
+
+@bp.route("/shops/new", methods=["GET", "POST"])
+@roles_required("regulator")
+def shop_new():
+    form = ShopForm()
+    del form.status  # a new shop is open
+    form.fill_choices(current_user)
+    if form.validate_on_submit() and street_in_scope(form):
+        try:
+            shop = registry.register_shop(form.payload(editing=False), actor=current_user)
+        except DomainError as exc:
+            form.show_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("已登记，商铺码 %(code)s", code=shop.code), "info")
+            return redirect(url_for("admin.shop_profile", code=shop.code))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/shop_form.html", form=form, shop=None), status
+
+
+@bp.route("/shops/<code>/edit", methods=["GET", "POST"])
+@roles_required("regulator")
+def shop_edit(code: str):
+    shop = load_shop(code, "can_edit")
+    if shop.status == "closed":
+        flash(_("已注销的商铺不能修改"), "error")
+        return redirect(url_for("admin.shop_profile", code=shop.code))
+    form = ShopForm(data=form_data(shop) if request.method == "GET" else None)
+    form.fill_choices(current_user)
+    if form.validate_on_submit() and street_in_scope(form):
+        try:
+            registry.update_shop(shop, form.payload(editing=True), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            form.show_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("已保存"), "info")
+            return redirect(url_for("admin.shop_profile", code=shop.code))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/shop_form.html", form=form, shop=shop), status
+
+
+def form_data(shop: Shop) -> dict:
+    licence = next((lic for lic in shop.licences if lic.kind in ("food_business", "business")), None)
+    return {
+        "uscc": shop.entity.uscc, "entity_name": shop.entity.name, "legal_rep": shop.entity.legal_rep,
+        "sign_name": shop.sign_name, "address": shop.address, "street": shop.street.name,
+        "business_type": shop.business_type.code, "complex": shop.complex.name if shop.complex else "",
+        "lat": "" if shop.lat is None else str(shop.lat), "lng": "" if shop.lng is None else str(shop.lng),
+        "contact": shop.contact, "phone": shop.phone, "opening_hours": shop.opening_hours,
+        "registered_on": shop.registered_on.isoformat() if shop.registered_on else "",
+        "licence_no": licence.number if licence else "",
+        "licence_expires": licence.expires_on.isoformat() if licence and licence.expires_on else "",
+        "cold_chain": shop.cold_chain, "serves_breakfast": shop.serves_breakfast,
+        "breakfast_spend": "" if shop.breakfast_spend is None else f"{shop.breakfast_spend:g}",
+        "breakfast_wait": "" if shop.breakfast_wait is None else str(shop.breakfast_wait),
+        "breakfast_offer": shop.breakfast_offer, "breakfast_hours": shop.breakfast_hours,
+        "status": shop.status,
+    }
+
+
+@bp.route("/shops/<code>/close", methods=["GET", "POST"])
+@roles_required("regulator")
+def shop_close(code: str):
+    """注销, with a reason; the shop leaves the plan and public lists, its history stays."""
+    shop = load_shop(code, "can_edit")
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            registry.close_shop(shop, actor=current_user, reason=form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.reason.errors = list(form.reason.errors or []) + [exc.message]
+            return render_template("admin/shop_close.html", form=form, shop=shop), exc.status
+        else:
+            db.session.commit()
+            flash(_("商铺已注销"), "info")
+            return redirect(url_for("admin.shop_profile", code=shop.code))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/shop_close.html", form=form, shop=shop), status
+
+
+# -- profile --------------------------------------------------------------------------------
+
+@bp.get("/shops/<code>", endpoint="shop_profile")
+def shop_profile(code: str):
+    """Everything known about the shop; other features add their sections through include slots."""
+    shop = load_shop(code)
+    siblings = db.session.scalars(registry.scoped_shops(current_user).where(
+        Shop.entity_id == shop.entity_id, Shop.id != shop.id).order_by(Shop.id).limit(20)).all()
+    return render_template("admin/shop_profile.html", shop=shop, siblings=siblings, today=today(),
+                           expiring_by=today() + timedelta(days=EXPIRING_DAYS))
+
+
+FIELD_LABELS = {
+    "code": "商铺码", "sign_name": "店招名称", "address": "地址", "street_id": "街道",
+    "complex_id": "商业综合体", "business_type_id": "业态", "lat": "纬度", "lng": "经度", "status": "状态",
+    "contact": "联系人", "phone": "联系电话", "opening_hours": "营业时间", "registered_on": "登记日期",
+    "cold_chain": "冷链", "canteen_kind": "食堂类别", "serves_breakfast": "早餐网点",
+    "breakfast_spend": "早餐人均", "breakfast_wait": "早餐等候", "breakfast_offer": "早餐品种",
+    "breakfast_hours": "早餐时间", "entity_id": "市场主体", "reason": "原因",
+}
+ACTION_LABELS = {"shop.register": "登记", "shop.update": "修改", "shop.close": "注销"}
+# Keys whose values the trail never shows: other features' personal data may sit in their events.
+HIDDEN_KEY_PARTS = ("complainant", "reporter", "tracking", "vaccin", "health", "id_number", "password")
+
+
+@bp.app_template_global("shop_audit_events")
+def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
+    """The shop's audit trail, newest first, ready to show (ids turned into names)."""
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.shop_id == shop.id)
+                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    names = ReferenceNames()
+    return [{"at": event.at + timedelta(hours=8), "actor": event.actor_label or "—",
+             "action": ACTION_LABELS.get(event.action, event.action), "changes": changes(event, names)}
+            for event in events]
+
+
+def changes(event: AuditEvent, names) -> list[tuple[str, str, str]]:
+    before, after = event.before or {}, event.after or {}
+    rows = []
+    for key in sorted(set(before) | set(after)):
+        if any(part in key for part in HIDDEN_KEY_PARTS):
+            continue
+        old, new = names.show(key, before.get(key)), names.show(key, after.get(key))
+        if old != "—" or new != "—":
+            rows.append((FIELD_LABELS.get(key, key), old, new))
+    return rows
+
+
+class ReferenceNames:
+    """Turns street / business type / complex / entity ids in audit snapshots into names."""
+
+    MODELS = {"street_id": (Street, "name"), "business_type_id": (BusinessType, "name"),
+              "complex_id": (Complex, "name")}
+
+    def show(self, key: str, value) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if key in self.MODELS:
+            model, attr = self.MODELS[key]
+            obj = db.session.get(model, value) if isinstance(value, int) else None
+            return getattr(obj, attr) if obj is not None else str(value)
+        if key == "entity_id":
+            from ..models import Entity
+
+            entity = db.session.get(Entity, value) if isinstance(value, int) else None
+            return f"{entity.name}（{entity.uscc}）" if entity else str(value)
+        if key == "status":
+            from ..models.registry import STATUS_LABELS
+
+            return STATUS_LABELS.get(value, str(value))
+        text = value if isinstance(value, str) else str(value)
+        return text if len(text) <= 120 else text[:117] + "…"
