@@ -10,10 +10,12 @@ bp.before_request(page_gate("regulator", "inspector"))
 def register(app, api) -> None:
     from . import api_shops, pages  # noqa: F401  (routes attach to the blueprints on import)
     from . import plates  # noqa: F401  (codes feature: QR, plates, reissue)
+    from . import plates  # noqa: F401  (codes feature: QR, plates, reissue)
     from . import inspections  # noqa: F401  (inspections feature: checklists, inspections, self-checks)
     from . import merchants  # noqa: F401  (merchant feature: review queue, claims, questions, policies)
 
     app.register_blueprint(bp)
     api.register_blueprint(api_shops.blp)
+    api.register_blueprint(plates.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(inspections.blp)
