@@ -9,6 +9,7 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 def register(app, api) -> None:
     from . import api_shops, pages  # noqa: F401  (routes attach to the blueprints on import)
+    from . import dashboard  # noqa: F401  (dashboard feature: dashboard, export, API keys)
     from . import plates  # noqa: F401  (codes feature: QR, plates, reissue)
     from . import plates  # noqa: F401  (codes feature: QR, plates, reissue)
     from . import inspections  # noqa: F401  (inspections feature: checklists, inspections, self-checks)

@@ -1,0 +1,99 @@
+"""Regulators' dashboard (监管驾驶舱), its export, and API-key management for city systems."""
+import csv
+import io
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+from openpyxl import Workbook
+
+from ..extensions import db
+from ..models import ApiKey
+from ..models.integration import API_SCOPES, SCOPE_LABELS
+from ..security import roles_required
+from ..services import DomainError, apikeys, dashboard
+from . import bp
+
+
+def _has_template(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+@bp.get("/dashboard", endpoint="dashboard")
+@roles_required("regulator")
+def dashboard_page():
+    """The figures for the regulator's streets, each chart linking to its filtered list."""
+    figures = dashboard.compute(current_user)
+    return render_template("dashboard/index.html", f=figures, tiers=dashboard.TIERS, grades=dashboard.GRADES,
+                           grading_partial=_has_template("grading/_ninegrid.html"),
+                           has_endpoint=lambda name: name in current_app.view_functions)
+
+
+@bp.get("/dashboard/export.<fmt>", endpoint="dashboard_export")
+@roles_required("regulator")
+def dashboard_export(fmt):
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    figures = dashboard.compute(current_user)
+    sheets = dashboard.table_rows(figures)
+    name = f"dashboard-{figures.as_of:%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        for title, rows in sheets:
+            writer.writerow([f"# {title}"])
+            writer.writerows([["" if v is None else v for v in row] for row in rows])
+            writer.writerow([])
+        body, mimetype = buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    else:
+        book = Workbook()
+        book.remove(book.active)
+        for title, rows in sheets:
+            sheet = book.create_sheet(title[:31])
+            for row in rows:
+                sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        body = out.getvalue()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/api-keys", methods=["GET", "POST"], endpoint="api_keys")
+@roles_required("regulator")
+def api_keys_page():
+    """List keys; POST creates one and shows the key once."""
+    created, raw, errors, status = None, None, {}, 200
+    form = {"name": "", "scopes": []}
+    if request.method == "POST":
+        form = {"name": request.form.get("name", ""), "scopes": request.form.getlist("scopes")}
+        try:
+            created, raw = apikeys.create_key(form["name"], form["scopes"], actor=current_user)
+            db.session.commit()
+            form = {"name": "", "scopes": []}
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 422
+    response = current_app.make_response((render_template(
+        "dashboard/api_keys.html", keys=apikeys.list_keys(), created=created, raw=raw, errors=errors,
+        form=form, scopes=API_SCOPES, scope_labels=SCOPE_LABELS), status))
+    response.headers["Cache-Control"] = "no-store"  # the one-time key must not be cached
+    return response
+
+
+@bp.post("/api-keys/<int:key_id>/revoke", endpoint="api_key_revoke")
+@roles_required("regulator")
+def api_key_revoke(key_id):
+    key = db.session.get(ApiKey, key_id) or abort(404)
+    try:
+        apikeys.revoke_key(key, actor=current_user)
+        db.session.commit()
+        flash(f"已吊销密钥 {key.prefix}…（{key.name}）", "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("admin.api_keys"))
