@@ -117,3 +117,35 @@ def add_penalty(shop, decided_on, severity="general", **extra):
     penalty = penalties.record_penalty(shop, data)
     db.session.commit()
     return penalty
+
+
+# -- feedback (reviews, complaints) --------------------------------------------------------------
+
+def make_complaint(shop, *, category="food_safety", kind="complaint", description="饭菜里有头发，店员态度差",
+                   phone=None, on=None, client_hash="client-a", status=None, **extra):
+    """A complaint filed through the service; `status` then forces a workflow state for table tests."""
+    from huishang.services import complaints
+
+    complaint, key = complaints.submit(shop, {"category": category, "kind": kind, "description": description,
+                                              "phone": phone}, client_hash=client_hash, ip_hash="ip-a", on=on)
+    if status is not None:
+        complaint.status = status
+    for name, value in extra.items():
+        setattr(complaint, name, value)
+    db.session.commit()
+    complaint.tracking_key = key
+    return complaint
+
+
+def make_review(shop, *, stars=4, text="", client_hash=None, ip_hash=None, status=None):
+    from huishang.services import reviews
+
+    review = reviews.submit(shop, {"stars": stars, "text": text}, client_hash=client_hash or f"c{next(_seq)}",
+                            ip_hash=ip_hash or f"i{next(_seq)}", known_client=True)
+    if status is not None:
+        review.status = status
+        from huishang.services.moderation import recount
+
+        recount(shop)
+    db.session.commit()
+    return review

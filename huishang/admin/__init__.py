@@ -14,9 +14,11 @@ def register(app, api) -> None:
     from . import plates  # noqa: F401  (codes feature: QR, plates, reissue)
     from . import inspections  # noqa: F401  (inspections feature: checklists, inspections, self-checks)
     from . import merchants  # noqa: F401  (merchant feature: review queue, claims, questions, policies)
+    from . import grading  # (grading feature: 30-day list, nine-grid, penalties, draws)
 
     app.register_blueprint(bp)
     api.register_blueprint(api_shops.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(inspections.blp)
+    grading.register(app, api)

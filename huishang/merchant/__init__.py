@@ -10,6 +10,8 @@ bp.before_request(page_gate("merchant"))
 def register(app, api) -> None:
     from . import pages, public  # noqa: F401
     from . import inspections  # noqa: F401  (inspections feature: results, rectifications, self-checks)
+    from . import feedback  # noqa: F401  (feedback feature: complaints to answer, review replies)
+    from . import credit  # noqa: F401  (grading feature: penalties and credit repair)
 
     app.register_blueprint(bp)
     app.register_blueprint(public.bp)  # registration and FAQ: outside the merchant gate

@@ -3,7 +3,9 @@ from .audit import AuditEvent  # noqa: F401
 from .base import today, utcnow  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
 from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
-from .feedback import Complaint  # noqa: F401
+from .feedback import (  # noqa: F401
+    Complaint, ComplaintEvent, ComplaintPhoto, ComplaintSupport, ReplyTemplate, Review,
+)
 from .grading import (  # noqa: F401
     CreditRepair, DrawTarget, GradeEvent, GradingRule, PlanItem, RandomDraw, ShopGrading,
 )

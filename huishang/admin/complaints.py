@@ -1,0 +1,446 @@
+"""The regulators' complaint desk (pages), review moderation, the working-day calendar, the
+staff/merchant complaints API under /api/v1/complaints and the `flask complaints sweep` command.
+
+Scope: a regulator sees the complaints of shops in their streets (all for a district-wide
+regulator). The complainant's phone is shown in full only to the assigned handler.
+"""
+import csv
+import io
+from datetime import date
+
+import click
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import func, select
+
+from ..extensions import csrf, db
+from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
+from ..models.feedback import CATEGORY_LABELS, CLOSED_STATUSES, OPEN_STATUSES, STATUS_LABELS
+from ..schemas.feedback import (
+    AssignSchema,
+    ComplaintOwnerSchema,
+    ComplaintQuerySchema,
+    ComplaintStaffSchema,
+    ReviewStaffSchema,
+    TransitionSchema,
+)
+from ..security import api_gate, json_error, page_gate
+from ..services import DomainError, moderation
+from ..services import complaints as service
+from ..services.registry import parse_date
+
+bp = Blueprint("desk", __name__, url_prefix="/admin", cli_group="complaints")
+bp.before_request(page_gate("regulator"))
+blp = ApiBlueprint("complaints", __name__, url_prefix="/api/v1",
+                   description="The complaint desk (regulators) and answers (merchants)")
+blp.before_request(api_gate("regulator", "merchant"))
+csrf.exempt(blp)
+PER_PAGE = 30
+FILTERS = ("street", "status", "due", "category", "assigned", "q")
+
+
+def load_complaint(ticket: str) -> Complaint:
+    """Load (404) and authorise (403): a regulator covering the shop's street."""
+    complaint = service.get(ticket)
+    if complaint is None:
+        abort(404, description=_("工单不存在"))
+    if not current_user.covers_street(complaint.shop.street_id):
+        abort(403, description=_("该工单不在您的管辖范围"))
+    return complaint
+
+
+def staff_view(complaint: Complaint) -> dict:
+    data = ComplaintStaffSchema().dump(complaint)
+    data["phone"] = service.phone_for(complaint, current_user)
+    return data
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+def _filters() -> dict:
+    return {k: (request.args.get(k) or "").strip() or None for k in FILTERS}
+
+
+@bp.get("/complaints", endpoint="complaints")
+def queue():
+    """The desk's queue. Loading it also runs the overdue sweep (escalations)."""
+    if service.sweep_overdue(today()):
+        db.session.commit()
+    filters = _filters()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    error = None
+    try:
+        query = service.desk_query(current_user, **filters)
+    except DomainError as exc:
+        query, error = service.desk_query(current_user).where(False), exc.message
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    counts = _counts()
+    streets = db.session.scalars(select(Street).order_by(Street.position)).all()
+    return render_template("feedback/desk_list.html", items=items, total=total, page=page, per_page=PER_PAGE,
+                           filters=filters, error=error, counts=counts, streets=streets,
+                           statuses=STATUS_LABELS, categories=CATEGORY_LABELS, today=today(),
+                           mask=service.mask_phone), 400 if error else 200
+
+
+def _counts() -> dict:
+    def count(**kw):
+        query = service.desk_query(current_user, **kw)
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+    return {"open": count(status="open"), "today": count(due="today"), "overdue": count(due="overdue"),
+            "escalated": count(due="escalated"), "mine": count(status="open", assigned="me")}
+
+
+EXPORT_COLUMNS = (
+    ("工单号", lambda c: c.ticket), ("商铺码", lambda c: c.shop.code), ("店招", lambda c: c.shop.sign_name),
+    ("街道", lambda c: c.shop.street.name), ("类别", lambda c: c.category_label), ("性质", lambda c: c.kind_label),
+    ("状态", lambda c: c.status_label), ("提交日期", lambda c: c.submitted_on), ("期限", lambda c: c.due_on),
+    ("已升级", lambda c: "是" if c.escalated else ""), ("经办人", lambda c: c.assignee.label if c.assignee else ""),
+    ("联系电话（脱敏）", lambda c: service.mask_phone(c.phone) or ""), ("附议", lambda c: c.supporters),
+    ("办结日期", lambda c: c.closed_on), ("属实", lambda c: "是" if c.substantiated else ""),
+    ("满意度", lambda c: c.satisfaction or ""), ("描述", lambda c: c.description),
+    ("办理结果", lambda c: c.resolution or ""),
+)
+
+
+def _cell(value):
+    """Spreadsheet-safe: citizen text starting with = + - @ must not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.get("/complaints/export.<fmt>")
+def export(fmt: str):
+    """The filtered queue as CSV (UTF-8 with BOM, opens in Excel) or XLSX. Phones are masked."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    query = service.desk_query(current_user, **_filters())
+    rows = [[_cell(get(c)) for _, get in EXPORT_COLUMNS] for c in db.session.scalars(query.limit(50000))]
+    header = [name for name, _ in EXPORT_COLUMNS]
+    stamp = today().strftime("%Y%m%d")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        body, mime = ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "complaints"
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        body = out.getvalue()
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = current_app.response_class(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f"attachment; filename=complaints-{stamp}.{fmt}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- one complaint ------------------------------------------------------------------------------
+
+def _detail(complaint: Complaint, status: int = 200, errors=None, form=None):
+    return render_template("feedback/desk_detail.html", c=complaint, phone=service.phone_for(complaint, current_user),
+                           actions=service.allowed_actions(complaint, "regulator"), steps=service.TRANSITIONS,
+                           templates=service.templates(), handlers=service.handlers_for(complaint),
+                           errors=errors or {}, form=form or {}, closing=service.CLOSING), status
+
+
+@bp.get("/complaints/<ticket>", endpoint="complaint")
+def detail(ticket: str):
+    return _detail(load_complaint(ticket))
+
+
+@bp.post("/complaints/<ticket>/transition")
+def transition(ticket: str):
+    complaint = load_complaint(ticket)
+    form = request.form
+    substantiated = {"yes": True, "no": False}.get(form.get("substantiated", ""))
+    try:
+        service.transition(complaint, form.get("action", ""), role="regulator", actor=current_user,
+                           note=service.note_from(form), substantiated=substantiated,
+                           duplicate_of=form.get("duplicate_of"))
+    except DomainError as exc:
+        db.session.rollback()
+        return _detail(service.get(ticket), exc.status, exc.errors or {"action": [exc.message]}, form)
+    db.session.commit()
+    flash(_("已%(action)s", action=_(service.TRANSITIONS[form["action"]].label)), "ok")
+    return redirect(url_for("desk.complaint", ticket=complaint.ticket))
+
+
+@bp.post("/complaints/<ticket>/assign")
+def assign(ticket: str):
+    complaint = load_complaint(ticket)
+    handler = db.session.scalar(select(User).where(User.username == (request.form.get("handler") or "")))
+    try:
+        service.assign(complaint, handler, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        return _detail(service.get(ticket), exc.status, exc.errors)
+    db.session.commit()
+    flash(_("已指派经办人"), "ok")
+    return redirect(url_for("desk.complaint", ticket=complaint.ticket))
+
+
+@bp.get("/complaints/<ticket>/photos/<int:n>")
+def photo(ticket: str, n: int):
+    complaint = load_complaint(ticket)
+    if not 1 <= n <= len(complaint.photos):
+        abort(404)
+    response = send_from_directory(current_app.config["UPLOAD_DIR"], complaint.photos[n - 1].path)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- reply templates ----------------------------------------------------------------------------
+
+@bp.route("/complaints/templates", methods=["GET", "POST"], endpoint="templates")
+def reply_templates():
+    errors, status = {}, 200
+    if request.method == "POST":
+        template = None
+        if (request.form.get("id") or "").isdigit():
+            template = db.session.get(ReplyTemplate, int(request.form["id"])) or abort(404)
+        try:
+            service.save_template(request.form, actor=current_user, template=template)
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("模板已保存"), "ok")
+            return redirect(url_for("desk.templates"))
+    return render_template("feedback/templates.html", templates=service.templates(), errors=errors,
+                           form=request.form), status
+
+
+@bp.post("/complaints/templates/<int:template_id>/delete")
+def delete_template(template_id: int):
+    template = db.session.get(ReplyTemplate, template_id) or abort(404)
+    service.delete_template(template, actor=current_user)
+    db.session.commit()
+    flash(_("模板已删除"), "ok")
+    return redirect(url_for("desk.templates"))
+
+
+# -- the working-day calendar -------------------------------------------------------------------
+
+@bp.route("/calendar", methods=["GET", "POST"], endpoint="calendar")
+def calendar():
+    """Holidays and make-up working days (调休) that the time limits count with."""
+    errors, status = {}, 200
+    if request.method == "POST":
+        parse_errors: dict = {}
+        day = parse_date(request.form.get("day"), "day", parse_errors)
+        try:
+            if parse_errors:
+                raise DomainError("日期格式错误", parse_errors)
+            service.set_calendar_day(day, request.form.get("is_workday") == "1", request.form.get("name", ""),
+                                     actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("日历已更新"), "ok")
+            return redirect(url_for("desk.calendar", year=day.year))
+    year = request.args.get("year", today().year, type=int) or today().year
+    days = db.session.scalars(select(CalendarDay).where(
+        CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(CalendarDay.day)).all()
+    return render_template("feedback/calendar.html", days=days, year=year, errors=errors,
+                           form=request.form), status
+
+
+@bp.post("/calendar/<day>/delete")
+def delete_calendar_day(day: str):
+    errors: dict = {}
+    parsed = parse_date(day, "day", errors)
+    if errors or parsed is None:
+        abort(404)
+    service.delete_calendar_day(parsed, actor=current_user)
+    db.session.commit()
+    flash(_("已删除"), "ok")
+    return redirect(url_for("desk.calendar", year=parsed.year))
+
+
+# -- review moderation --------------------------------------------------------------------------
+
+@bp.get("/reviews", endpoint="reviews")
+def review_queue():
+    status = request.args.get("status", "held")
+    if status not in ("held", "hidden", "visible"):
+        status = "held"
+    return render_template("feedback/moderation.html", reviews=moderation.queue(current_user, status=status),
+                           status=status)
+
+
+@bp.post("/reviews/<int:review_id>/moderate")
+def moderate(review_id: int):
+    review = db.session.get(Review, review_id) or abort(404)
+    if not current_user.covers_street(review.shop.street_id):
+        abort(403)
+    try:
+        moderation.moderate(review, request.form.get("action", ""), request.form.get("reason", ""),
+                            actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+    else:
+        db.session.commit()
+        flash(_("已处理"), "ok")
+    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/admin/")
+                    else url_for("desk.reviews"))
+
+
+# -- API ----------------------------------------------------------------------------------------
+
+def respond(data, status: int = 200):
+    from flask import jsonify
+
+    response = jsonify(data)
+    response.status_code = status
+    return response
+
+
+def api_load(ticket: str) -> Complaint:
+    complaint = service.get(ticket)
+    if complaint is None:
+        abort(404, description="工单不存在 (no such ticket)")
+    if current_user.role == "merchant":
+        # A merchant sees only complaints forwarded about their own shops; others look absent.
+        if not current_user.owns_shop(complaint.shop) or complaint.forwarded_on is None:
+            abort(404, description="工单不存在 (no such ticket)")
+    elif not current_user.covers_street(complaint.shop.street_id):
+        abort(403, description="该工单不在您的管辖范围 (out of scope)")
+    return complaint
+
+
+def api_view(complaint: Complaint) -> dict:
+    if current_user.role == "merchant":
+        return ComplaintOwnerSchema().dump(complaint)
+    return staff_view(complaint)
+
+
+@blp.route("/complaints", methods=["GET"])
+@blp.arguments(ComplaintQuerySchema, location="query")
+@blp.response(200, ComplaintStaffSchema(many=True))
+def api_list(args):
+    """Regulators: the desk queue in scope, filtered. Merchants: complaints forwarded to their shops."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    if current_user.role == "merchant":
+        query = service.for_merchant(current_user.shops)
+    else:
+        query = service.desk_query(current_user, **args)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    return respond({"items": [api_view(c) for c in items], "page": page, "per_page": per_page, "total": total})
+
+
+@blp.route("/complaints/<ticket>", methods=["GET"])
+@blp.response(200, ComplaintStaffSchema)
+def api_get(ticket: str):
+    """One complaint in the caller's view (staff, or the merchant's without complainant data)."""
+    return respond(api_view(api_load(ticket)))
+
+
+@blp.route("/complaints/<ticket>/transitions", methods=["POST"])
+@blp.arguments(TransitionSchema)
+@blp.response(200, ComplaintStaffSchema)
+def api_transition(data, ticket: str):
+    """Take a workflow action. Illegal for the current status → 409; not this role's → 403."""
+    complaint = api_load(ticket)
+    role = "merchant" if current_user.role == "merchant" else "regulator"
+    service.transition(complaint, data["action"], role=role, actor=current_user, note=service.note_from(data),
+                       substantiated=data.get("substantiated"), duplicate_of=data.get("duplicate_of"))
+    db.session.commit()
+    return respond(api_view(complaint))
+
+
+@blp.route("/complaints/<ticket>/assign", methods=["POST"])
+@blp.arguments(AssignSchema)
+@blp.response(200, ComplaintStaffSchema)
+def api_assign(data, ticket: str):
+    """Give the complaint to a handler (regulators)."""
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以指派 (regulators only)")
+    complaint = api_load(ticket)
+    handler = db.session.scalar(select(User).where(User.username == data["handler"]))
+    service.assign(complaint, handler, actor=current_user)
+    db.session.commit()
+    return respond(staff_view(complaint))
+
+
+@blp.route("/reviews/moderation", methods=["GET"])
+@blp.response(200, ReviewStaffSchema(many=True))
+def api_review_queue():
+    """Regulators: held reviews waiting for moderation in their streets."""
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以审核点评 (regulators only)")
+    return respond(ReviewStaffSchema(many=True).dump(moderation.queue(current_user)))
+
+
+# -- the command --------------------------------------------------------------------------------
+
+@bp.cli.command("sweep")
+@click.option("--on", "on", default=None, help="Date to judge by (YYYY-MM-DD); default today.")
+def sweep_command(on):
+    """Escalate forwarded complaints the merchant did not answer in time (run daily from cron)."""
+    errors: dict = {}
+    day = parse_date(on, "on", errors) if on else today()
+    if errors:
+        raise click.BadParameter("; ".join(errors["on"]))
+    count = service.sweep_overdue(day)
+    db.session.commit()
+    click.echo(f"escalated {count} complaint(s) not answered by the merchant in time")
+
+
+# -- template globals for the include slots -------------------------------------------------------
+
+def shop_complaints(shop, open_only: bool = False, limit: int = 20) -> list[Complaint]:
+    query = select(Complaint).where(Complaint.shop_id == shop.id)
+    if open_only:
+        query = query.where(Complaint.status.in_(OPEN_STATUSES))
+    return list(db.session.scalars(query.order_by(Complaint.created_at.desc()).limit(limit)))
+
+
+def shop_review_overview(shop) -> dict:
+    held = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id, Review.status == "held"))
+    hidden = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id,
+                                                                  Review.status == "hidden"))
+    recent = db.session.scalars(select(Review).where(Review.shop_id == shop.id)
+                                .order_by(Review.created_at.desc()).limit(10)).all()
+    return {"average": shop.rating_average, "count": shop.rating_count or 0, "held": held, "hidden": hidden,
+            "recent": recent}
+
+
+def register(app, api) -> None:
+    """Called from huishang.admin.register()."""
+    app.register_blueprint(bp)
+    api.register_blueprint(blp)
+    app.add_template_global(shop_complaints, "feedback_shop_complaints")
+    app.add_template_global(shop_review_overview, "feedback_shop_reviews")
+    app.add_template_global(lambda: CLOSED_STATUSES, "feedback_closed_statuses")

@@ -1,0 +1,625 @@
+"""Grading pages and API: the 30-day list (tracking, assignment, exports), nine-grid cells, the
+grading explanation, rules, penalties, credit repair review and random draws.
+
+Scope: regulators and inspectors see only their streets; writes to rules, penalties, repairs,
+draws, list generation and assignment are the regulators'; closing a list item as "not found" or
+"business closed" is also open to inspectors in scope.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import func, select
+
+from ..extensions import csrf, db
+from ..models import Penalty, Shop, Street, User, today
+from ..models.grading import (
+    CREDIT_CLASSES, GRADES, PLAN_STATUS_LABELS, REASON_LABELS, TIERS, CreditRepair, PlanItem, RandomDraw,
+)
+from ..schemas.grading import (
+    AsOfSchema, AssignBodySchema, AutoAssignSchema, CloseItemSchema, CountSchema, DrawCreateSchema, DrawStaffSchema,
+    GenerateSchema, GradingSchema, PenaltyCreateSchema, PenaltyStaffSchema, PlanItemSchema,
+    PlanListSchema, PlanQuerySchema,
+)
+from ..security import api_gate, json_error, page_gate, roles_required
+from ..services import DomainError, credit, draws, grading, penalties, planning, registry
+from ..services.penalties import SEVERITY_LABELS
+
+bp = Blueprint("grading", __name__, url_prefix="/admin")
+bp.before_request(page_gate("regulator", "inspector"))
+blp = ApiBlueprint("inspection_plan", __name__, url_prefix="/api/v1",
+                   description="The 30-day inspection list, grading, penalties and random draws")
+blp.before_request(api_gate("regulator", "inspector"))
+csrf.exempt(blp)
+regulators_only = roles_required("regulator")
+PER_PAGE = 50
+
+
+# -- loading and authorising ----------------------------------------------------------------------
+
+def load_shop(code: str) -> Shop:
+    shop = registry.get_shop(code)
+    if shop is None:
+        abort(404, description=_("商铺不存在"))
+    if not current_user.can_supervise(shop):
+        abort(403, description=_("该商铺不在您的管辖范围"))
+    return shop
+
+
+def load_item(item_id: int) -> PlanItem:
+    item = db.session.get(PlanItem, item_id)
+    if item is None:
+        abort(404, description=_("清单事项不存在"))
+    if not current_user.covers_street(item.street_id):
+        abort(403, description=_("该清单事项不在您的管辖范围"))
+    return item
+
+
+def load_penalty(penalty_id: int) -> Penalty:
+    penalty = db.session.get(Penalty, penalty_id)
+    if penalty is None:
+        abort(404, description=_("处罚记录不存在"))
+    load_shop(db.session.get(Shop, penalty.shop_id).code)
+    return penalty
+
+
+def load_draw(draw_id: int) -> RandomDraw:
+    draw = db.session.get(RandomDraw, draw_id)
+    if draw is None:
+        abort(404, description=_("抽查不存在"))
+    allowed = current_user.street_ids()
+    if allowed is not None:
+        names = set(draw.filters.get("streets") or [])
+        ids = set(db.session.scalars(select(Street.id).where(Street.name.in_(names))))
+        if not ids <= allowed:
+            abort(403, description=_("该抽查不在您的管辖范围"))
+    return draw
+
+
+def user_named(username: str | None, field: str) -> User | None:
+    if not username:
+        return None
+    user = db.session.scalar(select(User).where(User.username == username, User.role == "inspector"))
+    if user is None:
+        raise DomainError("未知执法人员", {field: [f"未知执法人员：{username}"]})
+    return user
+
+
+def respond(data, status: int = 200):
+    response = jsonify(data)
+    response.status_code = status
+    return response
+
+
+def _date_arg(name: str) -> date | None:
+    value = request.values.get(name, "").strip()
+    if not value:
+        return None
+    errors: dict = {}
+    parsed = registry.parse_date(value, name, errors)
+    if errors:
+        raise DomainError("日期格式错误", errors, status=400)
+    return parsed
+
+
+def _days_arg() -> int:
+    value = request.values.get("days", "30").strip() or "30"
+    if not value.isdigit() or not 0 <= int(value) <= planning.MAX_DAYS:
+        raise DomainError("天数超出范围", {"days": [f"应在 0–{planning.MAX_DAYS} 之间"]}, status=400)
+    return int(value)
+
+
+# -- template globals (include slots of the profile, scan page and dashboard) -----------------------
+
+def nine_grid(user) -> dict:
+    """Open shops per (static tier, dynamic grade) in `user`'s scope, with the cells in list order."""
+    query = registry.scoped_shops(user).where(Shop.status == "open").subquery()
+    counts = {(t, g): 0 for t in TIERS for g in GRADES}
+    for tier, grade, n in db.session.execute(select(query.c.static_tier, query.c.dynamic_grade, func.count())
+                                             .group_by(query.c.static_tier, query.c.dynamic_grade)):
+        if (tier, grade) in counts:
+            counts[(tier, grade)] = n
+    return {"counts": counts, "tiers": TIERS, "grades": GRADES, "total": sum(counts.values()),
+            "max": max(counts.values()) or 1}
+
+
+def grading_panel(shop: Shop) -> dict:
+    """The explanation for the profile / supervision partials; credit only for regulators."""
+    result = grading.explain(shop)
+    panel = {"result": result, "reason_labels": REASON_LABELS, "credit": None, "penalties": []}
+    if current_user.is_authenticated and current_user.role == "regulator":
+        panel["credit"] = credit.assess(shop)
+        panel["penalties"] = penalties.shop_penalties(shop)
+        panel["repairs"] = penalties.shop_repairs(shop)
+        panel["severity_labels"] = SEVERITY_LABELS
+        panel["in_publicity"] = penalties.in_publicity
+    return panel
+
+
+def register(app, api) -> None:
+    app.register_blueprint(bp)
+    api.register_blueprint(blp)
+    app.add_template_global(nine_grid, "nine_grid")
+    app.add_template_global(grading_panel, "grading_panel")
+
+
+# -- the 30-day list: pages ---------------------------------------------------------------------------
+
+def _plan_args():
+    return {"as_of": _date_arg("as_of") or today(), "days": _days_arg(),
+            "street_ids": planning.scope_street_ids(current_user, request.values.get("street", "").strip() or None)}
+
+
+@bp.get("/plan")
+def plan_page():
+    """The list for day T with filters, tracking state and progress per street and inspector."""
+    try:
+        args = _plan_args()
+        items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
+        error = None
+    except DomainError as exc:
+        args, items, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], exc
+    rows = planning.present(items, args["as_of"])
+    status = request.args.get("status", "")
+    if status in PLAN_STATUS_LABELS:
+        rows = [r for r in rows if r["status"] == status]
+    if request.args.get("mine"):
+        rows = [r for r in rows if r["assignment"] and current_user.label in r["assignment"].values()]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    streets = _scope_streets()
+    pairs = {s.id: planning.street_pairs(s.id) for s in streets} if current_user.role == "regulator" else {}
+    names = {u.id: u.label for u in db.session.scalars(select(User).where(User.role == "inspector"))}
+    return render_template(
+        "grading/plan.html", rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE], total=len(rows), page=page,
+        per_page=PER_PAGE, args=args, error=error, streets=streets, pairs=pairs, names=names,
+        progress=planning.progress(args["street_ids"], args["as_of"] - timedelta(days=args["days"])),
+        status_labels=PLAN_STATUS_LABELS, filters=request.args), 400 if error else 200
+
+
+def _scope_streets() -> list[Street]:
+    query = select(Street).order_by(Street.position)
+    allowed = current_user.street_ids()
+    if allowed is not None:
+        query = query.where(Street.id.in_(allowed or {-1}))
+    return list(db.session.scalars(query))
+
+
+def _back_to_plan():
+    keep = {k: v for k, v in request.form.items() if k in ("as_of", "days", "street", "status") and v}
+    return redirect(url_for("grading.plan_page", **keep))
+
+
+@bp.post("/plan/generate")
+@regulators_only
+def plan_generate():
+    try:
+        args = _plan_args()
+        items = planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_plan()
+    db.session.commit()
+    flash(_("已生成清单：%(n)s 家单位", n=len(items)))
+    return _back_to_plan()
+
+
+@bp.post("/plan/auto-assign")
+@regulators_only
+def plan_auto_assign():
+    try:
+        street_ids = planning.scope_street_ids(current_user, request.form.get("street", "").strip() or None)
+        count = planning.auto_assign(street_ids, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_plan()
+    db.session.commit()
+    flash(_("已自动分派 %(n)s 项（按街道内检查组工作量均衡）", n=count))
+    return _back_to_plan()
+
+
+@bp.post("/plan/items/<int:item_id>/assign")
+@regulators_only
+def plan_assign(item_id):
+    item = load_item(item_id)
+    lead, co = request.form.get("pair", "").partition(",")[::2]
+    try:
+        planning.assign(item, int(lead) if lead.isdigit() else -1, int(co) if co.isdigit() else None,
+                        actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+        return _back_to_plan()
+    db.session.commit()
+    flash(_("已分派"))
+    return _back_to_plan()
+
+
+@bp.post("/plan/items/<int:item_id>/close")
+def plan_close(item_id):
+    item = load_item(item_id)
+    try:
+        planning.close_item(item, request.form.get("status", ""), request.form.get("note", ""),
+                            actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_plan()
+    db.session.commit()
+    flash(_("已关闭：%(s)s", s=PLAN_STATUS_LABELS[item.status]))
+    return _back_to_plan()
+
+
+@bp.get("/plan/export.<fmt>")
+def plan_export(fmt):
+    if fmt not in ("csv", "xlsx", "pdf"):
+        abort(404)
+    args = _plan_args()
+    items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
+    title = f"{args['days']}日内待检查单位清单（{args['as_of'].isoformat()}）"
+    body = planning.export(planning.present(items, args["as_of"]), fmt, title)
+    types = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "pdf": "application/pdf"}
+    filename = f"inspection-plan-{args['as_of'].isoformat()}.{fmt}"
+    return Response(body, mimetype=types[fmt], headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+# -- nine-grid cells and the explanation ---------------------------------------------------------------
+
+@bp.get("/grid/<tier>/<grade>")
+def grid_cell(tier, grade):
+    """The open shops of one cell of the nine-grid, in scope."""
+    if tier not in TIERS or grade not in GRADES:
+        abort(404)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = registry.scoped_shops(current_user).where(Shop.status == "open", Shop.static_tier == tier,
+                                                      Shop.dynamic_grade == grade)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    shops = db.session.scalars(query.order_by(Shop.next_due_on, Shop.id).limit(PER_PAGE)
+                               .offset((page - 1) * PER_PAGE)).all()
+    return render_template("grading/grid.html", tier=tier, grade=grade, shops=shops, total=total, page=page,
+                           per_page=PER_PAGE, reason_labels=REASON_LABELS)
+
+
+@bp.get("/grading/shops/<code>")
+def shop_grading(code):
+    shop = load_shop(code)
+    try:
+        as_of = _date_arg("as_of") or today()
+    except DomainError:
+        as_of = today()
+    return render_template("grading/shop.html", shop=shop, panel=grading_panel(shop),
+                           result=grading.explain(shop, as_of))
+
+
+# -- rules ----------------------------------------------------------------------------------------------
+
+@bp.route("/rules", methods=["GET", "POST"])
+def rules_page():
+    errors: dict = {}
+    if request.method == "POST":
+        if current_user.role != "regulator":
+            abort(403)
+        data = _rules_from_form(request.form)
+        try:
+            grading.update_rules(data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("规则已保存，全部商铺的分级已按新规则重新计算"))
+            return redirect(url_for("grading.rules_page"))
+    return render_template("grading/rules.html", rules=grading.load_rules(), labels=grading.RULE_LABELS,
+                           errors=errors, tiers=TIERS, grades=GRADES, form=request.form,
+                           classes=CREDIT_CLASSES), 422 if errors else 200
+
+
+def _rules_from_form(form) -> dict:
+    data = {"intervals": {t: {g: form.get(f"intervals.{t}.{g}", "") for g in GRADES} for t in TIERS},
+            "tier_map": {k: form.get(f"tier_map.{k}", "") for k in "ABCD"},
+            "sampling_ratios": {k: _percent(form.get(f"sampling_ratios.{k}", "")) for k in CREDIT_CLASSES}}
+    for key, default in grading.RULE_DEFAULTS.items():
+        if isinstance(default, bool):
+            data[key] = form.get(key) == "on"
+        elif isinstance(default, int):
+            data[key] = form.get(key, "")
+    return data
+
+
+def _percent(value: str):
+    try:
+        return float(value) / 100
+    except (TypeError, ValueError):
+        return value
+
+
+# -- penalties and credit repair ------------------------------------------------------------------------
+
+@bp.route("/shops/<code>/penalties/new", methods=["GET", "POST"])
+@regulators_only
+def penalty_new(code):
+    shop = load_shop(code)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            penalties.record_penalty(shop, request.form.to_dict(), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("处罚已登记"))
+            return redirect(url_for("grading.shop_grading", code=shop.code))
+    return render_template("grading/penalty_form.html", shop=shop, errors=errors, form=request.form,
+                           severities=SEVERITY_LABELS), 422 if errors else 200
+
+
+@bp.post("/penalties/<int:penalty_id>/fulfil")
+@regulators_only
+def penalty_fulfil(penalty_id):
+    penalty = load_penalty(penalty_id)
+    try:
+        penalties.mark_fulfilled(penalty, request.form.get("fulfilled_on"), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+    else:
+        db.session.commit()
+        flash(_("已登记履行完毕"))
+    return redirect(url_for("grading.shop_grading", code=db.session.get(Shop, penalty.shop_id).code))
+
+
+@bp.get("/credit-repairs")
+@regulators_only
+def repairs_page():
+    query = (select(CreditRepair).join(Shop, Shop.id == CreditRepair.shop_id)
+             .order_by(CreditRepair.status != "pending", CreditRepair.id.desc()).limit(200))
+    allowed = current_user.street_ids()
+    if allowed is not None:
+        query = query.where(Shop.street_id.in_(allowed or {-1}))
+    return render_template("grading/repairs.html", repairs=db.session.scalars(query).all(),
+                           severity_labels=SEVERITY_LABELS)
+
+
+@bp.post("/credit-repairs/<int:repair_id>/decide")
+@regulators_only
+def repair_decide(repair_id):
+    repair = db.session.get(CreditRepair, repair_id)
+    if repair is None:
+        abort(404)
+    load_shop(repair.shop.code)
+    try:
+        penalties.decide_repair(repair, request.form.get("decision") == "approve", request.form.get("reason", ""),
+                                actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("已审核"))
+    return redirect(url_for("grading.repairs_page"))
+
+
+# -- random draws ---------------------------------------------------------------------------------------
+
+@bp.get("/draws")
+def draws_page():
+    query = select(RandomDraw).order_by(RandomDraw.id.desc()).limit(100)
+    rows = [d for d in db.session.scalars(query) if _draw_in_scope(d)]
+    return render_template("grading/draws.html", draws=rows, population_size=draws.population_size)
+
+
+def _draw_in_scope(draw: RandomDraw) -> bool:
+    allowed = current_user.street_ids()
+    if allowed is None:
+        return True
+    names = set(draw.filters.get("streets") or [])
+    return set(db.session.scalars(select(Street.id).where(Street.name.in_(names)))) <= allowed
+
+
+@bp.route("/draws/new", methods=["GET", "POST"])
+@regulators_only
+def draw_new():
+    errors: dict = {}
+    if request.method == "POST":
+        form = request.form
+        data = {"title": form.get("title", ""), "streets": form.getlist("streets"),
+                "business_type": form.get("business_type") or None,
+                "credit_classes": form.getlist("credit_classes") or None,
+                "ratios": {k: _percent(form.get(f"ratio.{k}")) for k in CREDIT_CLASSES if form.get(f"ratio.{k}")},
+                "seed": form.get("seed", ""), "exclusions": form.get("exclusions", "")}
+        try:
+            draw = draws.create_draw(data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.errors or {"_": [exc.message]}
+        else:
+            db.session.commit()
+            flash(_("抽查完成：%(n)s 个对象", n=len(draw.targets)))
+            return redirect(url_for("grading.draw_detail", draw_id=draw.id))
+    from ..models import BusinessType
+
+    types = db.session.scalars(select(BusinessType).where(BusinessType.static_risk.is_not(None))
+                               .order_by(BusinessType.position)).all()
+    return render_template("grading/draw_form.html", errors=errors, form=request.form, streets=_scope_streets(),
+                           types=types, classes=CREDIT_CLASSES, ratios=grading.load_rules()["sampling_ratios"]), \
+        422 if errors else 200
+
+
+@bp.get("/draws/<int:draw_id>")
+def draw_detail(draw_id):
+    draw = load_draw(draw_id)
+    return render_template("grading/draw.html", draw=draw, rows=draws.results(draw),
+                           population=draws.population_size(draw),
+                           replay_ok=draws.replay(draw) == draws.recorded(draw),
+                           show_class=current_user.role == "regulator")
+
+
+# -- API ------------------------------------------------------------------------------------------------
+
+@blp.route("/inspection-plan")
+class InspectionPlan(MethodView):
+    @blp.arguments(PlanQuerySchema, location="query")
+    @blp.response(200, PlanListSchema)
+    def get(self, args):
+        """The list for day `as_of` (default today): active shops due by T+days, in list order.
+
+        Order: overdue first; then the cell (shorter interval first, the higher static tier at
+        equal interval); then the due date. Scoped to the caller's streets."""
+        as_of = args["as_of"] or today()
+        street_ids = planning.scope_street_ids(current_user, args.get("street"))
+        items = planning.plan_items(as_of, args["days"], street_ids)
+        rows = planning.present(items, as_of)
+        return respond({"as_of": as_of.isoformat(), "days": args["days"], "count": len(rows), "items": rows})
+
+
+@blp.route("/inspection-plan/generate", methods=["POST"])
+@blp.arguments(GenerateSchema)
+@blp.response(200, CountSchema)
+def api_generate(args):
+    """Save the list as tracked items (regulators); keeps earlier tracking."""
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以生成清单 (regulators only)")
+    street_ids = planning.scope_street_ids(current_user, args.get("street"))
+    items = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
+    db.session.commit()
+    return respond({"count": len(items)})
+
+
+@blp.route("/inspection-plan/auto-assign", methods=["POST"])
+@blp.arguments(AutoAssignSchema)
+@blp.response(200, CountSchema)
+def api_auto_assign(args):
+    """Assign open unassigned items to inspector pairs, balanced by workload within each street."""
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以分派 (regulators only)")
+    count = planning.auto_assign(planning.scope_street_ids(current_user, args.get("street")), actor=current_user)
+    db.session.commit()
+    return respond({"count": count})
+
+
+def _item_view(item: PlanItem) -> dict:
+    shop = db.session.get(Shop, item.shop_id)
+    row = planning.Item(shop.id, shop.code, shop.sign_name, shop.address, item.street_id, item.static_tier,
+                        item.dynamic_grade, item.cycle, item.due_on, item.reason, item.id, item.status,
+                        item.inspector_id, item.co_inspector_id, item.closed_on)
+    return planning.present([row], today())[0]
+
+
+@blp.route("/inspection-plan/items/<int:item_id>/assign", methods=["POST"])
+@blp.arguments(AssignBodySchema)
+@blp.response(200, PlanItemSchema)
+def api_assign(body, item_id):
+    """Reassign an item to an inspector pair of its street (regulators)."""
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以分派 (regulators only)")
+    item = load_item(item_id)
+    lead = user_named(body["inspector"], "inspector")
+    co = user_named(body.get("co_inspector"), "co_inspector")
+    planning.assign(item, lead.id, co.id if co else None, actor=current_user)
+    db.session.commit()
+    return respond(_item_view(item))
+
+
+@blp.route("/inspection-plan/items/<int:item_id>/close", methods=["POST"])
+@blp.arguments(CloseItemSchema)
+@blp.response(200, PlanItemSchema)
+def api_close(body, item_id):
+    """Close an item as not found (查无此店) or business closed."""
+    item = load_item(item_id)
+    planning.close_item(item, body["status"], body["note"], actor=current_user)
+    db.session.commit()
+    return respond(_item_view(item))
+
+
+@blp.route("/shops/<code>/grading")
+@blp.arguments(AsOfSchema, location="query")
+@blp.response(200, GradingSchema)
+def api_shop_grading(args, code):
+    """The shop's cell, interval, next due date and the reasons; the credit class for regulators."""
+    shop = load_shop(code)
+    as_of = args.get("as_of") or today()
+    result = grading.explain(shop, as_of)
+    data = {"shop_code": shop.code, "as_of": as_of.isoformat(), "static_tier": result.static_tier,
+            "base_grade": result.base_grade, "dynamic_grade": result.dynamic_grade, "interval": result.interval,
+            "due_on": result.due_on.isoformat(), "reason": result.reason, "overdue": result.overdue,
+            "worsened_by": [{"kind": e.kind, "starts_on": e.starts_on.isoformat(),
+                             "ends_on": e.ends_on.isoformat() if e.ends_on else None, "note": e.note}
+                            for e in result.worsened_by],
+            "candidates": [{"reason": r, "due_on": d.isoformat(), "why": w} for r, d, w in result.candidates]}
+    if current_user.role == "regulator":
+        assessment = credit.assess(shop, as_of)
+        data["credit_class"] = assessment.credit_class
+        data["credit_reasons"] = [why for _k, why in assessment.reasons]
+    return respond(data)
+
+
+def _penalty_view(p: Penalty) -> dict:
+    data = PenaltyStaffSchema().dump(p)
+    data["in_publicity"] = penalties.in_publicity(p)
+    data["shop_code"] = db.session.get(Shop, p.shop_id).code
+    return data
+
+
+@blp.route("/shops/<code>/penalties")
+class ShopPenalties(MethodView):
+    @blp.response(200, PenaltyStaffSchema(many=True))
+    def get(self, code):
+        """The shop's penalties with internal notes (regulators)."""
+        if current_user.role != "regulator":
+            return json_error(403, "只有监管者可以查看处罚 (regulators only)")
+        shop = load_shop(code)
+        return respond([_penalty_view(p) for p in penalties.shop_penalties(shop)])
+
+    @blp.arguments(PenaltyCreateSchema)
+    @blp.response(201, PenaltyStaffSchema)
+    def post(self, body, code):
+        """Record a penalty decision (regulators); publicity ends 3 months / 3 years later."""
+        if current_user.role != "regulator":
+            return json_error(403, "只有监管者可以登记处罚 (regulators only)")
+        shop = load_shop(code)
+        penalty = penalties.record_penalty(shop, body, actor=current_user)
+        db.session.commit()
+        return respond(_penalty_view(penalty), 201)
+
+
+def _draw_view(draw: RandomDraw) -> dict:
+    rows = draws.results(draw)
+    for row, target in zip(rows, draw.targets, strict=True):
+        row["credit_class"] = target.credit_class
+    return {"id": draw.id, "title": draw.title, "drawn_on": draw.drawn_on.isoformat(), "seed": draw.seed,
+            "population": draws.population_size(draw), "filters": draw.filters, "ratios": draw.ratios,
+            "exclusions": draw.exclusions, "replay_matches": draws.replay(draw) == draws.recorded(draw),
+            "targets": rows}
+
+
+@blp.route("/draws", methods=["POST"])
+@blp.arguments(DrawCreateSchema)
+@blp.response(201, DrawStaffSchema)
+def api_draw_create(body):
+    """Run and record a random draw (regulators). Give `seed` to replay an earlier draw's inputs."""
+    if current_user.role != "regulator":
+        return json_error(403, "只有监管者可以组织抽查 (regulators only)")
+    draw = draws.create_draw(body, actor=current_user)
+    db.session.commit()
+    return respond(_draw_view(draw), 201)
+
+
+@blp.route("/draws/<int:draw_id>")
+@blp.response(200, DrawStaffSchema)
+def api_draw(draw_id):
+    """A draw with its targets, pairs and replay check (staff in scope)."""
+    draw = load_draw(draw_id)
+    data = _draw_view(draw)
+    if current_user.role != "regulator":
+        for row in data["targets"]:
+            row.pop("credit_class", None)
+    return respond(data)

@@ -1,0 +1,81 @@
+"""Merchant pages for feedback: complaints the desk forwarded about their shops (answered here,
+without anything about the complainant) and customer reviews (replied to here)."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Review, today
+from ..services import DomainError
+from ..services import complaints as service
+from ..services import reviews as review_service
+from ..services.moderation import mask_personal
+from . import bp
+
+
+def own_complaint(ticket: str):
+    """A complaint forwarded about one of the merchant's shops; 404 otherwise (even when it
+    exists: a merchant may not learn of complaints the desk has not forwarded)."""
+    complaint = service.get(ticket)
+    if complaint is None or complaint.forwarded_on is None or not current_user.owns_shop(complaint.shop):
+        abort(404)
+    return complaint
+
+
+@bp.get("/complaints", endpoint="complaints")
+def complaints():
+    """投诉处理"""
+    items = db.session.scalars(service.for_merchant(current_user.shops)).all()
+    return render_template("feedback/merchant_complaints.html", items=items, today=today())
+
+
+def _detail(complaint, status=200, errors=None, form=None):
+    forward_note = next((e.note for e in reversed(complaint.events) if e.action == "forward"), "")
+    return render_template("feedback/merchant_complaint.html", c=complaint, description=mask_personal(
+        complaint.description), forward_note=forward_note, errors=errors or {}, form=form or {},
+        today=today()), status
+
+
+@bp.get("/complaints/<ticket>", endpoint="complaint")
+def complaint(ticket: str):
+    return _detail(own_complaint(ticket))
+
+
+@bp.post("/complaints/<ticket>/answer", endpoint="complaint_answer")
+def answer(ticket: str):
+    complaint = own_complaint(ticket)
+    try:
+        service.transition(complaint, "answer", role="merchant", actor=current_user, note=request.form.get("note"))
+    except DomainError as exc:
+        db.session.rollback()
+        return _detail(own_complaint(ticket), exc.status, exc.errors or {"note": [exc.message]}, request.form)
+    db.session.commit()
+    flash(_("答复已提交，监管部门会跟进办结。"), "ok")
+    return redirect(url_for("merchant.complaint", ticket=complaint.ticket))
+
+
+@bp.get("/reviews", endpoint="reviews")
+def reviews():
+    """顾客点评"""
+    return render_template("feedback/merchant_reviews.html", shops=current_user.shops,
+                           reviews=review_service.for_merchant(current_user.shops), errors={})
+
+
+@bp.post("/reviews/<int:review_id>/reply", endpoint="review_reply")
+def reply(review_id: int):
+    review = db.session.get(Review, review_id)
+    if review is None:
+        abort(404)
+    if not current_user.owns_shop(review.shop):
+        abort(403)
+    try:
+        review_service.reply(review, request.form.get("reply"), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("feedback/merchant_reviews.html", shops=current_user.shops,
+                               reviews=review_service.for_merchant(current_user.shops),
+                               errors={review_id: [m for ms in exc.errors.values() for m in ms] or [exc.message]},
+                               form=request.form), exc.status
+    db.session.commit()
+    flash(_("回复已发布"), "ok")
+    return redirect(url_for("merchant.reviews"))

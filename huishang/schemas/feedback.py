@@ -1,0 +1,204 @@
+"""Feedback schemas, a variant per audience.
+
+- public (anyone): reviews with merchant replies, open-complaint suggestions — no client or IP
+  hash, no phone, no photos, no actor names;
+- complainant (tracking key holder): their own ticket, their phone masked, public events only;
+- owner (the merchant): complaints forwarded to them — no phone, no photos, no client data, the
+  description with numbers masked;
+- staff (regulators): everything but the client and IP hashes; the phone is masked unless the
+  caller is the assigned handler (set by the view through `context`).
+"""
+from marshmallow import Schema, fields, validate
+
+from ..models.feedback import CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, REVIEW_TAGS
+from ..services import complaints as service
+from ..services.moderation import mask_personal
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+# -- input --------------------------------------------------------------------------------------
+
+class ReviewCreateSchema(Schema):
+    stars = fields.Integer(required=True, validate=validate.Range(1, 5))
+    text = fields.String(load_default="", validate=validate.Length(max=500))
+    tags = fields.List(fields.String(validate=validate.OneOf(tuple(REVIEW_TAGS))), load_default=list,
+                       validate=validate.Length(max=len(REVIEW_TAGS)),
+                       metadata={"description": "tag codes: " + ", ".join(REVIEW_TAGS)})
+
+
+class ComplaintCreateSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
+    kind = fields.String(load_default="complaint", validate=validate.OneOf(KINDS))
+    description = fields.String(required=True, validate=validate.Length(5, 1000))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+
+
+class TrackingArgs(Schema):
+    key = fields.String(required=True, validate=validate.Length(1, 100))
+
+
+class ReopenSchema(TrackingArgs):
+    note = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
+class RateSchema(TrackingArgs):
+    satisfaction = fields.Integer(required=True, validate=validate.Range(1, 5))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class SimilarArgs(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
+
+
+class TransitionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf((
+        "accept", "reject", "forward", "answer", "resolve", "close_unresolved", "duplicate",
+        "not_our_jurisdiction")))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    template = fields.Integer(load_default=None, allow_none=True,
+                              metadata={"description": "reply template id, used when note is empty"})
+    substantiated = fields.Boolean(load_default=None, allow_none=True,
+                                   metadata={"description": "required to resolve / close_unresolved"})
+    duplicate_of = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+
+
+class AssignSchema(Schema):
+    handler = fields.String(required=True, validate=validate.Length(1, 60),
+                            metadata={"description": "username of a regulator covering the shop's street"})
+
+
+class ComplaintQuerySchema(Schema):
+    street = fields.String(load_default=None)
+    status = fields.String(load_default=None)
+    due = fields.String(load_default=None, validate=validate.OneOf(("today", "overdue", "escalated")))
+    category = fields.String(load_default=None, validate=validate.OneOf(COMPLAINT_CATEGORIES))
+    assigned = fields.String(load_default=None, validate=validate.OneOf(("me", "none")))
+    q = fields.String(load_default=None, validate=validate.Length(max=60))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+# -- output -------------------------------------------------------------------------------------
+
+class ReviewPublicSchema(Schema):
+    id = fields.Integer()
+    stars = fields.Integer()
+    text = fields.String()
+    tags = fields.Function(lambda r: r.tag_list)
+    tag_labels = fields.Function(lambda r: r.tag_labels)
+    created_on = fields.Function(lambda r: r.created_at.date().isoformat())
+    reply = fields.String(allow_none=True)
+    reply_on = fields.Function(lambda r: r.reply_at.date().isoformat() if r.reply_at else None)
+
+
+class ReviewStaffSchema(ReviewPublicSchema):
+    shop_code = fields.Function(lambda r: r.shop.code)
+    status = fields.String()
+    flagged = fields.String()
+    moderation_reason = fields.String(allow_none=True)
+
+
+class ReviewCreatedSchema(ReviewPublicSchema):
+    status = fields.String(metadata={"description": "visible, or held for moderation"})
+
+
+class ComplaintSuggestionSchema(Schema):
+    """An open complaint shown before filing, for "me too": no personal data at all."""
+
+    ticket = fields.String()
+    category = fields.String()
+    category_label = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    submitted_on = fields.Date()
+    excerpt = fields.Function(lambda c: service.excerpt(
+        c.description))
+    supporters = fields.Integer()
+
+
+class EventPublicSchema(Schema):
+    at = fields.Function(lambda e: _iso(e.at))
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    by = fields.Function(lambda e: {"regulator": "监管部门", "merchant": "商户", "citizen": "投诉人",
+                                    "system": "系统"}.get(e.actor_role, e.actor_role))
+    note = fields.String()
+
+
+class EventStaffSchema(EventPublicSchema):
+    actor = fields.Function(lambda e: e.actor.username if e.actor else None, allow_none=True)
+    public = fields.Boolean()
+
+
+class ComplaintBaseSchema(Schema):
+    ticket = fields.String()
+    shop_code = fields.Function(lambda c: c.shop.code)
+    shop_name = fields.Function(lambda c: c.shop.sign_name)
+    kind = fields.String()
+    category = fields.String()
+    category_label = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    submitted_on = fields.Date()
+    due_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    merchant_answer = fields.String(allow_none=True)
+
+
+class ComplaintTrackingSchema(ComplaintBaseSchema):
+    """The complainant's own ticket (tracking key holder)."""
+
+    description = fields.String()
+    phone = fields.Function(lambda c: service.mask_phone(
+        c.phone), allow_none=True)
+    photos = fields.Function(lambda c: len(c.photos))
+    supporters = fields.Integer()
+    satisfaction = fields.Integer(allow_none=True)
+    can_reopen = fields.Function(lambda c: service.can_reopen(c))
+    can_rate = fields.Function(lambda c: c.status in CLOSED_STATUSES and c.satisfaction is None)
+    events = fields.Function(lambda c: EventPublicSchema(many=True).dump([e for e in c.events if e.public]))
+
+
+class ComplaintOwnerSchema(ComplaintBaseSchema):
+    """The merchant's view: what happened and what to answer, nothing about who complained."""
+
+    description = fields.Function(lambda c: mask_personal(
+        c.description))
+    forwarded_on = fields.Date(allow_none=True)
+    merchant_due_on = fields.Date(allow_none=True)
+    forward_note = fields.Function(lambda c: next((e.note for e in reversed(c.events) if e.action == "forward"), ""))
+
+
+class ComplaintStaffSchema(ComplaintBaseSchema):
+    """Regulators: the whole case. `phone` is filled by the view (full for the handler only)."""
+
+    id = fields.Integer()
+    description = fields.String()
+    legal_due_on = fields.Date(allow_none=True)
+    forwarded_on = fields.Date(allow_none=True)
+    merchant_due_on = fields.Date(allow_none=True)
+    escalated = fields.Boolean()
+    substantiated = fields.Boolean()
+    substantiated_on = fields.Date(allow_none=True)
+    assignee = fields.Function(lambda c: c.assignee.username if c.assignee else None, allow_none=True)
+    street = fields.Function(lambda c: c.shop.street.name)
+    duplicate_of = fields.Function(lambda c: c.duplicate_of.ticket if c.duplicate_of else None, allow_none=True)
+    supporters = fields.Integer()
+    satisfaction = fields.Integer(allow_none=True)
+    reopen_count = fields.Integer()
+    photos = fields.Function(lambda c: len(c.photos))
+    phone = fields.String(allow_none=True, dump_default=None)
+    events = fields.Function(lambda c: EventStaffSchema(many=True).dump(c.events))
+
+
+class ComplaintCreatedSchema(Schema):
+    ticket = fields.String()
+    tracking_key = fields.String(metadata={"description": "shown once; keep it to follow the complaint"})
+    tracking_url = fields.String()
+    status = fields.String()
+    due_on = fields.Date()

@@ -1,0 +1,182 @@
+"""Schemas of the grading feature: the 30-day list, the shop's grading explanation, penalties,
+credit repair and random draws. The credit class and penalties' internal notes exist only in
+the staff variants; the public draw variant has neither."""
+from marshmallow import Schema, fields, validate
+
+from ..models.grading import CREDIT_CLASSES, PLAN_STATUSES, REASONS
+
+TIER = validate.OneOf(("高", "中", "低"))
+GRADE = validate.OneOf(("良好", "一般", "较差"))
+
+
+class PlanQuerySchema(Schema):
+    days = fields.Integer(load_default=30, validate=validate.Range(0, 366))
+    as_of = fields.Date(load_default=None, metadata={"description": "the list day T (default today)"})
+    street = fields.String(validate=validate.Length(max=40), metadata={"description": "street name or code"})
+
+
+class AsOfSchema(Schema):
+    as_of = fields.Date(load_default=None, metadata={"description": "the day (default today)"})
+
+
+class CellSchema(Schema):
+    static = fields.String(metadata={"description": "高|中|低"})
+    dynamic = fields.String(metadata={"description": "良好|一般|较差"})
+
+
+class AssignmentSchema(Schema):
+    inspector = fields.String(allow_none=True)
+    co_inspector = fields.String(allow_none=True)
+
+
+class PlanItemSchema(Schema):
+    item_id = fields.Integer(allow_none=True, metadata={"description": "null until the list is generated"})
+    shop_code = fields.String(required=True)
+    sign_name = fields.String()
+    address = fields.String()
+    street = fields.String()
+    due_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(REASONS))
+    reason_label = fields.String()
+    cell = fields.Nested(CellSchema, required=True)
+    overdue = fields.Boolean()
+    days_overdue = fields.Integer()
+    status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
+    status_label = fields.String()
+    assignment = fields.Nested(AssignmentSchema, allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+
+
+class PlanListSchema(Schema):
+    as_of = fields.Date()
+    days = fields.Integer()
+    count = fields.Integer()
+    items = fields.List(fields.Nested(PlanItemSchema))
+
+
+class GenerateSchema(Schema):
+    days = fields.Integer(load_default=30, validate=validate.Range(0, 366))
+    as_of = fields.Date(load_default=None)
+    street = fields.String(validate=validate.Length(max=40))
+
+
+class AutoAssignSchema(Schema):
+    street = fields.String(validate=validate.Length(max=40))
+
+
+class AssignBodySchema(Schema):
+    inspector = fields.String(required=True, validate=validate.Length(min=1, max=60),
+                              metadata={"description": "username"})
+    co_inspector = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+
+
+class CloseItemSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("not_found", "closed_business")))
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class CountSchema(Schema):
+    count = fields.Integer()
+
+
+class EventSchema(Schema):
+    kind = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    note = fields.String()
+
+
+class CandidateSchema(Schema):
+    reason = fields.String()
+    due_on = fields.Date()
+    why = fields.String()
+
+
+class GradingSchema(Schema):
+    """A shop's grading on a day, with why (staff)."""
+
+    shop_code = fields.String()
+    as_of = fields.Date()
+    static_tier = fields.String()
+    base_grade = fields.String()
+    dynamic_grade = fields.String()
+    worsened_by = fields.List(fields.Nested(EventSchema))
+    interval = fields.Integer()
+    due_on = fields.Date()
+    reason = fields.String()
+    overdue = fields.Boolean()
+    candidates = fields.List(fields.Nested(CandidateSchema))
+    credit_class = fields.String(allow_none=True, metadata={"description": "regulators only"})
+    credit_reasons = fields.List(fields.String(), metadata={"description": "regulators only"})
+
+
+class PenaltyCreateSchema(Schema):
+    decision_no = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    decided_on = fields.Date(required=True)
+    violation = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    severity = fields.String(load_default="general", validate=validate.OneOf(("minor", "general", "severe")))
+    fine = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
+                          validate=validate.Range(0, 100000000))
+    internal_note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class PenaltyStaffSchema(Schema):
+    id = fields.Integer()
+    shop_code = fields.Function(lambda p: p.shop_code if hasattr(p, "shop_code") else None)
+    decision_no = fields.String()
+    decided_on = fields.Date()
+    violation = fields.String()
+    severity = fields.String()
+    fine = fields.Decimal(as_string=True, allow_none=True)
+    publicity_ends_on = fields.Date()
+    in_publicity = fields.Boolean()
+    fulfilled_on = fields.Date(allow_none=True)
+    repaired_on = fields.Date(allow_none=True)
+    internal_note = fields.String()
+
+
+class DrawCreateSchema(Schema):
+    title = fields.String(load_default="", validate=validate.Length(max=120))
+    streets = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
+    business_type = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+    credit_classes = fields.List(fields.String(validate=validate.OneOf(CREDIT_CLASSES)), load_default=None)
+    ratios = fields.Dict(keys=fields.String(validate=validate.OneOf(CREDIT_CLASSES)),
+                         values=fields.Float(validate=validate.Range(0, 1)), load_default=None)
+    seed = fields.String(load_default="", validate=validate.Length(max=64))
+    exclusions = fields.List(fields.Dict(), load_default=list,
+                             metadata={"description": '[{"inspector": username, "shop_code": code}]'})
+
+
+class DrawPublicTargetSchema(Schema):
+    position = fields.Integer()
+    entity_name = fields.String()
+    uscc = fields.String()
+    shop_code = fields.String()
+    sign_name = fields.String()
+    address = fields.String()
+    street = fields.String()
+    inspectors = fields.List(fields.String())
+    inspected_on = fields.Date(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    outcome_label = fields.String()
+
+
+class DrawPublicSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    drawn_on = fields.Date()
+    seed = fields.String()
+    population = fields.Integer()
+    targets = fields.List(fields.Nested(DrawPublicTargetSchema))
+
+
+class DrawStaffTargetSchema(DrawPublicTargetSchema):
+    credit_class = fields.String()
+
+
+class DrawStaffSchema(DrawPublicSchema):
+    filters = fields.Dict()
+    ratios = fields.Dict()
+    exclusions = fields.List(fields.List(fields.Integer()))
+    replay_matches = fields.Boolean()
+    targets = fields.List(fields.Nested(DrawStaffTargetSchema))

@@ -1,0 +1,139 @@
+"""The sensitive-word filter for citizen text and the review moderation queue.
+
+Two lists live in `huishang/catalog/sensitive_words.txt`:
+- `[reject]` (spam, illegal trades, threats): the text is refused outright, nothing is stored;
+- `[hold]` (insults, abuse) and anything that looks like a phone or ID-card number: the review
+  is stored but held — hidden from the public page and from the rating — until a regulator
+  restores it (or hides it for good). Every decision is audited with its reason.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Review, Shop, utcnow
+from . import Conflict, DomainError, audit
+
+WORDS_FILE = Path(__file__).resolve().parent.parent / "catalog" / "sensitive_words.txt"
+PHONE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+_SKIP = re.compile(r"[\s\W_]+", re.UNICODE)
+REASON_MAX = 300
+
+
+@dataclass
+class Verdict:
+    """What the filter says about a text: `reject` words refuse it, `hold` reasons queue it."""
+
+    reject: list[str] = field(default_factory=list)
+    hold: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.reject and not self.hold
+
+
+def normalise(text: str) -> str:
+    """Fold width and case and drop spaces and punctuation, so that 加 微-信 reads 加微信."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    return _SKIP.sub("", folded)
+
+
+@lru_cache(maxsize=1)
+def word_lists() -> dict[str, tuple[str, ...]]:
+    lists: dict[str, list[str]] = {"reject": [], "hold": []}
+    section = None
+    for raw in WORDS_FILE.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        if section in lists:
+            word = normalise(line)
+            if word:
+                lists[section].append(word)
+    return {k: tuple(v) for k, v in lists.items()}
+
+
+def check(text: str) -> Verdict:
+    """Run the filter over `text`."""
+    verdict = Verdict()
+    flat = normalise(text)
+    lists = word_lists()
+    verdict.reject = [w for w in lists["reject"] if w in flat]
+    verdict.hold = [w for w in lists["hold"] if w in flat]
+    folded = unicodedata.normalize("NFKC", text or "")
+    if PHONE_LIKE.search(folded) or ID_LIKE.search(folded):
+        verdict.hold.append("个人信息")
+    return verdict
+
+
+def mask_personal(text: str) -> str:
+    """Text with phone-like and ID-like numbers masked, for excerpts shown to other people."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    folded = ID_LIKE.sub("******************", folded)
+    return PHONE_LIKE.sub("***********", folded)
+
+
+# -- the review moderation queue ----------------------------------------------------------------
+
+def recount(shop: Shop) -> None:
+    """Set Shop.rating_count / rating_sum from the visible reviews (held and hidden never count)."""
+    count, total = db.session.execute(
+        select(func.count(Review.id), func.coalesce(func.sum(Review.stars), 0))
+        .where(Review.shop_id == shop.id, Review.status == "visible")).one()
+    shop.rating_count, shop.rating_sum = int(count), int(total)
+
+
+def moderate(review: Review, action: str, reason: str, *, actor=None) -> Review:
+    """Hide or restore a review with a reason (regulators).
+
+    Raises DomainError (422) without a reason or for an unknown action, Conflict (409) when the
+    review is already in the wanted state.
+    """
+    reason = " ".join((reason or "").split())
+    targets = {"hide": "hidden", "restore": "visible"}
+    errors: dict[str, list[str]] = {}
+    if action not in targets:
+        errors["action"] = ["操作必须是 hide 或 restore"]
+    if not reason:
+        errors["reason"] = ["请填写理由"]
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = [f"理由不能超过{REASON_MAX}字"]
+    if errors:
+        raise DomainError("审核信息有误", errors)
+    target = targets[action]
+    if review.status == target:
+        raise Conflict("该点评已是此状态", {"action": [f"点评已{'隐藏' if target == 'hidden' else '显示'}"]})
+    actor = actor or (current_user._get_current_object() if current_user and current_user.is_authenticated
+                      else None)
+    before = {"status": review.status}
+    review.status = target
+    review.moderation_reason = reason
+    review.moderated_by_id = getattr(actor, "id", None)
+    review.moderated_at = utcnow()
+    recount(review.shop)
+    db.session.flush()
+    audit.record(f"review.{action}", review, actor=actor, before=before,
+                 after={"status": target, "reason": reason})
+    return review
+
+
+def queue(user, *, status: str = "held", limit: int = 100) -> list[Review]:
+    """Reviews for the moderation page within the user's streets: the held ones first."""
+    query = select(Review).join(Shop, Review.shop_id == Shop.id)
+    street_ids = user.street_ids()
+    if street_ids is not None:
+        query = query.where(Shop.street_id.in_(street_ids or {-1}))
+    if status in ("held", "hidden", "visible"):
+        query = query.where(Review.status == status)
+    return list(db.session.scalars(query.order_by(Review.created_at.desc()).limit(limit)))
