@@ -95,6 +95,16 @@ def load_tracked(ticket: str, key: str | None):
     return complaint
 
 
+def read_photos() -> list[bytes]:
+    """The uploaded `photos` as bytes (at most one more than allowed, so the error can say so)."""
+    blobs = []
+    for storage in request.files.getlist("photos"):
+        with storage.stream:
+            if storage.filename and len(blobs) <= complaint_service.MAX_PHOTOS:
+                blobs.append(storage.read(complaint_service.uploads.MAX_BYTES + 1))
+    return blobs
+
+
 def _who() -> dict:
     return {"client_hash": clients.client_hash(), "ip_hash": clients.ip_hash()}
 
@@ -146,7 +156,7 @@ def complain(code: str):
         category = request.args.get("category")
         return _complaint_page(shop, category if category in COMPLAINT_CATEGORIES else None)
     form = {k: request.form.get(k, "") for k in ("category", "kind", "description", "phone")}
-    photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    photos = read_photos()
     try:
         complaint, key = complaint_service.submit(shop, form, photos, **_who())
     except DomainError as exc:
@@ -311,7 +321,7 @@ def post_complaint(code: str):
     shop = load_shop(code)
     if request.mimetype == "multipart/form-data":
         data = request.form.to_dict()
-        photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        photos = read_photos()
     else:
         data = request.get_json(silent=True)
         photos = []
