@@ -3,9 +3,18 @@
 Errors are `{"code": status, "message": ..., "errors": {field: [...]}}`. flask-smorest nests
 validation messages by location (`json`, `query`, ...); they are flattened to fields here. Pages
 share the same HTTPException hook, so non-API paths get an HTML error page instead.
+
+Times: the database holds naive UTC. The API writes every datetime with its offset (`...+00:00`,
+RFC 3339 as the OpenAPI `date-time` format requires; a phone in Shanghai would otherwise read a
+naive time as local, eight hours off) and reads a datetime with an offset as naive UTC, so that
+comparisons with stored values never mix naive and aware datetimes.
 """
+from datetime import UTC, datetime
+from decimal import Decimal
+
 from flask import render_template, request
 from flask_smorest import Api
+from marshmallow import fields
 
 from .security import json_error
 
@@ -24,11 +33,55 @@ def _flatten(messages) -> dict:
     return out
 
 
+def _utc_isoformat(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def _naive_utc_fromisoformat(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def use_utc_datetimes() -> None:
+    """Make marshmallow's ISO datetimes carry UTC on the way out and drop it on the way in."""
+    fields.DateTime.SERIALIZATION_FUNCS = {**fields.DateTime.SERIALIZATION_FUNCS,
+                                           "iso": _utc_isoformat, "iso8601": _utc_isoformat}
+    fields.DateTime.DESERIALIZATION_FUNCS = {**fields.DateTime.DESERIALIZATION_FUNCS,
+                                             "iso": _naive_utc_fromisoformat,
+                                             "iso8601": _naive_utc_fromisoformat}
+
+
+use_utc_datetimes()
+
+
+def _numeric_bounds(_converter, _field, ret, **kwargs) -> dict:
+    """apispec copies a Decimal field's Range bounds as strings ("100000000.00"), which makes the
+    OpenAPI document invalid (minimum/maximum must be numbers)."""
+    out = {}
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        value = ret.get(key)
+        if isinstance(value, (str, Decimal)) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            out[key] = int(number) if number.is_integer() else number
+    return out
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
 class HuishangApi(Api):
+    def init_app(self, app, *, spec_kwargs=None):
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.ma_plugin.converter.add_attribute_function(_numeric_bounds)
+
     def handle_http_exception(self, error):
         status = error.code or 500
         if not is_api_request():
