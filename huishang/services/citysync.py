@@ -24,6 +24,7 @@ from . import Conflict, DomainError, NotFound, audit, registry
 OUTCOME_ALIASES = {"pass": "pass", "partial": "partial", "fail": "fail",
                    "符合": "pass", "基本符合": "partial", "不符合": "fail"}
 PUBLICITY = {"minor": 3, "general": 36, "severe": 36}  # months (SAMR Order 45)
+MAX_ID = 2 ** 31 - 1  # above any INTEGER id: "since T" means strictly after T
 
 
 def _shop(code: str) -> Shop:
@@ -231,7 +232,7 @@ def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
     if cursor:
         position = decode_cursor(cursor)
     elif since is not None:
-        position = {"s": (since, 2 ** 62), "i": (since, 2 ** 62)}  # strictly after `since`
+        position = {"s": (since, MAX_ID), "i": (since, MAX_ID)}  # strictly after `since`
     else:
         raise DomainError("须提供 since 或 cursor", {"since": ["必填"]}, status=400)
     shops = db.session.scalars(

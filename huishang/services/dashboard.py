@@ -89,10 +89,13 @@ def _shops(figures: Figures, ids) -> None:
 
 def _ninegrid(figures: Figures, ids) -> None:
     rows = db.session.execute(_scope(
-        select(Shop.static_tier, func.coalesce(Shop.dynamic_grade, "一般"), func.count(Shop.id))
+        select(Shop.static_tier, Shop.dynamic_grade, func.count(Shop.id))
         .where(Shop.status == "open", Shop.static_tier.is_not(None))
-        .group_by(Shop.static_tier, func.coalesce(Shop.dynamic_grade, "一般")), ids))
-    figures.ninegrid = {(tier, grade): count for tier, grade, count in rows}
+        .group_by(Shop.static_tier, Shop.dynamic_grade), ids))
+    figures.ninegrid = {}
+    for tier, grade, count in rows:  # not yet graded counts as 一般, as the rules say
+        key = (tier, grade or "一般")
+        figures.ninegrid[key] = figures.ninegrid.get(key, 0) + count
 
 
 def _plan(ids, on: date) -> dict | None:
