@@ -1,4 +1,5 @@
 """The breakfast map: nearest open breakfast points, public fields only, and the GCJ-02 transform."""
+
 from datetime import datetime
 
 import pytest
@@ -11,19 +12,31 @@ RESTRICTED = ("phone", "contact", "credit_class", "uscc", "entity_name", "licenc
 
 
 def bshop(lat, lng, **kw):
-    data = {"lat": lat, "lng": lng, "serves_breakfast": True, "breakfast_spend": 12,
-            "breakfast_wait": 5, "breakfast_offer": "豆浆、油条、粢饭团", "breakfast_hours": "06:30-09:30",
-            "phone": "13900001111", "contact": "李四"}
+    data = {
+        "lat": lat,
+        "lng": lng,
+        "serves_breakfast": True,
+        "breakfast_spend": 12,
+        "breakfast_wait": 5,
+        "breakfast_offer": "豆浆、油条、粢饭团",
+        "breakfast_hours": "06:30-09:30",
+        "phone": "13900001111",
+        "contact": "李四",
+    }
     data.update(kw)
     return make_shop(**data)
 
 
 # -- geo ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("wgs,gcj", [
-    ((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215)),   # Shanghai
-    ((39.911954, 116.377817), (39.91334545536069, 116.38404722455657)),   # Beijing
-])
+
+@pytest.mark.parametrize(
+    "wgs,gcj",
+    [
+        ((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215)),  # Shanghai
+        ((39.911954, 116.377817), (39.91334545536069, 116.38404722455657)),  # Beijing
+    ],
+)
 def test_gcj02_known_values(wgs, gcj):
     lat, lng = geo.wgs84_to_gcj02(*wgs)
     assert lat == pytest.approx(gcj[0], abs=1e-9) and lng == pytest.approx(gcj[1], abs=1e-9)
@@ -55,6 +68,7 @@ def test_serving_now_from_hours():
 
 
 # -- API ---------------------------------------------------------------------------------------
+
 
 def test_nearest_first_with_distance_and_limit(client):
     far = bshop(31.2000, 121.4600)
@@ -109,11 +123,19 @@ def test_public_fields_only(client):
     assert item["serving_now"] in (True, False)
 
 
-@pytest.mark.parametrize("query,field", [
-    ("lng=121.44", "lat"), ("lat=31.2", "lng"), ("lat=91&lng=121.44", "lat"),
-    ("lat=31.2&lng=-181", "lng"), ("lat=abc&lng=121.44", "lat"), ("lat=31.2&lng=121.44&limit=0", "limit"),
-    ("lat=31.2&lng=121.44&limit=101", "limit"), ("lat=nan&lng=121.44", "lat"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("lng=121.44", "lat"),
+        ("lat=31.2", "lng"),
+        ("lat=91&lng=121.44", "lat"),
+        ("lat=31.2&lng=-181", "lng"),
+        ("lat=abc&lng=121.44", "lat"),
+        ("lat=31.2&lng=121.44&limit=0", "limit"),
+        ("lat=31.2&lng=121.44&limit=101", "limit"),
+        ("lat=nan&lng=121.44", "lat"),
+    ],
+)
 def test_bad_query_is_4xx_naming_the_field(client, query, field):
     r = client.get(f"/api/v1/public/breakfast?{query}")
     assert 400 <= r.status_code < 500
@@ -122,6 +144,7 @@ def test_bad_query_is_4xx_naming_the_field(client, query, field):
 
 
 # -- page --------------------------------------------------------------------------------------
+
 
 def test_page_by_street_lists_points_without_js(client):
     shop = bshop(31.195, 121.437)

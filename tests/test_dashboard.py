@@ -1,4 +1,5 @@
 """The regulator dashboard: figures checked against counts computed here from the rows created."""
+
 import csv
 import io
 from collections import Counter
@@ -26,18 +27,33 @@ def inspect(shop, on, outcome):
 
 
 def complaint(shop, n, category, submitted_on, decided_on=None, forwarded_on=None, answered_on=None):
-    c = Complaint(ticket=f"T{n:06d}", tracking_key_hash="x", shop_id=shop.id, category=category,
-                  description="测试", submitted_on=submitted_on,
-                  created_at=datetime.combine(submitted_on, datetime.min.time()) + timedelta(hours=2),
-                  forwarded_on=forwarded_on,
-                  answered_at=(datetime.combine(answered_on, datetime.min.time()) + timedelta(hours=2))
-                  if answered_on else None, status="submitted")
+    c = Complaint(
+        ticket=f"T{n:06d}",
+        tracking_key_hash="x",
+        shop_id=shop.id,
+        category=category,
+        description="测试",
+        submitted_on=submitted_on,
+        created_at=datetime.combine(submitted_on, datetime.min.time()) + timedelta(hours=2),
+        forwarded_on=forwarded_on,
+        answered_at=(datetime.combine(answered_on, datetime.min.time()) + timedelta(hours=2))
+        if answered_on
+        else None,
+        status="submitted",
+    )
     db.session.add(c)
     db.session.flush()
     if decided_on:
-        db.session.add(ComplaintEvent(complaint_id=c.id, action="accept", actor_role="regulator",
-                                      from_status="submitted", to_status="accepted",
-                                      at=datetime.combine(decided_on, datetime.min.time()) + timedelta(hours=2)))
+        db.session.add(
+            ComplaintEvent(
+                complaint_id=c.id,
+                action="accept",
+                actor_role="regulator",
+                from_status="submitted",
+                to_status="accepted",
+                at=datetime.combine(decided_on, datetime.min.time()) + timedelta(hours=2),
+            )
+        )
     return c
 
 
@@ -46,16 +62,22 @@ def world():
     """Shops in two streets and three types, one closed; inspections over 14 weeks."""
     xjh = [make_shop(street=XJH, business_type="catering.fast_food") for _ in range(3)]
     xjh += [make_shop(street=XJH, business_type="food_sales.supermarket")]
-    hj = [make_shop(street=HJ, business_type="catering.fast_food"),
-          make_shop(street=HJ, business_type="catering.bakery")]
+    hj = [
+        make_shop(street=HJ, business_type="catering.fast_food"),
+        make_shop(street=HJ, business_type="catering.bakery"),
+    ]
     closed = make_shop(street=XJH, business_type="catering.fast_food")
     from huishang.services import registry
 
     registry.close_shop(closed, reason="歇业")
     on = today()
-    plan = [(xjh[0], on, "pass"), (xjh[1], on - timedelta(days=7), "fail"),
-            (xjh[1], on - timedelta(days=8), "partial"), (hj[0], on - timedelta(days=20), "pass"),
-            (xjh[2], on - timedelta(days=100), "pass")]  # the last is older than 12 weeks
+    plan = [
+        (xjh[0], on, "pass"),
+        (xjh[1], on - timedelta(days=7), "fail"),
+        (xjh[1], on - timedelta(days=8), "partial"),
+        (hj[0], on - timedelta(days=20), "pass"),
+        (xjh[2], on - timedelta(days=100), "pass"),
+    ]  # the last is older than 12 weeks
     for shop, day, outcome in plan:
         inspect(shop, day, outcome)
     db.session.commit()
@@ -97,7 +119,7 @@ def test_inspections_per_week(world):
 def test_ninegrid_counts_from_derived_columns(world):
     shops = world["xjh"] + world["hj"]
     cells = [("高", "较差"), ("高", "较差"), ("中", "良好"), ("低", None), ("中", "良好"), ("中", "一般")]
-    for shop, (tier, grade) in zip(shops, cells):
+    for shop, (tier, grade) in zip(shops, cells, strict=True):
         shop.static_tier, shop.dynamic_grade = tier, grade
     db.session.commit()
     figures = dashboard.compute(make_regulator())
@@ -110,14 +132,28 @@ def test_complaints_by_category_and_time_limits(world):
     on = today()
     # Pick a Monday well inside the window so working days are plain weekdays (no calendar rows).
     base = monday(on) - timedelta(weeks=4)
-    complaint(shop, 1, "food_safety", base, decided_on=base + timedelta(days=1))            # on time
-    complaint(shop, 2, "food_safety", base, decided_on=base + timedelta(days=3))            # late (Thu > Wed)
-    complaint(shop, 3, "price", base, decided_on=base + timedelta(days=2),                  # on time (Wed)
-              forwarded_on=base + timedelta(days=2), answered_on=base + timedelta(days=5))  # Fri ≤ Mon: on time
-    complaint(shop, 4, "hygiene", base, decided_on=base + timedelta(days=1),
-              forwarded_on=base + timedelta(days=1), answered_on=base + timedelta(days=7))  # Mon > Fri: late
-    complaint(shop, 5, "price", base)                                                       # never decided: late
-    complaint(shop, 6, "food_safety", on - timedelta(days=200))                             # outside 90 days
+    complaint(shop, 1, "food_safety", base, decided_on=base + timedelta(days=1))  # on time
+    complaint(shop, 2, "food_safety", base, decided_on=base + timedelta(days=3))  # late (Thu > Wed)
+    complaint(
+        shop,
+        3,
+        "price",
+        base,
+        decided_on=base + timedelta(days=2),  # on time (Wed)
+        forwarded_on=base + timedelta(days=2),
+        answered_on=base + timedelta(days=5),
+    )  # Fri ≤ Mon: on time
+    complaint(
+        shop,
+        4,
+        "hygiene",
+        base,
+        decided_on=base + timedelta(days=1),
+        forwarded_on=base + timedelta(days=1),
+        answered_on=base + timedelta(days=7),
+    )  # Mon > Fri: late
+    complaint(shop, 5, "price", base)  # never decided: late
+    complaint(shop, 6, "food_safety", on - timedelta(days=200))  # outside 90 days
     db.session.commit()
     figures = dashboard.compute(make_regulator())
     assert {cat: n for cat, _, n in figures.complaints} == {"food_safety": 2, "price": 2, "hygiene": 1}
@@ -130,7 +166,7 @@ def test_complaints_by_category_and_time_limits(world):
 def test_licences_expiring_within_30_days(world):
     on = today()
     shops = world["xjh"]
-    for shop, days in zip(shops, (0, 29, 31, -1)):
+    for shop, days in zip(shops, (0, 29, 31, -1), strict=True):
         db.session.add(Licence(shop_id=shop.id, number=f"JY{days}", expires_on=on + timedelta(days=days)))
     db.session.add(Licence(shop_id=world["closed"].id, number="JYC", expires_on=on + timedelta(days=3)))
     db.session.commit()
@@ -144,14 +180,28 @@ def test_plan_progress_when_grading_present(world):
         pytest.skip("grading feature absent")
     on = today()
     PlanItem = dashboard.PlanItem
-    rows = [("open", on - timedelta(days=3), None), ("open", on + timedelta(days=5), None),
-            ("inspected", on - timedelta(days=10), on - timedelta(days=2)),
-            ("inspected", on - timedelta(days=90), on - timedelta(days=60))]  # closed long ago
+    rows = [
+        ("open", on - timedelta(days=3), None),
+        ("open", on + timedelta(days=5), None),
+        ("inspected", on - timedelta(days=10), on - timedelta(days=2)),
+        ("inspected", on - timedelta(days=90), on - timedelta(days=60)),
+    ]  # closed long ago
     for n, (status, due, closed) in enumerate(rows):
         shop = world["xjh"][n]
-        db.session.add(PlanItem(shop_id=shop.id, cycle=f"c{n}", street_id=shop.street_id, due_on=due,
-                                reason="routine", static_tier="中", dynamic_grade="一般", generated_on=on,
-                                status=status, closed_on=closed))
+        db.session.add(
+            PlanItem(
+                shop_id=shop.id,
+                cycle=f"c{n}",
+                street_id=shop.street_id,
+                due_on=due,
+                reason="routine",
+                static_tier="中",
+                dynamic_grade="一般",
+                generated_on=on,
+                status=status,
+                closed_on=closed,
+            )
+        )
     db.session.commit()
     plan = dashboard.compute(make_regulator()).plan
     assert (plan["open"], plan["overdue"], plan["done"], plan["total"]) == (2, 1, 1, 3)
@@ -189,23 +239,36 @@ def test_export_xlsx_and_csv(client, login_as, world):
 
 # -- API-key pages -----------------------------------------------------------------------------
 
+
 def test_api_key_page_creates_shows_once_and_revokes(client, login_as):
     from sqlalchemy import select
 
     from huishang.models import ApiKey
 
     login_as(make_regulator())
-    r = client.post("/admin/api-keys", data={"name": "市级移动监管系统", "scopes": ["inspections:write", "registry:read"]})
+    r = client.post(
+        "/admin/api-keys", data={"name": "市级移动监管系统", "scopes": ["inspections:write", "registry:read"]}
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     key = db.session.scalar(select(ApiKey))
     raw = html.split('class="key-raw">')[1].split("<")[0]
     assert raw.startswith(key.prefix) and key.scopes == ["inspections:write", "registry:read"]
     assert raw not in client.get("/admin/api-keys").get_data(as_text=True)
-    assert client.get("/api/v1/integration/changes?since=2020-01-01T00:00:00", headers={"X-Api-Key": raw}).status_code == 200
+    assert (
+        client.get(
+            "/api/v1/integration/changes?since=2020-01-01T00:00:00", headers={"X-Api-Key": raw}
+        ).status_code
+        == 200
+    )
     r = client.post(f"/admin/api-keys/{key.id}/revoke")
     assert r.status_code == 302
-    assert client.get("/api/v1/integration/changes?since=2020-01-01T00:00:00", headers={"X-Api-Key": raw}).status_code == 401
+    assert (
+        client.get(
+            "/api/v1/integration/changes?since=2020-01-01T00:00:00", headers={"X-Api-Key": raw}
+        ).status_code
+        == 401
+    )
 
 
 def test_api_key_form_errors_are_422(client, login_as):

@@ -1,4 +1,5 @@
 """City systems: API keys (hashed, scoped, revocable, audited), idempotent pushes, changes feed."""
+
 from datetime import timedelta
 
 import pytest
@@ -24,21 +25,34 @@ def H(raw):
 
 
 def inspection_body(shop, **kw):
-    body = {"external_id": "SH-INS-0001", "shop_code": shop.code, "inspected_on": "2025-03-04",
-            "outcome": "不符合", "rectification_deadline": "2025-03-18", "note": "后厨地面积水"}
+    body = {
+        "external_id": "SH-INS-0001",
+        "shop_code": shop.code,
+        "inspected_on": "2025-03-04",
+        "outcome": "不符合",
+        "rectification_deadline": "2025-03-18",
+        "note": "后厨地面积水",
+    }
     body.update(kw)
     return body
 
 
 def penalty_body(shop, **kw):
-    body = {"external_id": "SH-PEN-0001", "shop_code": shop.code, "decision_no": "沪市监徐处〔2025〕001号",
-            "decided_on": "2025-02-10", "violation": "使用超过保质期的食品原料", "severity": "general",
-            "fine": 5000}
+    body = {
+        "external_id": "SH-PEN-0001",
+        "shop_code": shop.code,
+        "decision_no": "沪市监徐处〔2025〕001号",
+        "decided_on": "2025-02-10",
+        "violation": "使用超过保质期的食品原料",
+        "severity": "general",
+        "fine": 5000,
+    }
     body.update(kw)
     return body
 
 
 # -- keys --------------------------------------------------------------------------------------
+
 
 def test_key_is_stored_hashed_and_audited():
     key, raw = new_key()
@@ -61,15 +75,25 @@ def test_missing_wrong_and_revoked_keys_are_401(client):
     assert r.status_code == 401 and r.get_json()["code"] == 401
     apikeys.revoke_key(key, actor=make_regulator())
     db.session.commit()
-    assert client.get("/api/v1/integration/changes?since=2020-01-01T00:00:00", headers=H(raw)).status_code == 401
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "apikey.revoke")) == 1
+    assert (
+        client.get("/api/v1/integration/changes?since=2020-01-01T00:00:00", headers=H(raw)).status_code == 401
+    )
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "apikey.revoke")
+        )
+        == 1
+    )
 
 
 def test_bearer_token_is_not_a_key(client, auth_header):
     reg = make_regulator()
-    assert client.get("/api/v1/integration/changes?since=2020-01-01T00:00:00",
-                      headers=auth_header(reg)).status_code == 401
+    assert (
+        client.get(
+            "/api/v1/integration/changes?since=2020-01-01T00:00:00", headers=auth_header(reg)
+        ).status_code
+        == 401
+    )
 
 
 def test_scopes(client):
@@ -80,8 +104,16 @@ def test_scopes(client):
     assert r.status_code == 403
     r = client.post("/api/v1/integration/penalties", json=penalty_body(shop), headers=H(pusher))
     assert r.status_code == 403
-    assert client.get("/api/v1/integration/changes?since=2020-01-01T00:00:00", headers=H(pusher)).status_code == 403
-    assert client.post("/api/v1/integration/inspections", json=inspection_body(shop), headers=H(pusher)).status_code == 201
+    assert (
+        client.get("/api/v1/integration/changes?since=2020-01-01T00:00:00", headers=H(pusher)).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/v1/integration/inspections", json=inspection_body(shop), headers=H(pusher)
+        ).status_code
+        == 201
+    )
     assert db.session.scalar(select(func.count()).select_from(Penalty)) == 0
 
 
@@ -100,6 +132,7 @@ def test_bad_key_input_names_fields():
 
 
 # -- pushes ------------------------------------------------------------------------------------
+
 
 def test_inspection_push_is_idempotent(client):
     shop = make_shop()
@@ -122,8 +155,11 @@ def test_conflicting_repeat_is_409_and_changes_nothing(client):
     shop = make_shop()
     _, raw = new_key()
     client.post("/api/v1/integration/inspections", json=inspection_body(shop), headers=H(raw))
-    r = client.post("/api/v1/integration/inspections", json=inspection_body(shop, outcome="符合",
-                    rectification_deadline=None), headers=H(raw))
+    r = client.post(
+        "/api/v1/integration/inspections",
+        json=inspection_body(shop, outcome="符合", rectification_deadline=None),
+        headers=H(raw),
+    )
     assert r.status_code == 409 and "outcome" in r.get_json()["errors"]
     assert db.session.scalar(select(Inspection.outcome)) == "fail"
 
@@ -132,23 +168,40 @@ def test_reinspection_closes_rectification(client):
     shop = make_shop()
     _, raw = new_key()
     client.post("/api/v1/integration/inspections", json=inspection_body(shop), headers=H(raw))
-    r = client.post("/api/v1/integration/inspections", json=inspection_body(
-        shop, external_id="SH-INS-0002", inspected_on="2025-03-15", outcome="pass", full=False,
-        rectification_deadline=None), headers=H(raw))
+    r = client.post(
+        "/api/v1/integration/inspections",
+        json=inspection_body(
+            shop,
+            external_id="SH-INS-0002",
+            inspected_on="2025-03-15",
+            outcome="pass",
+            full=False,
+            rectification_deadline=None,
+        ),
+        headers=H(raw),
+    )
     assert r.status_code == 201
     rect = db.session.scalar(select(Rectification))
     db.session.refresh(rect)
     assert rect.closed_on.isoformat() == "2025-03-15"
 
 
-@pytest.mark.parametrize("field,value,status", [
-    ("shop_code", "NOPE12345", 404), ("outcome", "great", 422), ("inspected_on", "2025-13-01", 422),
-    ("rectification_deadline", "2025-01-01", 422), ("external_id", "", 422),
-])
+@pytest.mark.parametrize(
+    "field,value,status",
+    [
+        ("shop_code", "NOPE12345", 404),
+        ("outcome", "great", 422),
+        ("inspected_on", "2025-13-01", 422),
+        ("rectification_deadline", "2025-01-01", 422),
+        ("external_id", "", 422),
+    ],
+)
 def test_bad_inspection_push(client, field, value, status):
     shop = make_shop()
     _, raw = new_key()
-    r = client.post("/api/v1/integration/inspections", json=inspection_body(shop, **{field: value}), headers=H(raw))
+    r = client.post(
+        "/api/v1/integration/inspections", json=inspection_body(shop, **{field: value}), headers=H(raw)
+    )
     assert r.status_code == status and field in r.get_json()["errors"]
     assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
 
@@ -164,14 +217,22 @@ def test_penalty_push_idempotent_with_default_publicity(client):
     assert db.session.scalar(select(func.count()).select_from(Penalty)) == 1
     r3 = client.post("/api/v1/integration/penalties", json=penalty_body(shop, fine=8000), headers=H(raw))
     assert r3.status_code == 409 and "fine" in r3.get_json()["errors"]
-    r4 = client.post("/api/v1/integration/penalties", json=penalty_body(shop, external_id="OTHER"), headers=H(raw))
+    r4 = client.post(
+        "/api/v1/integration/penalties", json=penalty_body(shop, external_id="OTHER"), headers=H(raw)
+    )
     assert r4.status_code == 409 and "decision_no" in r4.get_json()["errors"]
-    minor = client.post("/api/v1/integration/penalties", headers=H(raw), json=penalty_body(
-        shop, external_id="SH-PEN-2", decision_no="X-2", severity="minor", decided_on="2025-11-30"))
+    minor = client.post(
+        "/api/v1/integration/penalties",
+        headers=H(raw),
+        json=penalty_body(
+            shop, external_id="SH-PEN-2", decision_no="X-2", severity="minor", decided_on="2025-11-30"
+        ),
+    )
     assert minor.get_json()["publicity_ends_on"] == "2026-02-28"
 
 
 # -- changes -----------------------------------------------------------------------------------
+
 
 def _age(model, ids, when):
     column = model.updated_at if model is Shop else model.created_at
@@ -183,7 +244,9 @@ def test_changes_since_returns_only_newer_and_pages_by_cursor(client):
     old, new_a, new_b = make_shop(), make_shop(), make_shop()
     _, raw = new_key()
     client.post("/api/v1/integration/inspections", json=inspection_body(new_a), headers=H(raw))
-    client.post("/api/v1/integration/inspections", json=inspection_body(old, external_id="OLD"), headers=H(raw))
+    client.post(
+        "/api/v1/integration/inspections", json=inspection_body(old, external_id="OLD"), headers=H(raw)
+    )
     long_ago, cut = utcnow() - timedelta(days=10), utcnow() - timedelta(days=5)
     old_inspection = db.session.scalar(select(Inspection.id).where(Inspection.external_id == "OLD"))
     _age(Shop, [old.id], long_ago)
@@ -192,12 +255,15 @@ def test_changes_since_returns_only_newer_and_pages_by_cursor(client):
     assert r.status_code == 200
     seen, page = [], r.get_json()
     while True:
-        seen += [(i["type"], i["shop"]["code"] if i["type"] == "shop" else i["inspection"]["external_id"])
-                 for i in page["items"]]
+        seen += [
+            (i["type"], i["shop"]["code"] if i["type"] == "shop" else i["inspection"]["external_id"])
+            for i in page["items"]
+        ]
         if not page["has_more"]:
             break
-        page = client.get(f"/api/v1/integration/changes?cursor={page['next_cursor']}&limit=2",
-                          headers=H(raw)).get_json()
+        page = client.get(
+            f"/api/v1/integration/changes?cursor={page['next_cursor']}&limit=2", headers=H(raw)
+        ).get_json()
     assert sorted(seen) == sorted([("shop", new_a.code), ("shop", new_b.code), ("inspection", "SH-INS-0001")])
     again = client.get(f"/api/v1/integration/changes?cursor={page['next_cursor']}", headers=H(raw)).get_json()
     assert again["items"] == []

@@ -1,4 +1,5 @@
 """Open data: public fields only, in the API and in the bulk zip; pagination and updated_since."""
+
 import csv
 import io
 import zipfile
@@ -16,8 +17,21 @@ from huishang.services import opendata
 from .factories import make_shop
 
 PHONE, CONTACT, NOTE, PENALTY_NOTE = "13911112222", "王五", "后厨有老鼠痕迹", "内部意见：从重处罚"
-FORBIDDEN_KEYS = {"phone", "phone_number", "contact", "credit_class", "internal_note", "note", "inspector",
-                  "inspector_id", "co_inspector_id", "complainant", "uscc", "entity_name", "staff"}
+FORBIDDEN_KEYS = {
+    "phone",
+    "phone_number",
+    "contact",
+    "credit_class",
+    "internal_note",
+    "note",
+    "inspector",
+    "inspector_id",
+    "co_inspector_id",
+    "complainant",
+    "uscc",
+    "entity_name",
+    "staff",
+}
 
 
 @pytest.fixture
@@ -25,10 +39,21 @@ def data():
     shop = make_shop(phone=PHONE, contact=CONTACT, serves_breakfast=True)
     shop.credit_class = "D"
     other = make_shop()
-    db.session.add(Inspection(shop_id=shop.id, inspected_on=today(), outcome="partial", note=NOTE,
-                              full=True, source="app"))
-    db.session.add(Penalty(shop_id=shop.id, decision_no="P-1", decided_on=today(), violation="违规",
-                           publicity_ends_on=today() + timedelta(days=90), internal_note=PENALTY_NOTE))
+    db.session.add(
+        Inspection(
+            shop_id=shop.id, inspected_on=today(), outcome="partial", note=NOTE, full=True, source="app"
+        )
+    )
+    db.session.add(
+        Penalty(
+            shop_id=shop.id,
+            decision_no="P-1",
+            decided_on=today(),
+            violation="违规",
+            publicity_ends_on=today() + timedelta(days=90),
+            internal_note=PENALTY_NOTE,
+        )
+    )
     db.session.commit()
     return shop, other
 
@@ -106,9 +131,16 @@ def test_export_zip_public_fields_only(runner, app, data, tmp_path):
     latest = tmp_path / "latest.zip"
     assert latest.is_file() and (tmp_path / f"huishang-open-data-{today():%Y%m%d}.zip").is_file()
     with zipfile.ZipFile(latest) as archive:
-        assert set(archive.namelist()) == {"businesses.csv", "inspections.csv", "results.csv", "feed_info.csv"}
-        tables = {name: list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
-                  for name in archive.namelist()}
+        assert set(archive.namelist()) == {
+            "businesses.csv",
+            "inspections.csv",
+            "results.csv",
+            "feed_info.csv",
+        }
+        tables = {
+            name: list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+            for name in archive.namelist()
+        }
         everything = "".join(archive.read(n).decode("utf-8-sig") for n in archive.namelist())
     _assert_public(everything)
     for name, rows in tables.items():

@@ -1,4 +1,5 @@
 """Regulators' dashboard (监管驾驶舱), its export, and API-key management for city systems."""
+
 import csv
 import io
 
@@ -28,9 +29,14 @@ def _has_template(name: str) -> bool:
 def dashboard_page():
     """The figures for the regulator's streets, each chart linking to its filtered list."""
     figures = dashboard.compute(current_user)
-    return render_template("dashboard/index.html", f=figures, tiers=dashboard.TIERS, grades=dashboard.GRADES,
-                           grading_partial=_has_template("grading/_ninegrid.html"),
-                           has_endpoint=lambda name: name in current_app.view_functions)
+    return render_template(
+        "dashboard/index.html",
+        f=figures,
+        tiers=dashboard.TIERS,
+        grades=dashboard.GRADES,
+        grading_partial=_has_template("grading/_ninegrid.html"),
+        has_endpoint=lambda name: name in current_app.view_functions,
+    )
 
 
 @bp.get("/dashboard/export.<fmt>", endpoint="dashboard_export")
@@ -60,7 +66,9 @@ def dashboard_export(fmt):
         book.save(out)
         body = out.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.route("/api-keys", methods=["GET", "POST"], endpoint="api_keys")
@@ -78,9 +86,21 @@ def api_keys_page():
         except DomainError as exc:
             db.session.rollback()
             errors, status = exc.errors, 422
-    response = current_app.make_response((render_template(
-        "dashboard/api_keys.html", keys=apikeys.list_keys(), created=created, raw=raw, errors=errors,
-        form=form, scopes=API_SCOPES, scope_labels=SCOPE_LABELS), status))
+    response = current_app.make_response(
+        (
+            render_template(
+                "dashboard/api_keys.html",
+                keys=apikeys.list_keys(),
+                created=created,
+                raw=raw,
+                errors=errors,
+                form=form,
+                scopes=API_SCOPES,
+                scope_labels=SCOPE_LABELS,
+            ),
+            status,
+        )
+    )
     response.headers["Cache-Control"] = "no-store"  # the one-time key must not be cached
     return response
 

@@ -1,4 +1,5 @@
 """早餐地图 — the public breakfast page and `GET /api/v1/public/breakfast`."""
+
 from flask import current_app, jsonify, render_template, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -10,8 +11,12 @@ from ..services import DomainError, breakfast
 from ..services.geo import for_display
 from . import bp
 
-blp = Blueprint("public_breakfast", __name__, url_prefix="/api/v1/public",
-                description="Breakfast points nearest a place (public, no account)")
+blp = Blueprint(
+    "public_breakfast",
+    __name__,
+    url_prefix="/api/v1/public",
+    description="Breakfast points nearest a place (public, no account)",
+)
 csrf.exempt(blp)
 
 PAGE_LIMIT = 20
@@ -20,8 +25,11 @@ PAGE_LIMIT = 20
 def map_config() -> dict:
     cfg = current_app.config
     crs = cfg.get("MAP_TILE_CRS", "wgs84")
-    return {"tile_url": cfg.get("MAP_TILE_URL", ""), "attribution": cfg.get("MAP_TILE_ATTRIBUTION", ""),
-            "crs": crs if crs in ("wgs84", "gcj02") else "wgs84"}
+    return {
+        "tile_url": cfg.get("MAP_TILE_URL", ""),
+        "attribution": cfg.get("MAP_TILE_ATTRIBUTION", ""),
+        "crs": crs if crs in ("wgs84", "gcj02") else "wgs84",
+    }
 
 
 @blp.route("/breakfast")
@@ -40,8 +48,15 @@ def breakfast_page():
     server-rendered list that works without JavaScript or map tiles."""
     streets = db.session.scalars(select(Street).order_by(Street.position)).all()
     chosen = request.args.get("street", "").strip()
-    context = {"streets": streets, "chosen": chosen, "points": None, "origin": None,
-               "error": None, "errors": {}, "map": map_config()}
+    context = {
+        "streets": streets,
+        "chosen": chosen,
+        "points": None,
+        "origin": None,
+        "error": None,
+        "errors": {},
+        "map": map_config(),
+    }
     status = 200
     try:
         origin = _origin(chosen)
@@ -51,8 +66,7 @@ def breakfast_page():
     if origin is not None:
         lat, lng = origin
         context["points"] = breakfast.nearest(lat, lng, PAGE_LIMIT)
-        context["origin"] = {"lat": lat, "lng": lng,
-                             "display": for_display(lat, lng, context["map"]["crs"])}
+        context["origin"] = {"lat": lat, "lng": lng, "display": for_display(lat, lng, context["map"]["crs"])}
     return render_template("breakfast/index.html", **context), status
 
 
@@ -67,6 +81,8 @@ def _origin(chosen: str):
             raise DomainError("未知街道", {"street": [f"未知街道：{chosen}"]}, status=400)
         _, lat, lng = found
         if lat is None:
-            raise DomainError("该街道暂无已标注位置的商铺", {"street": ["暂无位置数据，请换一个街道"]}, status=404)
+            raise DomainError(
+                "该街道暂无已标注位置的商铺", {"street": ["暂无位置数据，请换一个街道"]}, status=404
+            )
         return lat, lng
     return None

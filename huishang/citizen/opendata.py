@@ -1,4 +1,5 @@
 """开放数据 — the public open-data API, the bulk download and the page that explains them."""
+
 from flask import abort, jsonify, render_template, send_file
 from flask_smorest import Blueprint
 
@@ -7,8 +8,12 @@ from ..schemas.opendata import OpenBusinessPage, OpenInspectionPage, OpenQuerySc
 from ..services import opendata
 from . import bp
 
-blp = Blueprint("open_data", __name__, url_prefix="/api/v1/public/open",
-                description="Open data: businesses and inspection results (public fields only)")
+blp = Blueprint(
+    "open_data",
+    __name__,
+    url_prefix="/api/v1/public/open",
+    description="Open data: businesses and inspection results (public fields only)",
+)
 csrf.exempt(blp)
 
 RATE = "60 per minute"
@@ -24,8 +29,15 @@ def _naive_utc(moment):
 
 def _page(items, total, args):
     more = args["page"] * args["per_page"] < total
-    return jsonify({"items": items, "page": args["page"], "per_page": args["per_page"], "total": total,
-                    "next_page": args["page"] + 1 if more else None})
+    return jsonify(
+        {
+            "items": items,
+            "page": args["page"],
+            "per_page": args["per_page"],
+            "total": total,
+            "next_page": args["page"] + 1 if more else None,
+        }
+    )
 
 
 @blp.route("/businesses")
@@ -34,8 +46,9 @@ def _page(items, total, args):
 @blp.response(200, OpenBusinessPage)
 def businesses(args):
     """Every registered shop (closed ones too, with their status), oldest first."""
-    items, total = opendata.page_of_businesses(_naive_utc(args.get("updated_since")),
-                                               args["page"], args["per_page"])
+    items, total = opendata.page_of_businesses(
+        _naive_utc(args.get("updated_since")), args["page"], args["per_page"]
+    )
     return _page(items, total, args)
 
 
@@ -45,16 +58,21 @@ def businesses(args):
 @blp.response(200, OpenInspectionPage)
 def inspections(args):
     """Inspection results: date, outcome, the shop's code. No inspectors, no notes."""
-    items, total = opendata.page_of_inspections(_naive_utc(args.get("updated_since")),
-                                                args["page"], args["per_page"])
+    items, total = opendata.page_of_inspections(
+        _naive_utc(args.get("updated_since")), args["page"], args["per_page"]
+    )
     return _page(items, total, args)
 
 
 @bp.get("/open-data")
 def open_data_page():
-    return render_template("breakfast/open_data.html", latest=opendata.latest_info(),
-                           feed=opendata.feed_info(), businesses=opendata.BUSINESS_COLUMNS,
-                           inspections=opendata.INSPECTION_COLUMNS)
+    return render_template(
+        "breakfast/open_data.html",
+        latest=opendata.latest_info(),
+        feed=opendata.feed_info(),
+        businesses=opendata.BUSINESS_COLUMNS,
+        inspections=opendata.INSPECTION_COLUMNS,
+    )
 
 
 @bp.get("/open-data/latest.zip")
@@ -63,5 +81,10 @@ def open_data_latest():
     path = opendata.latest_path()
     if path is None:
         abort(404, description="尚未生成开放数据文件")
-    return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name="huishang-open-data.zip", max_age=3600)
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name="huishang-open-data.zip",
+        max_age=3600,
+    )

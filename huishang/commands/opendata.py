@@ -1,4 +1,5 @@
 """`flask --app huishang opendata export [--out DIR]` — the daily open-data zip."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -7,8 +8,12 @@ opendata_group = AppGroup("opendata", help="Open data: the daily bulk export.")
 
 
 @opendata_group.command("export")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Directory for the zip (default: OPENDATA_DIR, the one /open-data/latest.zip serves).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Directory for the zip (default: OPENDATA_DIR, the one /open-data/latest.zip serves).",
+)
 def export_command(out_dir):
     """Write huishang-open-data-YYYYMMDD.zip and latest.zip (public fields only)."""
     from ..services import opendata

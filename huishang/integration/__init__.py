@@ -3,21 +3,28 @@
 Send `X-Api-Key: <key>`. A missing, unknown or revoked key is 401; a key without the scope an
 operation needs is 403. Keys are created and revoked by regulators at /admin/api-keys.
 """
+
 from flask import g, request
 from flask_smorest import Blueprint
 
 from ..extensions import csrf, db
 from ..security import json_error
 
-blp = Blueprint("integration", __name__, url_prefix="/api/v1/integration",
-                description="City systems: push inspections and penalties, pull registry changes "
-                            "(API key in the X-Api-Key header)")
+blp = Blueprint(
+    "integration",
+    __name__,
+    url_prefix="/api/v1/integration",
+    description="City systems: push inspections and penalties, pull registry changes "
+    "(API key in the X-Api-Key header)",
+)
 csrf.exempt(blp)
 
 SECURITY = [{"ApiKeyAuth": []}]
-SCOPE_BY_ENDPOINT = {"integration.push_inspection": "inspections:write",
-                     "integration.push_penalty": "penalties:write",
-                     "integration.list_changes": "registry:read"}
+SCOPE_BY_ENDPOINT = {
+    "integration.push_inspection": "inspections:write",
+    "integration.push_penalty": "penalties:write",
+    "integration.list_changes": "registry:read",
+}
 
 
 @blp.before_request
@@ -46,5 +53,12 @@ def register(app, api) -> None:
     api.register_blueprint(blp)
     components = api.spec.components
     if "ApiKeyAuth" not in components.security_schemes:
-        components.security_scheme("ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-Api-Key",
-                                                  "description": "Issued by a regulator at /admin/api-keys"})
+        components.security_scheme(
+            "ApiKeyAuth",
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Api-Key",
+                "description": "Issued by a regulator at /admin/api-keys",
+            },
+        )

@@ -1,4 +1,5 @@
 """Integration endpoints: thin views over services/citysync.py."""
+
 from datetime import UTC
 
 from flask import g, jsonify
@@ -6,14 +7,22 @@ from flask import g, jsonify
 from ..extensions import db
 from ..models import Shop
 from ..schemas.integration import (
-    ChangesPageSchema, ChangesQuerySchema, InspectionPushSchema, InspectionRecordSchema,
-    PenaltyPushSchema, PenaltyRecordSchema,
+    ChangesPageSchema,
+    ChangesQuerySchema,
+    InspectionPushSchema,
+    InspectionRecordSchema,
+    PenaltyPushSchema,
+    PenaltyRecordSchema,
 )
 from ..services import apikeys, citysync
 from . import SECURITY, blp
 
-ERRORS = {401: "missing, unknown or revoked key", 403: "the key lacks the scope",
-          404: "unknown shop_code", 409: "external_id already used with different content"}
+ERRORS = {
+    401: "missing, unknown or revoked key",
+    403: "the key lacks the scope",
+    404: "unknown shop_code",
+    409: "external_id already used with different content",
+}
 
 
 def _document(view):
@@ -55,13 +64,20 @@ def push_penalty(data):
     """Push a penalty decision (scope `penalties:write`). Idempotent by `external_id`."""
     penalty, created = citysync.push_penalty(data, actor=apikeys.actor_for(g.api_key))
     db.session.commit()
-    return _respond({"id": penalty.id, "external_id": penalty.external_id,
-                     "shop_code": _code(penalty), "decision_no": penalty.decision_no,
-                     "decided_on": penalty.decided_on.isoformat(), "severity": penalty.severity,
-                     "fine": float(penalty.fine) if penalty.fine is not None else None,
-                     "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
-                     "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None},
-                    created)
+    return _respond(
+        {
+            "id": penalty.id,
+            "external_id": penalty.external_id,
+            "shop_code": _code(penalty),
+            "decision_no": penalty.decision_no,
+            "decided_on": penalty.decided_on.isoformat(),
+            "severity": penalty.severity,
+            "fine": float(penalty.fine) if penalty.fine is not None else None,
+            "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
+            "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None,
+        },
+        created,
+    )
 
 
 @blp.route("/changes")

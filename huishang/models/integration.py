@@ -1,4 +1,5 @@
 """City-system links: API keys for machine clients (市级系统对接)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,11 @@ from .base import utcnow
 from .users import User
 
 API_SCOPES = ("registry:read", "inspections:write", "penalties:write")
-SCOPE_LABELS = {"registry:read": "读取商铺登记与检查变更", "inspections:write": "推送检查记录",
-                "penalties:write": "推送行政处罚"}
+SCOPE_LABELS = {
+    "registry:read": "读取商铺登记与检查变更",
+    "inspections:write": "推送检查记录",
+    "penalties:write": "推送行政处罚",
+}
 
 
 class ApiKey(db.Model):

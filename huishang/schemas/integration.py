@@ -1,16 +1,21 @@
 """Schemas for the city systems' integration API (machine clients with API keys)."""
+
 from marshmallow import Schema, fields, validate
 
-_ext = {"required": True, "validate": validate.Length(min=1, max=64),
-        "metadata": {"description": "the record's id in the city's system; repeats are idempotent"}}
+_ext = {
+    "required": True,
+    "validate": validate.Length(min=1, max=64),
+    "metadata": {"description": "the record's id in the city's system; repeats are idempotent"},
+}
 
 
 class InspectionPushSchema(Schema):
     external_id = fields.String(**_ext)
     shop_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
     inspected_on = fields.Date(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(
-        ("pass", "partial", "fail", "符合", "基本符合", "不符合")))
+    outcome = fields.String(
+        required=True, validate=validate.OneOf(("pass", "partial", "fail", "符合", "基本符合", "不符合"))
+    )
     full = fields.Boolean(load_default=True, metadata={"description": "false for a re-inspection (复查)"})
     rectification_deadline = fields.Date(allow_none=True, load_default=None)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -23,10 +28,16 @@ class PenaltyPushSchema(Schema):
     decided_on = fields.Date(required=True)
     violation = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     severity = fields.String(load_default="general", validate=validate.OneOf(("minor", "general", "severe")))
-    fine = fields.Decimal(allow_none=True, load_default=None, places=2, as_string=False,
-                          validate=validate.Range(min=0, max=100000000))
-    publicity_ends_on = fields.Date(allow_none=True, load_default=None,
-                                    metadata={"description": "default: 3 months (minor) or 3 years"})
+    fine = fields.Decimal(
+        allow_none=True,
+        load_default=None,
+        places=2,
+        as_string=False,
+        validate=validate.Range(min=0, max=100000000),
+    )
+    publicity_ends_on = fields.Date(
+        allow_none=True, load_default=None, metadata={"description": "default: 3 months (minor) or 3 years"}
+    )
     fulfilled_on = fields.Date(allow_none=True, load_default=None)
     internal_note = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -56,9 +67,12 @@ class PenaltyRecordSchema(Schema):
 
 
 class ChangesQuerySchema(Schema):
-    since = fields.DateTime(metadata={"description": "ISO 8601 (UTC when no offset); required without cursor"})
-    cursor = fields.String(validate=validate.Length(max=400),
-                           metadata={"description": "next_cursor of the previous page"})
+    since = fields.DateTime(
+        metadata={"description": "ISO 8601 (UTC when no offset); required without cursor"}
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=400), metadata={"description": "next_cursor of the previous page"}
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 

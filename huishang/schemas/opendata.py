@@ -1,4 +1,5 @@
 """Open-data schemas: the query arguments and the public rows (no personal or internal data)."""
+
 from marshmallow import Schema, fields, validate
 
 MAX_PER_PAGE = 500

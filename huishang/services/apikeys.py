@@ -4,6 +4,7 @@ A key is `hsk_` + 43 URL-safe characters (32 random bytes). Only its SHA-256 is 
 leaked database does not leak working keys; the full key is shown once, when it is created. The
 first 12 characters (the prefix) identify a key in lists and in the audit log.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,12 +48,18 @@ def create_key(name: str, scopes, *, actor=None) -> tuple[ApiKey, str]:
     if errors:
         raise DomainError("密钥信息有误", errors)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, prefix=raw[:PREFIX_LENGTH], key_hash=hash_key(raw), scopes=scopes,
-                 created_by_id=getattr(actor, "id", None))
+    key = ApiKey(
+        name=name,
+        prefix=raw[:PREFIX_LENGTH],
+        key_hash=hash_key(raw),
+        scopes=scopes,
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(key)
     db.session.flush()
-    audit.record("apikey.create", key, actor=actor,
-                 after={"name": name, "prefix": key.prefix, "scopes": scopes})
+    audit.record(
+        "apikey.create", key, actor=actor, after={"name": name, "prefix": key.prefix, "scopes": scopes}
+    )
     return key, raw
 
 
@@ -63,8 +70,13 @@ def revoke_key(key: ApiKey, *, actor=None) -> ApiKey:
     key.revoked_at = utcnow()
     key.revoked_by_id = getattr(actor, "id", None)
     db.session.flush()
-    audit.record("apikey.revoke", key, actor=actor, before={"revoked_at": None},
-                 after={"revoked_at": key.revoked_at, "prefix": key.prefix})
+    audit.record(
+        "apikey.revoke",
+        key,
+        actor=actor,
+        before={"revoked_at": None},
+        after={"revoked_at": key.revoked_at, "prefix": key.prefix},
+    )
     return key
 
 

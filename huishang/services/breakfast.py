@@ -5,6 +5,7 @@ prefilter in SQL (it can use the lat/lng columns and stays small on a district o
 thousands of shops) followed by exact great-circle distances in Python; the box grows until it
 holds `limit` points inside its inscribed circle, so the answer is the true nearest set.
 """
+
 from __future__ import annotations
 
 import re
@@ -100,9 +101,16 @@ def validate_query(lat, lng, limit) -> tuple[float, float, int]:
 
 
 def _candidates(box: tuple[float, float, float, float] | None):
-    query = (select(Shop).options(joinedload(Shop.street), joinedload(Shop.business_type))
-             .where(Shop.status == "open", Shop.serves_breakfast.is_(True),
-                    Shop.lat.is_not(None), Shop.lng.is_not(None)))
+    query = (
+        select(Shop)
+        .options(joinedload(Shop.street), joinedload(Shop.business_type))
+        .where(
+            Shop.status == "open",
+            Shop.serves_breakfast.is_(True),
+            Shop.lat.is_not(None),
+            Shop.lng.is_not(None),
+        )
+    )
     if box is not None:
         min_lat, max_lat, min_lng, max_lng = box
         query = query.where(Shop.lat.between(min_lat, max_lat), Shop.lng.between(min_lng, max_lng))
@@ -116,8 +124,10 @@ def nearest(lat: float, lng: float, limit: int = 20, *, at: datetime | None = No
     while True:
         box = bounding_box(lat, lng, radius) if radius <= MAX_RADIUS_M else None
         shops = _candidates(box)
-        scored = sorted(((haversine_m(lat, lng, s.lat, s.lng), s.code, s) for s in shops),
-                        key=lambda row: (row[0], row[1]))
+        scored = sorted(
+            ((haversine_m(lat, lng, s.lat, s.lng), s.code, s) for s in shops),
+            key=lambda row: (row[0], row[1]),
+        )
         inside = [row for row in scored if row[0] <= radius]
         if box is None or len(inside) >= limit:
             chosen = scored[:limit] if box is None else inside[:limit]
@@ -133,9 +143,10 @@ def street_centre(street_name: str) -> tuple[Street, float | None, float | None]
     if street is None:
         return None
     row = db.session.execute(
-        select(func.avg(Shop.lat), func.avg(Shop.lng))
-        .where(Shop.street_id == street.id, Shop.status == "open",
-               Shop.lat.is_not(None), Shop.lng.is_not(None))).one()
+        select(func.avg(Shop.lat), func.avg(Shop.lng)).where(
+            Shop.street_id == street.id, Shop.status == "open", Shop.lat.is_not(None), Shop.lng.is_not(None)
+        )
+    ).one()
     if row[0] is None:
         return street, None, None
     return street, float(row[0]), float(row[1])

@@ -5,6 +5,7 @@ A push with a new external_id creates the record (201). A repeat with the same c
 the stored record (200), so a client may retry after a timeout. A repeat whose content differs is
 a conflict (409): the stored record is never overwritten silently.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,10 +22,16 @@ from ..extensions import db
 from ..models import Inspection, Penalty, Rectification, Shop, today
 from . import Conflict, DomainError, NotFound, audit, registry
 
-OUTCOME_ALIASES = {"pass": "pass", "partial": "partial", "fail": "fail",
-                   "符合": "pass", "基本符合": "partial", "不符合": "fail"}
+OUTCOME_ALIASES = {
+    "pass": "pass",
+    "partial": "partial",
+    "fail": "fail",
+    "符合": "pass",
+    "基本符合": "partial",
+    "不符合": "fail",
+}
 PUBLICITY = {"minor": 3, "general": 36, "severe": 36}  # months (SAMR Order 45)
-MAX_ID = 2 ** 31 - 1  # above any INTEGER id: "since T" means strictly after T
+MAX_ID = 2**31 - 1  # above any INTEGER id: "since T" means strictly after T
 
 
 def _shop(code: str) -> Shop:
@@ -47,6 +54,7 @@ def add_months(day: date, months: int) -> date:
 
 # -- inspections -------------------------------------------------------------------------------
 
+
 def _inspection_fields(data: dict, shop: Shop) -> dict:
     outcome = OUTCOME_ALIASES.get(str(data.get("outcome", "")).strip())
     errors: dict[str, list[str]] = {}
@@ -61,15 +69,24 @@ def _inspection_fields(data: dict, shop: Shop) -> dict:
         errors["inspected_on"] = ["检查日期不能晚于今天"]
     if errors:
         raise DomainError("检查记录有误", errors)
-    return {"shop_id": shop.id, "inspected_on": data["inspected_on"], "outcome": outcome,
-            "full": bool(data.get("full", True)), "rectification_deadline": deadline}
+    return {
+        "shop_id": shop.id,
+        "inspected_on": data["inspected_on"],
+        "outcome": outcome,
+        "full": bool(data.get("full", True)),
+        "rectification_deadline": deadline,
+    }
 
 
 def _stored_inspection(inspection: Inspection) -> dict:
     rect = inspection.rectification
-    return {"shop_id": inspection.shop_id, "inspected_on": inspection.inspected_on,
-            "outcome": inspection.outcome, "full": bool(inspection.full),
-            "rectification_deadline": rect.deadline if rect else None}
+    return {
+        "shop_id": inspection.shop_id,
+        "inspected_on": inspection.inspected_on,
+        "outcome": inspection.outcome,
+        "full": bool(inspection.full),
+        "rectification_deadline": rect.deadline if rect else None,
+    }
 
 
 def push_inspection(data: dict, *, actor=None) -> tuple[Inspection, bool]:
@@ -82,9 +99,15 @@ def push_inspection(data: dict, *, actor=None) -> tuple[Inspection, bool]:
     existing = db.session.scalar(select(Inspection).where(Inspection.external_id == data["external_id"]))
     if existing is not None:
         return _same_or_conflict(existing, _stored_inspection(existing), fields), False
-    inspection = Inspection(shop_id=shop.id, inspected_on=fields["inspected_on"], outcome=fields["outcome"],
-                            full=fields["full"], source="api", external_id=data["external_id"],
-                            note=data.get("note") or "")
+    inspection = Inspection(
+        shop_id=shop.id,
+        inspected_on=fields["inspected_on"],
+        outcome=fields["outcome"],
+        full=fields["full"],
+        source="api",
+        external_id=data["external_id"],
+        note=data.get("note") or "",
+    )
     try:
         with db.session.begin_nested():
             db.session.add(inspection)
@@ -93,24 +116,37 @@ def push_inspection(data: dict, *, actor=None) -> tuple[Inspection, bool]:
         existing = db.session.scalar(select(Inspection).where(Inspection.external_id == data["external_id"]))
         return _same_or_conflict(existing, _stored_inspection(existing), fields), False
     if fields["rectification_deadline"]:
-        db.session.add(Rectification(shop_id=shop.id, inspection_id=inspection.id,
-                                     deadline=fields["rectification_deadline"]))
+        db.session.add(
+            Rectification(
+                shop_id=shop.id, inspection_id=inspection.id, deadline=fields["rectification_deadline"]
+            )
+        )
     if not fields["full"] and fields["outcome"] == "pass":
         _close_rectifications(shop, inspection)
-    if fields["full"] and (shop.latest_inspected_on is None or fields["inspected_on"] >= shop.latest_inspected_on):
+    if fields["full"] and (
+        shop.latest_inspected_on is None or fields["inspected_on"] >= shop.latest_inspected_on
+    ):
         shop.latest_outcome, shop.latest_inspected_on = fields["outcome"], fields["inspected_on"]
     db.session.flush()
-    audit.record("inspection.push", inspection, actor=actor,
-                 after={**fields, "external_id": inspection.external_id, "source": "api"})
+    audit.record(
+        "inspection.push",
+        inspection,
+        actor=actor,
+        after={**fields, "external_id": inspection.external_id, "source": "api"},
+    )
     registry.after_shop_change(shop)
     return inspection, True
 
 
 def _close_rectifications(shop: Shop, inspection: Inspection) -> None:
     """A passed re-inspection closes the shop's open rectifications."""
-    open_ones = db.session.scalars(select(Rectification).where(
-        Rectification.shop_id == shop.id, Rectification.closed_on.is_(None),
-        Rectification.inspection_id != inspection.id))
+    open_ones = db.session.scalars(
+        select(Rectification).where(
+            Rectification.shop_id == shop.id,
+            Rectification.closed_on.is_(None),
+            Rectification.inspection_id != inspection.id,
+        )
+    )
     for rect in open_ones:
         rect.closed_on = inspection.inspected_on
         rect.closed_by_inspection_id = inspection.id
@@ -119,8 +155,10 @@ def _close_rectifications(shop: Shop, inspection: Inspection) -> None:
 def _same_or_conflict(record, stored: dict, pushed: dict):
     differing = sorted(k for k in pushed if _norm(stored.get(k)) != _norm(pushed[k]))
     if differing:
-        raise Conflict("该 external_id 已存在且内容不同 (external_id already used with different content)",
-                       {k: ["与已存记录不一致"] for k in differing})
+        raise Conflict(
+            "该 external_id 已存在且内容不同 (external_id already used with different content)",
+            {k: ["与已存记录不一致"] for k in differing},
+        )
     return record
 
 
@@ -131,6 +169,7 @@ def _norm(value):
 
 
 # -- penalties ---------------------------------------------------------------------------------
+
 
 def _penalty_fields(data: dict, shop: Shop) -> dict:
     severity = data.get("severity") or "general"
@@ -143,10 +182,16 @@ def _penalty_fields(data: dict, shop: Shop) -> dict:
     if errors:
         raise DomainError("处罚记录有误", errors)
     fine = data.get("fine")
-    return {"shop_id": shop.id, "decision_no": data["decision_no"].strip(), "decided_on": data["decided_on"],
-            "violation": data["violation"].strip(), "severity": severity,
-            "fine": round(float(fine), 2) if fine is not None else None,
-            "publicity_ends_on": publicity, "fulfilled_on": data.get("fulfilled_on")}
+    return {
+        "shop_id": shop.id,
+        "decision_no": data["decision_no"].strip(),
+        "decided_on": data["decided_on"],
+        "violation": data["violation"].strip(),
+        "severity": severity,
+        "fine": round(float(fine), 2) if fine is not None else None,
+        "publicity_ends_on": publicity,
+        "fulfilled_on": data.get("fulfilled_on"),
+    }
 
 
 def push_penalty(data: dict, *, actor=None) -> tuple[Penalty, bool]:
@@ -162,7 +207,9 @@ def push_penalty(data: dict, *, actor=None) -> tuple[Penalty, bool]:
         return _same_or_conflict(existing, stored, fields), False
     if db.session.scalar(select(Penalty.id).where(Penalty.decision_no == fields["decision_no"])):
         raise Conflict("处罚决定书文号已存在", {"decision_no": ["已登记于另一条记录"]})
-    penalty = Penalty(external_id=data["external_id"], internal_note=data.get("internal_note") or "", **fields)
+    penalty = Penalty(
+        external_id=data["external_id"], internal_note=data.get("internal_note") or "", **fields
+    )
     try:
         with db.session.begin_nested():
             db.session.add(penalty)
@@ -178,6 +225,7 @@ def push_penalty(data: dict, *, actor=None) -> tuple[Penalty, bool]:
 
 
 # -- changes feed ------------------------------------------------------------------------------
+
 
 def encode_cursor(position: dict) -> str:
     raw = json.dumps(position, separators=(",", ":")).encode()
@@ -201,23 +249,41 @@ def _after(column, id_column, position):
 
 def shop_change(shop: Shop) -> dict:
     """The registry record for the city's systems (no contacts, phones or credit class)."""
-    return {"code": shop.code, "uscc": shop.entity.uscc, "entity_name": shop.entity.name,
-            "sign_name": shop.sign_name, "address": shop.address, "street": shop.street.name,
-            "business_type": shop.business_type.code, "status": shop.status,
-            "lat": shop.lat, "lng": shop.lng, "registered_on": _iso(shop.registered_on),
-            "closed_on": _iso(shop.closed_on), "latest_outcome": shop.latest_outcome,
-            "latest_inspected_on": _iso(shop.latest_inspected_on),
-            "licences": [{"kind": lic.kind, "number": lic.number, "expires_on": _iso(lic.expires_on)}
-                         for lic in shop.licences]}
+    return {
+        "code": shop.code,
+        "uscc": shop.entity.uscc,
+        "entity_name": shop.entity.name,
+        "sign_name": shop.sign_name,
+        "address": shop.address,
+        "street": shop.street.name,
+        "business_type": shop.business_type.code,
+        "status": shop.status,
+        "lat": shop.lat,
+        "lng": shop.lng,
+        "registered_on": _iso(shop.registered_on),
+        "closed_on": _iso(shop.closed_on),
+        "latest_outcome": shop.latest_outcome,
+        "latest_inspected_on": _iso(shop.latest_inspected_on),
+        "licences": [
+            {"kind": lic.kind, "number": lic.number, "expires_on": _iso(lic.expires_on)}
+            for lic in shop.licences
+        ],
+    }
 
 
 def inspection_change(inspection: Inspection, shop_code: str) -> dict:
     rect = inspection.rectification
-    return {"id": inspection.id, "external_id": inspection.external_id, "shop_code": shop_code,
-            "inspected_on": _iso(inspection.inspected_on), "outcome": inspection.outcome,
-            "full": bool(inspection.full), "source": inspection.source,
-            "rectification_deadline": _iso(rect.deadline) if rect else None,
-            "rectified_on": _iso(rect.closed_on) if rect else None}
+    return {
+        "id": inspection.id,
+        "external_id": inspection.external_id,
+        "shop_code": shop_code,
+        "inspected_on": _iso(inspection.inspected_on),
+        "outcome": inspection.outcome,
+        "full": bool(inspection.full),
+        "source": inspection.source,
+        "rectification_deadline": _iso(rect.deadline) if rect else None,
+        "rectified_on": _iso(rect.closed_on) if rect else None,
+    }
 
 
 def _iso(value):
@@ -235,19 +301,39 @@ def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
         position = {"s": (since, MAX_ID), "i": (since, MAX_ID)}  # strictly after `since`
     else:
         raise DomainError("须提供 since 或 cursor", {"since": ["必填"]}, status=400)
-    shops = db.session.scalars(
-        select(Shop).options(joinedload(Shop.entity), joinedload(Shop.street), joinedload(Shop.business_type),
-                             selectinload(Shop.licences))
-        .where(_after(Shop.updated_at, Shop.id, position["s"]))
-        .order_by(Shop.updated_at, Shop.id).limit(limit + 1)).unique().all()
-    inspections = db.session.execute(
-        select(Inspection, Shop.code).join(Shop, Inspection.shop_id == Shop.id)
-        .options(joinedload(Inspection.rectification))
-        .where(_after(Inspection.created_at, Inspection.id, position["i"]))
-        .order_by(Inspection.created_at, Inspection.id).limit(limit + 1)).unique().all()
-    merged = sorted([(s.updated_at, "shop", s.id, s) for s in shops]
-                    + [(i.created_at, "inspection", i.id, (i, code)) for i, code in inspections],
-                    key=lambda row: (row[0], row[1], row[2]))
+    shops = (
+        db.session.scalars(
+            select(Shop)
+            .options(
+                joinedload(Shop.entity),
+                joinedload(Shop.street),
+                joinedload(Shop.business_type),
+                selectinload(Shop.licences),
+            )
+            .where(_after(Shop.updated_at, Shop.id, position["s"]))
+            .order_by(Shop.updated_at, Shop.id)
+            .limit(limit + 1)
+        )
+        .unique()
+        .all()
+    )
+    inspections = (
+        db.session.execute(
+            select(Inspection, Shop.code)
+            .join(Shop, Inspection.shop_id == Shop.id)
+            .options(joinedload(Inspection.rectification))
+            .where(_after(Inspection.created_at, Inspection.id, position["i"]))
+            .order_by(Inspection.created_at, Inspection.id)
+            .limit(limit + 1)
+        )
+        .unique()
+        .all()
+    )
+    merged = sorted(
+        [(s.updated_at, "shop", s.id, s) for s in shops]
+        + [(i.created_at, "inspection", i.id, (i, code)) for i, code in inspections],
+        key=lambda row: (row[0], row[1], row[2]),
+    )
     page, items = merged[:limit], []
     for at, kind, obj_id, obj in page:
         if kind == "shop":
@@ -255,7 +341,8 @@ def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
             items.append({"type": "shop", "changed_at": at.isoformat(), "shop": shop_change(obj)})
         else:
             position["i"] = (at, obj_id)
-            items.append({"type": "inspection", "changed_at": at.isoformat(),
-                          "inspection": inspection_change(*obj)})
+            items.append(
+                {"type": "inspection", "changed_at": at.isoformat(), "inspection": inspection_change(*obj)}
+            )
     next_cursor = encode_cursor({k: [v[0].isoformat(), v[1]] for k, v in position.items()})
     return {"items": items, "next_cursor": next_cursor, "has_more": len(merged) > limit}

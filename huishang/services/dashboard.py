@@ -4,6 +4,7 @@ Every figure is one aggregate query (GROUP BY in the database); Python only arra
 rows that come back. The complaint time limits are counted against the working-day calendar,
 which is loaded once for the window.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,16 +34,16 @@ OUTCOMES = ("pass", "partial", "fail")
 @dataclass
 class Figures:
     as_of: date
-    streets: list = field(default_factory=list)        # [(street, count)]
-    types: list = field(default_factory=list)          # [(business type, count)]
-    cross: dict = field(default_factory=dict)          # {(street_id, family_code): count}
+    streets: list = field(default_factory=list)  # [(street, count)]
+    types: list = field(default_factory=list)  # [(business type, count)]
+    cross: dict = field(default_factory=dict)  # {(street_id, family_code): count}
     families: list = field(default_factory=list)
-    ninegrid: dict = field(default_factory=dict)       # {(tier, grade): count}
+    ninegrid: dict = field(default_factory=dict)  # {(tier, grade): count}
     plan: dict | None = None
-    weeks: list = field(default_factory=list)          # [{"start", "end", "pass", "partial", "fail", "total"}]
-    complaints: list = field(default_factory=list)     # [(category, label, count)]
+    weeks: list = field(default_factory=list)  # [{"start", "end", "pass", "partial", "fail", "total"}]
+    complaints: list = field(default_factory=list)  # [(category, label, count)]
     limits: dict = field(default_factory=dict)
-    licences: list = field(default_factory=list)       # [(licence, shop)]
+    licences: list = field(default_factory=list)  # [(licence, shop)]
     licence_count: int = 0
     total_shops: int = 0
 
@@ -67,31 +68,53 @@ def compute(user, on: date | None = None) -> Figures:
 
 def _shops(figures: Figures, ids) -> None:
     active = Shop.status == "open"
-    rows = db.session.execute(_scope(
-        select(Street, func.count(Shop.id)).join(Shop, and_(Shop.street_id == Street.id, active))
-        .group_by(Street.id).order_by(Street.position), ids))
+    rows = db.session.execute(
+        _scope(
+            select(Street, func.count(Shop.id))
+            .join(Shop, and_(Shop.street_id == Street.id, active))
+            .group_by(Street.id)
+            .order_by(Street.position),
+            ids,
+        )
+    )
     figures.streets = [(street, count) for street, count in rows]
     figures.total_shops = sum(count for _, count in figures.streets)
-    rows = db.session.execute(_scope(
-        select(BusinessType, func.count(Shop.id)).join(Shop, and_(Shop.business_type_id == BusinessType.id, active))
-        .group_by(BusinessType.id).order_by(func.count(Shop.id).desc(), BusinessType.position), ids))
+    rows = db.session.execute(
+        _scope(
+            select(BusinessType, func.count(Shop.id))
+            .join(Shop, and_(Shop.business_type_id == BusinessType.id, active))
+            .group_by(BusinessType.id)
+            .order_by(func.count(Shop.id).desc(), BusinessType.position),
+            ids,
+        )
+    )
     figures.types = [(bt, count) for bt, count in rows]
     parent = db.aliased(BusinessType)
-    rows = db.session.execute(_scope(
-        select(Shop.street_id, parent.code, func.count(Shop.id))
-        .join(BusinessType, Shop.business_type_id == BusinessType.id)
-        .join(parent, BusinessType.parent_id == parent.id)
-        .where(active).group_by(Shop.street_id, parent.code), ids))
+    rows = db.session.execute(
+        _scope(
+            select(Shop.street_id, parent.code, func.count(Shop.id))
+            .join(BusinessType, Shop.business_type_id == BusinessType.id)
+            .join(parent, BusinessType.parent_id == parent.id)
+            .where(active)
+            .group_by(Shop.street_id, parent.code),
+            ids,
+        )
+    )
     figures.cross = {(street_id, family): count for street_id, family, count in rows}
-    figures.families = db.session.scalars(select(BusinessType).where(BusinessType.parent_id.is_(None))
-                                          .order_by(BusinessType.position)).all()
+    figures.families = db.session.scalars(
+        select(BusinessType).where(BusinessType.parent_id.is_(None)).order_by(BusinessType.position)
+    ).all()
 
 
 def _ninegrid(figures: Figures, ids) -> None:
-    rows = db.session.execute(_scope(
-        select(Shop.static_tier, Shop.dynamic_grade, func.count(Shop.id))
-        .where(Shop.status == "open", Shop.static_tier.is_not(None))
-        .group_by(Shop.static_tier, Shop.dynamic_grade), ids))
+    rows = db.session.execute(
+        _scope(
+            select(Shop.static_tier, Shop.dynamic_grade, func.count(Shop.id))
+            .where(Shop.status == "open", Shop.static_tier.is_not(None))
+            .group_by(Shop.static_tier, Shop.dynamic_grade),
+            ids,
+        )
+    )
     figures.ninegrid = {}
     for tier, grade, count in rows:  # not yet graded counts as 一般, as the rules say
         key = (tier, grade or "一般")
@@ -103,18 +126,29 @@ def _plan(ids, on: date) -> dict | None:
     if PlanItem is None:
         return None
     window = on - timedelta(days=30)
-    rows = db.session.execute(_scope(
-        select(PlanItem.status, func.count(PlanItem.id),
-               func.sum(case((PlanItem.due_on < on, 1), else_=0)))
-        .where((PlanItem.status == "open") | (PlanItem.closed_on >= window))
-        .group_by(PlanItem.status), ids, PlanItem.street_id))
+    rows = db.session.execute(
+        _scope(
+            select(
+                PlanItem.status, func.count(PlanItem.id), func.sum(case((PlanItem.due_on < on, 1), else_=0))
+            )
+            .where((PlanItem.status == "open") | (PlanItem.closed_on >= window))
+            .group_by(PlanItem.status),
+            ids,
+            PlanItem.street_id,
+        )
+    )
     by_status = {status: (count, int(overdue or 0)) for status, count, overdue in rows}
     open_count, overdue = by_status.pop("open", (0, 0))
     done = sum(count for count, _ in by_status.values())
     total = open_count + done
-    return {"open": open_count, "overdue": overdue, "done": done, "total": total,
-            "by_status": {k: v[0] for k, v in sorted(by_status.items())},
-            "percent": round(100 * done / total) if total else None}
+    return {
+        "open": open_count,
+        "overdue": overdue,
+        "done": done,
+        "total": total,
+        "by_status": {k: v[0] for k, v in sorted(by_status.items())},
+        "percent": round(100 * done / total) if total else None,
+    }
 
 
 def week_starts(on: date, weeks: int = WEEKS) -> list[date]:
@@ -125,13 +159,18 @@ def week_starts(on: date, weeks: int = WEEKS) -> list[date]:
 
 def _weeks(figures: Figures, ids, on: date) -> None:
     starts = week_starts(on)
-    rows = db.session.execute(_scope(
-        select(Inspection.inspected_on, Inspection.outcome, func.count(Inspection.id))
-        .join(Shop, Inspection.shop_id == Shop.id)
-        .where(Inspection.inspected_on >= starts[0], Inspection.inspected_on <= on)
-        .group_by(Inspection.inspected_on, Inspection.outcome), ids))
-    buckets = [{"start": s, "end": s + timedelta(days=6), "total": 0, **{o: 0 for o in OUTCOMES}}
-               for s in starts]
+    rows = db.session.execute(
+        _scope(
+            select(Inspection.inspected_on, Inspection.outcome, func.count(Inspection.id))
+            .join(Shop, Inspection.shop_id == Shop.id)
+            .where(Inspection.inspected_on >= starts[0], Inspection.inspected_on <= on)
+            .group_by(Inspection.inspected_on, Inspection.outcome),
+            ids,
+        )
+    )
+    buckets = [
+        {"start": s, "end": s + timedelta(days=6), "total": 0, **{o: 0 for o in OUTCOMES}} for s in starts
+    ]
     for day, outcome, count in rows:
         bucket = buckets[(day - starts[0]).days // 7]
         bucket[outcome if outcome in OUTCOMES else "fail"] += count
@@ -140,8 +179,11 @@ def _weeks(figures: Figures, ids, on: date) -> None:
 
 
 def _workday_adder(start: date, end: date):
-    overrides = dict(db.session.execute(select(CalendarDay.day, CalendarDay.is_workday)
-                                        .where(CalendarDay.day.between(start, end))).all())
+    overrides = dict(
+        db.session.execute(
+            select(CalendarDay.day, CalendarDay.is_workday).where(CalendarDay.day.between(start, end))
+        ).all()
+    )
 
     def add(day: date, n: int) -> date:
         while n > 0:
@@ -159,9 +201,12 @@ def _local_day(moment) -> date | None:
 
 def _complaints(figures: Figures, ids, on: date) -> None:
     since = on - timedelta(days=COMPLAINT_WINDOW_DAYS)
-    base = _scope(select(Complaint.category, func.count(Complaint.id))
-                  .join(Shop, Complaint.shop_id == Shop.id)
-                  .where(Complaint.created_at >= _utc_midnight(since)), ids)
+    base = _scope(
+        select(Complaint.category, func.count(Complaint.id))
+        .join(Shop, Complaint.shop_id == Shop.id)
+        .where(Complaint.created_at >= _utc_midnight(since)),
+        ids,
+    )
     rows = db.session.execute(base.group_by(Complaint.category).order_by(func.count(Complaint.id).desc()))
     figures.complaints = [(cat, CATEGORY_LABELS.get(cat, cat), count) for cat, count in rows]
     figures.limits = _time_limits(ids, since, on)
@@ -176,15 +221,28 @@ def _time_limits(ids, since: date, on: date) -> dict:
     """Accepted (or otherwise decided) within 2 working days; merchant answered within 3."""
     from ..models.feedback import ComplaintEvent
 
-    decided = (select(ComplaintEvent.complaint_id, func.min(ComplaintEvent.at).label("at"))
-               .where(ComplaintEvent.from_status == "submitted").group_by(ComplaintEvent.complaint_id)
-               .subquery())
-    rows = db.session.execute(_scope(
-        select(Complaint.submitted_on, Complaint.created_at, decided.c.at, Complaint.forwarded_on,
-               Complaint.merchant_due_on, Complaint.answered_at)
-        .join(Shop, Complaint.shop_id == Shop.id)
-        .outerjoin(decided, decided.c.complaint_id == Complaint.id)
-        .where(Complaint.created_at >= _utc_midnight(since)), ids)).all()
+    decided = (
+        select(ComplaintEvent.complaint_id, func.min(ComplaintEvent.at).label("at"))
+        .where(ComplaintEvent.from_status == "submitted")
+        .group_by(ComplaintEvent.complaint_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        _scope(
+            select(
+                Complaint.submitted_on,
+                Complaint.created_at,
+                decided.c.at,
+                Complaint.forwarded_on,
+                Complaint.merchant_due_on,
+                Complaint.answered_at,
+            )
+            .join(Shop, Complaint.shop_id == Shop.id)
+            .outerjoin(decided, decided.c.complaint_id == Complaint.id)
+            .where(Complaint.created_at >= _utc_midnight(since)),
+            ids,
+        )
+    ).all()
     add = _workday_adder(since - timedelta(days=14), on + timedelta(days=30))
     accept = {"on_time": 0, "late": 0, "pending": 0}
     answer = {"on_time": 0, "late": 0, "pending": 0}
@@ -210,36 +268,90 @@ def _tally(counts: dict, due: date, done: date | None, on: date) -> None:
 
 def _licences(figures: Figures, ids, on: date) -> None:
     window = and_(Licence.expires_on >= on, Licence.expires_on <= on + timedelta(days=LICENCE_WINDOW_DAYS))
-    query = _scope(select(Licence, Shop).join(Shop, Licence.shop_id == Shop.id)
-                   .where(window, Shop.status != "closed"), ids)
+    query = _scope(
+        select(Licence, Shop).join(Shop, Licence.shop_id == Shop.id).where(window, Shop.status != "closed"),
+        ids,
+    )
     figures.licence_count = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    figures.licences = db.session.execute(query.order_by(Licence.expires_on, Shop.code).limit(LICENCE_LIST_MAX)).all()
+    figures.licences = db.session.execute(
+        query.order_by(Licence.expires_on, Shop.code).limit(LICENCE_LIST_MAX)
+    ).all()
 
 
 def table_rows(figures: Figures) -> list[tuple[str, list[list]]]:
     """The figures as sheets of rows (header first) for the XLSX / CSV export."""
-    sheets = [("shops_by_street", [["街道 street", "在营商铺 open shops"]]
-               + [[s.name, n] for s, n in figures.streets]),
-              ("shops_by_type", [["业态 business type", "代码 code", "在营商铺 open shops"]]
-               + [[bt.name, bt.code, n] for bt, n in figures.types]),
-              ("ninegrid", [["静态 static", "动态 dynamic", "商铺 shops"]]
-               + [[t, g, figures.ninegrid.get((t, g), 0)] for t in TIERS for g in GRADES])]
+    sheets = [
+        (
+            "shops_by_street",
+            [["街道 street", "在营商铺 open shops"]] + [[s.name, n] for s, n in figures.streets],
+        ),
+        (
+            "shops_by_type",
+            [["业态 business type", "代码 code", "在营商铺 open shops"]]
+            + [[bt.name, bt.code, n] for bt, n in figures.types],
+        ),
+        (
+            "ninegrid",
+            [["静态 static", "动态 dynamic", "商铺 shops"]]
+            + [[t, g, figures.ninegrid.get((t, g), 0)] for t in TIERS for g in GRADES],
+        ),
+    ]
     if figures.plan is not None:
         plan = figures.plan
-        sheets.append(("plan_30_days", [["项目 item", "数量 count"], ["open", plan["open"]],
-                                        ["overdue", plan["overdue"]], ["done", plan["done"]],
-                                        ["total", plan["total"]]]
-                       + [[k, v] for k, v in plan["by_status"].items()]))
-    sheets.append(("inspections_by_week", [["周一 week of", "符合 pass", "基本符合 partial", "不符合 fail", "合计 total"]]
-                   + [[w["start"].isoformat(), w["pass"], w["partial"], w["fail"], w["total"]] for w in figures.weeks]))
-    sheets.append(("complaints_by_category", [["类别 category", "名称 label", "件数 count"]]
-                   + [list(row) for row in figures.complaints]))
+        sheets.append(
+            (
+                "plan_30_days",
+                [
+                    ["项目 item", "数量 count"],
+                    ["open", plan["open"]],
+                    ["overdue", plan["overdue"]],
+                    ["done", plan["done"]],
+                    ["total", plan["total"]],
+                ]
+                + [[k, v] for k, v in plan["by_status"].items()],
+            )
+        )
+    sheets.append(
+        (
+            "inspections_by_week",
+            [["周一 week of", "符合 pass", "基本符合 partial", "不符合 fail", "合计 total"]]
+            + [
+                [w["start"].isoformat(), w["pass"], w["partial"], w["fail"], w["total"]]
+                for w in figures.weeks
+            ],
+        )
+    )
+    sheets.append(
+        (
+            "complaints_by_category",
+            [["类别 category", "名称 label", "件数 count"]] + [list(row) for row in figures.complaints],
+        )
+    )
     limits = figures.limits
-    sheets.append(("complaint_time_limits", [["环节 step", "按时 on time", "超时 late", "未到期 pending", "按时率 % rate"]]
-                   + [[name, limits[key]["on_time"], limits[key]["late"], limits[key]["pending"],
-                       limits[key]["rate"]] for key, name in (("accept", "受理 accept ≤2wd"),
-                                                              ("answer", "商户答复 answer ≤3wd"))]))
-    sheets.append(("licences_expiring", [["商铺码 code", "店招 sign name", "证照 kind", "编号 number", "有效期至 expires"]]
-                   + [[shop.code, shop.sign_name, lic.kind, lic.number, lic.expires_on.isoformat()]
-                      for lic, shop in figures.licences]))
+    sheets.append(
+        (
+            "complaint_time_limits",
+            [["环节 step", "按时 on time", "超时 late", "未到期 pending", "按时率 % rate"]]
+            + [
+                [
+                    name,
+                    limits[key]["on_time"],
+                    limits[key]["late"],
+                    limits[key]["pending"],
+                    limits[key]["rate"],
+                ]
+                for key, name in (("accept", "受理 accept ≤2wd"), ("answer", "商户答复 answer ≤3wd"))
+            ],
+        )
+    )
+    sheets.append(
+        (
+            "licences_expiring",
+            [["商铺码 code", "店招 sign name", "证照 kind", "编号 number", "有效期至 expires"]]
+            + [
+                [shop.code, shop.sign_name, lic.kind, lic.number, lic.expires_on.isoformat()]
+                for lic, shop in figures.licences
+            ],
+        )
+    )
     return sheets

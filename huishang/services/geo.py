@@ -6,6 +6,7 @@ datum: a point plotted in WGS-84 on a GCJ-02 tile layer lands 300–600 m off in
 transform below is the widely published one (Krasovsky 1940 ellipsoid); it applies inside
 mainland China only — outside, GCJ-02 equals WGS-84.
 """
+
 from __future__ import annotations
 
 import math

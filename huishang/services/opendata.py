@@ -5,6 +5,7 @@ the spirit of Yelp's LIVES format: businesses.csv, inspections.csv, results.csv 
 outcomes) and feed_info.csv). Never published: credit class, penalties and their notes,
 contacts and phones, complainants, staff, inspectors' names, inspection notes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,11 +29,34 @@ DEFAULT_LICENCE = "CC BY 4.0"
 LATEST_NAME = "latest.zip"
 INSPECTION_TYPES = {True: "routine", False: "followup"}
 
-BUSINESS_COLUMNS = ("business_id", "name", "address", "city", "district", "street", "business_type",
-                    "business_type_code", "status", "latitude", "longitude", "opening_hours",
-                    "serves_breakfast", "latest_outcome", "latest_inspected_on", "updated_at")
-INSPECTION_COLUMNS = ("inspection_id", "business_id", "date", "type", "outcome", "description",
-                      "grade", "updated_at")
+BUSINESS_COLUMNS = (
+    "business_id",
+    "name",
+    "address",
+    "city",
+    "district",
+    "street",
+    "business_type",
+    "business_type_code",
+    "status",
+    "latitude",
+    "longitude",
+    "opening_hours",
+    "serves_breakfast",
+    "latest_outcome",
+    "latest_inspected_on",
+    "updated_at",
+)
+INSPECTION_COLUMNS = (
+    "inspection_id",
+    "business_id",
+    "date",
+    "type",
+    "outcome",
+    "description",
+    "grade",
+    "updated_at",
+)
 RESULT_COLUMNS = ("outcome", "description", "grade", "face")
 FEED_COLUMNS = ("feed_date", "feed_version", "municipality_name", "municipality_url", "licence")
 
@@ -44,12 +68,21 @@ def _iso(value) -> str | None:
 def business_row(shop: Shop) -> dict:
     """A shop as open data (public fields only)."""
     return {
-        "business_id": shop.code, "name": shop.sign_name, "address": shop.address, "city": "上海市",
-        "district": current_app.config.get("DISTRICT_NAME", ""), "street": shop.street.name,
-        "business_type": shop.business_type.name, "business_type_code": shop.business_type.code,
-        "status": shop.status, "latitude": shop.lat, "longitude": shop.lng,
-        "opening_hours": shop.opening_hours, "serves_breakfast": bool(shop.serves_breakfast),
-        "latest_outcome": shop.latest_outcome, "latest_inspected_on": _iso(shop.latest_inspected_on),
+        "business_id": shop.code,
+        "name": shop.sign_name,
+        "address": shop.address,
+        "city": "上海市",
+        "district": current_app.config.get("DISTRICT_NAME", ""),
+        "street": shop.street.name,
+        "business_type": shop.business_type.name,
+        "business_type_code": shop.business_type.code,
+        "status": shop.status,
+        "latitude": shop.lat,
+        "longitude": shop.lng,
+        "opening_hours": shop.opening_hours,
+        "serves_breakfast": bool(shop.serves_breakfast),
+        "latest_outcome": shop.latest_outcome,
+        "latest_inspected_on": _iso(shop.latest_inspected_on),
         "updated_at": _iso(shop.updated_at),
     }
 
@@ -57,9 +90,12 @@ def business_row(shop: Shop) -> dict:
 def inspection_row(inspection: Inspection, shop_code: str) -> dict:
     """An inspection result as open data: no inspectors, no notes, no answers or photos."""
     return {
-        "inspection_id": inspection.id, "business_id": shop_code,
-        "date": _iso(inspection.inspected_on), "type": INSPECTION_TYPES[bool(inspection.full)],
-        "outcome": inspection.outcome, "description": OUTCOME_LABELS.get(inspection.outcome, ""),
+        "inspection_id": inspection.id,
+        "business_id": shop_code,
+        "date": _iso(inspection.inspected_on),
+        "type": INSPECTION_TYPES[bool(inspection.full)],
+        "outcome": inspection.outcome,
+        "description": OUTCOME_LABELS.get(inspection.outcome, ""),
         "grade": OUTCOME_FACES.get(inspection.outcome, ("",))[0],
         "updated_at": _iso(inspection.created_at),
     }
@@ -125,20 +161,25 @@ def result_rows():
 
 def feed_info() -> dict:
     cfg = current_app.config
-    return {"feed_date": today().strftime("%Y%m%d"), "feed_version": FEED_VERSION,
-            "municipality_name": f"上海市{cfg.get('DISTRICT_NAME', '')}",
-            "municipality_url": cfg.get("PUBLIC_BASE_URL", ""),
-            "licence": cfg.get("OPENDATA_LICENCE", DEFAULT_LICENCE)}
+    return {
+        "feed_date": today().strftime("%Y%m%d"),
+        "feed_version": FEED_VERSION,
+        "municipality_name": f"上海市{cfg.get('DISTRICT_NAME', '')}",
+        "municipality_url": cfg.get("PUBLIC_BASE_URL", ""),
+        "licence": cfg.get("OPENDATA_LICENCE", DEFAULT_LICENCE),
+    }
 
 
 def build_zip(target) -> dict:
     """Write the bulk feed to `target` (a path or binary file). Returns row counts per file."""
     counts = {}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, columns, rows in (("businesses.csv", BUSINESS_COLUMNS, _all_businesses()),
-                                    ("inspections.csv", INSPECTION_COLUMNS, _all_inspections()),
-                                    ("results.csv", RESULT_COLUMNS, result_rows()),
-                                    ("feed_info.csv", FEED_COLUMNS, [feed_info()])):
+        for name, columns, rows in (
+            ("businesses.csv", BUSINESS_COLUMNS, _all_businesses()),
+            ("inspections.csv", INSPECTION_COLUMNS, _all_inspections()),
+            ("results.csv", RESULT_COLUMNS, result_rows()),
+            ("feed_info.csv", FEED_COLUMNS, [feed_info()]),
+        ):
             counts[name] = _write_csv(archive, name, columns, rows)
     return counts
 
@@ -175,4 +216,3 @@ def latest_info() -> dict | None:
     stat = path.stat()
     local = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None) + timedelta(hours=8)
     return {"size": stat.st_size, "modified": local}
-
