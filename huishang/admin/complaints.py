@@ -163,11 +163,12 @@ def export(fmt: str):
 
 # -- one complaint ------------------------------------------------------------------------------
 
-def _detail(complaint: Complaint, status: int = 200, errors=None, form=None):
+def _detail(complaint: Complaint, status: int = 200, errors=None, form=None, message=None):
     return render_template("feedback/desk_detail.html", c=complaint, phone=service.phone_for(complaint, current_user),
                            actions=service.allowed_actions(complaint, "regulator"), steps=service.TRANSITIONS,
                            templates=service.templates(), handlers=service.handlers_for(complaint),
-                           errors=errors or {}, form=form or {}, closing=service.CLOSING), status
+                           errors=errors or {}, form=form or {}, closing=service.CLOSING,
+                           message=message), status
 
 
 @bp.get("/complaints/<ticket>", endpoint="complaint")
@@ -186,7 +187,8 @@ def transition(ticket: str):
                            duplicate_of=form.get("duplicate_of"))
     except DomainError as exc:
         db.session.rollback()
-        return _detail(service.get(ticket), exc.status, exc.errors or {"action": [exc.message]}, form)
+        return _detail(service.get(ticket), exc.status, exc.errors or {"action": [exc.message]}, form,
+                       exc.message)
     db.session.commit()
     flash(_("已%(action)s", action=_(service.TRANSITIONS[form["action"]].label)), "ok")
     return redirect(url_for("desk.complaint", ticket=complaint.ticket))
@@ -200,7 +202,7 @@ def assign(ticket: str):
         service.assign(complaint, handler, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
-        return _detail(service.get(ticket), exc.status, exc.errors)
+        return _detail(service.get(ticket), exc.status, exc.errors, message=exc.message)
     db.session.commit()
     flash(_("已指派经办人"), "ok")
     return redirect(url_for("desk.complaint", ticket=complaint.ticket))
