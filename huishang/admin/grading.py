@@ -72,12 +72,8 @@ def load_draw(draw_id: int) -> RandomDraw:
     draw = db.session.get(RandomDraw, draw_id)
     if draw is None:
         abort(404, description=_("抽查不存在"))
-    allowed = current_user.street_ids()
-    if allowed is not None:
-        names = set(draw.filters.get("streets") or [])
-        ids = set(db.session.scalars(select(Street.id).where(Street.name.in_(names))))
-        if not ids <= allowed:
-            abort(403, description=_("该抽查不在您的管辖范围"))
+    if not _draw_in_scope(draw):
+        abort(403, description=_("该抽查不在您的管辖范围"))
     return draw
 
 
@@ -422,7 +418,7 @@ def _draw_in_scope(draw: RandomDraw) -> bool:
     if allowed is None:
         return True
     names = set(draw.filters.get("streets") or [])
-    return set(db.session.scalars(select(Street.id).where(Street.name.in_(names)))) <= allowed
+    return bool(set(db.session.scalars(select(Street.id).where(Street.name.in_(names)))) & allowed)
 
 
 @bp.route("/draws/new", methods=["GET", "POST"])
@@ -460,7 +456,7 @@ def draw_detail(draw_id):
     return render_template("grading/draw.html", draw=draw, rows=draws.results(draw),
                            population=draws.population_size(draw),
                            replay_ok=draws.replay(draw) == draws.recorded(draw),
-                           show_class=current_user.role == "regulator")
+                           show_class=current_user.role == "regulator" and current_user.district_wide)
 
 
 # -- API ------------------------------------------------------------------------------------------------
@@ -594,7 +590,8 @@ class ShopPenalties(MethodView):
 def _draw_view(draw: RandomDraw) -> dict:
     rows = draws.results(draw)
     for row, target in zip(rows, draw.targets, strict=True):
-        row["credit_class"] = target.credit_class
+        if current_user.role == "regulator" and current_user.covers_street(target.shop.street_id):
+            row["credit_class"] = target.credit_class  # internal: regulators in scope only
     return {"id": draw.id, "title": draw.title, "drawn_on": draw.drawn_on.isoformat(), "seed": draw.seed,
             "population": draws.population_size(draw), "filters": draw.filters, "ratios": draw.ratios,
             "exclusions": draw.exclusions, "replay_matches": draws.replay(draw) == draws.recorded(draw),
@@ -618,8 +615,4 @@ def api_draw_create(body):
 def api_draw(draw_id):
     """A draw with its targets, pairs and replay check (staff in scope)."""
     draw = load_draw(draw_id)
-    data = _draw_view(draw)
-    if current_user.role != "regulator":
-        for row in data["targets"]:
-            row.pop("credit_class", None)
-    return respond(data)
+    return respond(_draw_view(draw))

@@ -40,7 +40,7 @@ def draw_page(draw_id):
 @blp.response(200, DrawPublicSchema)
 def public_draw(draw_id):
     """A published draw: entities drawn, inspectors' names, outcomes once inspected."""
-    return jsonify(DrawPublicSchema().dump(public_view(load_published(draw_id))))
+    return jsonify(public_view(load_published(draw_id)))
 
 
 def register(app, api) -> None:
