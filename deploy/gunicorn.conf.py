@@ -27,3 +27,6 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The path only (%(U)s), never the query string: complaint tracking keys travel as ?key=...
 # No headers either (Authorization, Cookie). Client address, method, path, status, size, time.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# gunicorn's control socket lives at one fixed path per user; several instances on one host
+# (scaling out, see docs/deploy.md) would fight over it, and nothing here uses it.
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "0") != "1"
