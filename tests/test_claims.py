@@ -16,7 +16,7 @@ from huishang.services.catalog import seed_reference_data
 from .factories import make_inspector, make_merchant, make_regulator, make_shop
 
 
-def register(client, code, phone="13900001111", password="secret-pass-1", confirm=None):
+def register(client, code, phone="13900001111", password="secret-pass-1", confirm=None):  # noqa: S107
     return client.post("/merchant/register", data={"phone": phone, "password": password,
                                                    "password2": confirm or password, "code": code})
 

@@ -45,7 +45,8 @@ def test_new_licence_goes_through_review_with_its_image(client, login_as):
         assert image.mimetype == "image/png"
     assert client.post(f"/admin/merchants/changes/{cr.id}/approve").status_code == 302
     licence = db.session.scalar(select(Licence))
-    assert (licence.number, licence.expires_on, licence.shop_id) == ("JY23101040012345", date(2029, 1, 1), shop.id)
+    assert (licence.number, licence.expires_on) == ("JY23101040012345", date(2029, 1, 1))
+    assert licence.shop_id == shop.id
     assert licence.image_path == cr.changes["image_path"]
 
 

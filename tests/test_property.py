@@ -94,7 +94,8 @@ def test_move_in_is_validated_before_it_is_queued(client, login_as, complex_shop
 def test_move_out_closes_the_shop_after_confirmation(client, login_as, complex_shops):
     inside, _ = complex_shops
     login_as(make_property())
-    assert client.post(f"/property/tenants/{inside.code}/move-out", data={"note": "合同到期"}).status_code == 302
+    r = client.post(f"/property/tenants/{inside.code}/move-out", data={"note": "合同到期"})
+    assert r.status_code == 302
     assert client.post(f"/property/tenants/{inside.code}/move-out", data={}).status_code == 409
     db.session.expire_all()
     assert db.session.get(Shop, inside.id).status == "open"

@@ -38,7 +38,8 @@ def test_merchant_adds_edits_and_removes_staff(client, login_as):
         "active": "1"})
     assert r.status_code == 302
     person = db.session.scalar(select(Staff))
-    assert (person.name, person.vaccine_doses, person.vaccine_dates) == ("王芳", 2, ["2021-04-01", "2021-05-01"])
+    assert (person.name, person.vaccine_doses) == ("王芳", 2)
+    assert person.vaccine_dates == ["2021-04-01", "2021-05-01"]
     r = client.post(f"/merchant/staff/{person.id}/edit", data={"name": "王芳", "vaccine_doses": "3"})
     assert r.status_code == 302
     db.session.refresh(person)

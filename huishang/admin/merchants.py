@@ -13,9 +13,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today
 from ..security import page_gate
-from ..services import DomainError, changes, claims, policies, property as property_service
+from ..services import DomainError, changes, claims, policies, registry
+from ..services import property as property_service
 from ..services import questions as question_service
-from ..services import registry
 from ..services import staff as staff_service
 from . import bp as admin_bp
 

@@ -41,7 +41,8 @@ def _form(shop, person=None):
     elif person is not None:
         form = {"name": person.name, "phone": person.phone, "role": person.role,
                 "health_cert_no": person.health_cert_no,
-                "health_cert_expires": person.health_cert_expires.isoformat() if person.health_cert_expires else "",
+                "health_cert_expires": (person.health_cert_expires.isoformat()
+                                        if person.health_cert_expires else ""),
                 "vaccine_doses": person.vaccine_doses, "vaccine_dates": " ".join(person.vaccine_dates or []),
                 "active": person.active}
     else:

@@ -56,7 +56,8 @@ def move_in():
     cx = _complex()
     form, errors, status = {}, {}, 200
     if request.method == "POST":
-        form = {k: request.form.get(k, "") for k in (*property_service.MOVE_IN_FIELDS, "effective_on", "note")}
+        names = (*property_service.MOVE_IN_FIELDS, "effective_on", "note")
+        form = {k: request.form.get(k, "") for k in names}
         try:
             property_service.report_move_in(current_user, form, effective_on=form["effective_on"] or None,
                                             note=form["note"])

@@ -61,7 +61,8 @@ def _usable(code: str) -> ClaimCode:
     now = utcnow()
     if (claim is None or claim.used_at is not None or claim.revoked_at is not None
             or claim.expires_at < now or claim.shop.status == "closed"):
-        raise DomainError("认领码无效、已使用或已过期", {"claim_code": ["认领码无效、已使用或已过期，请联系监管部门重新发放"]})
+        raise DomainError("认领码无效、已使用或已过期",
+                          {"claim_code": ["认领码无效、已使用或已过期，请联系监管部门重新发放"]})
     return claim
 
 
@@ -94,10 +95,9 @@ def register(phone: str, password: str, code: str, display_name: str = "") -> tu
     if len(password or "") < MIN_PASSWORD:
         errors["password"] = [f"密码至少{MIN_PASSWORD}位"]
     try:
-        found = _usable(code)
+        _usable(code)
     except DomainError as exc:
         errors.update(exc.errors)
-        found = None
     if errors:
         raise DomainError("注册信息有误", errors)
     user = create_user(phone, "merchant", password, display_name=(display_name or "").strip()[:60],

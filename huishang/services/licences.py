@@ -73,7 +73,8 @@ def request_change(shop: Shop, data: dict, *, image: bytes | None = None, licenc
     clean, errors = validate(data, image=image, licence=licence)
     if errors:
         raise DomainError("证照信息有误", errors)
-    current = {k: getattr(licence, k) for k in ("kind", "number", "issued_on", "expires_on")} if licence else {}
+    fields = ("kind", "number", "issued_on", "expires_on")
+    current = {k: getattr(licence, k) for k in fields} if licence else {}
     wanted = {k: v for k, v in clean.items() if not licence or current.get(k) != v}
     if image:
         wanted["image_path"] = uploads.store_image(image, f"licences/{shop.id}", "image")
@@ -91,7 +92,8 @@ def apply_request(cr: ChangeRequest, *, actor=None) -> Licence:
         if values.get(key):
             values[key] = date.fromisoformat(values[key])
     licence = db.session.get(Licence, cr.licence_id) if cr.licence_id else None
-    before = audit.snapshot(licence, ("kind", "number", "issued_on", "expires_on", "image_path")) if licence else None
+    fields = ("kind", "number", "issued_on", "expires_on", "image_path")
+    before = audit.snapshot(licence, fields) if licence else None
     if licence is None:
         licence = Licence(shop_id=cr.shop_id)
         db.session.add(licence)
@@ -100,8 +102,7 @@ def apply_request(cr: ChangeRequest, *, actor=None) -> Licence:
     db.session.flush()
     cr.licence_id = licence.id
     audit.record("licence.add" if before is None else "licence.update", licence, actor=actor,
-                 before=before, after=audit.snapshot(licence, ("kind", "number", "issued_on",
-                                                                "expires_on", "image_path")))
+                 before=before, after=audit.snapshot(licence, fields))
     registry.after_shop_change(cr.shop)
     return licence
 
@@ -136,7 +137,8 @@ def _mark_once(subject_type: str, subject_id: int, threshold: int, expires_on: d
 def _message(what: str, expires_on: date, days_left: int) -> tuple[str, str]:
     if days_left > 0:
         return f"{what}将于{days_left}天后到期", f"有效期至 {expires_on.isoformat()}，请及时办理延续。"
-    return f"{what}已到期", f"有效期至 {expires_on.isoformat()}，已过期的证照会在公示页显示为过期，请尽快办理。"
+    return (f"{what}已到期",
+            f"有效期至 {expires_on.isoformat()}，已过期的证照会在公示页显示为过期，请尽快办理。")
 
 
 def send_reminders(as_of: date | None = None) -> dict[str, int]:

@@ -24,7 +24,8 @@ def publish(title: str, body: str, type_codes, *, source: str = "", actor=None) 
     if len(source) > 200:
         errors["source"] = ["不能超过200个字"]
     codes = [c for c in (type_codes or []) if c]
-    types = list(db.session.scalars(select(BusinessType).where(BusinessType.code.in_(codes)))) if codes else []
+    types = (list(db.session.scalars(select(BusinessType).where(BusinessType.code.in_(codes))))
+             if codes else [])
     if len(types) != len(set(codes)):
         known = {t.code for t in types}
         errors["business_types"] = [f"未知业态：{c}" for c in codes if c not in known]

@@ -6,8 +6,6 @@ The tenant summary never carries complainant data, credit class or staff persona
 """
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -125,7 +123,8 @@ def reject(report: PropertyReport, reason: str, *, actor=None) -> PropertyReport
     report.status, report.reason = "rejected", reason[:1000]
     report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(actor, "id", None)
     db.session.flush()
-    audit.record("property_report.reject", report, actor=actor, after={"status": "rejected", "reason": reason})
+    audit.record("property_report.reject", report, actor=actor,
+                 after={"status": "rejected", "reason": reason})
     return report
 
 
@@ -206,7 +205,3 @@ def threads_for(user) -> list[dict]:
     return [{"complex": cx, "count": n, "last": last, "unread": unread.get(cx.id, 0)}
             for cx, n, last in db.session.execute(query.order_by(func.max(Message.created_at).desc()))]
 
-
-def effective(value) -> date | None:
-    errors: dict = {}
-    return registry.parse_date(value, "effective_on", errors)
