@@ -458,9 +458,11 @@ def close_items_for(shop_id: int, cycle: str, status: str, inspected_on: date | 
                                closed_note="已录入检查"))
 
 
-def refresh_all(batch_size: int = 2000, street_id: int | None = None) -> int:
+def refresh_all(batch_size: int = 2000, street_id: int | None = None,
+                shop_ids: list[int] | None = None) -> int:
     """Recompute every shop's facts, events and derived columns (nightly, and after a rules
-    change): batched bulk loads and bulk writes, not a query per shop. Returns shops refreshed."""
+    change): batched bulk loads and bulk writes, not a query per shop. Returns shops refreshed.
+    `shop_ids` limits it to those shops (the registry import's hook for new shops)."""
     from . import credit
 
     rules = load_rules()
@@ -468,7 +470,7 @@ def refresh_all(batch_size: int = 2000, street_id: int | None = None) -> int:
     query = select(Shop.id).order_by(Shop.id)
     if street_id is not None:
         query = query.where(Shop.street_id == street_id)
-    ids = list(db.session.scalars(query))
+    ids = list(shop_ids) if shop_ids is not None else list(db.session.scalars(query))
     for start in range(0, len(ids), batch_size):
         chunk = ids[start:start + batch_size]
         histories = load_histories(chunk)
@@ -499,3 +501,18 @@ def refresh_all(batch_size: int = 2000, street_id: int | None = None) -> int:
 
 if refresh_shop not in registry.SHOP_CHANGE_HOOKS:
     registry.SHOP_CHANGE_HOOKS.append(refresh_shop)
+
+
+def refresh_imported(shop_ids: list[int]) -> None:
+    """Set-based refresh of shops a registry import has just bulk-inserted."""
+    refresh_all(shop_ids=shop_ids)
+
+
+def _register_import_hook() -> None:
+    from . import importing
+
+    if refresh_imported not in importing.IMPORT_HOOKS:
+        importing.IMPORT_HOOKS.append(refresh_imported)
+
+
+_register_import_hook()
