@@ -1,5 +1,6 @@
 """The checklist library: shipped templates, matching by business type and cold-chain colour,
 versioning by regulators, and the checklists API."""
+
 import json
 
 import pytest
@@ -20,8 +21,17 @@ def keys(shop, kind="inspection"):
 def test_library_is_seeded_with_both_kinds_and_real_items():
     templates = checklists.current_templates()
     by_key = {t.key: t for t in templates}
-    for form in ("food.catering", "food.sales", "food.group_meal", "epidemic.catering", "epidemic.retail",
-                 "cold_chain.red", "cold_chain.orange", "cold_chain.yellow", "cold_chain.blue"):
+    for form in (
+        "food.catering",
+        "food.sales",
+        "food.group_meal",
+        "epidemic.catering",
+        "epidemic.retail",
+        "cold_chain.red",
+        "cold_chain.orange",
+        "cold_chain.yellow",
+        "cold_chain.blue",
+    ):
         assert f"{form}.inspection" in by_key and f"{form}.self_check" in by_key
     for key in ("food.catering.inspection", "food.sales.inspection"):
         items = by_key[key].items
@@ -36,13 +46,16 @@ def test_seeding_is_idempotent():
     assert db.session.scalar(select(func.count()).select_from(ChecklistTemplate)) == before
 
 
-@pytest.mark.parametrize("code,family_key,epidemic", [
-    ("catering.fast_food", "food.catering", "epidemic.catering"),
-    ("catering.bakery", "food.catering", "epidemic.catering"),
-    ("food_sales.supermarket", "food.sales", "epidemic.retail"),
-    ("group_meal.school_canteen", "food.group_meal", "epidemic.catering"),
-    ("non_food.beauty", None, "epidemic.service"),
-])
+@pytest.mark.parametrize(
+    "code,family_key,epidemic",
+    [
+        ("catering.fast_food", "food.catering", "epidemic.catering"),
+        ("catering.bakery", "food.catering", "epidemic.catering"),
+        ("food_sales.supermarket", "food.sales", "epidemic.retail"),
+        ("group_meal.school_canteen", "food.group_meal", "epidemic.catering"),
+        ("non_food.beauty", None, "epidemic.service"),
+    ],
+)
 def test_matching_by_family(code, family_key, epidemic):
     shop = make_shop(business_type=code)
     found = keys(shop)
@@ -53,16 +66,19 @@ def test_matching_by_family(code, family_key, epidemic):
     assert all(k.endswith(".self_check") for k in keys(shop, "self_check"))
 
 
-@pytest.mark.parametrize("code,cold_chain,colour", [
-    ("catering.fast_food", True, "blue"),
-    ("catering.fast_food", False, None),
-    ("food_sales.supermarket", True, "yellow"),
-    ("food_sales.fresh_market", True, "orange"),
-    ("group_meal.central_kitchen", True, "orange"),
-    ("food_sales.imported_cold_chain", False, "red"),  # the business type is cold chain by nature
-    ("catering.drinks", True, "blue"),  # no colour in the catalogue, but registered as cold chain
-    ("non_food.beauty", True, None),
-])
+@pytest.mark.parametrize(
+    "code,cold_chain,colour",
+    [
+        ("catering.fast_food", True, "blue"),
+        ("catering.fast_food", False, None),
+        ("food_sales.supermarket", True, "yellow"),
+        ("food_sales.fresh_market", True, "orange"),
+        ("group_meal.central_kitchen", True, "orange"),
+        ("food_sales.imported_cold_chain", False, "red"),  # the business type is cold chain by nature
+        ("catering.drinks", True, "blue"),  # no colour in the catalogue, but registered as cold chain
+        ("non_food.beauty", True, None),
+    ],
+)
 def test_cold_chain_colour_table(code, cold_chain, colour):
     shop = make_shop(business_type=code, cold_chain=cold_chain)
     assert checklists.cold_chain_colour(shop) == colour
@@ -80,10 +96,16 @@ def test_reason_names_business_type_and_colour():
 def test_canteens_get_sample_retention_and_catering_items():
     canteen = make_shop(business_type="group_meal.school_canteen")
     restaurant = make_shop(business_type="catering.dining")
-    (food_canteen,) = [a.template for a in checklists.applicable_templates(canteen, "inspection")
-                       if a.template.topic == "food_safety"]
-    (food_restaurant,) = [a.template for a in checklists.applicable_templates(restaurant, "inspection")
-                          if a.template.topic == "food_safety"]
+    (food_canteen,) = [
+        a.template
+        for a in checklists.applicable_templates(canteen, "inspection")
+        if a.template.topic == "food_safety"
+    ]
+    (food_restaurant,) = [
+        a.template
+        for a in checklists.applicable_templates(restaurant, "inspection")
+        if a.template.topic == "food_safety"
+    ]
     canteen_sections = {i.section for i in food_canteen.items}
     assert "留样" in canteen_sections and "分餐与配送" in canteen_sections
     assert any("125克" in i.text and i.key for i in food_canteen.items)
@@ -94,7 +116,9 @@ def test_canteens_get_sample_retention_and_catering_items():
 
 def test_colour_table_is_data(tmp_path, monkeypatch):
     table = json.loads(checklists.COLOUR_TABLE.read_text(encoding="utf-8"))
-    table["rules"].insert(0, {"business_types": ["catering.fast_food"], "cold_chain": True, "colour": "orange"})
+    table["rules"].insert(
+        0, {"business_types": ["catering.fast_food"], "cold_chain": True, "colour": "orange"}
+    )
     path = tmp_path / "colours.json"
     path.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(checklists, "COLOUR_TABLE", path)
@@ -111,9 +135,12 @@ def edit_rows(template, **change):
 
 def test_edit_makes_a_new_version_and_old_inspections_keep_theirs():
     reg = make_regulator()
-    old = db.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == "food.catering.inspection"))
-    inspection = Inspection(shop_id=make_shop().id, template_id=old.id, inspected_on=old.created_at.date(),
-                            outcome="pass")
+    old = db.session.scalar(
+        select(ChecklistTemplate).where(ChecklistTemplate.key == "food.catering.inspection")
+    )
+    inspection = Inspection(
+        shop_id=make_shop().id, template_id=old.id, inspected_on=old.created_at.date(), outcome="pass"
+    )
     db.session.add(inspection)
     db.session.commit()
     new = checklists.edit_template(old, old.name, edit_rows(old, text="新的检查内容", key=False), actor=reg)
@@ -162,8 +189,11 @@ def test_edit_page_regulator_only(client, login_as):
     form.update({f"section-{n}": "新增部分", f"text-{n}": "新增的重点检查项", f"key-{n}": "1"})
     response = client.post(f"/admin/checklists/{template.id}/edit", data=form)
     assert response.status_code == 302
-    new = db.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == template.key,
-                                                            ChecklistTemplate.current.is_(True)))
+    new = db.session.scalar(
+        select(ChecklistTemplate).where(
+            ChecklistTemplate.key == template.key, ChecklistTemplate.current.is_(True)
+        )
+    )
     assert new.version == 2 and len(new.items) == len(template.items)
     assert new.items[-1].text == "新增的重点检查项" and new.items[-1].key
     assert new.items[0].text == template.items[1].text
@@ -188,7 +218,9 @@ def test_checklists_api_scope(client, auth_header):
     assert client.get(url, headers=auth_header(make_merchant(shops=[other]))).status_code == 403
     assert client.get(url, headers=auth_header(make_property())).status_code == 403
     assert client.get(url, headers=auth_header(make_inspector(streets=("华泾镇",)))).status_code == 403
-    assert client.get("/api/v1/shops/NOPE/checklists", headers=auth_header(make_regulator())).status_code == 404
+    assert (
+        client.get("/api/v1/shops/NOPE/checklists", headers=auth_header(make_regulator())).status_code == 404
+    )
     assert client.get(url).status_code == 401
 
 

@@ -1,4 +1,5 @@
 """`flask inspections import FILE [--dry-run]`: all or nothing, a row report, idempotent."""
+
 from datetime import timedelta
 
 from openpyxl import Workbook
@@ -21,10 +22,12 @@ def write_csv(path, rows, encoding="utf-8"):
 
 def test_import_chinese_headers_gb18030(runner, tmp_path):
     a, b = make_shop(), make_shop()
-    rows = [["商铺码", "检查日期", "检查结果", "整改期限", "整改完成日期"],
-            [a.code, "2025-03-01", "基本符合", "2025-03-08", "2025-03-06"],
-            [a.code, "2025/09/10", "符合", "", ""],
-            [b.code, "2025年10月2日", "不符合", "", ""]]
+    rows = [
+        ["商铺码", "检查日期", "检查结果", "整改期限", "整改完成日期"],
+        [a.code, "2025-03-01", "基本符合", "2025-03-08", "2025-03-06"],
+        [a.code, "2025/09/10", "符合", "", ""],
+        [b.code, "2025年10月2日", "不符合", "", ""],
+    ]
     path = write_csv(tmp_path / "history.csv", rows, encoding="gb18030")
     result = runner.invoke(args=["inspections", "import", path])
     assert result.exit_code == 0, result.output
@@ -33,10 +36,15 @@ def test_import_chinese_headers_gb18030(runner, tmp_path):
     assert (a.latest_outcome, a.latest_inspected_on.isoformat()) == ("pass", "2025-09-10")
     assert b.latest_outcome == "fail"
     rects = {r.shop_id: r for r in db.session.scalars(select(Rectification))}
-    assert rects[a.id].closed_on.isoformat() == "2025-03-06" and rects[a.id].deadline.isoformat() == "2025-03-08"
+    assert (
+        rects[a.id].closed_on.isoformat() == "2025-03-06" and rects[a.id].deadline.isoformat() == "2025-03-08"
+    )
     assert rects[b.id].is_open and rects[b.id].deadline.isoformat() == "2025-10-09"  # default 7 days
     assert all(i.source == "import" and i.full for i in db.session.scalars(select(Inspection)))
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.import")).after["added"] == 3
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.import")).after["added"]
+        == 3
+    )
     # the same file again adds nothing
     again = runner.invoke(args=["inspections", "import", path])
     assert again.exit_code == 0 and "新增 0" in again.output and "跳过已有 3" in again.output
@@ -45,8 +53,10 @@ def test_import_chinese_headers_gb18030(runner, tmp_path):
 
 def test_english_headers_bom_and_dry_run(runner, tmp_path):
     shop = make_shop()
-    rows = [["shop_code", "inspected_on", "outcome", "rectification_deadline", "rectified_on"],
-            [shop.code, "2025-05-05", "partial", "2025-05-12", ""]]
+    rows = [
+        ["shop_code", "inspected_on", "outcome", "rectification_deadline", "rectified_on"],
+        [shop.code, "2025-05-05", "partial", "2025-05-12", ""],
+    ]
     path = tmp_path / "h.csv"
     path.write_bytes(b"\xef\xbb\xbf" + "\n".join(",".join(r) for r in rows).encode())
     result = runner.invoke(args=["inspections", "import", str(path), "--dry-run"])
@@ -59,22 +69,31 @@ def test_english_headers_bom_and_dry_run(runner, tmp_path):
 def test_bad_rows_import_nothing_and_are_all_reported(runner, tmp_path):
     shop = make_shop()
     future = (today() + timedelta(days=3)).isoformat()
-    rows = [["商铺码", "检查日期", "检查结果", "整改期限", "整改完成日期"],
-            [shop.code, "2025-01-05", "符合", "", ""],  # good
-            ["NOSUCHSHOP", "2025-01-05", "符合", "", ""],  # line 3
-            [shop.code, "2025-13-40", "符合", "", ""],  # line 4
-            [shop.code, "2025-02-01", "还行", "", ""],  # line 5
-            [shop.code, future, "符合", "", ""],  # line 6
-            [shop.code, "2025-02-01", "基本符合", "2025-01-01", ""],  # line 7
-            [shop.code, "2025-02-01", "符合", "2025-02-08", ""],  # line 8
-            ["", "", "", "", ""],  # blank: ignored
-            [shop.code, "2025-03-01", "不符合", "", "2025-02-01"]]  # line 10
+    rows = [
+        ["商铺码", "检查日期", "检查结果", "整改期限", "整改完成日期"],
+        [shop.code, "2025-01-05", "符合", "", ""],  # good
+        ["NOSUCHSHOP", "2025-01-05", "符合", "", ""],  # line 3
+        [shop.code, "2025-13-40", "符合", "", ""],  # line 4
+        [shop.code, "2025-02-01", "还行", "", ""],  # line 5
+        [shop.code, future, "符合", "", ""],  # line 6
+        [shop.code, "2025-02-01", "基本符合", "2025-01-01", ""],  # line 7
+        [shop.code, "2025-02-01", "符合", "2025-02-08", ""],  # line 8
+        ["", "", "", "", ""],  # blank: ignored
+        [shop.code, "2025-03-01", "不符合", "", "2025-02-01"],
+    ]  # line 10
     path = write_csv(tmp_path / "bad.csv", rows)
     result = runner.invoke(args=["inspections", "import", path])
     assert result.exit_code != 0
     output = result.output
-    for line, column in ((3, "商铺码"), (4, "检查日期"), (5, "检查结果"), (6, "检查日期"), (7, "整改期限"),
-                         (8, "检查结果"), (10, "整改完成日期")):
+    for line, column in (
+        (3, "商铺码"),
+        (4, "检查日期"),
+        (5, "检查结果"),
+        (6, "检查日期"),
+        (7, "整改期限"),
+        (8, "检查结果"),
+        (10, "整改完成日期"),
+    ):
         assert f"第{line}行 {column}" in output, (line, output)
     assert "第2行" not in output
     assert count(Inspection) == 0 and count(Rectification) == 0

@@ -1,5 +1,6 @@
 """Patrol inspections: the outcome rule, idempotent retries, who may inspect, the co-inspector,
 photos, the result sheet, rectifications, the merchant's answer and self-checks."""
+
 import io
 from datetime import timedelta
 
@@ -10,10 +11,18 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import (
-    AuditEvent, ChecklistTemplate, Inspection, Rectification, SelfCheck, Shop, today,
+    AuditEvent,
+    ChecklistTemplate,
+    Inspection,
+    Rectification,
+    SelfCheck,
+    Shop,
+    today,
 )
 from huishang.schemas.inspections import (
-    InspectionOwnerSchema, InspectionPublicSchema, InspectionStaffSchema,
+    InspectionOwnerSchema,
+    InspectionPublicSchema,
+    InspectionStaffSchema,
 )
 from huishang.services import DomainError, checklists, inspections
 
@@ -21,8 +30,9 @@ from .factories import make_inspector, make_merchant, make_property, make_regula
 
 
 def template(key="food.catering.inspection") -> ChecklistTemplate:
-    return db.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == key,
-                                                             ChecklistTemplate.current.is_(True)))
+    return db.session.scalar(
+        select(ChecklistTemplate).where(ChecklistTemplate.key == key, ChecklistTemplate.current.is_(True))
+    )
 
 
 def answers(tpl, fail_key=0, fail_general=0, na=0):
@@ -33,7 +43,7 @@ def answers(tpl, fail_key=0, fail_general=0, na=0):
         out[item.id] = "fail"
     for item in [i for i in tpl.items if not i.key][:fail_general]:
         out[item.id] = "fail"
-    for item in tpl.items[len(tpl.items) - na:] if na else []:
+    for item in tpl.items[len(tpl.items) - na :] if na else []:
         out[item.id] = "na"
     return [{"item_id": k, "result": v, "note": "现场发现" if v == "fail" else ""} for k, v in out.items()]
 
@@ -59,16 +69,28 @@ def team():
 
 def body(shop, co, tpl=None, client_id="client-0001", **kw):
     tpl = tpl or template()
-    data = {"shop_code": shop.code, "template_id": tpl.id, "co_inspector": co.username,
-            "answers": answers(tpl), "client_id": client_id}
+    data = {
+        "shop_code": shop.code,
+        "template_id": tpl.id,
+        "co_inspector": co.username,
+        "answers": answers(tpl),
+        "client_id": client_id,
+    }
     data.update(kw)
     return data
 
 
-@pytest.mark.parametrize("fail_key,fail_general,na,expected", [
-    (0, 0, 0, "pass"), (0, 0, 5, "pass"), (0, 1, 0, "partial"), (0, 3, 2, "partial"),
-    (1, 0, 0, "fail"), (1, 2, 0, "fail"),
-])
+@pytest.mark.parametrize(
+    "fail_key,fail_general,na,expected",
+    [
+        (0, 0, 0, "pass"),
+        (0, 0, 5, "pass"),
+        (0, 1, 0, "partial"),
+        (0, 3, 2, "partial"),
+        (1, 0, 0, "fail"),
+        (1, 2, 0, "fail"),
+    ],
+)
 def test_outcome_rule(client, auth_header, team, fail_key, fail_general, na, expected):
     shop, me, co = team
     tpl = template()
@@ -90,14 +112,26 @@ def test_all_not_applicable_is_pass_and_deadline_editable(client, auth_header, t
     shop, me, co = team
     tpl = template()
     data = body(shop, co, answers=[{"item_id": i.id, "result": "na"} for i in tpl.items])
-    assert client.post("/api/v1/inspections", json=data, headers=auth_header(me)).get_json()["outcome"] == "pass"
+    assert (
+        client.post("/api/v1/inspections", json=data, headers=auth_header(me)).get_json()["outcome"] == "pass"
+    )
     deadline = (today() + timedelta(days=15)).isoformat()
-    data = body(shop, co, client_id="client-0002", answers=answers(tpl, fail_general=1),
-                rectification_deadline=deadline)
+    data = body(
+        shop,
+        co,
+        client_id="client-0002",
+        answers=answers(tpl, fail_general=1),
+        rectification_deadline=deadline,
+    )
     r = client.post("/api/v1/inspections", json=data, headers=auth_header(me))
     assert r.get_json()["rectification_deadline"] == deadline
-    data = body(shop, co, client_id="client-0003", answers=answers(tpl, fail_general=1),
-                rectification_deadline=today().isoformat())
+    data = body(
+        shop,
+        co,
+        client_id="client-0003",
+        answers=answers(tpl, fail_general=1),
+        rectification_deadline=today().isoformat(),
+    )
     r = client.post("/api/v1/inspections", json=data, headers=auth_header(me))
     assert r.status_code == 422 and "rectification_deadline" in r.get_json()["errors"]
 
@@ -110,15 +144,22 @@ def test_retry_with_same_client_id_returns_the_same_inspection(client, auth_head
     assert first.status_code == 201 and second.status_code == 200
     assert first.get_json()["id"] == second.get_json()["id"]
     assert count(Inspection) == 1 and count(Rectification) == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "inspection.create")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "inspection.create")
+        )
+        == 1
+    )
 
 
-@pytest.mark.parametrize("mutate,field", [
-    (lambda a: a[:-1], "answers"),  # an item left unanswered
-    (lambda a: a + [{"item_id": 999999, "result": "pass"}], "answers"),  # unknown item
-    (lambda a: a + [a[0]], "answers"),  # answered twice
-])
+@pytest.mark.parametrize(
+    "mutate,field",
+    [
+        (lambda a: a[:-1], "answers"),  # an item left unanswered
+        (lambda a: a + [{"item_id": 999999, "result": "pass"}], "answers"),  # unknown item
+        (lambda a: a + [a[0]], "answers"),  # answered twice
+    ],
+)
 def test_every_item_answered_exactly_once(client, auth_header, team, mutate, field):
     shop, me, co = team
     data = body(shop, co)
@@ -137,8 +178,11 @@ def test_bad_result_and_template_are_named(client, auth_header, team):
     self_check = template("food.catering.self_check")
     r = client.post("/api/v1/inspections", json=body(shop, co, tpl=self_check), headers=auth_header(me))
     assert r.status_code == 422 and "template_id" in r.get_json()["errors"]
-    r = client.post("/api/v1/inspections", json=body(shop, co, inspected_on=(today() + timedelta(days=1)).isoformat()),
-                    headers=auth_header(me))
+    r = client.post(
+        "/api/v1/inspections",
+        json=body(shop, co, inspected_on=(today() + timedelta(days=1)).isoformat()),
+        headers=auth_header(me),
+    )
     assert r.status_code == 422 and "inspected_on" in r.get_json()["errors"]
     assert count(Inspection) == 0
 
@@ -184,19 +228,25 @@ def test_merchant_never_reaches_the_inspection_page(client, login_as, team):
 def test_reinspection_pass_closes_rectification_of_same_topic(client, auth_header, team):
     shop, me, co = team
     tpl = template()
-    r = client.post("/api/v1/inspections", json=body(shop, co, answers=answers(tpl, fail_general=2)),
-                    headers=auth_header(me))
+    r = client.post(
+        "/api/v1/inspections",
+        json=body(shop, co, answers=answers(tpl, fail_general=2)),
+        headers=auth_header(me),
+    )
     rect = db.session.scalar(select(Rectification))
     assert rect.is_open
     epidemic = checklists.applicable_templates(shop, "inspection")
     epi = next(a.template for a in epidemic if a.template.topic == "epidemic")
-    r = client.post("/api/v1/inspections", json=body(shop, co, tpl=epi, client_id="client-epi-1"),
-                    headers=auth_header(me))
+    r = client.post(
+        "/api/v1/inspections", json=body(shop, co, tpl=epi, client_id="client-epi-1"), headers=auth_header(me)
+    )
     assert r.status_code == 201
     db.session.refresh(rect)
     assert rect.is_open  # an epidemic check does not close a food-safety rectification
     assert db.session.get(Shop, shop.id).latest_outcome == "partial"  # nor is it a full inspection
-    r = client.post("/api/v1/inspections", json=body(shop, co, client_id="client-0002"), headers=auth_header(me))
+    r = client.post(
+        "/api/v1/inspections", json=body(shop, co, client_id="client-0002"), headers=auth_header(me)
+    )
     db.session.refresh(rect)
     assert not rect.is_open and rect.closed_by_inspection_id == r.get_json()["id"]
     assert db.session.get(Shop, shop.id).latest_outcome == "pass"
@@ -214,8 +264,13 @@ def jpeg_with_exif() -> bytes:
 
 
 def form_data(shop, co, tpl, fail_general=0, client_id="form-client-1"):
-    data = {"template_id": str(tpl.id), "co_inspector": co.username, "client_id": client_id,
-            "inspected_on": today().isoformat(), "note": "检查说明"}
+    data = {
+        "template_id": str(tpl.id),
+        "co_inspector": co.username,
+        "client_id": client_id,
+        "inspected_on": today().isoformat(),
+        "note": "检查说明",
+    }
     for a in answers(tpl, fail_general=fail_general):
         data[f"result-{a['item_id']}"] = a["result"]
         data[f"note-{a['item_id']}"] = a["note"]
@@ -232,7 +287,9 @@ def test_form_flow_with_photo_and_retry(client, login_as, app, team):
     tpl = template()
     data = form_data(shop, co, tpl, fail_general=1)
     data[f"photo-{tpl.items[0].id}"] = (io.BytesIO(jpeg_with_exif()), "scene.jpg")
-    r = client.post(f"/admin/shops/{shop.code}/inspections/new", data=data, content_type="multipart/form-data")
+    r = client.post(
+        f"/admin/shops/{shop.code}/inspections/new", data=data, content_type="multipart/form-data"
+    )
     assert r.status_code == 302
     inspection = db.session.scalar(select(Inspection))
     assert inspection.outcome == "partial" and inspection.inspector_id == me.id
@@ -245,8 +302,11 @@ def test_form_flow_with_photo_and_retry(client, login_as, app, team):
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     photo.close()
     # the connection dropped and the phone sends it again
-    again = client.post(f"/admin/shops/{shop.code}/inspections/new", data=form_data(shop, co, tpl, 1),
-                        content_type="multipart/form-data")
+    again = client.post(
+        f"/admin/shops/{shop.code}/inspections/new",
+        data=form_data(shop, co, tpl, 1),
+        content_type="multipart/form-data",
+    )
     assert again.status_code == 302 and again.headers["Location"] == r.headers["Location"]
     assert count(Inspection) == 1
     detail = client.get(r.headers["Location"])
@@ -259,7 +319,9 @@ def test_non_image_photo_is_refused_and_nothing_written(client, login_as, team):
     tpl = template()
     data = form_data(shop, co, tpl)
     data[f"photo-{tpl.items[0].id}"] = (io.BytesIO(b"this is not an image at all"), "x.jpg")
-    r = client.post(f"/admin/shops/{shop.code}/inspections/new", data=data, content_type="multipart/form-data")
+    r = client.post(
+        f"/admin/shops/{shop.code}/inspections/new", data=data, content_type="multipart/form-data"
+    )
     assert r.status_code == 422 and "JPEG" in r.get_data(as_text=True)
     assert count(Inspection) == 0
 
@@ -268,9 +330,13 @@ def test_oversize_photo_is_refused_and_nothing_written(team):
     # through the service: a 5 MB request body in the test client leaves a temp file open
     shop, me, co = team
     tpl = template()
-    sub = inspections.Submission(template_id=tpl.id, co_inspector=co.username, answers=answers(tpl),
-                                 client_id="oversize-1",
-                                 photos={tpl.items[0].id: [b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 10)]})
+    sub = inspections.Submission(
+        template_id=tpl.id,
+        co_inspector=co.username,
+        answers=answers(tpl),
+        client_id="oversize-1",
+        photos={tpl.items[0].id: [b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 10)]},
+    )
     with pytest.raises(DomainError) as err:
         inspections.record_inspection(shop, sub, actor=me)
     assert err.value.status == 413 and "photos" in err.value.errors
@@ -302,8 +368,14 @@ def test_result_sheet_pdf(client, login_as, team):
     reader = PdfReader(io.BytesIO(r.data))
     assert len(reader.pages) >= 1
     text = "".join(page.extract_text() for page in reader.pages)
-    for expected in ("检查结果记录表", shop.sign_name, shop.code, "基本符合", tpl.items[0].text[:8],
-                     inspection.rectification.deadline.isoformat()):
+    for expected in (
+        "检查结果记录表",
+        shop.sign_name,
+        shop.code,
+        "基本符合",
+        tpl.items[0].text[:8],
+        inspection.rectification.deadline.isoformat(),
+    ):
         assert expected in text
 
 
@@ -322,7 +394,9 @@ def test_staff_out_of_scope_cannot_read_results(client, login_as, auth_header, t
 # -- the merchant's side ---------------------------------------------------------------------
 def test_audience_variants_hide_restricted_fields(client, auth_header, team):
     shop, me, co = team
-    r = client.post("/api/v1/inspections", json=body(shop, co, lat=31.19, lng=121.43), headers=auth_header(me))
+    r = client.post(
+        "/api/v1/inspections", json=body(shop, co, lat=31.19, lng=121.43), headers=auth_header(me)
+    )
     inspection = db.session.get(Inspection, r.get_json()["id"])
     staff = InspectionStaffSchema().dump(inspection)
     owner = InspectionOwnerSchema().dump(inspection)
@@ -330,7 +404,16 @@ def test_audience_variants_hide_restricted_fields(client, auth_header, team):
     assert staff["lat"] == 31.19 and staff["client_id"] == "client-0001"
     for field in ("client_id", "lat", "lng", "inspector_username", "co_inspector_username"):
         assert field not in owner
-    for field in ("inspector", "co_inspector", "note", "ack_note", "answers", "client_id", "lat", "rectification"):
+    for field in (
+        "inspector",
+        "co_inspector",
+        "note",
+        "ack_note",
+        "answers",
+        "client_id",
+        "lat",
+        "rectification",
+    ):
         assert field not in public
     merchant = make_merchant(shops=[shop])
     seen = client.get(f"/api/v1/inspections/{inspection.id}", headers=auth_header(merchant)).get_json()
@@ -341,8 +424,11 @@ def test_audience_variants_hide_restricted_fields(client, auth_header, team):
 
 def test_merchant_acknowledges_or_refuses(client, login_as, auth_header, team):
     shop, me, co = team
-    r = client.post("/api/v1/inspections", json=body(shop, co, answers=answers(template(), fail_general=1)),
-                    headers=auth_header(me))
+    r = client.post(
+        "/api/v1/inspections",
+        json=body(shop, co, answers=answers(template(), fail_general=1)),
+        headers=auth_header(me),
+    )
     inspection_id = r.get_json()["id"]
     merchant = make_merchant(shops=[shop])
     forget_api_user()
@@ -352,32 +438,46 @@ def test_merchant_acknowledges_or_refuses(client, login_as, auth_header, team):
     assert client.get(f"/merchant/inspections/{inspection_id}/sheet.pdf").status_code == 200
     r = client.post(f"/merchant/inspections/{inspection_id}/ack", data={"decision": "refuse", "reason": " "})
     assert r.status_code == 422 and "拒签" in r.get_data(as_text=True)
-    r = client.post(f"/merchant/inspections/{inspection_id}/ack",
-                    data={"decision": "refuse", "reason": "留样冰箱当天已修好，有维修单"})
+    r = client.post(
+        f"/merchant/inspections/{inspection_id}/ack",
+        data={"decision": "refuse", "reason": "留样冰箱当天已修好，有维修单"},
+    )
     assert r.status_code == 302
     inspection = db.session.get(Inspection, inspection_id)
     assert inspection.ack_status == "refused" and inspection.ack_note == "留样冰箱当天已修好，有维修单"
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.ack")).actor_id == merchant.id
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.ack")).actor_id
+        == merchant.id
+    )
     r = client.post(f"/merchant/inspections/{inspection_id}/ack", data={"decision": "accept"})
     assert r.status_code == 409
     client.post("/logout")
     login_as(make_merchant(shops=[make_shop()]))
     assert client.get(f"/merchant/inspections/{inspection_id}").status_code == 403
-    assert client.post(f"/merchant/inspections/{inspection_id}/ack", data={"decision": "accept"}).status_code == 403
+    assert (
+        client.post(f"/merchant/inspections/{inspection_id}/ack", data={"decision": "accept"}).status_code
+        == 403
+    )
 
 
 def test_merchant_reports_rectification_with_photo(client, login_as, auth_header, app, team):
     shop, me, co = team
-    client.post("/api/v1/inspections", json=body(shop, co, answers=answers(template(), fail_general=1)),
-                headers=auth_header(me))
+    client.post(
+        "/api/v1/inspections",
+        json=body(shop, co, answers=answers(template(), fail_general=1)),
+        headers=auth_header(me),
+    )
     rect = db.session.scalar(select(Rectification))
     forget_api_user()
     login_as(make_merchant(shops=[shop]))
     assert client.get("/merchant/rectifications").status_code == 200
     r = client.post(f"/merchant/rectifications/{rect.id}/report", data={"note": "已整改"})
     assert r.status_code == 422 and "照片" in r.get_data(as_text=True)
-    r = client.post(f"/merchant/rectifications/{rect.id}/report", content_type="multipart/form-data",
-                    data={"note": "已更换防蝇帘", "photo": (io.BytesIO(jpeg_with_exif()), "fixed.jpg")})
+    r = client.post(
+        f"/merchant/rectifications/{rect.id}/report",
+        content_type="multipart/form-data",
+        data={"note": "已更换防蝇帘", "photo": (io.BytesIO(jpeg_with_exif()), "fixed.jpg")},
+    )
     assert r.status_code == 302
     db.session.refresh(rect)
     assert rect.reported_done_on == today() and rect.report_note == "已更换防蝇帘" and rect.is_open
@@ -401,12 +501,25 @@ def test_merchant_self_check_api(client, auth_header):
     assert r.status_code == 201 and r.get_json()["outcome"] == "fail"
     assert client.post(url, json=data, headers=auth_header(merchant)).status_code == 200
     assert count(SelfCheck) == 1
-    assert client.post(url, json=dict(data, client_id="self-check-2"),
-                       headers=auth_header(make_inspector())).status_code == 403
-    assert client.post(url, json=dict(data, client_id="self-check-3"),
-                       headers=auth_header(make_merchant(shops=[make_shop()]))).status_code == 403
-    bad = client.post(url, json=dict(data, client_id="self-check-4", template_id=template().id),
-                      headers=auth_header(merchant))
+    assert (
+        client.post(
+            url, json=dict(data, client_id="self-check-2"), headers=auth_header(make_inspector())
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            url,
+            json=dict(data, client_id="self-check-3"),
+            headers=auth_header(make_merchant(shops=[make_shop()])),
+        ).status_code
+        == 403
+    )
+    bad = client.post(
+        url,
+        json=dict(data, client_id="self-check-4", template_id=template().id),
+        headers=auth_header(merchant),
+    )
     assert bad.status_code == 422 and "template_id" in bad.get_json()["errors"]
     assert count(SelfCheck) == 1
     listed = client.get(url, headers=auth_header(make_inspector())).get_json()
@@ -445,8 +558,11 @@ def test_partials_and_pages_render(client, login_as, auth_header, team):
     from flask import render_template_string
 
     shop, me, co = team
-    client.post("/api/v1/inspections", json=body(shop, co, answers=answers(template(), fail_general=1)),
-                headers=auth_header(me))
+    client.post(
+        "/api/v1/inspections",
+        json=body(shop, co, answers=answers(template(), fail_general=1)),
+        headers=auth_header(me),
+    )
     forget_api_user()
     login_as(me)
     for url in ("/admin/inspections", f"/admin/shops/{shop.code}/inspections", "/admin/checklists"):
@@ -455,8 +571,10 @@ def test_partials_and_pages_render(client, login_as, auth_header, team):
         from flask_login import login_user
 
         login_user(me)
-        html = render_template_string('{% include "admin/profile/_inspections.html" %}'
-                                      '{% include "scan/_supervise_inspections.html" %}', shop=shop)
+        html = render_template_string(
+            '{% include "admin/profile/_inspections.html" %}{% include "scan/_supervise_inspections.html" %}',
+            shop=shop,
+        )
         assert "开始检查" in html and "未关闭的整改" in html
         login_user(make_merchant(shops=[make_shop()]))
         html = render_template_string('{% include "scan/_supervise_inspections.html" %}', shop=shop)

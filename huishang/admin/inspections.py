@@ -1,6 +1,7 @@
 """Patrol inspections for inspectors and regulators: the phone form, result pages and sheets,
 the checklist library and its editor, open rectifications, overdue self-checks; and the JSON API
 (`/api/v1/shops/<code>/checklists`, `/api/v1/inspections`, `/api/v1/shops/<code>/self-checks`)."""
+
 import uuid
 from datetime import date
 
@@ -14,8 +15,13 @@ from ..extensions import csrf, db
 from ..merchant.common import send_upload
 from ..models import ChecklistTemplate, Inspection, Rectification, SelfCheck, Shop, today
 from ..schemas.inspections import (
-    ChecklistTemplateSchema, InspectionCreateSchema, InspectionOwnerSchema, InspectionStaffSchema,
-    SelfCheckCreateSchema, SelfCheckSchema, ShopChecklistsSchema,
+    ChecklistTemplateSchema,
+    InspectionCreateSchema,
+    InspectionOwnerSchema,
+    InspectionStaffSchema,
+    SelfCheckCreateSchema,
+    SelfCheckSchema,
+    ShopChecklistsSchema,
 )
 from ..security import api_gate, json_error
 from ..services import DomainError, checklists, inspections, registry, result_sheet
@@ -75,12 +81,24 @@ def submission_from_form(template: ChecklistTemplate | None) -> inspections.Subm
         if blobs:
             photos[item.id] = blobs
     return inspections.Submission(
-        template_id=request.form.get("template_id"), co_inspector=request.form.get("co_inspector"),
-        answers=[{"item_id": item.id, "result": request.form.get(f"result-{item.id}"),
-                  "note": request.form.get(f"note-{item.id}", "")} for item in items],
+        template_id=request.form.get("template_id"),
+        co_inspector=request.form.get("co_inspector"),
+        answers=[
+            {
+                "item_id": item.id,
+                "result": request.form.get(f"result-{item.id}"),
+                "note": request.form.get(f"note-{item.id}", ""),
+            }
+            for item in items
+        ],
         client_id=(request.form.get("client_id") or "").strip() or None,
-        inspected_on=_date_field("inspected_on"), rectification_deadline=_date_field("rectification_deadline"),
-        lat=_float_field("lat"), lng=_float_field("lng"), note=request.form.get("note", ""), photos=photos)
+        inspected_on=_date_field("inspected_on"),
+        rectification_deadline=_date_field("rectification_deadline"),
+        lat=_float_field("lat"),
+        lng=_float_field("lng"),
+        note=request.form.get("note", ""),
+        photos=photos,
+    )
 
 
 # -- the inspector's form ------------------------------------------------------------------------
@@ -104,31 +122,47 @@ def inspection_new(code):
             db.session.rollback()
             errors, status = exc.errors or {"_": [exc.message]}, exc.status
     return render_template(
-        "inspections/new.html", shop=shop, template=template, applicable=applicable,
-        groups=checklists.grouped_items(template), errors=errors, form=request.form,
+        "inspections/new.html",
+        shop=shop,
+        template=template,
+        applicable=applicable,
+        groups=checklists.grouped_items(template),
+        errors=errors,
+        form=request.form,
         co_inspectors=inspections.eligible_co_inspectors(shop, current_user),
-        client_id=request.form.get("client_id") or uuid.uuid4().hex, today=today(),
+        client_id=request.form.get("client_id") or uuid.uuid4().hex,
+        today=today(),
         default_days=inspections.rectification_days(),
-        colour=checklists.cold_chain_colour(shop)), status
+        colour=checklists.cold_chain_colour(shop),
+    ), status
 
 
 @bp.get("/inspections/<int:inspection_id>", endpoint="inspection_detail")
 def inspection_detail(inspection_id):
     inspection = load_inspection(inspection_id)
     template = inspection.template
-    return render_template("inspections/detail.html", inspection=inspection, shop=inspection.shop,
-                           groups=checklists.grouped_items(template) if template else [],
-                           answers={a.item_id: a for a in inspection.answers},
-                           saved=request.args.get("saved") == "1")
+    return render_template(
+        "inspections/detail.html",
+        inspection=inspection,
+        shop=inspection.shop,
+        groups=checklists.grouped_items(template) if template else [],
+        answers={a.item_id: a for a in inspection.answers},
+        saved=request.args.get("saved") == "1",
+    )
 
 
 @bp.get("/inspections/<int:inspection_id>/sheet.pdf", endpoint="inspection_sheet")
 def inspection_sheet(inspection_id):
     inspection = load_inspection(inspection_id)
     pdf = result_sheet.render(inspection)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="result-{inspection.shop.code}-{inspection.inspected_on}.pdf"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{result_sheet.filename(inspection)}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.get("/inspections/<int:inspection_id>/photos/<int:answer_id>/<int:n>", endpoint="inspection_photo")
@@ -143,11 +177,18 @@ def inspection_photo(inspection_id, answer_id, n):
 @bp.get("/shops/<code>/inspections", endpoint="shop_inspections")
 def shop_inspections(code):
     shop = load_shop(code, "can_view")
-    return render_template("inspections/shop_history.html", shop=shop,
-                           inspections=inspections.shop_inspections(shop, limit=200),
-                           rectifications=inspections.open_rectifications(shop),
-                           self_checks=db.session.scalars(select(SelfCheck).where(SelfCheck.shop_id == shop.id)
-                                                          .order_by(SelfCheck.checked_on.desc()).limit(20)).all())
+    return render_template(
+        "inspections/shop_history.html",
+        shop=shop,
+        inspections=inspections.shop_inspections(shop, limit=200),
+        rectifications=inspections.open_rectifications(shop),
+        self_checks=db.session.scalars(
+            select(SelfCheck)
+            .where(SelfCheck.shop_id == shop.id)
+            .order_by(SelfCheck.checked_on.desc())
+            .limit(20)
+        ).all(),
+    )
 
 
 # -- rectifications and self-checks -------------------------------------------------------------
@@ -155,9 +196,12 @@ def shop_inspections(code):
 def inspections_home():
     """Open rectifications in scope (overdue first) and links to the library and self-checks."""
     scoped = registry.scoped_shops(current_user).with_only_columns(Shop.id).scalar_subquery()
-    rects = db.session.scalars(select(Rectification).where(Rectification.closed_on.is_(None),
-                                                           Rectification.shop_id.in_(scoped))
-                               .order_by(Rectification.deadline).limit(PER_PAGE)).all()
+    rects = db.session.scalars(
+        select(Rectification)
+        .where(Rectification.closed_on.is_(None), Rectification.shop_id.in_(scoped))
+        .order_by(Rectification.deadline)
+        .limit(PER_PAGE)
+    ).all()
     return render_template("inspections/home.html", rectifications=rects, today=today())
 
 
@@ -174,25 +218,40 @@ def rectification_photo(rect_id):
 @bp.get("/self-checks/overdue", endpoint="self_checks_overdue")
 def self_checks_overdue():
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows = db.session.execute(inspections.overdue_self_checks(current_user)
-                              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
-    return render_template("inspections/overdue.html", rows=rows[:PER_PAGE], more=len(rows) > PER_PAGE,
-                           page=page, interval=inspections.self_check_interval(), today=today())
+    rows = db.session.execute(
+        inspections.overdue_self_checks(current_user).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "inspections/overdue.html",
+        rows=rows[:PER_PAGE],
+        more=len(rows) > PER_PAGE,
+        page=page,
+        interval=inspections.self_check_interval(),
+        today=today(),
+    )
 
 
 # -- the checklist library ------------------------------------------------------------------------
 @bp.get("/checklists", endpoint="checklists")
 def checklist_list():
-    return render_template("inspections/templates.html", templates=checklists.current_templates(),
-                           kinds=checklists.KIND_LABELS, topics=checklists.TOPIC_LABELS,
-                           colour_table=checklists.colour_table())
+    return render_template(
+        "inspections/templates.html",
+        templates=checklists.current_templates(),
+        kinds=checklists.KIND_LABELS,
+        topics=checklists.TOPIC_LABELS,
+        colour_table=checklists.colour_table(),
+    )
 
 
 @bp.get("/checklists/<int:template_id>", endpoint="checklist_detail")
 def checklist_detail(template_id):
     template = checklists.get_template(template_id) or abort(404)
-    return render_template("inspections/template_detail.html", template=template,
-                           groups=checklists.grouped_items(template), versions=checklists.versions(template.key))
+    return render_template(
+        "inspections/template_detail.html",
+        template=template,
+        groups=checklists.grouped_items(template),
+        versions=checklists.versions(template.key),
+    )
 
 
 @bp.route("/checklists/<int:template_id>/edit", methods=["GET", "POST"], endpoint="checklist_edit")
@@ -205,9 +264,16 @@ def checklist_edit(template_id):
     errors, rows, status = {}, None, 200
     if request.method == "POST":
         count = min(request.form.get("rows", 0, type=int) or 0, checklists.MAX_ITEMS + 20)
-        rows = [{"section": request.form.get(f"section-{n}"), "text": request.form.get(f"text-{n}"),
-                 "basis": request.form.get(f"basis-{n}"), "key": request.form.get(f"key-{n}") == "1"}
-                for n in range(count) if request.form.get(f"delete-{n}") != "1"]
+        rows = [
+            {
+                "section": request.form.get(f"section-{n}"),
+                "text": request.form.get(f"text-{n}"),
+                "basis": request.form.get(f"basis-{n}"),
+                "key": request.form.get(f"key-{n}") == "1",
+            }
+            for n in range(count)
+            if request.form.get(f"delete-{n}") != "1"
+        ]
         try:
             new = checklists.edit_template(template, request.form.get("name", ""), rows, actor=current_user)
             db.session.commit()
@@ -216,10 +282,19 @@ def checklist_edit(template_id):
             db.session.rollback()
             errors, status = exc.errors, exc.status
     if rows is None:
-        rows = [{"section": i.section, "text": i.text, "basis": i.basis, "key": i.key} for i in template.items]
-    rows = rows + [{"section": rows[-1]["section"] if rows else "", "text": "", "basis": "", "key": False}] * 3
-    return render_template("inspections/template_edit.html", template=template, rows=rows, errors=errors,
-                           name=request.form.get("name", template.name)), status
+        rows = [
+            {"section": i.section, "text": i.text, "basis": i.basis, "key": i.key} for i in template.items
+        ]
+    rows = (
+        rows + [{"section": rows[-1]["section"] if rows else "", "text": "", "basis": "", "key": False}] * 3
+    )
+    return render_template(
+        "inspections/template_edit.html",
+        template=template,
+        rows=rows,
+        errors=errors,
+        name=request.form.get("name", template.name),
+    ), status
 
 
 # -- template globals for the include slots ----------------------------------------------------------
@@ -229,16 +304,20 @@ def inspection_summary(shop):
     scan partials. Empty for viewers who may not see the shop's supervision data."""
     if shop is None or not current_user.is_authenticated or not current_user.can_view(shop):
         return None
-    return {"recent": inspections.shop_inspections(shop, limit=5),
-            "open_rectifications": inspections.open_rectifications(shop),
-            "can_inspect": current_user.can_inspect(shop),
-            "colour": checklists.cold_chain_colour(shop),
-            "self_check_due_on": inspections.self_check_due_on(shop), "today": today()}
+    return {
+        "recent": inspections.shop_inspections(shop, limit=5),
+        "open_rectifications": inspections.open_rectifications(shop),
+        "can_inspect": current_user.can_inspect(shop),
+        "colour": checklists.cold_chain_colour(shop),
+        "self_check_due_on": inspections.self_check_due_on(shop),
+        "today": today(),
+    }
 
 
 # -- JSON API -----------------------------------------------------------------------------------
-blp = ApiBlueprint("inspections", __name__, url_prefix="/api/v1",
-                   description="Checklists, inspections and self-checks")
+blp = ApiBlueprint(
+    "inspections", __name__, url_prefix="/api/v1", description="Checklists, inspections and self-checks"
+)
 blp.before_request(api_gate())
 csrf.exempt(blp)
 
@@ -265,8 +344,10 @@ def inspection_view(inspection: Inspection) -> dict:
 
 
 def _applicable_dump(shop: Shop, kind: str) -> list[dict]:
-    return [dict(ChecklistTemplateSchema().dump(a.template), reason=a.reason)
-            for a in checklists.applicable_templates(shop, kind)]
+    return [
+        dict(ChecklistTemplateSchema().dump(a.template), reason=a.reason)
+        for a in checklists.applicable_templates(shop, kind)
+    ]
 
 
 @blp.route("/shops/<code>/checklists")
@@ -275,10 +356,15 @@ def shop_checklists(code):
     """The templates that apply to the shop, per kind, each with the reason it applies."""
     shop = api_shop(code)
     colour = checklists.cold_chain_colour(shop)
-    return respond({"shop_code": shop.code, "colour": colour,
-                    "colour_reason": checklists.colour_reason(shop, colour),
-                    "inspection": _applicable_dump(shop, "inspection"),
-                    "self_check": _applicable_dump(shop, "self_check")})
+    return respond(
+        {
+            "shop_code": shop.code,
+            "colour": colour,
+            "colour_reason": checklists.colour_reason(shop, colour),
+            "inspection": _applicable_dump(shop, "inspection"),
+            "self_check": _applicable_dump(shop, "self_check"),
+        }
+    )
 
 
 @blp.route("/inspections", methods=["POST"])
@@ -294,9 +380,22 @@ def create_inspection(data):
         return json_error(422, "商铺不存在", {"shop_code": ["商铺码不存在"]})
     if not current_user.can_inspect(shop):
         return json_error(403, "该商铺不在您的辖区 (out of scope)", {"shop_code": ["不在辖区"]})
-    sub = inspections.Submission(**{k: data[k] for k in (
-        "template_id", "co_inspector", "answers", "client_id", "inspected_on", "rectification_deadline",
-        "lat", "lng", "note")})
+    sub = inspections.Submission(
+        **{
+            k: data[k]
+            for k in (
+                "template_id",
+                "co_inspector",
+                "answers",
+                "client_id",
+                "inspected_on",
+                "rectification_deadline",
+                "lat",
+                "lng",
+                "note",
+            )
+        }
+    )
     inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
     db.session.commit()
     return respond(InspectionStaffSchema().dump(inspection), 201 if created else 200)
@@ -327,8 +426,12 @@ class SelfChecks(MethodView):
     def get(self, code):
         """The shop's self-checks, newest first (staff in scope and the merchant)."""
         shop = api_shop(code)
-        checks = db.session.scalars(select(SelfCheck).where(SelfCheck.shop_id == shop.id)
-                                    .order_by(SelfCheck.checked_on.desc(), SelfCheck.id.desc()).limit(200))
+        checks = db.session.scalars(
+            select(SelfCheck)
+            .where(SelfCheck.shop_id == shop.id)
+            .order_by(SelfCheck.checked_on.desc(), SelfCheck.id.desc())
+            .limit(200)
+        )
         return respond(SelfCheckSchema(many=True).dump(checks))
 
     @blp.arguments(SelfCheckCreateSchema)
@@ -338,8 +441,13 @@ class SelfChecks(MethodView):
         shop = api_shop(code)
         if not current_user.owns_shop(shop):
             return json_error(403, "自查由经营者本人提交 (the shop's merchant only)")
-        check, created = inspections.record_self_check(shop, data["template_id"], data["answers"],
-                                                       actor=current_user, client_id=data["client_id"],
-                                                       checked_on=data["checked_on"])
+        check, created = inspections.record_self_check(
+            shop,
+            data["template_id"],
+            data["answers"],
+            actor=current_user,
+            client_id=data["client_id"],
+            checked_on=data["checked_on"],
+        )
         db.session.commit()
         return respond(SelfCheckSchema().dump(check), 201 if created else 200)

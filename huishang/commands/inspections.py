@@ -1,4 +1,5 @@
 """`flask inspections import FILE [--dry-run]` — inspection history from the city's system."""
+
 import click
 from flask.cli import AppGroup
 

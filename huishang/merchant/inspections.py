@@ -1,6 +1,7 @@
 """Merchant side of inspections: results of their own shops (acknowledge or refuse with a
 reason), the printable result sheet to post, rectifications reported done with a photo, and
 self-checks from the same checklist library on the configured cadence."""
+
 import uuid
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -22,8 +23,12 @@ def _own_shop_ids() -> list[int]:
 @bp.get("/inspections", endpoint="inspections")
 def inspection_list():
     """检查结果"""
-    rows = db.session.scalars(select(Inspection).where(Inspection.shop_id.in_(_own_shop_ids()))
-                              .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(100)).all()
+    rows = db.session.scalars(
+        select(Inspection)
+        .where(Inspection.shop_id.in_(_own_shop_ids()))
+        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+        .limit(100)
+    ).all()
     return render_template("inspections/merchant_list.html", inspections=rows)
 
 
@@ -31,9 +36,14 @@ def inspection_list():
 def inspection_detail(inspection_id):
     inspection = own_object(Inspection, inspection_id)
     template = inspection.template
-    return render_template("inspections/merchant_detail.html", inspection=inspection, shop=inspection.shop,
-                           groups=checklists.grouped_items(template) if template else [],
-                           answers={a.item_id: a for a in inspection.answers}, errors={})
+    return render_template(
+        "inspections/merchant_detail.html",
+        inspection=inspection,
+        shop=inspection.shop,
+        groups=checklists.grouped_items(template) if template else [],
+        answers={a.item_id: a for a in inspection.answers},
+        errors={},
+    )
 
 
 @bp.post("/inspections/<int:inspection_id>/ack", endpoint="inspection_ack")
@@ -42,13 +52,20 @@ def inspection_ack(inspection_id):
     inspection = own_object(Inspection, inspection_id)
     accept = request.form.get("decision") == "accept"
     try:
-        inspections.acknowledge(inspection, actor=current_user, accept=accept, reason=request.form.get("reason", ""))
+        inspections.acknowledge(
+            inspection, actor=current_user, accept=accept, reason=request.form.get("reason", "")
+        )
     except DomainError as exc:
         db.session.rollback()
         template = inspection.template
-        return render_template("inspections/merchant_detail.html", inspection=inspection, shop=inspection.shop,
-                               groups=checklists.grouped_items(template) if template else [],
-                               answers={a.item_id: a for a in inspection.answers}, errors=exc.errors), exc.status
+        return render_template(
+            "inspections/merchant_detail.html",
+            inspection=inspection,
+            shop=inspection.shop,
+            groups=checklists.grouped_items(template) if template else [],
+            answers={a.item_id: a for a in inspection.answers},
+            errors=exc.errors,
+        ), exc.status
     db.session.commit()
     flash(_("已签收检查结果") if accept else _("已记录拒签及理由"))
     return redirect(url_for("merchant.inspection", inspection_id=inspection.id))
@@ -57,19 +74,32 @@ def inspection_ack(inspection_id):
 @bp.get("/inspections/<int:inspection_id>/sheet.pdf", endpoint="inspection_sheet")
 def inspection_sheet(inspection_id):
     inspection = own_object(Inspection, inspection_id)
-    return Response(result_sheet.render(inspection), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="result-{inspection.shop.code}-{inspection.inspected_on}.pdf"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        result_sheet.render(inspection),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{result_sheet.filename(inspection)}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.get("/rectifications", endpoint="rectifications")
 def rectification_list(errors=None, status=200):
     """整改"""
-    rows = db.session.scalars(select(Rectification).where(Rectification.shop_id.in_(_own_shop_ids()))
-                              .order_by(Rectification.closed_on.is_not(None), Rectification.deadline.desc())
-                              .limit(100)).all()
-    return render_template("inspections/merchant_rectifications.html", rectifications=rows, today=today(),
-                           errors=errors or {}, failed_id=request.view_args.get("rect_id")), status
+    rows = db.session.scalars(
+        select(Rectification)
+        .where(Rectification.shop_id.in_(_own_shop_ids()))
+        .order_by(Rectification.closed_on.is_not(None), Rectification.deadline.desc())
+        .limit(100)
+    ).all()
+    return render_template(
+        "inspections/merchant_rectifications.html",
+        rectifications=rows,
+        today=today(),
+        errors=errors or {},
+        failed_id=request.view_args.get("rect_id"),
+    ), status
 
 
 @bp.post("/rectifications/<int:rect_id>/report", endpoint="rectification_report")
@@ -77,8 +107,9 @@ def rectification_report(rect_id):
     """Report a rectification done, with a photo of the corrected state."""
     rect = own_object(Rectification, rect_id)
     try:
-        inspections.report_rectified(rect, actor=current_user, note=request.form.get("note", ""),
-                                     photo=upload_bytes("photo"))
+        inspections.report_rectified(
+            rect, actor=current_user, note=request.form.get("note", ""), photo=upload_bytes("photo")
+        )
     except DomainError as exc:
         db.session.rollback()
         return rectification_list(errors=exc.errors, status=exc.status)
@@ -90,12 +121,27 @@ def rectification_report(rect_id):
 @bp.get("/self-checks", endpoint="self_checks")
 def self_check_list():
     """自查"""
-    shops = [{"shop": shop, "templates": checklists.applicable_templates(shop, "self_check"),
-              "due_on": inspections.self_check_due_on(shop)} for shop in current_user.shops]
-    recent = db.session.scalars(select(SelfCheck).where(SelfCheck.shop_id.in_(_own_shop_ids()))
-                                .order_by(SelfCheck.checked_on.desc(), SelfCheck.id.desc()).limit(30)).all()
-    return render_template("inspections/merchant_self_checks.html", shops=shops, recent=recent, today=today(),
-                           interval=inspections.self_check_interval())
+    shops = [
+        {
+            "shop": shop,
+            "templates": checklists.applicable_templates(shop, "self_check"),
+            "due_on": inspections.self_check_due_on(shop),
+        }
+        for shop in current_user.shops
+    ]
+    recent = db.session.scalars(
+        select(SelfCheck)
+        .where(SelfCheck.shop_id.in_(_own_shop_ids()))
+        .order_by(SelfCheck.checked_on.desc(), SelfCheck.id.desc())
+        .limit(30)
+    ).all()
+    return render_template(
+        "inspections/merchant_self_checks.html",
+        shops=shops,
+        recent=recent,
+        today=today(),
+        interval=inspections.self_check_interval(),
+    )
 
 
 @bp.route("/shops/<code>/self-checks/new", methods=["GET", "POST"], endpoint="self_check_new")
@@ -108,26 +154,48 @@ def self_check_new(code):
         abort(404)
     errors, status = {}, 200
     if request.method == "POST":
-        answers = [{"item_id": item.id, "result": request.form.get(f"result-{item.id}"),
-                    "note": request.form.get(f"note-{item.id}", "")} for item in template.items]
+        answers = [
+            {
+                "item_id": item.id,
+                "result": request.form.get(f"result-{item.id}"),
+                "note": request.form.get(f"note-{item.id}", ""),
+            }
+            for item in template.items
+        ]
         try:
             check, _created = inspections.record_self_check(
-                shop, template.id, answers, actor=current_user,
-                client_id=(request.form.get("client_id") or "").strip() or None)
+                shop,
+                template.id,
+                answers,
+                actor=current_user,
+                client_id=(request.form.get("client_id") or "").strip() or None,
+            )
             db.session.commit()
             return redirect(url_for("merchant.self_check", check_id=check.id, saved=1))
         except DomainError as exc:
             db.session.rollback()
             errors, status = exc.errors, exc.status
-    return render_template("inspections/self_check_form.html", shop=shop, template=template,
-                           applicable=applicable, groups=checklists.grouped_items(template), errors=errors,
-                           form=request.form, client_id=request.form.get("client_id") or uuid.uuid4().hex), status
+    return render_template(
+        "inspections/self_check_form.html",
+        shop=shop,
+        template=template,
+        applicable=applicable,
+        groups=checklists.grouped_items(template),
+        errors=errors,
+        form=request.form,
+        client_id=request.form.get("client_id") or uuid.uuid4().hex,
+    ), status
 
 
 @bp.get("/self-checks/<int:check_id>", endpoint="self_check")
 def self_check_detail(check_id):
     check = own_object(SelfCheck, check_id)
     answers = {a["item_id"]: a for a in check.answers}
-    return render_template("inspections/self_check_detail.html", check=check, shop=check.shop,
-                           groups=checklists.grouped_items(check.template), answers=answers,
-                           saved=request.args.get("saved") == "1")
+    return render_template(
+        "inspections/self_check_detail.html",
+        check=check,
+        shop=check.shop,
+        groups=checklists.grouped_items(check.template),
+        answers=answers,
+        saved=request.args.get("saved") == "1",
+    )

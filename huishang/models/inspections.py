@@ -1,10 +1,19 @@
 """监督检查 — inspections, their answers, and rectifications (整改)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,8 +64,7 @@ class Inspection(db.Model):
 class InspectionAnswer(db.Model):
     __tablename__ = "inspection_answers"
     id: Mapped[int] = mapped_column(primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"),
-                                               index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"))
     result: Mapped[str] = mapped_column(String(4))  # pass | fail | na
     note: Mapped[str] = mapped_column(Text, default="")
@@ -84,8 +92,9 @@ class Rectification(db.Model):
     report_photo: Mapped[str | None] = mapped_column(String(200))
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_by_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
-    inspection: Mapped[Inspection] = relationship(back_populates="rectification",
-                                                  foreign_keys=[inspection_id])
+    inspection: Mapped[Inspection] = relationship(
+        back_populates="rectification", foreign_keys=[inspection_id]
+    )
     shop = relationship("Shop")
 
     @property

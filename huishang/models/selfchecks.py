@@ -1,4 +1,5 @@
 """自查 — a merchant's self-check against a `self_check` template of the checklist library."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

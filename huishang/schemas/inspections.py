@@ -3,6 +3,7 @@
 Staff (inspectors, regulators) see everything; the shop's merchant sees their results without the
 device id and GPS fix of the inspectors' phones; the public variant is the face and date only.
 """
+
 from marshmallow import Schema, fields, validate
 
 from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS, RESULTS
@@ -49,23 +50,33 @@ class AnswerInSchema(Schema):
 class InspectionCreateSchema(Schema):
     shop_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
     template_id = fields.Integer(required=True)
-    co_inspector = fields.String(required=True, validate=validate.Length(min=1, max=60),
-                                 metadata={"description": "username of the second inspector"})
-    answers = fields.List(fields.Nested(AnswerInSchema), required=True,
-                          validate=validate.Length(min=1, max=500))
-    client_id = fields.String(required=True, validate=validate.Length(min=8, max=64),
-                              metadata={"description": "client-generated id; a retry returns the same inspection"})
+    co_inspector = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "username of the second inspector"},
+    )
+    answers = fields.List(
+        fields.Nested(AnswerInSchema), required=True, validate=validate.Length(min=1, max=500)
+    )
+    client_id = fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=64),
+        metadata={"description": "client-generated id; a retry returns the same inspection"},
+    )
     inspected_on = fields.Date(load_default=None)
     rectification_deadline = fields.Date(load_default=None)
     lat = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(-90, 90))
-    lng = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(-180, 180))
+    lng = fields.Float(
+        load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(-180, 180)
+    )
     note = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
 class SelfCheckCreateSchema(Schema):
     template_id = fields.Integer(required=True)
-    answers = fields.List(fields.Nested(AnswerInSchema), required=True,
-                          validate=validate.Length(min=1, max=500))
+    answers = fields.List(
+        fields.Nested(AnswerInSchema), required=True, validate=validate.Length(min=1, max=500)
+    )
     client_id = fields.String(load_default=None, validate=validate.Length(min=8, max=64))
     checked_on = fields.Date(load_default=None)
 
@@ -74,8 +85,10 @@ class AnswerSchema(Schema):
     item_id = fields.Integer()
     result = fields.String()
     note = fields.String()
-    photos = fields.Function(lambda a: len([p for p in (a.photos or "").split("\n") if p]),
-                             metadata={"description": "number of photos"})
+    photos = fields.Function(
+        lambda a: len([p for p in (a.photos or "").split("\n") if p]),
+        metadata={"description": "number of photos"},
+    )
 
 
 class RectificationSchema(Schema):
@@ -109,10 +122,12 @@ class InspectionOwnerSchema(InspectionPublicSchema):
     full = fields.Boolean()
     source = fields.String()
     note = fields.String()
-    rectification_deadline = fields.Function(lambda i: i.rectification.deadline.isoformat()
-                                             if i.rectification else None)
-    rectification = fields.Function(lambda i: RectificationSchema().dump(i.rectification)
-                                    if i.rectification else None)
+    rectification_deadline = fields.Function(
+        lambda i: i.rectification.deadline.isoformat() if i.rectification else None
+    )
+    rectification = fields.Function(
+        lambda i: RectificationSchema().dump(i.rectification) if i.rectification else None
+    )
     ack_status = fields.String(allow_none=True)
     ack_note = fields.String(allow_none=True)
     answers = fields.List(fields.Nested(AnswerSchema))

@@ -6,6 +6,7 @@ version and leaves the old one for the inspections filled against it. Each shop'
 colour comes from the data table `catalog/cold_chain_colours.json`, so the district's official
 table loads without code changes.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,14 +63,28 @@ def seed_checklists(session=None) -> int:
             if key in existing:
                 continue
             name, name_en = form["names"][kind]
-            template = ChecklistTemplate(key=key, version=1, kind=kind, topic=form["topic"], name=name,
-                                         name_en=name_en, match=form.get("match", {}), current=True)
+            template = ChecklistTemplate(
+                key=key,
+                version=1,
+                kind=kind,
+                topic=form["topic"],
+                name=name,
+                name_en=name_en,
+                match=form.get("match", {}),
+                current=True,
+            )
             position = 0
             for section in form["sections"]:
                 for item in section["items"]:
-                    template.items.append(ChecklistItem(position=position, section=section["section"],
-                                                        text=item["text"], key=bool(item.get("key")),
-                                                        basis=item.get("basis", "")))
+                    template.items.append(
+                        ChecklistItem(
+                            position=position,
+                            section=section["section"],
+                            text=item["text"],
+                            key=bool(item.get("key")),
+                            basis=item.get("basis", ""),
+                        )
+                    )
                     position += 1
             session.add(template)
             added += 1
@@ -104,7 +119,7 @@ def cold_chain_colour(shop: Shop, table: dict | None = None) -> str | None:
 
 
 def colour_reason(shop: Shop, colour: str | None) -> str:
-    """"业态 快餐, 冷链：是 → 蓝色" — how the colour was reached, for the inspector and merchant."""
+    """ "业态 快餐, 冷链：是 → 蓝色" — how the colour was reached, for the inspector and merchant."""
     text = f"业态 {shop.business_type.name}, 冷链：{'是' if shop.cold_chain else '否'}"
     return f"{text} → {COLOUR_LABELS.get(colour, colour)}" if colour else f"{text} → 非冷链单位"
 
@@ -147,8 +162,9 @@ def current_templates(kind: str | None = None) -> list[ChecklistTemplate]:
     if kind:
         query = query.where(ChecklistTemplate.kind == kind)
     templates = db.session.scalars(query).all()
-    return sorted(templates, key=lambda t: (TOPIC_ORDER.index(t.topic) if t.topic in TOPIC_ORDER else 9,
-                                            t.key))
+    return sorted(
+        templates, key=lambda t: (TOPIC_ORDER.index(t.topic) if t.topic in TOPIC_ORDER else 9, t.key)
+    )
 
 
 def get_template(template_id) -> ChecklistTemplate | None:
@@ -159,8 +175,11 @@ def get_template(template_id) -> ChecklistTemplate | None:
 
 
 def versions(key: str) -> list[ChecklistTemplate]:
-    return db.session.scalars(select(ChecklistTemplate).where(ChecklistTemplate.key == key)
-                              .order_by(ChecklistTemplate.version.desc())).all()
+    return db.session.scalars(
+        select(ChecklistTemplate)
+        .where(ChecklistTemplate.key == key)
+        .order_by(ChecklistTemplate.version.desc())
+    ).all()
 
 
 def grouped_items(template: ChecklistTemplate) -> list[tuple[str, list[ChecklistItem]]]:
@@ -196,7 +215,9 @@ def _clean_items(rows: list[dict]) -> tuple[list[dict], dict]:
     return items, errors
 
 
-def edit_template(template: ChecklistTemplate, name: str, rows: list[dict], *, actor=None) -> ChecklistTemplate:
+def edit_template(
+    template: ChecklistTemplate, name: str, rows: list[dict], *, actor=None
+) -> ChecklistTemplate:
     """Save a regulator's edit as a new current version of the template's key; the edited version
     stays (not current) for the checklists filled against it. Raises DomainError naming `name` or
     `items` (nothing written), or Conflict when `template` is no longer the current version."""
@@ -210,19 +231,45 @@ def edit_template(template: ChecklistTemplate, name: str, rows: list[dict], *, a
         errors.setdefault("name", []).append(f"名称不能超过{LIMITS['name']}个字符")
     if errors:
         raise DomainError("检查表内容有误", errors)
-    latest = db.session.scalar(select(func.max(ChecklistTemplate.version))
-                               .where(ChecklistTemplate.key == template.key)) or template.version
-    new = ChecklistTemplate(key=template.key, version=latest + 1, kind=template.kind, topic=template.topic,
-                            name=name, name_en=template.name_en, match=dict(template.match or {}),
-                            current=True, created_by_id=getattr(actor, "id", None))
+    latest = (
+        db.session.scalar(
+            select(func.max(ChecklistTemplate.version)).where(ChecklistTemplate.key == template.key)
+        )
+        or template.version
+    )
+    new = ChecklistTemplate(
+        key=template.key,
+        version=latest + 1,
+        kind=template.kind,
+        topic=template.topic,
+        name=name,
+        name_en=template.name_en,
+        match=dict(template.match or {}),
+        current=True,
+        created_by_id=getattr(actor, "id", None),
+    )
     for position, item in enumerate(items):
         new.items.append(ChecklistItem(position=position, **item))
     template.current = False
     db.session.add(new)
     db.session.flush()
-    audit.record("checklist.edit", new, actor=actor,
-                 before={"template_id": template.id, "version": template.version, "name": template.name,
-                         "items": len(template.items), "key_items": sum(i.key for i in template.items)},
-                 after={"template_id": new.id, "version": new.version, "name": new.name,
-                        "items": len(new.items), "key_items": sum(i.key for i in new.items)})
+    audit.record(
+        "checklist.edit",
+        new,
+        actor=actor,
+        before={
+            "template_id": template.id,
+            "version": template.version,
+            "name": template.name,
+            "items": len(template.items),
+            "key_items": sum(i.key for i in template.items),
+        },
+        after={
+            "template_id": new.id,
+            "version": new.version,
+            "name": new.name,
+            "items": len(new.items),
+            "key_items": sum(i.key for i in new.items),
+        },
+    )
     return new

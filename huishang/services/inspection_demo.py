@@ -2,6 +2,7 @@
 past 18 months (some with open rectifications, a few reported done), and about half of them a
 recent merchant self-check. Registered in `services/demo.py` DEMO_STEPS as
 "huishang.services.inspection_demo:demo_step"."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -46,13 +47,23 @@ def _inspect(ctx, shop, template, on, wanted: str) -> Inspection:
     lead, co = _team(ctx, shop)
     results = _answers(rng, template, wanted)
     outcome = outcome_of(template.items, results)
-    inspection = Inspection(shop_id=shop.id, template_id=template.id, inspected_on=on, outcome=outcome,
-                            inspector_id=getattr(lead, "id", None), co_inspector_id=getattr(co, "id", None),
-                            full=template.topic == "food_safety", source="app",
-                            client_id=f"demo-{shop.code}-{on.isoformat()}-{template.id}")
+    inspection = Inspection(
+        shop_id=shop.id,
+        template_id=template.id,
+        inspected_on=on,
+        outcome=outcome,
+        inspector_id=getattr(lead, "id", None),
+        co_inspector_id=getattr(co, "id", None),
+        full=template.topic == "food_safety",
+        source="app",
+        client_id=f"demo-{shop.code}-{on.isoformat()}-{template.id}",
+    )
     for item_id, result in results.items():
-        inspection.answers.append(InspectionAnswer(item_id=item_id, result=result,
-                                                   note=rng.choice(NOTES) if result == "fail" else ""))
+        inspection.answers.append(
+            InspectionAnswer(
+                item_id=item_id, result=result, note=rng.choice(NOTES) if result == "fail" else ""
+            )
+        )
     db.session.add(inspection)
     db.session.flush()
     deadline = on + timedelta(days=rectification_days()) if outcome != "pass" else None
@@ -78,12 +89,18 @@ def demo_step(ctx) -> None:
             added += 1
             if inspection.outcome != "pass" and not last:
                 # the re-inspection that closed it, a couple of weeks later
-                _inspect(ctx, shop, template, min(ctx.today, inspection.inspected_on + timedelta(days=rng.randint(8, 20))),
-                         "pass")
+                _inspect(
+                    ctx,
+                    shop,
+                    template,
+                    min(ctx.today, inspection.inspected_on + timedelta(days=rng.randint(8, 20))),
+                    "pass",
+                )
                 added += 1
             elif inspection.outcome != "pass" and rng.random() < 0.4 and inspection.rectification:
-                inspection.rectification.reported_done_on = min(ctx.today, inspection.inspected_on
-                                                                + timedelta(days=rng.randint(2, 6)))
+                inspection.rectification.reported_done_on = min(
+                    ctx.today, inspection.inspected_on + timedelta(days=rng.randint(2, 6))
+                )
                 inspection.rectification.report_note = "已按要求整改完毕，请复查"
     checks = 0
     for shop in ctx.shops:
@@ -92,9 +109,15 @@ def demo_step(ctx) -> None:
             continue
         template = forms[0].template
         results = _answers(rng, template, rng.choices(("pass", "partial"), weights=(85, 15))[0])
-        db.session.add(SelfCheck(shop_id=shop.id, template_id=template.id, checked_on=ctx.today
-                                 - timedelta(days=rng.randint(1, 45)), outcome=outcome_of(template.items, results),
-                                 answers=[{"item_id": k, "result": v, "note": ""} for k, v in results.items()]))
+        db.session.add(
+            SelfCheck(
+                shop_id=shop.id,
+                template_id=template.id,
+                checked_on=ctx.today - timedelta(days=rng.randint(1, 45)),
+                outcome=outcome_of(template.items, results),
+                answers=[{"item_id": k, "result": v, "note": ""} for k, v in results.items()],
+            )
+        )
         checks += 1
     db.session.flush()
     ctx.echo(f"inspections: {added} inspections, {checks} self-checks")

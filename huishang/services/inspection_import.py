@@ -6,6 +6,7 @@ CSV in UTF-8, UTF-8 with BOM or GB18030, or XLSX. All or nothing: `plan_import()
 row and writes nothing; `apply_import()` writes a plan without errors. A row whose shop, date and
 outcome are already recorded is skipped, so importing the same file twice adds nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,17 @@ HEADERS = {
     "rectified_on": ("rectified_on", "整改完成日期", "整改日期"),
 }
 REQUIRED = ("shop_code", "inspected_on", "outcome")
-OUTCOMES = {"符合": "pass", "基本符合": "partial", "不符合": "fail", "pass": "pass", "partial": "partial",
-            "fail": "fail", "良好": "pass", "一般": "partial", "较差": "fail"}
+OUTCOMES = {
+    "符合": "pass",
+    "基本符合": "partial",
+    "不符合": "fail",
+    "pass": "pass",
+    "partial": "partial",
+    "fail": "fail",
+    "良好": "pass",
+    "一般": "partial",
+    "较差": "fail",
+}
 
 
 @dataclass
@@ -56,7 +66,9 @@ class ImportPlan:
 
     @property
     def summary(self) -> str:
-        return f"新增 {len(self.rows)}，跳过已有 {self.skipped} (added {len(self.rows)}, skipped {self.skipped})"
+        return (
+            f"新增 {len(self.rows)}，跳过已有 {self.skipped} (added {len(self.rows)}, skipped {self.skipped})"
+        )
 
 
 class InspectionImport:
@@ -94,8 +106,11 @@ def read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
             sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # noqa: BLE001 — any unreadable workbook is a bad file
             raise DomainError("无法读取 XLSX 文件", {"file": [type(exc).__name__]}, status=400) from None
-        lines = [(n, list(cells)) for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-                 if any(c not in (None, "") for c in cells)]
+        lines = [
+            (n, list(cells))
+            for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
+            if any(c not in (None, "") for c in cells)
+        ]
     elif path.suffix.lower() in (".csv", ".txt", ""):
         reader = csv.reader(io.StringIO(_decode(raw), newline=""))
         try:
@@ -103,7 +118,9 @@ def read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
         except csv.Error as exc:
             raise DomainError("CSV 格式错误", {"file": [str(exc)]}, status=400) from None
     else:
-        raise DomainError("只支持 CSV 或 XLSX 文件", {"file": [f"不支持的文件类型：{path.suffix}"]}, status=400)
+        raise DomainError(
+            "只支持 CSV 或 XLSX 文件", {"file": [f"不支持的文件类型：{path.suffix}"]}, status=400
+        )
     if not lines:
         return [], []
     return lines[0][1], lines[1:]
@@ -135,7 +152,9 @@ def _check_row(data: dict, shops: dict, problems: dict) -> tuple | None:
     on = _date(data.get("inspected_on"), "inspected_on", problems)
     deadline = _date(data.get("rectification_deadline"), "rectification_deadline", {})  # may be future
     if data.get("rectification_deadline") not in (None, "") and deadline is None:
-        problems["rectification_deadline"] = f"日期格式错误（应为 YYYY-MM-DD）：{data['rectification_deadline']}"
+        problems["rectification_deadline"] = (
+            f"日期格式错误（应为 YYYY-MM-DD）：{data['rectification_deadline']}"
+        )
     rectified = _date(data.get("rectified_on"), "rectified_on", problems)
     if outcome == "pass" and (deadline or rectified):
         problems["outcome"] = "结果为符合时不应有整改期限或整改完成日期"
@@ -164,11 +183,19 @@ def plan_import(path: str | Path) -> ImportPlan:
     missing = [n for n in REQUIRED if n not in columns]
     if missing:
         raise DomainError("缺少必需的列", {"file": [f"缺少列：{', '.join(missing)}"]}, status=400)
-    wanted = {codes.normalise(registry.clean_text(cells[columns["shop_code"]]))
-              for _, cells in lines if columns["shop_code"] < len(cells)}
+    wanted = {
+        codes.normalise(registry.clean_text(cells[columns["shop_code"]]))
+        for _, cells in lines
+        if columns["shop_code"] < len(cells)
+    }
     shops = {s.code: s for s in db.session.scalars(select(Shop).where(Shop.code.in_(wanted or {""})))}
-    seen = set(db.session.execute(select(Inspection.shop_id, Inspection.inspected_on, Inspection.outcome)
-                                  .where(Inspection.shop_id.in_([s.id for s in shops.values()] or [-1]))).all())
+    seen = set(
+        db.session.execute(
+            select(Inspection.shop_id, Inspection.inspected_on, Inspection.outcome).where(
+                Inspection.shop_id.in_([s.id for s in shops.values()] or [-1])
+            )
+        ).all()
+    )
     for line, cells in lines:
         data = {name: cells[i] if i < len(cells) else None for name, i in columns.items()}
         problems: dict[str, str] = {}
@@ -192,8 +219,13 @@ def apply_import(plan: ImportPlan, *, actor=None) -> int:
     if not plan.ok:
         raise DomainError("导入文件有错误，未导入任何记录", {"file": plan.errors})
     for row in sorted(plan.rows, key=lambda r: (r.inspected_on, r.line)):
-        inspection = Inspection(shop_id=row.shop.id, inspected_on=row.inspected_on, outcome=row.outcome,
-                                full=True, source="import")
+        inspection = Inspection(
+            shop_id=row.shop.id,
+            inspected_on=row.inspected_on,
+            outcome=row.outcome,
+            full=True,
+            source="import",
+        )
         db.session.add(inspection)
         db.session.flush()
         apply_to_shop(row.shop, inspection, row.deadline, topic="food_safety", actor=actor)
@@ -203,6 +235,10 @@ def apply_import(plan: ImportPlan, *, actor=None) -> int:
     db.session.flush()
     for shop in {row.shop.id: row.shop for row in plan.rows}.values():
         registry.after_shop_change(shop)
-    audit.record("inspection.import", InspectionImport(plan.filename), actor=actor,
-                 after={"file": plan.filename, "added": len(plan.rows), "skipped": plan.skipped})
+    audit.record(
+        "inspection.import",
+        InspectionImport(plan.filename),
+        actor=actor,
+        after={"file": plan.filename, "added": len(plan.rows), "skipped": plan.skipped},
+    )
     return len(plan.rows)

@@ -5,6 +5,7 @@ Outcome rule: any key item (重点项) 不符合 → 不符合 (fail); else any 
 inspectors are required by law (SAMR Order 49 Art. 23). A submission carries a client id so a
 retry over a flaky network returns the first inspection instead of making a second one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,14 @@ from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import (
-    ChecklistTemplate, Inspection, InspectionAnswer, Rectification, SelfCheck, Shop, User, today,
+    ChecklistTemplate,
+    Inspection,
+    InspectionAnswer,
+    Rectification,
+    SelfCheck,
+    Shop,
+    User,
+    today,
     utcnow,
 )
 from ..models.inspections import RESULTS
@@ -25,10 +33,27 @@ MAX_NOTE = 1000
 MAX_PHOTOS_PER_ITEM = 5
 DEFAULT_RECTIFICATION_DAYS = 7
 MAX_RECTIFICATION_DAYS = 90
-RESULT_ALIASES = {"pass": "pass", "fail": "fail", "na": "na", "符合": "pass", "不符合": "fail",
-                  "不适用": "na"}
-INSPECTION_FIELDS = ("shop_id", "template_id", "inspector_id", "co_inspector_id", "inspected_on",
-                     "outcome", "full", "source", "client_id", "lat", "lng")
+RESULT_ALIASES = {
+    "pass": "pass",
+    "fail": "fail",
+    "na": "na",
+    "符合": "pass",
+    "不符合": "fail",
+    "不适用": "na",
+}
+INSPECTION_FIELDS = (
+    "shop_id",
+    "template_id",
+    "inspector_id",
+    "co_inspector_id",
+    "inspected_on",
+    "outcome",
+    "full",
+    "source",
+    "client_id",
+    "lat",
+    "lng",
+)
 
 
 def outcome_of(items, results: dict[int, str]) -> str:
@@ -94,8 +119,8 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
     return by_item
 
 
-def _check_photos(photos: dict[int, list[bytes]], by_item: dict, errors: dict) -> None:
-    for item_id, blobs in photos.items():
+def _check_photos(photos: dict[int, list[bytes]], errors: dict) -> None:
+    for blobs in photos.values():
         if len(blobs) > MAX_PHOTOS_PER_ITEM:
             errors.setdefault("photos", []).append(f"每项最多 {MAX_PHOTOS_PER_ITEM} 张照片")
         for blob in blobs:
@@ -109,8 +134,11 @@ def _check_photos(photos: dict[int, list[bytes]], by_item: dict, errors: dict) -
 
 def eligible_co_inspectors(shop: Shop, actor) -> list[User]:
     """Active inspectors and regulators other than `actor` whose scope covers the shop."""
-    staff = db.session.scalars(select(User).where(User.role.in_(("inspector", "regulator")),
-                                                  User.active.is_(True)).order_by(User.username))
+    staff = db.session.scalars(
+        select(User)
+        .where(User.role.in_(("inspector", "regulator")), User.active.is_(True))
+        .order_by(User.username)
+    )
     return [u for u in staff if u.id != getattr(actor, "id", None) and u.can_inspect(shop)]
 
 
@@ -174,7 +202,7 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
     on = _check_common(sub, errors)
     by_item = _check_answers(template, sub.answers, errors) if template else {}
     if template:
-        _check_photos(sub.photos, by_item, errors)
+        _check_photos(sub.photos, errors)
         unknown = set(sub.photos) - {item.id for item in template.items}
         if unknown:
             errors.setdefault("photos", []).append("照片对应的检查项不属于该检查表")
@@ -188,35 +216,65 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
             errors["rectification_deadline"] = [f"整改期限不能超过检查后 {MAX_RECTIFICATION_DAYS} 天"]
     if errors:
         raise DomainError("检查记录有误", errors)
-    inspection = Inspection(shop_id=shop.id, template_id=template.id, inspector_id=actor.id,
-                            co_inspector_id=co.id, inspected_on=on, outcome=outcome,
-                            full=template.topic == "food_safety", source=source, client_id=sub.client_id,
-                            note=(sub.note or "").strip(), lat=sub.lat, lng=sub.lng)
+    inspection = Inspection(
+        shop_id=shop.id,
+        template_id=template.id,
+        inspector_id=actor.id,
+        co_inspector_id=co.id,
+        inspected_on=on,
+        outcome=outcome,
+        full=template.topic == "food_safety",
+        source=source,
+        client_id=sub.client_id,
+        note=(sub.note or "").strip(),
+        lat=sub.lat,
+        lng=sub.lng,
+    )
     for item in template.items:
-        stored = [uploads.store_image(blob, f"inspections/{shop.code}", "photos")
-                  for blob in sub.photos.get(item.id, [])]
-        inspection.answers.append(InspectionAnswer(item_id=item.id, result=by_item[item.id]["result"],
-                                                   note=by_item[item.id]["note"], photos="\n".join(stored)))
+        stored = [
+            uploads.store_image(blob, f"inspections/{shop.code}", "photos")
+            for blob in sub.photos.get(item.id, [])
+        ]
+        inspection.answers.append(
+            InspectionAnswer(
+                item_id=item.id,
+                result=by_item[item.id]["result"],
+                note=by_item[item.id]["note"],
+                photos="\n".join(stored),
+            )
+        )
     db.session.add(inspection)
     db.session.flush()
-    audit.record("inspection.create", inspection, actor=actor,
-                 after=audit.snapshot(inspection, INSPECTION_FIELDS) | {"rectification_deadline": deadline})
+    audit.record(
+        "inspection.create",
+        inspection,
+        actor=actor,
+        after=audit.snapshot(inspection, INSPECTION_FIELDS) | {"rectification_deadline": deadline},
+    )
     apply_to_shop(shop, inspection, deadline, topic=template.topic, actor=actor)
     return inspection, True
 
 
-def apply_to_shop(shop: Shop, inspection: Inspection, deadline: date | None, *, topic: str, actor=None) -> None:
+def apply_to_shop(
+    shop: Shop, inspection: Inspection, deadline: date | None, *, topic: str, actor=None
+) -> None:
     """After recording: latest result on the shop (full inspections), a rectification for
     partial/fail, closing earlier open rectifications of the same topic on a pass."""
-    if inspection.full and (shop.latest_inspected_on is None or inspection.inspected_on >= shop.latest_inspected_on):
+    if inspection.full and (
+        shop.latest_inspected_on is None or inspection.inspected_on >= shop.latest_inspected_on
+    ):
         shop.latest_outcome = inspection.outcome
         shop.latest_inspected_on = inspection.inspected_on
     if inspection.outcome in ("partial", "fail") and deadline is not None:
         rect = Rectification(shop_id=shop.id, inspection_id=inspection.id, deadline=deadline)
         db.session.add(rect)
         db.session.flush()
-        audit.record("rectification.open", rect, actor=actor, after={"deadline": deadline,
-                                                                     "inspection_id": inspection.id})
+        audit.record(
+            "rectification.open",
+            rect,
+            actor=actor,
+            after={"deadline": deadline, "inspection_id": inspection.id},
+        )
     elif inspection.outcome == "pass":
         for rect in open_rectifications(shop):
             if rect.inspection_id == inspection.id or rect.inspection.inspected_on > inspection.inspected_on:
@@ -225,8 +283,12 @@ def apply_to_shop(shop: Shop, inspection: Inspection, deadline: date | None, *, 
                 continue
             rect.closed_on = inspection.inspected_on
             rect.closed_by_inspection_id = inspection.id
-            audit.record("rectification.close", rect, actor=actor,
-                         after={"closed_on": rect.closed_on, "closed_by_inspection_id": inspection.id})
+            audit.record(
+                "rectification.close",
+                rect,
+                actor=actor,
+                after={"closed_on": rect.closed_on, "closed_by_inspection_id": inspection.id},
+            )
     db.session.flush()
     registry.after_shop_change(shop)
 
@@ -237,15 +299,20 @@ def _topic_of(inspection: Inspection) -> str:
 
 
 def open_rectifications(shop: Shop) -> list[Rectification]:
-    return db.session.scalars(select(Rectification).where(Rectification.shop_id == shop.id,
-                                                          Rectification.closed_on.is_(None))
-                              .order_by(Rectification.deadline)).all()
+    return db.session.scalars(
+        select(Rectification)
+        .where(Rectification.shop_id == shop.id, Rectification.closed_on.is_(None))
+        .order_by(Rectification.deadline)
+    ).all()
 
 
 def shop_inspections(shop: Shop, limit: int = 10) -> list[Inspection]:
-    return db.session.scalars(select(Inspection).where(Inspection.shop_id == shop.id)
-                              .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
-                              .limit(limit)).all()
+    return db.session.scalars(
+        select(Inspection)
+        .where(Inspection.shop_id == shop.id)
+        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+        .limit(limit)
+    ).all()
 
 
 # -- the merchant's answer ----------------------------------------------------------------------
@@ -263,8 +330,13 @@ def acknowledge(inspection: Inspection, *, actor, accept: bool, reason: str = ""
     inspection.ack_note = reason or None
     inspection.ack_at = utcnow()
     db.session.flush()
-    audit.record("inspection.ack", inspection, actor=actor, shop_id=inspection.shop_id,
-                 after={"ack_status": inspection.ack_status, "ack_note": inspection.ack_note})
+    audit.record(
+        "inspection.ack",
+        inspection,
+        actor=actor,
+        shop_id=inspection.shop_id,
+        after={"ack_status": inspection.ack_status, "ack_note": inspection.ack_note},
+    )
     return inspection
 
 
@@ -282,14 +354,26 @@ def report_rectified(rect: Rectification, *, actor, note: str, photo: bytes | No
     before = {"reported_done_on": rect.reported_done_on, "report_photo": rect.report_photo}
     rect.reported_done_on, rect.report_note, rect.report_photo = today(), note, path
     db.session.flush()
-    audit.record("rectification.report", rect, actor=actor, before=before,
-                 after={"reported_done_on": rect.reported_done_on, "report_photo": path})
+    audit.record(
+        "rectification.report",
+        rect,
+        actor=actor,
+        before=before,
+        after={"reported_done_on": rect.reported_done_on, "report_photo": path},
+    )
     return rect
 
 
 # -- self-checks ---------------------------------------------------------------------------------
-def record_self_check(shop: Shop, template_id, answers: list[dict], *, actor,
-                      client_id: str | None = None, checked_on: date | None = None) -> tuple[SelfCheck, bool]:
+def record_self_check(
+    shop: Shop,
+    template_id,
+    answers: list[dict],
+    *,
+    actor,
+    client_id: str | None = None,
+    checked_on: date | None = None,
+) -> tuple[SelfCheck, bool]:
     """A merchant's self-check; same answer rules and outcome rule as an inspection.
     Returns (self_check, created). Raises DomainError naming the bad field."""
     if client_id:
@@ -311,13 +395,23 @@ def record_self_check(shop: Shop, template_id, answers: list[dict], *, actor,
     if errors:
         raise DomainError("自查记录有误", errors)
     outcome = outcome_of(template.items, {k: v["result"] for k, v in by_item.items()})
-    check = SelfCheck(shop_id=shop.id, template_id=template.id, user_id=getattr(actor, "id", None),
-                      checked_on=on, outcome=outcome, client_id=client_id,
-                      answers=[{"item_id": k, **v} for k, v in by_item.items()])
+    check = SelfCheck(
+        shop_id=shop.id,
+        template_id=template.id,
+        user_id=getattr(actor, "id", None),
+        checked_on=on,
+        outcome=outcome,
+        client_id=client_id,
+        answers=[{"item_id": k, **v} for k, v in by_item.items()],
+    )
     db.session.add(check)
     db.session.flush()
-    audit.record("self_check.create", check, actor=actor,
-                 after={"template_id": template.id, "outcome": outcome, "checked_on": on})
+    audit.record(
+        "self_check.create",
+        check,
+        actor=actor,
+        after={"template_id": template.id, "outcome": outcome, "checked_on": on},
+    )
     return check, True
 
 
@@ -334,11 +428,16 @@ def overdue_self_checks(user, on: date | None = None):
     """A SELECT of (Shop, last self-check date) for active shops in the user's scope whose last
     self-check (or registration, if none) is more than SELF_CHECK_INTERVAL_DAYS ago."""
     cutoff = (on or today()) - timedelta(days=self_check_interval())
-    last = (select(SelfCheck.shop_id, func.max(SelfCheck.checked_on).label("last_on"))
-            .group_by(SelfCheck.shop_id).subquery())
+    last = (
+        select(SelfCheck.shop_id, func.max(SelfCheck.checked_on).label("last_on"))
+        .group_by(SelfCheck.shop_id)
+        .subquery()
+    )
     scoped = registry.scoped_shops(user).where(Shop.status == "open").subquery()
-    return (select(Shop, last.c.last_on)
-            .join(scoped, scoped.c.id == Shop.id)
-            .outerjoin(last, last.c.shop_id == Shop.id)
-            .where(or_(and_(last.c.last_on.is_(None), Shop.registered_on < cutoff), last.c.last_on < cutoff))
-            .order_by(func.coalesce(last.c.last_on, Shop.registered_on), Shop.id))
+    return (
+        select(Shop, last.c.last_on)
+        .join(scoped, scoped.c.id == Shop.id)
+        .outerjoin(last, last.c.shop_id == Shop.id)
+        .where(or_(and_(last.c.last_on.is_(None), Shop.registered_on < cutoff), last.c.last_on < cutoff))
+        .order_by(func.coalesce(last.c.last_on, Shop.registered_on), Shop.id)
+    )
