@@ -38,6 +38,7 @@ SEED = 20211
 DEMO_STEPS: list[Callable | str] = [
     # "huishang.services.<your module>:demo_step",
     "huishang.services.feedback_demo:demo_step",
+    "huishang.services.merchant_demo:demo_step",
 ]
 
 # username, password, role, scope description (printed), streets
