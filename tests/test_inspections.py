@@ -567,15 +567,19 @@ def test_partials_and_pages_render(client, login_as, auth_header, team):
     login_as(me)
     for url in ("/admin/inspections", f"/admin/shops/{shop.code}/inspections", "/admin/checklists"):
         assert client.get(url).status_code == 200, url
+    profile = client.get(f"/admin/shops/{shop.code}").get_data(as_text=True)
+    assert 'id="profile-inspections"' in profile and "基本符合" in profile
+    scan = client.get(f"/s/{shop.code}").get_data(as_text=True)
+    assert 'id="supervise-inspections"' in scan and "基本符合" in scan
     with client.application.test_request_context():
         from flask_login import login_user
 
         login_user(me)
+        html = render_template_string('{% include "admin/profile/_inspections.html" %}', shop=shop)
+        assert "开始检查" in html and "未关闭的整改" in html and "基本符合" in html
+        login_user(make_merchant(shops=[make_shop()]))
         html = render_template_string(
             '{% include "admin/profile/_inspections.html" %}{% include "scan/_supervise_inspections.html" %}',
             shop=shop,
         )
-        assert "开始检查" in html and "未关闭的整改" in html
-        login_user(make_merchant(shops=[make_shop()]))
-        html = render_template_string('{% include "scan/_supervise_inspections.html" %}', shop=shop)
-        assert "开始检查" not in html and "未关闭的整改" not in html
+        assert "基本符合" not in html and "未关闭的整改" not in html
