@@ -1,7 +1,8 @@
 """Error handlers: JSON in the contract's shape under /api/, an HTML page elsewhere."""
 import logging
 
-from flask import render_template
+from flask import render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from .api import is_api_request
 from .extensions import db
@@ -9,6 +10,14 @@ from .security import json_error
 from .services import DomainError
 
 log = logging.getLogger(__name__)
+UNAVAILABLE_TEXT = "服务暂时不可用，请稍后重试 / Service unavailable, please retry shortly"
+
+
+def _reset_session() -> None:
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection itself is gone
+        db.session.close()
 
 
 def register(app) -> None:
@@ -20,9 +29,34 @@ def register(app) -> None:
         return render_template("errors/error.html", status=exc.status, message=exc.message,
                                errors=exc.errors), exc.status
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc):
+        """The database is down or restarting: 503 with Retry-After, so that phones queue and
+        retry and the load balancer's health check (/healthz) takes the instance out meanwhile.
+        pool_pre_ping replaces the dead connections once PostgreSQL is back."""
+        return _unavailable(exc)
+
+    def _unavailable(exc):
+        _reset_session()
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+        log.warning("database unavailable during %s %s: %s", request.method, request.path,
+                    detail[0][:200] if detail else type(exc).__name__)
+        if is_api_request():
+            response = json_error(503, "服务暂时不可用，请稍后重试 (database unavailable, retry shortly)")
+        else:
+            try:  # the page shows the signed-in user, which may need the database
+                response = app.make_response((render_template("errors/error.html", status=503), 503))
+            except DBAPIError:
+                _reset_session()
+                response = app.make_response((UNAVAILABLE_TEXT, 503,
+                                              {"Content-Type": "text/plain; charset=utf-8"}))
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(500)
     def internal_error(exc):
-        db.session.rollback()
+        _reset_session()
         if is_api_request():
             return json_error(500, "服务器内部错误 (internal error)")
         return render_template("errors/error.html", status=500), 500
