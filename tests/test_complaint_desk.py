@@ -1,6 +1,7 @@
 """The regulators' complaint desk and the merchant's side: scope, filters, assignment and the
 phone rule, transitions as buttons, reply templates, the calendar page, export, the staff and
 merchant API — and what a merchant must never see."""
+
 import csv
 import io
 from datetime import date, timedelta
@@ -97,8 +98,12 @@ def test_phone_in_full_only_for_the_assigned_handler(client, login_as, auth_head
     assert r.status_code == 302
     html = client.get(f"/admin/complaints/{complaint.ticket}").get_data(as_text=True)
     assert MASKED in html and PHONE not in html
-    assert client.get(f"/api/v1/complaints/{complaint.ticket}",
-                      headers=auth_header(colleague)).get_json()["phone"] == MASKED
+    assert (
+        client.get(f"/api/v1/complaints/{complaint.ticket}", headers=auth_header(colleague)).get_json()[
+            "phone"
+        ]
+        == MASKED
+    )
     client.post("/logout")
     login_as(handler)
     assert PHONE in client.get(f"/admin/complaints/{complaint.ticket}").get_data(as_text=True)
@@ -118,12 +123,21 @@ def test_transitions_as_buttons_through_the_whole_loop(client, login_as):
     login_as(regulator)
     page = client.get(f"/admin/complaints/{complaint.ticket}").get_data(as_text=True)
     assert 'value="accept"' in page and 'value="reject"' in page and 'value="answer"' not in page
-    r = client.post(f"/admin/complaints/{complaint.ticket}/transition", data={"action": "forward", "note": "x"})
+    r = client.post(
+        f"/admin/complaints/{complaint.ticket}/transition", data={"action": "forward", "note": "x"}
+    )
     assert r.status_code == 409 and "不能执行" in r.get_data(as_text=True)
-    assert client.post(f"/admin/complaints/{complaint.ticket}/transition",
-                       data={"action": "accept"}).status_code == 302
-    assert client.post(f"/admin/complaints/{complaint.ticket}/transition",
-                       data={"action": "forward", "note": "请核实食材来源"}).status_code == 302
+    assert (
+        client.post(f"/admin/complaints/{complaint.ticket}/transition", data={"action": "accept"}).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"/admin/complaints/{complaint.ticket}/transition",
+            data={"action": "forward", "note": "请核实食材来源"},
+        ).status_code
+        == 302
+    )
     client.post("/logout")
     login_as(merchant)
     assert client.get("/merchant/complaints").status_code == 200
@@ -133,32 +147,48 @@ def test_transitions_as_buttons_through_the_whole_loop(client, login_as):
     assert r.status_code == 302
     client.post("/logout")
     login_as(regulator)
-    r = client.post(f"/admin/complaints/{complaint.ticket}/transition",
-                    data={"action": "resolve", "note": "已核实并整改"})
+    r = client.post(
+        f"/admin/complaints/{complaint.ticket}/transition", data={"action": "resolve", "note": "已核实并整改"}
+    )
     assert r.status_code == 422  # substantiated must be decided
-    r = client.post(f"/admin/complaints/{complaint.ticket}/transition",
-                    data={"action": "resolve", "note": "已核实并整改", "substantiated": "yes"})
+    r = client.post(
+        f"/admin/complaints/{complaint.ticket}/transition",
+        data={"action": "resolve", "note": "已核实并整改", "substantiated": "yes"},
+    )
     assert r.status_code == 302
     db.session.refresh(complaint)
-    assert complaint.status == "resolved" and complaint.substantiated and complaint.substantiated_on == today()
+    assert (
+        complaint.status == "resolved" and complaint.substantiated and complaint.substantiated_on == today()
+    )
     assert [e.action for e in complaint.events] == ["submit", "accept", "forward", "answer", "resolve"]
-    assert [e.actor_id for e in complaint.events][1:] == [regulator.id, regulator.id, merchant.id, regulator.id]
+    assert [e.actor_id for e in complaint.events][1:] == [
+        regulator.id,
+        regulator.id,
+        merchant.id,
+        regulator.id,
+    ]
 
 
 def test_reply_templates_are_editable_and_fill_an_empty_note(client, login_as):
     complaint = make_complaint(make_shop())
     login_as(make_regulator())
     assert client.post("/admin/complaints/templates", data={"title": "", "body": "x"}).status_code == 422
-    r = client.post("/admin/complaints/templates", data={"title": "不予受理·超时效",
-                                                         "body": "您反映的问题已超过三年时效，依法不予受理。"})
+    r = client.post(
+        "/admin/complaints/templates",
+        data={"title": "不予受理·超时效", "body": "您反映的问题已超过三年时效，依法不予受理。"},
+    )
     assert r.status_code == 302
     template = db.session.scalar(select(ReplyTemplate))
-    client.post("/admin/complaints/templates", data={"id": template.id, "title": "超时效", "body": "已超过时效。"})
+    client.post(
+        "/admin/complaints/templates", data={"id": template.id, "title": "超时效", "body": "已超过时效。"}
+    )
     db.session.refresh(template)
     assert template.title == "超时效"
     assert "超时效" in client.get(f"/admin/complaints/{complaint.ticket}").get_data(as_text=True)
-    r = client.post(f"/admin/complaints/{complaint.ticket}/transition",
-                    data={"action": "reject", "note": "", "template": str(template.id)})
+    r = client.post(
+        f"/admin/complaints/{complaint.ticket}/transition",
+        data={"action": "reject", "note": "", "template": str(template.id)},
+    )
     assert r.status_code == 302
     db.session.refresh(complaint)
     assert complaint.status == "rejected" and complaint.resolution == "已超过时效。"
@@ -182,7 +212,7 @@ def test_calendar_page_changes_the_time_limits(client, login_as):
 
 def test_export_csv_and_xlsx_mask_phones_and_defuse_formulas(client, login_as):
     shop = make_shop()
-    make_complaint(shop, phone=PHONE, description="=HYPERLINK(\"http://evil\",\"点我\")")
+    make_complaint(shop, phone=PHONE, description='=HYPERLINK("http://evil","点我")')
     login_as(make_regulator())
     r = client.get("/admin/complaints/export.csv?status=open")
     assert r.status_code == 200 and r.mimetype == "text/csv"
@@ -201,7 +231,9 @@ def test_export_csv_and_xlsx_mask_phones_and_defuse_formulas(client, login_as):
 def test_desk_load_runs_the_overdue_sweep(client, login_as):
     shop = make_shop()
     complaint = make_complaint(shop, status="accepted")
-    complaints.transition(complaint, "forward", role="regulator", note="请答复", on=today() - timedelta(days=10))
+    complaints.transition(
+        complaint, "forward", role="regulator", note="请答复", on=today() - timedelta(days=10)
+    )
     db.session.commit()
     login_as(make_regulator())
     html = client.get("/admin/complaints?due=escalated").get_data(as_text=True)
@@ -211,6 +243,7 @@ def test_desk_load_runs_the_overdue_sweep(client, login_as):
 
 
 # -- the merchant's side ------------------------------------------------------------------------------
+
 
 def forwarded_complaint(shop, **kw):
     complaint = make_complaint(shop, phone=PHONE, description="我电话13812341234，菜里有钢丝球", **kw)
@@ -234,22 +267,40 @@ def test_merchant_sees_forwarded_complaints_without_complainant_data(client, log
     assert client.get(f"/merchant/complaints/{not_yet.ticket}").status_code == 404
     h = auth_header(merchant)
     data = client.get(f"/api/v1/complaints/{forwarded.ticket}", headers=h).get_json()
-    for name in ("phone", "client_hash", "ip_hash", "assignee", "events", "photos", "supporters",
-                 "satisfaction", "tracking_key_hash", "id"):
+    for name in (
+        "phone",
+        "client_hash",
+        "ip_hash",
+        "assignee",
+        "events",
+        "photos",
+        "supporters",
+        "satisfaction",
+        "tracking_key_hash",
+        "id",
+    ):
         assert name not in data
     assert PHONE not in str(data)
     items = client.get("/api/v1/complaints", headers=h).get_json()["items"]
     assert [i["ticket"] for i in items] == [forwarded.ticket]
     assert client.get(f"/api/v1/complaints/{not_yet.ticket}", headers=h).status_code == 404
-    r = client.post(f"/api/v1/complaints/{forwarded.ticket}/transitions", json={"action": "resolve",
-                                                                               "note": "x", "substantiated": False},
-                    headers=h)
+    r = client.post(
+        f"/api/v1/complaints/{forwarded.ticket}/transitions",
+        json={"action": "resolve", "note": "x", "substantiated": False},
+        headers=h,
+    )
     assert r.status_code == 403
-    r = client.post(f"/api/v1/complaints/{forwarded.ticket}/transitions", json={"action": "answer",
-                                                                               "note": "已道歉并退款"}, headers=h)
+    r = client.post(
+        f"/api/v1/complaints/{forwarded.ticket}/transitions",
+        json={"action": "answer", "note": "已道歉并退款"},
+        headers=h,
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "answered"
-    r = client.post(f"/api/v1/complaints/{forwarded.ticket}/transitions", json={"action": "answer",
-                                                                               "note": "再答一次"}, headers=h)
+    r = client.post(
+        f"/api/v1/complaints/{forwarded.ticket}/transitions",
+        json={"action": "answer", "note": "再答一次"},
+        headers=h,
+    )
     assert r.status_code == 409 and r.get_json()["code"] == 409
 
 
@@ -260,8 +311,12 @@ def test_other_merchants_see_nothing(client, login_as, auth_header):
     login_as(stranger)
     assert forwarded.ticket not in client.get("/merchant/complaints").get_data(as_text=True)
     assert client.get(f"/merchant/complaints/{forwarded.ticket}").status_code == 404
-    assert client.post(f"/merchant/complaints/{forwarded.ticket}/answer", data={"note": "x"}).status_code == 404
-    assert client.get(f"/api/v1/complaints/{forwarded.ticket}", headers=auth_header(stranger)).status_code == 404
+    assert (
+        client.post(f"/merchant/complaints/{forwarded.ticket}/answer", data={"note": "x"}).status_code == 404
+    )
+    assert (
+        client.get(f"/api/v1/complaints/{forwarded.ticket}", headers=auth_header(stranger)).status_code == 404
+    )
 
 
 def test_staff_api_transitions_and_assign(client, auth_header):

@@ -1,5 +1,6 @@
 """Reviews: one per client per 30 days, validation, the word filter and moderation, replies,
 rate limits, escaping, and what never leaves the server (client and IP hashes)."""
+
 from datetime import timedelta
 
 import pytest
@@ -76,11 +77,17 @@ def test_cookie_less_repeat_from_same_ip_is_refused_but_a_known_neighbour_is_not
     assert post(forger, shop.code).status_code == 409
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"stars": 0}, "stars"), ({"stars": 6}, "stars"), ({"stars": "five"}, "stars"),
-    ({"stars": 3, "text": "长" * 501}, "text"), ({"stars": 3, "tags": ["delicious-ish"]}, "tags"),
-    ({"text": "no stars"}, "stars"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"stars": 0}, "stars"),
+        ({"stars": 6}, "stars"),
+        ({"stars": "five"}, "stars"),
+        ({"stars": 3, "text": "长" * 501}, "text"),
+        ({"stars": 3, "tags": ["delicious-ish"]}, "tags"),
+        ({"text": "no stars"}, "stars"),
+    ],
+)
 def test_bad_review_is_4xx_naming_the_field_and_stores_nothing(client, body, field):
     shop = make_shop()
     r = client.post(f"/api/v1/public/shops/{shop.code}/reviews", json=body)
@@ -129,7 +136,9 @@ def test_moderation_hides_restores_and_keeps_rating_right(client, login_as):
     client.post(f"/admin/reviews/{held.id}/moderate", data={"action": "restore", "reason": ""})
     db.session.refresh(held)
     assert held.status == "held"
-    r = client.post(f"/admin/reviews/{held.id}/moderate", data={"action": "restore", "reason": "情绪化但属实"})
+    r = client.post(
+        f"/admin/reviews/{held.id}/moderate", data={"action": "restore", "reason": "情绪化但属实"}
+    )
     assert r.status_code == 302
     db.session.refresh(held)
     db.session.refresh(shop)
@@ -259,6 +268,9 @@ def test_per_ip_limit_holds_across_clients(throttled):
         c.get(f"/s/{shop.code}/review")  # a known client each time
         statuses.append(post(c, shop.code).status_code)
     assert statuses == [201, 201, 429]
-    r = throttled.test_client().post(f"/api/v1/public/shops/{shops[2].code}/reviews", json={"stars": 5},
-                                     environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    r = throttled.test_client().post(
+        f"/api/v1/public/shops/{shops[2].code}/reviews",
+        json={"stars": 5},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
     assert r.status_code == 201

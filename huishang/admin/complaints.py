@@ -106,9 +106,11 @@ def _counts() -> dict:
 
 EXPORT_COLUMNS = (
     ("工单号", lambda c: c.ticket), ("商铺码", lambda c: c.shop.code), ("店招", lambda c: c.shop.sign_name),
-    ("街道", lambda c: c.shop.street.name), ("类别", lambda c: c.category_label), ("性质", lambda c: c.kind_label),
+    ("街道", lambda c: c.shop.street.name), ("类别", lambda c: c.category_label),
+    ("性质", lambda c: c.kind_label),
     ("状态", lambda c: c.status_label), ("提交日期", lambda c: c.submitted_on), ("期限", lambda c: c.due_on),
-    ("已升级", lambda c: "是" if c.escalated else ""), ("经办人", lambda c: c.assignee.label if c.assignee else ""),
+    ("已升级", lambda c: "是" if c.escalated else ""),
+    ("经办人", lambda c: c.assignee.label if c.assignee else ""),
     ("联系电话（脱敏）", lambda c: service.mask_phone(c.phone) or ""), ("附议", lambda c: c.supporters),
     ("办结日期", lambda c: c.closed_on), ("属实", lambda c: "是" if c.substantiated else ""),
     ("满意度", lambda c: c.satisfaction or ""), ("描述", lambda c: c.description),
@@ -164,7 +166,8 @@ def export(fmt: str):
 # -- one complaint ------------------------------------------------------------------------------
 
 def _detail(complaint: Complaint, status: int = 200, errors=None, form=None, message=None):
-    return render_template("feedback/desk_detail.html", c=complaint, phone=service.phone_for(complaint, current_user),
+    return render_template("feedback/desk_detail.html", c=complaint,
+                           phone=service.phone_for(complaint, current_user),
                            actions=service.allowed_actions(complaint, "regulator"), steps=service.TRANSITIONS,
                            templates=service.templates(), handlers=service.handlers_for(complaint),
                            errors=errors or {}, form=form or {}, closing=service.CLOSING,
@@ -359,7 +362,8 @@ def api_list(args):
         query = service.desk_query(current_user, **args)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-    return respond({"items": [api_view(c) for c in items], "page": page, "per_page": per_page, "total": total})
+    return respond({"items": [api_view(c) for c in items], "page": page, "per_page": per_page,
+                    "total": total})
 
 
 @blp.route("/complaints/<ticket>", methods=["GET"])
@@ -430,7 +434,8 @@ def shop_complaints(shop, open_only: bool = False, limit: int = 20) -> list[Comp
 
 
 def shop_review_overview(shop) -> dict:
-    held = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id, Review.status == "held"))
+    held = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id,
+                                                                Review.status == "held"))
     hidden = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id,
                                                                   Review.status == "hidden"))
     recent = db.session.scalars(select(Review).where(Review.shop_id == shop.id)

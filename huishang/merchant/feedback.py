@@ -45,7 +45,8 @@ def complaint(ticket: str):
 def answer(ticket: str):
     complaint = own_complaint(ticket)
     try:
-        service.transition(complaint, "answer", role="merchant", actor=current_user, note=request.form.get("note"))
+        service.transition(complaint, "answer", role="merchant", actor=current_user,
+                           note=request.form.get("note"))
     except DomainError as exc:
         db.session.rollback()
         return _detail(own_complaint(ticket), exc.status, exc.errors or {"note": [exc.message]}, request.form)
@@ -74,7 +75,8 @@ def reply(review_id: int):
         db.session.rollback()
         return render_template("feedback/merchant_reviews.html", shops=current_user.shops,
                                reviews=review_service.for_merchant(current_user.shops),
-                               errors={review_id: [m for ms in exc.errors.values() for m in ms] or [exc.message]},
+                               errors={review_id: [m for ms in exc.errors.values() for m in ms]
+                                       or [exc.message]},
                                form=request.form), exc.status
     db.session.commit()
     flash(_("回复已发布"), "ok")

@@ -171,7 +171,8 @@ class ComplaintOwnerSchema(ComplaintBaseSchema):
         c.description))
     forwarded_on = fields.Date(allow_none=True)
     merchant_due_on = fields.Date(allow_none=True)
-    forward_note = fields.Function(lambda c: next((e.note for e in reversed(c.events) if e.action == "forward"), ""))
+    forward_note = fields.Function(
+        lambda c: next((e.note for e in reversed(c.events) if e.action == "forward"), ""))
 
 
 class ComplaintStaffSchema(ComplaintBaseSchema):
@@ -187,7 +188,8 @@ class ComplaintStaffSchema(ComplaintBaseSchema):
     substantiated_on = fields.Date(allow_none=True)
     assignee = fields.Function(lambda c: c.assignee.username if c.assignee else None, allow_none=True)
     street = fields.Function(lambda c: c.shop.street.name)
-    duplicate_of = fields.Function(lambda c: c.duplicate_of.ticket if c.duplicate_of else None, allow_none=True)
+    duplicate_of = fields.Function(lambda c: c.duplicate_of.ticket if c.duplicate_of else None,
+                                   allow_none=True)
     supporters = fields.Integer()
     satisfaction = fields.Integer(allow_none=True)
     reopen_count = fields.Integer()

@@ -40,16 +40,19 @@ COMPLAINTS = (  # (category, kind, description, script, days ago)
     ("measurement", "complaint", "称重的熟食明显缺斤短两。", ("accept", "forward", "answer"), 6),
     ("food_safety", "report", "冰柜里有过期的冷冻肉。", ("accept", "resolve+"), 20),
     ("service", "complaint", "店员辱骂顾客。", ("accept", "forward", "answer", "resolve"), 9),
-    ("false_advertising", "complaint", "宣传现做现卖，其实是料理包加热。", ("accept", "close_unresolved"), 14),
+    ("false_advertising", "complaint", "宣传现做现卖，其实是料理包加热。",
+     ("accept", "close_unresolved"), 14),
     ("other", "complaint", "门口占道经营，堵住人行道。", ("not_our_jurisdiction",), 5),
     ("price", "complaint", "同一件事重复提交：多收了十元。", ("duplicate",), 3),
     ("service", "complaint", "外卖漏送，商家拒绝退款。", ("reject",), 8),
-    ("food_safety", "complaint", "奶茶里喝出异物。", ("accept", "forward", "answer", "resolve", "reopen"), 16),
+    ("food_safety", "complaint", "奶茶里喝出异物。",
+     ("accept", "forward", "answer", "resolve", "reopen"), 16),
 )
 NOTES = {"accept": "", "reject": "外卖平台纠纷请向平台投诉，本部门不予受理。", "forward": "请核实并答复。",
          "answer": "已与顾客联系并退款，对员工进行了批评教育。", "resolve": "经调解双方达成一致，本件办结。",
          "resolve+": "经现场核查属实，已责令整改。", "close_unresolved": "双方未达成一致，调解终止。",
-         "not_our_jurisdiction": "占道经营属城管部门职责，已告知投诉人。", "duplicate": "与同一商铺的价格投诉重复。",
+         "not_our_jurisdiction": "占道经营属城管部门职责，已告知投诉人。",
+         "duplicate": "与同一商铺的价格投诉重复。",
          "reopen": "退款迟迟没有到账。"}
 
 
@@ -58,7 +61,8 @@ def _hash(rng) -> str:
 
 
 def demo_step(ctx) -> None:
-    if db.session.scalar(select(func.count(Review.id))) or db.session.scalar(select(func.count(Complaint.id))):
+    if db.session.scalar(select(func.count(Review.id))) or db.session.scalar(
+            select(func.count(Complaint.id))):
         return
     rng = ctx.rng
     open_shops = [s for s in ctx.shops if s.status == "open"]
@@ -114,5 +118,5 @@ def _complaint(ctx, shop, category, kind, text, script, days, regulator, merchan
             if original is None:
                 continue
             extra["duplicate_of"] = original.ticket
-        complaints.transition(complaint, name, role=role, actor=actor, note=NOTES[action] or None, on=step_day,
-                              **extra)
+        complaints.transition(complaint, name, role=role, actor=actor, note=NOTES[action] or None,
+                              on=step_day, **extra)
