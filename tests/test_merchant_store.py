@@ -200,3 +200,21 @@ def test_menu_lists_registered_pages(client, login_as, two_shops, app):
     for endpoint in ("merchant.self_checks", "merchant.credit"):
         if endpoint not in app.view_functions:
             assert endpoint.split(".")[1] not in page
+
+
+def test_change_request_api(client, auth_header, two_shops):
+    merchant, mine, theirs = two_shops
+    h = auth_header(merchant)
+    r = client.post(f"/api/v1/shops/{mine.code}/change-requests", json={"sign_name": "接口改名"}, headers=h)
+    assert r.status_code == 201 and r.get_json()["after"] == {"sign_name": "接口改名"}
+    cr_id = r.get_json()["id"]
+    assert client.post(f"/api/v1/shops/{theirs.code}/change-requests", json={"sign_name": "x"},
+                       headers=h).status_code == 403
+    assert client.get("/api/v1/change-requests", headers=h).status_code == 403
+    assert client.post(f"/api/v1/change-requests/{cr_id}/approve", headers=h).status_code == 403
+    reg = auth_header(make_regulator())
+    assert [c["id"] for c in client.get("/api/v1/change-requests", headers=reg).get_json()] == [cr_id]
+    assert client.post(f"/api/v1/change-requests/{cr_id}/reject", json={}, headers=reg).status_code == 422
+    r = client.post(f"/api/v1/change-requests/{cr_id}/approve", headers=reg)
+    assert r.status_code == 200 and r.get_json()["status"] == "approved"
+    assert client.get(f"/api/v1/shops/{mine.code}", headers=h).get_json()["sign_name"] == "接口改名"

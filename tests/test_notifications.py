@@ -98,3 +98,20 @@ def test_property_notice_relay_reaches_every_tenant(client, login_as):
     for m in merchants:
         assert unread_count(m) == 1
     assert unread_count(stranger) == 0
+
+
+def test_notification_api(client, auth_header):
+    user, other = make_merchant(), make_merchant()
+    first = notify(user, "answer", "一")[0]
+    notify(user, "policy", "二")
+    theirs = notify(other, "answer", "别人的")[0]
+    db.session.commit()
+    h = auth_header(user)
+    body = client.get("/api/v1/notifications", headers=h).get_json()
+    assert body["unread"] == 2 and [n["title"] for n in body["items"]] == ["二", "一"]
+    ids = {"ids": [first.id, theirs.id]}
+    body = client.post("/api/v1/notifications/read", json=ids, headers=h).get_json()
+    assert body["unread"] == 1
+    assert unread_count(other) == 1  # someone else's id is ignored
+    assert client.post("/api/v1/notifications/read", json={}, headers=h).get_json()["unread"] == 0
+    assert client.get("/api/v1/notifications").status_code == 401

@@ -132,3 +132,24 @@ def test_unknown_policy_tag_is_refused():
     with pytest.raises(DomainError) as caught:
         policies.publish("标题", "正文", ["nope"])
     assert "business_types" in caught.value.errors
+
+
+def test_question_and_faq_api(client, auth_header):
+    shop = make_shop(sign_name="接口小馆")
+    merchant = make_merchant(shops=[shop])
+    r = client.post("/api/v1/questions", json={"shop_code": shop.code, "body": "接口小馆想问：能否外摆？"},
+                    headers=auth_header(merchant))
+    assert r.status_code == 201 and r.get_json()["workdays_left"] in (0, 1, 2)
+    qid = r.get_json()["id"]
+    other = make_merchant(shops=[make_shop()])
+    assert client.post("/api/v1/questions", json={"shop_code": shop.code, "body": "x"},
+                       headers=auth_header(other)).status_code == 403
+    assert client.get("/api/v1/questions", headers=auth_header(other)).get_json() == []
+    reg = auth_header(make_regulator())
+    r = client.post(f"/api/v1/questions/{qid}/answer", json={"answer": "不可以。"}, headers=reg)
+    assert r.status_code == 200
+    question_service.publish_faq(db.session.get(Question, qid), "能否外摆？", "不可以。")
+    db.session.commit()
+    faq = client.get("/api/v1/public/faq").get_json()
+    assert faq == [{"question": "能否外摆？", "answer": "不可以。", "answered_on": faq[0]["answered_on"]}]
+    assert "接口小馆" not in str(faq) and shop.code not in str(faq)

@@ -138,3 +138,42 @@ def test_coverage_counts():
     assert (c["total"], c["cert_valid"], c["cert_expiring_30"], c["vaccinated"], c["full"], c["boosted"]) == \
         (4, 2, 1, 3, 2, 1)
     assert c["cert_pct"] == 50 and c["vaccinated_pct"] == 75
+
+
+PERSONAL = ("phone", "health_cert_no", "health_cert_expires", "vaccine_doses", "vaccine_dates")
+
+
+def test_staff_api_by_audience(client, auth_header, shop_with_staff):
+    shop, merchant = shop_with_staff
+    url = f"/api/v1/shops/{shop.code}/staff"
+    own = client.get(url, headers=auth_header(merchant)).get_json()
+    assert {p["name"] for p in own["items"]} == {NAME, "李雷"} and own["coverage"]["total"] == 2
+    staff_view = client.get(url, headers=auth_header(make_inspector())).get_json()
+    assert any(p.get("phone") == PHONE for p in staff_view["items"])
+    masked = client.get(url, headers=auth_header(make_property())).get_json()
+    assert sorted(p["name"] for p in masked["items"]) == ["李*", "欧***"] and masked["coverage"] is None
+    for item in masked["items"]:
+        assert set(item) == {"name", "role"}
+        for field in PERSONAL:
+            assert field not in item
+    assert client.get(url, headers=auth_header(make_merchant(shops=[make_shop()]))).status_code == 403
+    assert client.get(url, headers=auth_header(make_inspector(streets=("华泾镇",)))).status_code == 403
+    assert client.get(url).status_code == 401
+
+
+def test_staff_api_writes_are_the_merchants(client, auth_header, shop_with_staff):
+    shop, merchant = shop_with_staff
+    url = f"/api/v1/shops/{shop.code}/staff"
+    body = {"name": "新员工", "health_cert_no": "HC7", "health_cert_expires": "2030-01-01",
+            "vaccine_dates": ["2021-03-01"]}
+    r = client.post(url, json=body, headers=auth_header(merchant))
+    assert r.status_code == 201 and r.get_json()["vaccine_doses"] == 1
+    staff_id = r.get_json()["id"]
+    assert client.post(url, json=body, headers=auth_header(make_regulator())).status_code == 403
+    assert client.post(url, json={"name": ""}, headers=auth_header(merchant)).status_code == 422
+    stranger = make_merchant(shops=[make_shop()])
+    r = client.put(f"/api/v1/staff/{staff_id}", json=body, headers=auth_header(stranger))
+    assert r.status_code == 403
+    assert client.delete(f"/api/v1/staff/{staff_id}", headers=auth_header(stranger)).status_code == 403
+    assert client.delete(f"/api/v1/staff/{staff_id}", headers=auth_header(merchant)).status_code == 204
+    assert db.session.get(Staff, staff_id) is None
