@@ -356,3 +356,15 @@ def test_supervise_and_profile_slots_render(app):
         assert "食品安全" in html
         html = render_template("admin/profile/_reviews.html", shop=shop)
         assert "暂无公开评价" in html
+
+
+def test_forwarding_notifies_the_shops_merchants_without_complainant_data():
+    from huishang.models import Notification
+
+    shop = make_shop()
+    merchant = make_merchant(shops=[shop])
+    complaint = forwarded_complaint(shop)
+    note = db.session.scalar(select(Notification).where(Notification.user_id == merchant.id))
+    assert note.kind == "complaint_forwarded" and complaint.ticket in note.title
+    assert note.link == f"/merchant/complaints/{complaint.ticket}"
+    assert PHONE not in note.title + note.body and "钢丝球" not in note.body

@@ -312,10 +312,16 @@ def _apply_open(complaint: Complaint, *, on, **_) -> None:
 
 
 def _apply_forward(complaint: Complaint, *, on, **_) -> None:
+    from . import notifications
+
     complaint.forwarded_on = on
     complaint.merchant_due_on = _due(on, "forwarded")
     complaint.due_on = complaint.merchant_due_on
     complaint.escalated = False
+    # The shop's merchants learn of it in their notification centre — nothing about the complainant.
+    notifications.notify(complaint.shop, "complaint_forwarded", f"投诉转办 {complaint.ticket}",
+                         f"{complaint.category_label}投诉，请于 {complaint.merchant_due_on:%Y-%m-%d} 前答复。",
+                         link=f"/merchant/complaints/{complaint.ticket}")
 
 
 def _apply_answer(complaint: Complaint, *, on, note, **_) -> None:
