@@ -319,8 +319,8 @@ def _apply_forward(complaint: Complaint, *, on, **_) -> None:
     complaint.due_on = complaint.merchant_due_on
     complaint.escalated = False
     # The shop's merchants learn of it in their notification centre — nothing about the complainant.
-    notifications.notify(complaint.shop, "complaint_forwarded", f"投诉转办 {complaint.ticket}",
-                         f"{complaint.category_label}投诉，请于 {complaint.merchant_due_on:%Y-%m-%d} 前答复。",
+    body = f"{complaint.category_label}投诉，请于 {complaint.merchant_due_on:%Y-%m-%d} 前答复。"
+    notifications.notify(complaint.shop, "complaint_forwarded", f"投诉转办 {complaint.ticket}", body,
                          link=f"/merchant/complaints/{complaint.ticket}")
 
 
