@@ -583,3 +583,27 @@ def test_partials_and_pages_render(client, login_as, auth_header, team):
             shop=shop,
         )
         assert "基本符合" not in html and "未关闭的整改" not in html
+
+
+def test_concurrent_retry_lands_on_the_first_inspection(team, monkeypatch):
+    """Two copies of one submission racing: the unique client id decides, the loser gets the winner."""
+    shop, me, co = team
+    tpl = template()
+    sub = inspections.Submission(
+        template_id=tpl.id, co_inspector=co.username, answers=answers(tpl), client_id="race-client-1"
+    )
+    first, created = inspections.record_inspection(shop, sub, actor=me)
+    db.session.commit()
+    assert created
+    real = inspections.find_by_client_id
+    calls = []
+
+    def not_yet_visible(client_id):  # the second request looked before the first committed
+        calls.append(client_id)
+        return None if len(calls) == 1 else real(client_id)
+
+    monkeypatch.setattr(inspections, "find_by_client_id", not_yet_visible)
+    second, created = inspections.record_inspection(shop, sub, actor=me)
+    db.session.commit()
+    assert not created and second.id == first.id
+    assert count(Inspection) == 1

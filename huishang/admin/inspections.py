@@ -370,6 +370,7 @@ def shop_checklists(code):
 @blp.route("/inspections", methods=["POST"])
 @blp.arguments(InspectionCreateSchema)
 @blp.response(201, InspectionStaffSchema)
+@blp.alt_response(200, schema=InspectionStaffSchema, description="A retry: the inspection already recorded")
 def create_inspection(data):
     """Record an inspection (inspectors and regulators in scope). A retry with the same
     client_id answers 200 with the inspection already recorded."""

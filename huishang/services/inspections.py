@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
@@ -176,6 +177,17 @@ def _check_common(sub: Submission, errors: dict) -> date:
     return on
 
 
+def _insert_once(row) -> bool:
+    """Insert `row` in a savepoint; False when its unique client id is already taken."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 def find_by_client_id(client_id: str | None) -> Inspection | None:
     if not client_id:
         return None
@@ -243,8 +255,8 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
                 photos="\n".join(stored),
             )
         )
-    db.session.add(inspection)
-    db.session.flush()
+    if not _insert_once(inspection):  # a concurrent retry with the same client id won the race
+        return find_by_client_id(sub.client_id), False
     audit.record(
         "inspection.create",
         inspection,
@@ -404,8 +416,8 @@ def record_self_check(
         client_id=client_id,
         answers=[{"item_id": k, **v} for k, v in by_item.items()],
     )
-    db.session.add(check)
-    db.session.flush()
+    if not _insert_once(check):
+        return db.session.scalar(select(SelfCheck).where(SelfCheck.client_id == client_id)), False
     audit.record(
         "self_check.create",
         check,
