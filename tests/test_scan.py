@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from huishang.citizen import scan_cache
 from huishang.extensions import db
 from huishang.models import Licence, ScanCount, today
 from huishang.services import codes, plates, registry
@@ -18,9 +19,11 @@ MARKERS = {"citizen": "scan-citizen", "manage": "scan-manage", "supervise": "sca
 @pytest.fixture(autouse=True)
 def _fresh_state():
     scans.citizen_pages.clear()
+    scan_cache.clear_all()
     scans.buffer.take()
     yield
     scans.citizen_pages.clear()
+    scan_cache.clear_all()
     scans.buffer.take()
 
 
@@ -215,7 +218,7 @@ def test_public_json_errors(client, world):
 
 # -- caching ------------------------------------------------------------------------------------
 
-def test_anonymous_face_is_cached_and_follows_changes(client, world):
+def test_anonymous_face_is_cached_and_follows_changes(client, world, monkeypatch):
     shop = world["shop"]
     code = shop.code
     statements = []
@@ -223,20 +226,26 @@ def test_anonymous_face_is_cached_and_follows_changes(client, world):
     def count(*args):
         statements.append(args[2])
 
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        first = client.get(f"/s/{code}")
-        n_first = len(statements)
+    def queries(path):
         statements.clear()
-        second = client.get(f"/s/{code}")
-        n_second = len(statements)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert first.data == second.data and n_second == 1 < n_first
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(path)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return response, len(statements)
+
+    first, n_first = queries(f"/s/{code}")
+    second, n_second = queries(f"/s/{code}")
+    assert first.data == second.data and n_first > 1 and n_second == 0  # fresh: no query
     assert "public" in second.headers["Cache-Control"] and "Cookie" in second.headers["Vary"]
+    monkeypatch.setattr(scans.citizen_pages, "fresh", 0)
+    third, n_third = queries(f"/s/{code}")
+    assert third.data == first.data and n_third == 1  # revalidated with one indexed read
+    monkeypatch.setattr(scans.citizen_pages, "fresh", 30)
     registry.update_shop(shop, {"sign_name": "改名后的小馆"})
     db.session.commit()
-    assert "改名后的小馆" in client.get(f"/s/{shop.code}").get_data(as_text=True)
+    assert "改名后的小馆" in client.get(f"/s/{code}").get_data(as_text=True)
 
 
 def test_signed_in_and_flashed_pages_are_private(client, login_as, world):
@@ -292,3 +301,21 @@ def test_scan_stats_on_the_profile_and_api(client, login_as, auth_header, world)
     assert "近 30 天扫码" in html and "<strong>6</strong>" in html
     merchant = make_merchant(shops=[shop])
     assert client.get(f"/api/v1/shops/{shop.code}/scans", headers=auth_header(merchant)).status_code == 403
+
+
+def test_cached_citizen_face_is_never_served_to_a_signed_in_user(client, login_as, world):
+    shop = world["shop"]
+    for _ in range(2):  # the second one comes from the micro-cache
+        assert served(client.get(f"/s/{shop.code}").get_data(as_text=True)) == "citizen"
+    login_as(make_inspector())
+    assert served(client.get(f"/s/{shop.code}").get_data(as_text=True)) == "supervise"
+    client.set_cookie("lang", "en")
+    assert served(client.get(f"/s/{shop.code}").get_data(as_text=True)) == "supervise"
+
+
+def test_closing_a_shop_drops_its_cached_face(client, world):
+    shop = world["shop"]
+    assert "已注销" not in client.get(f"/s/{shop.code}").get_data(as_text=True)
+    registry.close_shop(shop)
+    db.session.commit()
+    assert "已注销" in client.get(f"/s/{shop.code}").get_data(as_text=True)

@@ -1,7 +1,8 @@
 """`/s/<code>` — the role-aware scan page (多码合一).
 
-Anonymous visitors get the citizen face, served from a per-process cache after one indexed
-read; signed-in users get their face rendered fresh (see services/scan.py for the rules).
+Anonymous visitors get the citizen face from a per-process cache: no query while the entry is
+fresh (SCAN_CACHE_FRESH seconds, default 30), then one indexed read to revalidate it. Signed-in
+users get their face rendered on every request (see services/scan.py for the rules).
 """
 from flask import current_app, make_response, render_template, request, session
 from flask_babel import get_locale
@@ -10,7 +11,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import today
 from ..services import scan as scans
-from . import bp
+from . import bp, scan_cache
 
 CITIZEN_MAX_AGE = 60  # seconds a browser or CDN may keep the anonymous face
 
@@ -32,55 +33,72 @@ def _html(body: str, status: int = 200, *, public: bool = False):
     return response
 
 
-def _citizen_face(resolution, note=None, *, cacheable: bool) -> str:
-    """The citizen face; anonymous renders are cached per path, locale, shop version and day."""
-    key = (request.full_path, str(get_locale()), resolution.version, today())
-    if cacheable:
-        html = scans.citizen_pages.get(key)
-        if html is not None:
-            return html
-    shop = scans.load_shop(resolution.shop_id)
-    html = render_template("scan/citizen.html", shop=shop, note=note,
+def _render_citizen(shop_id: int, note=None) -> str:
+    shop = scans.load_shop(shop_id)
+    return render_template("scan/citizen.html", shop=shop, note=note,
                            licence_state=scans.licence_state(shop))
+
+
+def _anonymous_scan(code: str):
+    """The hot path. A fresh cached face costs no query; a stale one one indexed read."""
+    cacheable = not session.get("_flashes")  # a flashed message is personal: never shared
+    key = (request.full_path, str(get_locale()), today())
+    page = scans.citizen_pages.get(key) if cacheable else None
+    if page is not None and scans.citizen_pages.is_fresh(page):
+        _count(page.shop_id, "citizen")
+        request.environ[scan_cache.MARK] = page.shop_id
+        return _html(page.html, public=True)
+    resolution = scans.resolve(code)
+    if resolution.kind != "shop":
+        return _not_a_shop(resolution)
+    if page is not None and page.version == resolution.version:
+        scans.citizen_pages.checked(page)
+        html = page.html
+    else:
+        html = _render_citizen(resolution.shop_id)
+        if cacheable:
+            scans.citizen_pages.put(key, html, resolution.version, resolution.shop_id)
     if cacheable:
-        scans.citizen_pages.put(key, html)
-    return html
+        request.environ[scan_cache.MARK] = resolution.shop_id  # the micro-cache may share it
+    _count(resolution.shop_id, "citizen")
+    return _html(html, public=cacheable)
+
+
+def _not_a_shop(resolution):
+    if resolution.kind == "replaced":
+        return _html(render_template("scan/replaced.html", resolution=resolution), 410, public=True)
+    return _html(render_template("scan/not_genuine.html", resolution=resolution), 404, public=True)
 
 
 @bp.get("/s/<code>", endpoint="scan")
 def scan(code: str):
     """One code, three faces: citizen, management (own merchant / property manager), supervision
     (staff in scope). Forged or unknown codes are 404; an old code of a reissued plate is 410."""
+    if not current_user.is_authenticated:
+        return _anonymous_scan(code)
     resolution = scans.resolve(code)
-    if resolution.kind in ("forged", "unknown"):
-        return _html(render_template("scan/not_genuine.html", resolution=resolution), 404, public=True)
-    if resolution.kind == "replaced":
-        return _html(render_template("scan/replaced.html", resolution=resolution), 410, public=True)
-    anonymous = not current_user.is_authenticated
-    if anonymous:
-        # Flashed messages are personal: a page carrying one is neither cached nor shared.
-        cacheable = not session.get("_flashes")
-        html = _citizen_face(resolution, cacheable=cacheable)
-        _count(resolution.shop_id, "citizen")
-        return _html(html, public=cacheable)
+    if resolution.kind != "shop":
+        return _not_a_shop(resolution)
     shop = scans.load_shop(resolution.shop_id)
-    face, note = scans.face_for(current_user, shop)
     if request.args.get("view") == "public":  # staff and merchants preview what citizens see
-        return _html(_citizen_face(resolution, "preview", cacheable=False))
+        return _html(_render_citizen(shop.id, "preview"))
+    face, note = scans.face_for(current_user, shop)
     _count(shop.id, face)
     if face == "citizen":
-        return _html(_citizen_face(resolution, note, cacheable=False))
+        return _html(_render_citizen(shop.id, note))
     if face == "manage":
         return _html(render_template("scan/manage.html", shop=shop, **scans.manage_context(shop)))
     return _html(render_template("scan/supervise.html", shop=shop, **scans.supervise_context(shop)))
 
 
 @bp.record_once
-def _flush_scans_at_exit(state) -> None:
-    """Counts still buffered when a worker stops are written on the way out."""
+def _install(state) -> None:
+    """Counts still buffered when a worker stops are written on the way out; registry writes
+    drop cached faces; the micro-cache goes in front of the app."""
     import atexit
 
     app = state.app
+    scans.citizen_pages.fresh = float(app.config.get("SCAN_CACHE_FRESH", 30.0))
 
     def flush():
         with app.app_context():
@@ -91,6 +109,13 @@ def _flush_scans_at_exit(state) -> None:
                 db.session.rollback()
 
     atexit.register(flush)
+    from ..services import registry
+
+    for hook in (scans.forget_shop, scan_cache.forget_shop):
+        if hook not in registry.SHOP_CHANGE_HOOKS:
+            registry.SHOP_CHANGE_HOOKS.append(hook)
+    if app.config.get("SCAN_MICROCACHE", True):
+        app.wsgi_app = scan_cache.ScanMicroCache(app.wsgi_app, app.config)
 
 
 @bp.app_template_filter("plate_code")

@@ -163,32 +163,58 @@ def scan_stats(shop: Shop, days: int = 30) -> dict:
 
 # -- citizen face cache ----------------------------------------------------------------------
 
-class PageCache:
-    """A bounded LRU of rendered HTML. Keys carry the shop's version, so a changed shop is never
-    served stale; a TTL bounds what the key cannot see (licence rows, reviews)."""
+@dataclass
+class CachedPage:
+    html: str
+    version: str
+    shop_id: int
+    rendered_at: float
+    checked_at: float
 
-    def __init__(self, size: int = 4096, ttl: float = 60.0):
-        self.size, self.ttl = size, ttl
-        self._items: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+
+class PageCache:
+    """A bounded LRU of rendered citizen faces.
+
+    An entry checked against the database less than `fresh` seconds ago is served with no query
+    at all; an older one is revalidated with one indexed read of the shop's version (its
+    updated_at and plate version) and re-rendered if that changed. Nothing is kept longer than
+    `max_age` seconds, which bounds what the version cannot see (licence rows, reviews). Writes
+    through the registry drop the shop's entries at once (see forget_shop)."""
+
+    def __init__(self, size: int = 4096, fresh: float = 30.0, max_age: float = 300.0):
+        self.size, self.fresh, self.max_age = size, fresh, max_age
+        self._items: OrderedDict[tuple, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> str | None:
+    def get(self, key: tuple) -> CachedPage | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
+            page = self._items.get(key)
+            if page is None:
                 return None
-            if item[0] < time.monotonic():
+            if time.monotonic() - page.rendered_at > self.max_age:
                 del self._items[key]
                 return None
             self._items.move_to_end(key)
-            return item[1]
+            return page
 
-    def put(self, key: tuple, html: str) -> None:
+    def is_fresh(self, page: CachedPage) -> bool:
+        return time.monotonic() - page.checked_at < self.fresh
+
+    def put(self, key: tuple, html: str, version: str, shop_id: int) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._items[key] = (time.monotonic() + self.ttl, html)
+            self._items[key] = CachedPage(html, version, shop_id, now, now)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def checked(self, page: CachedPage) -> None:
+        page.checked_at = time.monotonic()
+
+    def forget_shop(self, shop_id: int) -> None:
+        with self._lock:
+            for key in [k for k, page in self._items.items() if page.shop_id == shop_id]:
+                del self._items[key]
 
     def clear(self) -> None:
         with self._lock:
@@ -196,6 +222,11 @@ class PageCache:
 
 
 citizen_pages = PageCache()
+
+
+def forget_shop(shop: Shop) -> None:
+    """Registry hook: a changed shop's cached citizen face is dropped in this process."""
+    citizen_pages.forget_shop(shop.id)
 
 
 # -- what the signed-in faces show -----------------------------------------------------------

@@ -1,0 +1,1 @@
+# Deliberately empty: scripts/bench_scan.sh passes every gunicorn setting on the command line.
