@@ -158,6 +158,19 @@ def test_photos_are_validated_and_stripped_of_exif(client, app):
 # -- tracking and privacy ---------------------------------------------------------------------------
 
 
+def test_citizen_writes_are_audited_without_the_raw_ip(client, app):
+    from huishang.models import AuditEvent
+
+    shop = make_shop()
+    body = file_complaint(client, shop.code).get_json()
+    client.post(f"/api/v1/public/shops/{shop.code}/reviews", json={"stars": 5})
+    neighbour = app.test_client()
+    assert neighbour.post(f"/api/v1/public/complaints/{body['ticket']}/me-too").status_code == 200
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_(("complaint.submit", "review.submit", "complaint.me_too")))).all()
+    assert len(events) == 3 and all(e.ip is None for e in events)
+
+
 def test_tracking_needs_the_key_and_a_wrong_key_looks_like_no_ticket(client, app):
     shop = make_shop()
     body = file_complaint(client, shop.code, phone="13812345678").get_json()

@@ -82,3 +82,12 @@ def set_cookie(response):
                             httponly=True, samesite="Lax",
                             secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
     return response
+
+
+def audit_anonymous(action: str, obj, **kwargs):
+    """Audit a citizen's write without the raw IP: anonymous clients are kept only as hashes."""
+    from . import audit
+
+    event = audit.record(action, obj, **kwargs)
+    event.ip = None
+    return event

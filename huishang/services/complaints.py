@@ -32,7 +32,7 @@ from ..extensions import db
 from ..models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintSupport, ReplyTemplate, Shop, User
 from ..models import today as district_today
 from ..models.feedback import CATEGORY_LABELS, CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, OPEN_STATUSES
-from . import Conflict, DomainError, Forbidden, NotFound, audit, moderation, uploads, workdays
+from . import Conflict, DomainError, Forbidden, NotFound, audit, clients, moderation, uploads, workdays
 from .registry import after_shop_change
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
@@ -190,7 +190,7 @@ def submit(shop: Shop, data: dict, photos: list[bytes] = (), *, client_hash: str
         complaint.photos.append(ComplaintPhoto(path=uploads.store_image(blob, "complaints", "photos")))
     _event(complaint, "submit", role="citizen", note="")
     db.session.flush()
-    audit.record("complaint.submit", complaint, after={
+    clients.audit_anonymous("complaint.submit", complaint, after={
         "ticket": complaint.ticket, "category": complaint.category, "kind": complaint.kind,
         "photos": len(photos)})
     return complaint, key
@@ -238,7 +238,7 @@ def me_too(complaint: Complaint, *, client_hash: str) -> Complaint:
     db.session.add(ComplaintSupport(complaint_id=complaint.id, client_hash=client_hash))
     complaint.supporters = (complaint.supporters or 0) + 1
     db.session.flush()
-    audit.record("complaint.me_too", complaint, after={"supporters": complaint.supporters})
+    clients.audit_anonymous("complaint.me_too", complaint, after={"supporters": complaint.supporters})
     return complaint
 
 
@@ -297,8 +297,9 @@ def transition(complaint: Complaint, action: str, *, role: str, actor=None, note
     _APPLY[action](complaint, on=on, note=text, substantiated=substantiated, original=original)
     _event(complaint, action, role=role, actor=actor, from_status=before["status"], note=text)
     db.session.flush()
-    audit.record(f"complaint.{action}", complaint, actor=actor, before=before,
-                 after={"status": complaint.status, "note": text[:200]})
+    record = clients.audit_anonymous if role == "citizen" else audit.record
+    record(f"complaint.{action}", complaint, actor=actor, before=before,
+           after={"status": complaint.status, "note": text[:200]})
     return complaint
 
 
@@ -399,7 +400,7 @@ def rate(complaint: Complaint, satisfaction, note=None) -> Complaint:
     _event(complaint, "rate", role="citizen", from_status=complaint.status,
            note=f"满意度 {value}/5 {text}".strip())
     db.session.flush()
-    audit.record("complaint.rate", complaint, after={"satisfaction": value})
+    clients.audit_anonymous("complaint.rate", complaint, after={"satisfaction": value})
     return complaint
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import Review, Shop, utcnow
 from ..models.feedback import REVIEW_TAGS
-from . import Conflict, DomainError, audit, moderation
+from . import Conflict, DomainError, audit, clients, moderation
 
 TEXT_MAX = 500
 REPLY_MAX = 300
@@ -90,7 +90,7 @@ def submit(shop: Shop, data: dict, *, client_hash: str, ip_hash: str, known_clie
     db.session.add(review)
     db.session.flush()
     moderation.recount(shop)
-    audit.record("review.submit", review, after={"stars": review.stars, "status": review.status,
+    clients.audit_anonymous("review.submit", review, after={"stars": review.stars, "status": review.status,
                                                  "flagged": review.flagged})
     return review
 
