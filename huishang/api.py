@@ -58,10 +58,13 @@ def use_utc_datetimes() -> None:
 use_utc_datetimes()
 
 
-def _numeric_bounds(_converter, _field, ret, **kwargs) -> dict:
-    """apispec copies a Decimal field's Range bounds as strings ("100000000.00"), which makes the
-    OpenAPI document invalid (minimum/maximum must be numbers)."""
+def _numeric_bounds(_converter, field, ret, **kwargs) -> dict:
+    """apispec documents every Decimal as a number and copies its Range bounds as strings
+    ("100000000.00"), which makes the document invalid (minimum/maximum must be numbers). A
+    Decimal dumped as a string (money: `as_string=True`) is documented as a decimal string."""
     out = {}
+    if isinstance(field, fields.Decimal) and field.as_string:
+        out.update({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"})
     for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         value = ret.get(key)
         if isinstance(value, (str, Decimal)) and not isinstance(value, bool):

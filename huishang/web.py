@@ -3,6 +3,7 @@ from flask import current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 CSP = ("default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self'; "
        "script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
@@ -20,6 +21,27 @@ def trust_proxy(app) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
+MAX_ID = 2**63 - 1  # BIGINT; a larger <int:id> cannot name a row
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` that stops at BIGINT, so an absurd id is a 404 rather than a database
+    overflow (a 500 on SQLite, a DataError on PostgreSQL)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 — werkzeug's signature
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def bound_integer_routes(app) -> None:
+    """Cap every `<int:>` argument of the routes already registered and of any added later."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    for rule in app.url_map.iter_rules():
+        for converter in rule._converters.values():
+            if isinstance(converter, IntegerConverter) and converter.max is None:
+                converter.max = MAX_ID
+
+
 def _is_private(response) -> bool:
     """Responses for a signed-in user or a bearer-token caller must not be kept by caches."""
     if request.endpoint == "static" or "Cache-Control" in response.headers:
@@ -31,6 +53,7 @@ def _is_private(response) -> bool:
 
 def register(app) -> None:
     trust_proxy(app)
+    bound_integer_routes(app)
 
     @app.after_request
     def security_headers(response):
