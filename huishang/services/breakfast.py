@@ -100,39 +100,55 @@ def validate_query(lat, lng, limit) -> tuple[float, float, int]:
     return values["lat"], values["lng"], count
 
 
-def _candidates(box: tuple[float, float, float, float] | None):
-    query = (
-        select(Shop)
-        .options(joinedload(Shop.street), joinedload(Shop.business_type))
-        .where(
-            Shop.status == "open",
-            Shop.serves_breakfast.is_(True),
-            Shop.lat.is_not(None),
-            Shop.lng.is_not(None),
-        )
+def _candidates(box: tuple[float, float, float, float] | None) -> list[tuple[int, str, float, float]]:
+    """(id, code, lat, lng) of the breakfast points in the box — plain columns, no objects, so
+    a dense box costs little; only the chosen few are loaded in full."""
+    query = select(Shop.id, Shop.code, Shop.lat, Shop.lng).where(
+        Shop.status == "open",
+        Shop.serves_breakfast.is_(True),
+        Shop.lat.is_not(None),
+        Shop.lng.is_not(None),
     )
     if box is not None:
         min_lat, max_lat, min_lng, max_lng = box
         query = query.where(Shop.lat.between(min_lat, max_lat), Shop.lng.between(min_lng, max_lng))
-    return db.session.scalars(query).unique().all()
+    return db.session.execute(query).all()
+
+
+def _ranked(lat: float, lng: float, limit: int) -> list[tuple[float, str, int]]:
+    """(distance, code, id) of the `limit` nearest points, growing the box until its inscribed
+    circle holds enough of them (so nothing nearer can lie outside the box)."""
+    radius = START_RADIUS_M
+    while True:
+        box = bounding_box(lat, lng, radius) if radius <= MAX_RADIUS_M else None
+        scored = sorted(
+            (haversine_m(lat, lng, p_lat, p_lng), code, shop_id)
+            for shop_id, code, p_lat, p_lng in _candidates(box)
+        )
+        if box is None:
+            return scored[:limit]
+        inside = [row for row in scored if row[0] <= radius]
+        if len(inside) >= limit:
+            return inside[:limit]
+        radius *= 2
 
 
 def nearest(lat: float, lng: float, limit: int = 20, *, at: datetime | None = None) -> list[BreakfastPoint]:
     """The `limit` breakfast points nearest (lat, lng), nearest first, ties by shop code."""
     at = at or district_now()
-    radius = START_RADIUS_M
-    while True:
-        box = bounding_box(lat, lng, radius) if radius <= MAX_RADIUS_M else None
-        shops = _candidates(box)
-        scored = sorted(
-            ((haversine_m(lat, lng, s.lat, s.lng), s.code, s) for s in shops),
-            key=lambda row: (row[0], row[1]),
-        )
-        inside = [row for row in scored if row[0] <= radius]
-        if box is None or len(inside) >= limit:
-            chosen = scored[:limit] if box is None else inside[:limit]
-            return [BreakfastPoint(s, round(d, 1), serving_at(s.breakfast_hours, at)) for d, _, s in chosen]
-        radius *= 2
+    ranked = _ranked(lat, lng, limit)
+    shops = {
+        shop.id: shop
+        for shop in db.session.scalars(
+            select(Shop)
+            .options(joinedload(Shop.street), joinedload(Shop.business_type))
+            .where(Shop.id.in_([shop_id for _, _, shop_id in ranked]))
+        ).unique()
+    }
+    return [
+        BreakfastPoint(shops[shop_id], round(distance, 1), serving_at(shops[shop_id].breakfast_hours, at))
+        for distance, _, shop_id in ranked
+    ]
 
 
 def street_centre(street_name: str) -> tuple[Street, float | None, float | None] | None:

@@ -18,10 +18,9 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Inspection, Shop, today
+from ..models import BusinessType, Inspection, Shop, Street, today
 from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS
 
 FEED_VERSION = "1.0"
@@ -65,68 +64,98 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def business_row(shop: Shop) -> dict:
-    """A shop as open data (public fields only)."""
+def business_row(row) -> dict:
+    """A shop as open data (public fields only). `row` comes from `businesses_query()`."""
     return {
-        "business_id": shop.code,
-        "name": shop.sign_name,
-        "address": shop.address,
+        "business_id": row.code,
+        "name": row.sign_name,
+        "address": row.address,
         "city": "上海市",
         "district": current_app.config.get("DISTRICT_NAME", ""),
-        "street": shop.street.name,
-        "business_type": shop.business_type.name,
-        "business_type_code": shop.business_type.code,
-        "status": shop.status,
-        "latitude": shop.lat,
-        "longitude": shop.lng,
-        "opening_hours": shop.opening_hours,
-        "serves_breakfast": bool(shop.serves_breakfast),
-        "latest_outcome": shop.latest_outcome,
-        "latest_inspected_on": _iso(shop.latest_inspected_on),
-        "updated_at": _iso(shop.updated_at),
+        "street": row.street,
+        "business_type": row.business_type,
+        "business_type_code": row.business_type_code,
+        "status": row.status,
+        "latitude": row.lat,
+        "longitude": row.lng,
+        "opening_hours": row.opening_hours,
+        "serves_breakfast": bool(row.serves_breakfast),
+        "latest_outcome": row.latest_outcome,
+        "latest_inspected_on": _iso(row.latest_inspected_on),
+        "updated_at": _iso(row.updated_at),
     }
 
 
-def inspection_row(inspection: Inspection, shop_code: str) -> dict:
+def inspection_row(row) -> dict:
     """An inspection result as open data: no inspectors, no notes, no answers or photos."""
     return {
-        "inspection_id": inspection.id,
-        "business_id": shop_code,
-        "date": _iso(inspection.inspected_on),
-        "type": INSPECTION_TYPES[bool(inspection.full)],
-        "outcome": inspection.outcome,
-        "description": OUTCOME_LABELS.get(inspection.outcome, ""),
-        "grade": OUTCOME_FACES.get(inspection.outcome, ("",))[0],
-        "updated_at": _iso(inspection.created_at),
+        "inspection_id": row.id,
+        "business_id": row.code,
+        "date": _iso(row.inspected_on),
+        "type": INSPECTION_TYPES[bool(row.full)],
+        "outcome": row.outcome,
+        "description": OUTCOME_LABELS.get(row.outcome, ""),
+        "grade": OUTCOME_FACES.get(row.outcome, ("",))[0],
+        "updated_at": _iso(row.created_at),
     }
 
 
 def businesses_query(updated_since: datetime | None = None):
-    query = select(Shop).options(joinedload(Shop.street), joinedload(Shop.business_type))
+    """Only the published columns are selected: what is not read cannot leak."""
+    query = (
+        select(
+            Shop.id,
+            Shop.code,
+            Shop.sign_name,
+            Shop.address,
+            Street.name.label("street"),
+            BusinessType.name.label("business_type"),
+            BusinessType.code.label("business_type_code"),
+            Shop.status,
+            Shop.lat,
+            Shop.lng,
+            Shop.opening_hours,
+            Shop.serves_breakfast,
+            Shop.latest_outcome,
+            Shop.latest_inspected_on,
+            Shop.updated_at,
+        )
+        .join(Street, Shop.street_id == Street.id)
+        .join(BusinessType, Shop.business_type_id == BusinessType.id)
+    )
     if updated_since is not None:
         query = query.where(Shop.updated_at > updated_since)
     return query
 
 
 def inspections_query(updated_since: datetime | None = None):
-    query = select(Inspection, Shop.code).join(Shop, Inspection.shop_id == Shop.id)
+    query = select(
+        Inspection.id,
+        Shop.code,
+        Inspection.inspected_on,
+        Inspection.full,
+        Inspection.outcome,
+        Inspection.created_at,
+    ).join(Shop, Inspection.shop_id == Shop.id)
     if updated_since is not None:
         query = query.where(Inspection.created_at > updated_since)
     return query
 
 
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
 def page_of_businesses(updated_since, page: int, per_page: int) -> tuple[list[dict], int]:
     query = businesses_query(updated_since)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    shops = db.session.scalars(query.order_by(Shop.id).limit(per_page).offset((page - 1) * per_page)).unique()
-    return [business_row(s) for s in shops], total
+    rows = db.session.execute(query.order_by(Shop.id).limit(per_page).offset((page - 1) * per_page))
+    return [business_row(r) for r in rows], _count(query)
 
 
 def page_of_inspections(updated_since, page: int, per_page: int) -> tuple[list[dict], int]:
     query = inspections_query(updated_since)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.order_by(Inspection.id).limit(per_page).offset((page - 1) * per_page))
-    return [inspection_row(i, code) for i, code in rows], total
+    return [inspection_row(r) for r in rows], _count(query)
 
 
 def _write_csv(archive: zipfile.ZipFile, name: str, columns, rows) -> int:
@@ -143,14 +172,15 @@ def _write_csv(archive: zipfile.ZipFile, name: str, columns, rows) -> int:
 
 
 def _all_businesses():
-    for shop in db.session.scalars(businesses_query().order_by(Shop.id).execution_options(yield_per=1000)):
-        yield business_row(shop)
+    rows = db.session.execute(businesses_query().order_by(Shop.id).execution_options(yield_per=2000))
+    for row in rows:
+        yield business_row(row)
 
 
 def _all_inspections():
-    rows = db.session.execute(inspections_query().order_by(Inspection.id).execution_options(yield_per=2000))
-    for inspection, code in rows:
-        yield inspection_row(inspection, code)
+    rows = db.session.execute(inspections_query().order_by(Inspection.id).execution_options(yield_per=5000))
+    for row in rows:
+        yield inspection_row(row)
 
 
 def result_rows():
