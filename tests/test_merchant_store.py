@@ -218,3 +218,46 @@ def test_change_request_api(client, auth_header, two_shops):
     r = client.post(f"/api/v1/change-requests/{cr_id}/approve", headers=reg)
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
     assert client.get(f"/api/v1/shops/{mine.code}", headers=h).get_json()["sign_name"] == "接口改名"
+
+
+MINE = ("huishang.merchant.", "huishang.property.", "huishang.admin.merchants")
+
+
+def _pages(app, prefix):
+    """This feature's argument-less pages under `prefix` (other features test their own)."""
+    return sorted(r.rule for r in app.url_map.iter_rules()
+                  if r.endpoint.startswith(prefix) and not r.arguments and "GET" in r.methods
+                  and app.view_functions[r.endpoint].__module__.startswith(MINE)
+                  and not app.view_functions[r.endpoint].__module__.endswith(("inspections", "feedback",
+                                                                                 "credit")))
+
+
+def test_every_page_renders_for_its_role_and_refuses_the_others(app, client, login_as):
+    from .factories import make_complex, make_property
+
+    make_complex()
+    shop = make_shop(complex="港汇恒隆广场")
+    merchant = make_merchant(shops=[shop])
+    changes.request_shop_change(shop, {"sign_name": "新名"}, actor=merchant)
+    db.session.commit()
+    own = {"merchant": (merchant, _pages(app, "merchant.")),
+           "regulator": (make_regulator(), _pages(app, "admin.merchants.")),
+           "property": (make_property(), _pages(app, "property."))}
+    assert len(own["merchant"][1]) >= 5 and len(own["regulator"][1]) >= 6 and len(own["property"][1]) >= 4
+    for role, (user, pages) in own.items():
+        login_as(user)
+        for path in pages:
+            assert client.get(path).status_code == 200, (role, path)
+        for other, (_, others) in own.items():
+            if other != role:
+                for path in others:
+                    assert client.get(path).status_code == 403, (role, path)
+        client.post("/logout")
+    login_as(make_inspector())
+    for path in own["merchant"][1] + own["property"][1] + own["regulator"][1]:
+        assert client.get(path).status_code == 403, ("inspector", path)
+    client.post("/logout")
+    for path in ("/merchant/register", "/faq"):
+        assert client.get(path).status_code == 200
+    for path in own["merchant"][1] + own["property"][1] + own["regulator"][1]:
+        assert client.get(path).status_code == 302, path  # anonymous: to the login page

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import ChangeRequest, Licence, ReminderSent, Shop, Staff, today
@@ -118,22 +118,6 @@ def threshold_due(days_left: int) -> int | None:
     return min(t for t in THRESHOLDS if days_left <= t) if days_left > 0 else 0
 
 
-def _mark_once(subject_type: str, subject_id: int, threshold: int, expires_on: date) -> bool:
-    """Record the reminder; False when it was already sent (also under a concurrent run)."""
-    exists = db.session.scalar(select(ReminderSent.id).where(
-        ReminderSent.subject_type == subject_type, ReminderSent.subject_id == subject_id,
-        ReminderSent.threshold == threshold, ReminderSent.expires_on == expires_on))
-    if exists:
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(ReminderSent(subject_type=subject_type, subject_id=subject_id,
-                                        threshold=threshold, expires_on=expires_on))
-    except IntegrityError:
-        return False
-    return True
-
-
 def _message(what: str, expires_on: date, days_left: int) -> tuple[str, str]:
     if days_left > 0:
         return f"{what}将于{days_left}天后到期", f"有效期至 {expires_on.isoformat()}，请及时办理延续。"
@@ -142,33 +126,44 @@ def _message(what: str, expires_on: date, days_left: int) -> tuple[str, str]:
 
 
 def send_reminders(as_of: date | None = None) -> dict[str, int]:
-    """Send the due licence and health-certificate reminders. Returns counts per subject type."""
+    """Send the due licence and health-certificate reminders. Returns counts per subject type.
+
+    Reminders already sent are read once up front and the new ones are written in one flush; two
+    runs at the same moment collide on the unique constraint and the later one rolls back.
+    """
     as_of = as_of or today()
     window = (as_of - timedelta(days=EXPIRED_GRACE_DAYS), as_of + timedelta(days=THRESHOLDS[0]))
-    sent = {"licence": 0, "health_cert": 0}
-    licences = db.session.scalars(select(Licence).join(Shop).where(
+    done = set(db.session.execute(
+        select(ReminderSent.subject_type, ReminderSent.subject_id, ReminderSent.threshold,
+               ReminderSent.expires_on).where(ReminderSent.expires_on.between(*window))).all())
+    due: list[tuple] = []  # (subject_type, subject_id, threshold, expires_on, notification args)
+    licences = db.session.scalars(select(Licence).join(Shop).options(contains_eager(Licence.shop)).where(
         Licence.expires_on.between(*window), Shop.status != "closed"))
     for lic in licences:
         days_left = (lic.expires_on - as_of).days
         threshold = threshold_due(days_left)
-        if threshold is None or not _mark_once("licence", lic.id, threshold, lic.expires_on):
+        if threshold is None or ("licence", lic.id, threshold, lic.expires_on) in done:
             continue
         title, body = _message(f"{lic.shop.sign_name}的{LICENCE_KINDS.get(lic.kind, '证照')}（{lic.number}）",
                                lic.expires_on, days_left)
-        notifications.notify(lic.shop, "licence_expiry", title, body, "/merchant/")
-        sent["licence"] += 1
-    staff = db.session.scalars(select(Staff).join(Shop).where(
+        due.append(("licence", lic.id, threshold, lic.expires_on,
+                    (lic.shop, "licence_expiry", title, body, f"/merchant/shops/{lic.shop.code}")))
+    staff = db.session.scalars(select(Staff).join(Shop).options(contains_eager(Staff.shop)).where(
         Staff.active, Staff.health_cert_expires.between(*window), Shop.status != "closed"))
     for person in staff:
         days_left = (person.health_cert_expires - as_of).days
         threshold = threshold_due(days_left)
-        if threshold is None or not _mark_once("health_cert", person.id, threshold,
-                                               person.health_cert_expires):
+        if threshold is None or ("health_cert", person.id, threshold, person.health_cert_expires) in done:
             continue
         title, body = _message(f"{person.shop.sign_name}员工{person.name}的健康证",
                                person.health_cert_expires, days_left)
-        notifications.notify(person.shop, "health_cert_expiry", title, body,
-                             f"/merchant/shops/{person.shop.code}/staff")
-        sent["health_cert"] += 1
+        due.append(("health_cert", person.id, threshold, person.health_cert_expires,
+                    (person.shop, "health_cert_expiry", title, body,
+                     f"/merchant/shops/{person.shop.code}/staff")))
+    db.session.add_all(ReminderSent(subject_type=kind, subject_id=subject_id, threshold=threshold,
+                                    expires_on=expires_on)
+                       for kind, subject_id, threshold, expires_on, _ in due)
+    notifications.notify_shops(args for *_, args in due)
     db.session.flush()
-    return sent
+    return {"licence": sum(1 for d in due if d[0] == "licence"),
+            "health_cert": sum(1 for d in due if d[0] == "health_cert")}

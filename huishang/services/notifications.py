@@ -71,12 +71,33 @@ def notify(target, kind: str, title: str, body: str = "", link: str = "") -> lis
     if not (title or "").strip():
         raise DomainError("通知标题不能为空", {"title": ["不能为空"]})
     shop_id = target.id if isinstance(target, Shop) else None
-    created = []
-    for user in recipients(target):
-        note = Notification(user_id=user.id, shop_id=shop_id, kind=kind[:30], title=title[:200],
+    return _create([(user, shop_id, kind, title, body, link) for user in recipients(target)])
+
+
+def notify_shops(items) -> list[Notification]:
+    """Bulk form for batch jobs (reminders): `items` are (shop, kind, title, body, link); the
+    merchants of all the shops are loaded in one query per thousand shops."""
+    from ..models.users import user_shops
+
+    items = list(items)
+    shop_ids = sorted({shop.id for shop, *_ in items})
+    holders: dict[int, list[User]] = {}
+    for start in range(0, len(shop_ids), 1000):
+        rows = db.session.execute(
+            select(user_shops.c.shop_id, User).join(User, User.id == user_shops.c.user_id)
+            .where(user_shops.c.shop_id.in_(shop_ids[start:start + 1000]), User.role == "merchant",
+                   User.active))
+        for shop_id, user in rows:
+            holders.setdefault(shop_id, []).append(user)
+    return _create([(user, shop.id, kind, title, body, link)
+                    for shop, kind, title, body, link in items for user in holders.get(shop.id, [])])
+
+
+def _create(rows) -> list[Notification]:
+    created = [Notification(user_id=user.id, shop_id=shop_id, kind=kind[:30], title=title[:200],
                             body=body or "", link=(link or "")[:300])
-        db.session.add(note)
-        created.append(note)
+               for user, shop_id, kind, title, body, link in rows]
+    db.session.add_all(created)
     db.session.flush()
     send = _sender()
     for note in created:
