@@ -76,8 +76,10 @@ class Config:
     MAP_TILE_ORIGIN = os.environ.get("MAP_TILE_ORIGIN", "")
     MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "wgs84")
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    MAP_TILE_SUBDOMAINS = os.environ.get("MAP_TILE_SUBDOMAINS", "abc")  # what {s} in the URL cycles through
     # Where `flask opendata export` writes the daily zip that /open-data/latest.zip serves.
     OPENDATA_DIR = os.environ.get("OPENDATA_DIR", str(INSTANCE_DIR / "opendata"))
+    OPENDATA_LICENCE = os.environ.get("OPENDATA_LICENCE", "CC BY 4.0")
 
 
 class TestingConfig(Config):

@@ -30,13 +30,18 @@ def dashboard_page():
     """The figures for the regulator's streets, each chart linking to its filtered list."""
     figures = dashboard.compute(current_user)
     return render_template(
-        "dashboard/index.html",
-        f=figures,
-        tiers=dashboard.TIERS,
-        grades=dashboard.GRADES,
-        grading_partial=_has_template("grading/_ninegrid.html"),
-        has_endpoint=lambda name: name in current_app.view_functions,
+        "dashboard/index.html", f=figures, tiers=dashboard.TIERS, grades=dashboard.GRADES,
+        grading_partial=_has_template("grading/_ninegrid.html"), link=_link,
     )
+
+
+def _link(*endpoints: str, **values) -> str | None:
+    """The URL of the first endpoint another feature provides, or None: charts link to the
+    filtered lists that exist in this installation."""
+    for endpoint in endpoints:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, **values)
+    return None
 
 
 @bp.get("/dashboard/export.<fmt>", endpoint="dashboard_export")

@@ -28,6 +28,7 @@ def map_config() -> dict:
     return {
         "tile_url": cfg.get("MAP_TILE_URL", ""),
         "attribution": cfg.get("MAP_TILE_ATTRIBUTION", ""),
+        "subdomains": cfg.get("MAP_TILE_SUBDOMAINS", "abc"),
         "crs": crs if crs in ("wgs84", "gcj02") else "wgs84",
     }
 

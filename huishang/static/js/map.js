@@ -11,7 +11,7 @@
   var map = L.map(box, {scrollWheelZoom: false});
   var tiles = box.getAttribute("data-tile-url");
   if (tiles) {
-    L.tileLayer(tiles, {maxZoom: 19, subdomains: "1234",
+    L.tileLayer(tiles, {maxZoom: 19, subdomains: box.getAttribute("data-subdomains") || "abc",
                         attribution: box.getAttribute("data-attribution") || ""}).addTo(map);
   } else {
     box.classList.add("bf-map-blank");
