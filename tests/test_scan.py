@@ -242,7 +242,7 @@ def test_anonymous_face_is_cached_and_follows_changes(client, world, monkeypatch
     monkeypatch.setattr(scans.citizen_pages, "fresh", 0)
     third, n_third = queries(f"/s/{code}")
     assert third.data == first.data and n_third == 1  # revalidated with one indexed read
-    monkeypatch.setattr(scans.citizen_pages, "fresh", 30)
+    monkeypatch.setattr(scans.citizen_pages, "fresh", 60)
     registry.update_shop(shop, {"sign_name": "改名后的小馆"})
     db.session.commit()
     assert "改名后的小馆" in client.get(f"/s/{code}").get_data(as_text=True)

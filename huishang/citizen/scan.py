@@ -1,7 +1,7 @@
 """`/s/<code>` — the role-aware scan page (多码合一).
 
 Anonymous visitors get the citizen face from a per-process cache: no query while the entry is
-fresh (SCAN_CACHE_FRESH seconds, default 30), then one indexed read to revalidate it. Signed-in
+fresh (SCAN_CACHE_FRESH seconds, default 60), then one indexed read to revalidate it. Signed-in
 users get their face rendered on every request (see services/scan.py for the rules).
 """
 from flask import current_app, make_response, render_template, request, session
@@ -33,34 +33,40 @@ def _html(body: str, status: int = 200, *, public: bool = False):
     return response
 
 
-def _render_citizen(shop_id: int, note=None) -> str:
-    shop = scans.load_shop(shop_id)
+def _render_citizen(shop_id: int | None = None, note=None, shop=None) -> str:
+    shop = shop or scans.load_shop(shop_id)
     return render_template("scan/citizen.html", shop=shop, note=note,
                            licence_state=scans.licence_state(shop))
 
 
 def _anonymous_scan(code: str):
-    """The hot path. A fresh cached face costs no query; a stale one one indexed read."""
+    """The hot path. A fresh cached face costs no query; a stale one one indexed read; a miss
+    one read of the shop with everything the face shows."""
     cacheable = not session.get("_flashes")  # a flashed message is personal: never shared
     key = (request.full_path, str(get_locale()), today())
     page = scans.citizen_pages.get(key) if cacheable else None
     if page is not None and scans.citizen_pages.is_fresh(page):
-        _count(page.shop_id, "citizen")
-        request.environ[scan_cache.MARK] = page.shop_id
-        return _html(page.html, public=True)
-    resolution = scans.resolve(code)
-    if resolution.kind != "shop":
-        return _not_a_shop(resolution)
-    if page is not None and page.version == resolution.version:
-        scans.citizen_pages.checked(page)
-        html = page.html
+        shop_id, html = page.shop_id, page.html
+    elif page is not None:
+        resolution = scans.resolve(code)
+        if resolution.kind != "shop":
+            return _not_a_shop(resolution)
+        if page.version == resolution.version:
+            scans.citizen_pages.checked(page)
+            shop_id, html = page.shop_id, page.html
+        else:
+            shop_id, html = resolution.shop_id, _render_citizen(resolution.shop_id)
+            scans.citizen_pages.put(key, html, resolution.version, shop_id)
     else:
-        html = _render_citizen(resolution.shop_id)
+        shop = scans.load_current(code)
+        if shop is None:
+            return _not_a_shop(scans.resolve(code))
+        shop_id, html = shop.id, _render_citizen(shop=shop)
         if cacheable:
-            scans.citizen_pages.put(key, html, resolution.version, resolution.shop_id)
+            scans.citizen_pages.put(key, html, scans.version_of(shop), shop_id)
     if cacheable:
-        request.environ[scan_cache.MARK] = resolution.shop_id  # the micro-cache may share it
-    _count(resolution.shop_id, "citizen")
+        request.environ[scan_cache.MARK] = shop_id  # the micro-cache may share it
+    _count(shop_id, "citizen")
     return _html(html, public=cacheable)
 
 
@@ -98,7 +104,7 @@ def _install(state) -> None:
     import atexit
 
     app = state.app
-    scans.citizen_pages.fresh = float(app.config.get("SCAN_CACHE_FRESH", 30.0))
+    scans.citizen_pages.fresh = float(app.config.get("SCAN_CACHE_FRESH", CITIZEN_MAX_AGE))
 
     def flush():
         with app.app_context():

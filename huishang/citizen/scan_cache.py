@@ -5,7 +5,7 @@ each process so a district without a CDN gets the same effect.
 Only GET /s/<code> requests with no cookie other than `lang` are eligible (anyone signed in
 carries a session cookie and always reaches the app). A response is stored only when the scan
 view marked it shareable (`environ["huishang.scan_shop"]`), its status is 200 and it sets no
-cookie. Entries live `citizen_pages.fresh` seconds (default 30, below the max-age we announce);
+cookie. Entries live `citizen_pages.fresh` seconds (default 60, the max-age we announce anyway);
 a registry write drops the shop's entries at once. Hits still count as citizen scans; when the
 scan buffer is due for a flush, the request goes through the app, which writes it.
 """

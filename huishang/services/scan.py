@@ -56,12 +56,27 @@ def resolve(raw: str) -> Resolution:
     return Resolution("replaced", code, old.shop_id, current_code=old.code)
 
 
+def _with_face_data(query):
+    return query.options(joinedload(Shop.business_type), joinedload(Shop.street),
+                         joinedload(Shop.complex), selectinload(Shop.licences))
+
+
 def load_shop(shop_id: int) -> Shop:
     """The shop with what every face shows, in one round of queries (no lazy loads in templates)."""
-    return db.session.scalar(
-        select(Shop).where(Shop.id == shop_id)
-        .options(joinedload(Shop.business_type), joinedload(Shop.street), joinedload(Shop.complex),
-                 selectinload(Shop.licences)))
+    return db.session.scalar(_with_face_data(select(Shop).where(Shop.id == shop_id)))
+
+
+def version_of(shop: Shop) -> str:
+    return f"{shop.updated_at.isoformat()}/{shop.plate_version}"
+
+
+def load_current(raw: str) -> Shop | None:
+    """The shop whose current code is `raw`, with its face data — the cache-miss path, which
+    skips the separate resolve() read. None when the code is not a current shop code."""
+    code = codes.normalise(raw)[:32]
+    if not codes.is_genuine(code):
+        return None
+    return db.session.scalar(_with_face_data(select(Shop).where(Shop.code == code)))
 
 
 def face_for(user, shop: Shop) -> tuple[str, str | None]:
@@ -92,6 +107,7 @@ class ScanBuffer:
 
     def __init__(self):
         self._pending: dict[tuple[int, date, str], int] = {}
+        self._hits = 0
         self._lock = threading.Lock()
         self._since = time.monotonic()
 
@@ -99,15 +115,15 @@ class ScanBuffer:
         key = (shop_id, day or today(), face)
         with self._lock:
             self._pending[key] = self._pending.get(key, 0) + 1
+            self._hits += 1
 
     def due(self, every_hits: int, every_seconds: float) -> bool:
-        with self._lock:
-            hits = sum(self._pending.values())
-            return bool(hits) and (hits >= every_hits or time.monotonic() - self._since >= every_seconds)
+        hits = self._hits
+        return hits > 0 and (hits >= every_hits or time.monotonic() - self._since >= every_seconds)
 
     def take(self) -> dict:
         with self._lock:
-            pending, self._pending = self._pending, {}
+            pending, self._pending, self._hits = self._pending, {}, 0
             self._since = time.monotonic()
             return pending
 
@@ -181,7 +197,7 @@ class PageCache:
     `max_age` seconds, which bounds what the version cannot see (licence rows, reviews). Writes
     through the registry drop the shop's entries at once (see forget_shop)."""
 
-    def __init__(self, size: int = 4096, fresh: float = 30.0, max_age: float = 300.0):
+    def __init__(self, size: int = 4096, fresh: float = 60.0, max_age: float = 300.0):
         self.size, self.fresh, self.max_age = size, fresh, max_age
         self._items: OrderedDict[tuple, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
