@@ -165,3 +165,25 @@ def test_expired_licence_shows_as_expired_on_the_citizen_page(client):
     assert r.status_code == 200
     assert r.get_json()["licence_state"] == "expired"
     assert "已过期" in client.get(f"/s/{shop.code}").get_data(as_text=True)
+
+
+def test_rectification_due_reminders():
+    from huishang.models import Inspection, Rectification
+
+    shop = make_shop()
+    merchant = make_merchant(shops=[shop])
+    inspection = Inspection(shop_id=shop.id, inspected_on=date(2026, 3, 1), outcome="partial")
+    db.session.add(inspection)
+    db.session.flush()
+    rect = Rectification(shop_id=shop.id, inspection_id=inspection.id, deadline=date(2026, 3, 10))
+    db.session.add(rect)
+    db.session.flush()
+    counts = [send_reminders(date(2026, 3, d))["rectification"] for d in (6, 7, 7, 9, 10, 10, 11)]
+    assert counts == [0, 1, 0, 0, 1, 0, 0]
+    kinds = set(db.session.scalars(select(Notification.kind).where(Notification.user_id == merchant.id)))
+    assert kinds == {"rectification_due"}
+    rect.closed_on = date(2026, 3, 9)
+    other = Rectification(shop_id=shop.id, inspection_id=inspection.id, deadline=date(2026, 4, 1),
+                          closed_on=date(2026, 3, 20))
+    db.session.add(other)
+    assert send_reminders(date(2026, 3, 29))["rectification"] == 0  # closed ones are not reminded

@@ -18,7 +18,8 @@ def send_command(as_of):
 
     sent = send_reminders(as_of.date() if as_of else None)
     db.session.commit()
-    click.echo(f"licence reminders: {sent['licence']}, health-certificate reminders: {sent['health_cert']}")
+    click.echo(f"licence reminders: {sent['licence']}, health-certificate reminders: {sent['health_cert']}, "
+               f"rectification reminders: {sent['rectification']}")
 
 
 commands = [reminders]

@@ -57,7 +57,8 @@ def format_code(code: str) -> str:
 def _usable(code: str) -> ClaimCode:
     """The claim the code names. Raises DomainError(field claim_code) when unknown, used, revoked
     or expired — one message for all, so the code space cannot be probed."""
-    claim = db.session.scalar(select(ClaimCode).where(ClaimCode.code_hash == _hash(code)))
+    # FOR UPDATE: two registrations racing with one code cannot both pass (PostgreSQL)
+    claim = db.session.scalar(select(ClaimCode).where(ClaimCode.code_hash == _hash(code)).with_for_update())
     now = utcnow()
     if (claim is None or claim.used_at is not None or claim.revoked_at is not None
             or claim.expires_at < now or claim.shop.status == "closed"):

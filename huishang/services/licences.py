@@ -10,13 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..models import ChangeRequest, Licence, ReminderSent, Shop, Staff, today
+from ..models import ChangeRequest, Licence, Rectification, ReminderSent, Shop, Staff, today
 from . import DomainError, audit, changes, notifications, registry, uploads
 
 LICENCE_KINDS = {"food_business": "食品经营许可证", "business": "营业执照",
                  "small_catering": "小餐饮登记证", "food_production": "食品生产许可证",
                  "other": "其他证照"}
 THRESHOLDS = (30, 7, 0)
+RECTIFICATION_NOTICE_DAYS = 3
 # An expiry reminder for a licence found already expired is still sent, but not for ones
 # expired longer ago than this (a first run on old data must not flood merchants).
 EXPIRED_GRACE_DAYS = 30
@@ -126,7 +127,8 @@ def _message(what: str, expires_on: date, days_left: int) -> tuple[str, str]:
 
 
 def send_reminders(as_of: date | None = None) -> dict[str, int]:
-    """Send the due licence and health-certificate reminders. Returns counts per subject type.
+    """Send the due licence, health-certificate and rectification reminders. Returns counts per
+    subject type.
 
     Reminders already sent are read once up front and the new ones are written in one flush; two
     runs at the same moment collide on the unique constraint and the later one rolls back.
@@ -160,10 +162,32 @@ def send_reminders(as_of: date | None = None) -> dict[str, int]:
         due.append(("health_cert", person.id, threshold, person.health_cert_expires,
                     (person.shop, "health_cert_expiry", title, body,
                      f"/merchant/shops/{person.shop.code}/staff")))
+    due.extend(_rectifications_due(as_of, done))
     db.session.add_all(ReminderSent(subject_type=kind, subject_id=subject_id, threshold=threshold,
                                     expires_on=expires_on)
                        for kind, subject_id, threshold, expires_on, _ in due)
     notifications.notify_shops(args for *_, args in due)
     db.session.flush()
-    return {"licence": sum(1 for d in due if d[0] == "licence"),
-            "health_cert": sum(1 for d in due if d[0] == "health_cert")}
+    return {kind: sum(1 for d in due if d[0] == kind) for kind in ("licence", "health_cert", "rectification")}
+
+
+def _rectifications_due(as_of: date, done: set) -> list[tuple]:
+    """Open rectifications: a reminder RECTIFICATION_NOTICE_DAYS days before the deadline (or
+    later, if the run was missed) and on the deadline day."""
+    due = []
+    rows = db.session.scalars(select(Rectification).join(Shop, Shop.id == Rectification.shop_id)
+                              .where(Rectification.closed_on.is_(None), Shop.status != "closed",
+                                     Rectification.deadline.between(as_of, as_of + timedelta(
+                                         days=RECTIFICATION_NOTICE_DAYS))))
+    for rect in rows:
+        days_left = (rect.deadline - as_of).days
+        threshold = RECTIFICATION_NOTICE_DAYS if days_left > 0 else 0
+        if ("rectification", rect.id, threshold, rect.deadline) in done:
+            continue
+        shop = db.session.get(Shop, rect.shop_id)
+        title = (f"{shop.sign_name}的整改将于{days_left}天后到期" if days_left
+                 else f"{shop.sign_name}的整改今天到期")
+        body = f"整改期限 {rect.deadline.isoformat()}，完成后请在“整改”中上报，等待复查。"
+        due.append(("rectification", rect.id, threshold, rect.deadline,
+                    (shop, "rectification_due", title, body, "/merchant/rectifications")))
+    return due
