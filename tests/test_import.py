@@ -22,7 +22,8 @@ USCC_B = uscc.generate()
 
 
 def row(n=1, **kw):
-    data = {"code": "", "uscc": USCC_A, "entity_name": "上海老街餐饮管理有限公司", "shop_name": f"老街面馆{n}号店",
+    data = {"code": "", "uscc": USCC_A, "entity_name": "上海老街餐饮管理有限公司",
+            "shop_name": f"老街面馆{n}号店",
             "address": f"徐汇区漕溪北路{100 + n}号", "street": "徐家汇街道", "business_type": "快餐",
             "lat": "31.1901", "lng": "121.4372", "contact": "王芳", "phone": "13912345678",
             "licence_no": f"JY2310401000{n:04d}", "licence_expires": "2027-06-30", "serves_breakfast": "是",
@@ -66,6 +67,7 @@ def test_csv_encodings_and_headers(runner, tmp_path, encoding, headers):
     assert all(codes.is_genuine(s.code) for s in shops)
     assert db.session.scalar(select(func.count()).select_from(PlateCode)) == 2
     assert db.session.scalar(select(func.count()).select_from(Entity)) == 1  # one entity, two shops
+    assert shops[0].static_tier == "中" and shops[0].next_due_on is not None  # derived columns filled
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "shop.import")).all()
     assert len(events) == 1 and events[0].after["created"] == 2 and events[0].after["file"] == "shops.csv"
 
@@ -76,8 +78,9 @@ def test_xlsx_with_chinese_headers_and_typed_cells(runner, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(ZH)
-    sheet.append(["", USCC_A, "上海老街餐饮管理有限公司", "老街面馆", "徐汇区天钥桥路1号", "徐家汇街道", "快餐",
-                  31.19, 121.43, "王芳", 13912345678, "JY1", date(2027, 1, 31), "否", "是", "", date(2022, 3, 4)])
+    sheet.append(["", USCC_A, "上海老街餐饮管理有限公司", "老街面馆", "徐汇区天钥桥路1号", "徐家汇街道",
+                  "快餐", 31.19, 121.43, "王芳", 13912345678, "JY1", date(2027, 1, 31), "否", "是", "",
+                  date(2022, 3, 4)])
     path = tmp_path / "shops.xlsx"
     book.save(path)
     result = run_import(runner, str(path))

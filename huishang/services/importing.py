@@ -27,8 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import insert, select, text
 
 from ..extensions import db
 from ..models import BusinessType, Entity, Licence, PlateCode, Shop, today, utcnow
@@ -59,19 +58,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "opening_hours": ("opening_hours", "营业时间"),
 }
 REQUIRED = ("uscc", "entity_name", "sign_name", "address", "street", "business_type")
-# Columns whose cell is compared with the shop on re-import, and how to read the shop's value.
-COMPARED = {
-    "sign_name": lambda s: s.sign_name, "address": lambda s: s.address,
-    "street_id": lambda s: s.street_id, "business_type_id": lambda s: s.business_type_id,
-    "complex_id": lambda s: s.complex_id, "lat": lambda s: s.lat, "lng": lambda s: s.lng,
-    "contact": lambda s: s.contact, "phone": lambda s: s.phone,
-    "opening_hours": lambda s: s.opening_hours, "registered_on": lambda s: s.registered_on,
-    "cold_chain": lambda s: s.cold_chain, "serves_breakfast": lambda s: s.serves_breakfast,
-    "status": lambda s: s.status, "uscc": lambda s: s.entity.uscc,
-    "entity_name": lambda s: s.entity.name,
-    "licence_no": lambda s: getattr(main_licence(s), "number", None),
-    "licence_expires": lambda s: getattr(main_licence(s), "expires_on", None),
-}
+# Columns whose cell is compared with the shop on re-import (see `current_values`).
+COMPARED = ("sign_name", "address", "street_id", "business_type_id", "complex_id", "lat", "lng",
+            "contact", "phone", "opening_hours", "registered_on", "cold_chain", "serves_breakfast",
+            "status", "uscc", "entity_name", "licence_no", "licence_expires")
 RAW_KEY = {"street_id": "street", "business_type_id": "business_type", "complex_id": "complex"}
 CANTEEN_KINDS = {"group_meal.school_canteen": "school", "group_meal.elderly_canteen": "elderly",
                  "group_meal.hospital_canteen": "hospital", "group_meal.company_canteen": "company"}
@@ -87,7 +77,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"第{self.line}行 {self.field}：{self.message}" if self.line else f"{self.field}：{self.message}"
+        where = f"第{self.line}行 " if self.line else ""
+        return f"{where}{self.field}：{self.message}"
 
 
 @dataclass
@@ -179,7 +170,8 @@ def read_rows(path: str | Path, content: bytes | None = None) -> tuple[list[str]
     if path.suffix.lower() == ".xlsx" or raw[:2] == b"PK":
         return _read_xlsx(raw)
     if path.suffix.lower() not in (".csv", ".txt", ""):
-        raise DomainError("只支持 CSV 或 XLSX 文件", {"file": [f"不支持的文件类型：{path.suffix}"]}, status=400)
+        raise DomainError("只支持 CSV 或 XLSX 文件", {"file": [f"不支持的文件类型：{path.suffix}"]},
+                          status=400)
     reader = csv.reader(io.StringIO(decode(raw), newline=""))
     header: list[str] | None = None
     rows: list[tuple[int, list]] = []
@@ -259,16 +251,16 @@ def cell_given(value) -> bool:
 
 def map_header(header: list[str], plan: ImportPlan) -> list[tuple[int, str]]:
     columns, seen = [], {}
-    for i, text in enumerate(header):
-        name = _ALIASES.get(fold_header(text))
+    for i, title in enumerate(header):
+        name = _ALIASES.get(fold_header(title))
         if name is None:
-            if registry.clean_text(text):
-                plan.ignored_headers.append(registry.clean_text(text))
+            if registry.clean_text(title):
+                plan.ignored_headers.append(registry.clean_text(title))
             continue
         if name in seen:
-            raise DomainError("表头重复", {"header": [f"“{text}”与“{seen[name]}”是同一列"]}, status=400)
-        seen[name] = text
-        plan.headers[name] = registry.clean_text(text)
+            raise DomainError("表头重复", {"header": [f"“{title}”与“{seen[name]}”是同一列"]}, status=400)
+        seen[name] = title
+        plan.headers[name] = registry.clean_text(title)
         columns.append((i, name))
     missing = [HEADERS[name][0] + "/" + HEADERS[name][1] for name in REQUIRED if name not in seen]
     if missing:
@@ -360,30 +352,49 @@ def check_entity_name(plan, row, index, entity_names) -> None:
                    f"该信用代码已登记为“{registered}”；主体更名请在商铺页面修改")
 
 
-def main_licence(shop: Shop) -> Licence | None:
-    return next((lic for lic in shop.licences if lic.kind in ("food_business", "business")), None)
-
-
 def same(a, b) -> bool:
     if isinstance(a, (float, Decimal)) or isinstance(b, (float, Decimal)):
         return a is not None and b is not None and round(float(a), 7) == round(float(b), 7)
     return a == b
 
 
+SHOP_COLUMNS = ("sign_name", "address", "street_id", "business_type_id", "complex_id", "lat", "lng",
+                "contact", "phone", "opening_hours", "registered_on", "cold_chain", "serves_breakfast",
+                "status")
+
+
+def current_values(shop_ids: list[int]) -> dict[int, dict]:
+    """The compared fields of these shops as stored (plain rows, no ORM objects: a re-import
+    of 100,000 rows compares 100,000 shops)."""
+    query = (select(Shop.id, *(getattr(Shop, c) for c in SHOP_COLUMNS), Entity.uscc,
+                    Entity.name.label("entity_name"))
+             .join(Entity, Shop.entity_id == Entity.id).where(Shop.id.in_(shop_ids)))
+    values = {row.id: {**row._asdict(), "licence_no": None, "licence_expires": None}
+              for row in db.session.execute(query)}
+    # The main licence, chosen as registry.set_main_licence does: the first by expiry.
+    licences = db.session.execute(
+        select(Licence.shop_id, Licence.number, Licence.expires_on)
+        .where(Licence.shop_id.in_(shop_ids), Licence.kind.in_(("food_business", "business")))
+        .order_by(Licence.shop_id, Licence.expires_on, Licence.id))
+    seen: set[int] = set()
+    for shop_id, number, expires_on in licences:
+        if shop_id not in seen:
+            seen.add(shop_id)
+            values[shop_id].update(licence_no=number, licence_expires=expires_on)
+    return values
+
+
 def compare_existing(plan: ImportPlan) -> None:
-    """Split valid rows into new, changed and unchanged (loads matched shops in chunks)."""
+    """Split valid rows into new, changed and unchanged."""
     matched = [row for row in plan.rows if row.shop_id is not None]
     plan.created = [row for row in plan.rows if row.shop_id is None]
     for start in range(0, len(matched), CHUNK):
         chunk = matched[start:start + CHUNK]
-        shops = {s.id: s for s in db.session.scalars(
-            select(Shop).where(Shop.id.in_([r.shop_id for r in chunk]))
-            .options(selectinload(Shop.licences), selectinload(Shop.entity)))}
+        stored = current_values([r.shop_id for r in chunk])
         for row in chunk:
-            shop = shops[row.shop_id]
-            row.changes = {RAW_KEY.get(k, k): row.data[RAW_KEY.get(k, k)]
-                           for k, read in COMPARED.items()
-                           if k in row.clean and not same(row.clean[k], read(shop))}
+            now = stored[row.shop_id]
+            row.changes = {RAW_KEY.get(k, k): row.data[RAW_KEY.get(k, k)] for k in COMPARED
+                           if k in row.clean and not same(row.clean[k], now[k])}
             if row.changes:
                 plan.updated.append(row)
             else:
@@ -417,32 +428,30 @@ def insert_new_shops(plan: ImportPlan, progress=None) -> list[int]:
     now, registered_default = utcnow(), today()
     entity_ids = insert_entities(plan.created, now)
     types = {bt.id: bt for bt in db.session.scalars(select(BusinessType))}
-    taken = DbIndex.load().used_codes | {r.clean["code"] for r in plan.created if r.clean.get("code")}
+    taken = set(db.session.scalars(select(PlateCode.code))) | set(db.session.scalars(select(Shop.code)))
+    taken |= {r.clean["code"] for r in plan.created if r.clean.get("code")}
     new_ids: list[int] = []
-    for start in range(0, len(plan.created), CHUNK):
-        chunk = plan.created[start:start + CHUNK]
+    for start in range(0, len(plan.created), CHUNK * 5):
+        chunk = plan.created[start:start + CHUNK * 5]
         values = []
         for row in chunk:
             if not row.clean.get("code"):
                 row.clean["code"] = mint_unused(taken)
             values.append(shop_values(row.clean, entity_ids[row.clean["uscc"]],
                                       types[row.clean["business_type_id"]], now, registered_default))
-        ids = dict((code, shop_id) for shop_id, code in db.session.execute(
-            insert(Shop).returning(Shop.id, Shop.code), values))
+        ids = bulk_insert(Shop, values, want_ids=True)
         plates, licences = [], []
-        for row in chunk:
-            row.shop_id = ids[row.clean["code"]]
-            new_ids.append(row.shop_id)
-            plates.append({"code": row.clean["code"], "shop_id": row.shop_id, "issued_at": now})
+        for row, shop_id in zip(chunk, ids, strict=True):
+            row.shop_id = shop_id
+            plates.append({"code": row.clean["code"], "shop_id": shop_id, "issued_at": now})
             if row.clean.get("licence_no"):
-                licences.append({"shop_id": row.shop_id, "number": row.clean["licence_no"],
+                licences.append({"shop_id": shop_id, "number": row.clean["licence_no"],
                                  "kind": "food_business" if types[row.clean["business_type_id"]].is_food
                                  else "business", "expires_on": row.clean.get("licence_expires"),
-                                 "issued_on": None, "image_path": None, "created_at": now,
-                                 "updated_at": now})
-        db.session.execute(insert(PlateCode), plates)
-        if licences:
-            db.session.execute(insert(Licence), licences)
+                                 "created_at": now, "updated_at": now})
+        new_ids.extend(ids)
+        bulk_insert(PlateCode, plates)
+        bulk_insert(Licence, licences)
         if progress:
             progress(len(chunk))
     return new_ids
@@ -459,9 +468,43 @@ def insert_entities(rows: list[Row], now) -> dict[str, int]:
         ids.update(db.session.execute(select(Entity.uscc, Entity.id).where(Entity.uscc.in_(part))).all())
     missing = [{"uscc": k, "name": wanted[k][0], "legal_rep": wanted[k][1], "created_at": now,
                 "updated_at": now} for k in keys if k not in ids]
-    for start in range(0, len(missing), CHUNK):
-        ids.update((uscc_code, entity_id) for entity_id, uscc_code in db.session.execute(
-            insert(Entity).returning(Entity.id, Entity.uscc), missing[start:start + CHUNK]))
+    ids.update(zip([m["uscc"] for m in missing], bulk_insert(Entity, missing, want_ids=True), strict=True))
+    return ids
+
+
+def bulk_insert(model, rows: list[dict], *, want_ids: bool = False) -> list[int]:
+    """Insert rows (dicts with the same keys) in the session's transaction; returns their new
+    ids in row order when `want_ids`. PostgreSQL: ids drawn from the table's sequence, rows sent
+    with COPY (several times faster than multi-row INSERT). Elsewhere: chunked INSERT ... RETURNING."""
+    if not rows:
+        return []
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return _copy_rows(connection, model.__table__.name, rows, want_ids)
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start:start + CHUNK]
+        if want_ids:
+            statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+            ids.extend(db.session.scalars(statement, part))
+        else:
+            db.session.execute(insert(model), part)
+    return ids
+
+
+def _copy_rows(connection, table: str, rows: list[dict], want_ids: bool) -> list[int]:
+    ids: list[int] = []
+    if want_ids:
+        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
+        ids = list(connection.execute(text("SELECT nextval(:s) FROM generate_series(1, :n)"),
+                                      {"s": sequence, "n": len(rows)}).scalars())
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+    columns = list(rows[0])
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
     return ids
 
 
