@@ -1,12 +1,12 @@
 """City systems: API keys (hashed, scoped, revocable, audited), idempotent pushes, changes feed."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
 from huishang.extensions import db
-from huishang.models import ApiKey, AuditEvent, Inspection, Penalty, Rectification, Shop, utcnow
+from huishang.models import ApiKey, AuditEvent, Inspection, Licence, Penalty, Rectification, Shop, utcnow
 from huishang.services import apikeys
 
 from .factories import make_inspector, make_regulator, make_shop
@@ -290,3 +290,21 @@ def test_openapi_documents_the_key_scheme(client):
 def test_inspector_cannot_reach_key_pages(client, login_as):
     login_as(make_inspector())
     assert client.get("/admin/api-keys").status_code == 403
+
+
+def test_licence_renewal_reports_the_shop(client):
+    shop = make_shop(licence_no="JY13101040000001", licence_expires="2026-01-31")
+    _, raw = new_key()
+    _age(Shop, [shop.id], utcnow() - timedelta(days=10))
+    db.session.execute(text("UPDATE licences SET updated_at = :t"), {"t": utcnow() - timedelta(days=10)})
+    db.session.commit()
+    cut = (utcnow() - timedelta(days=5)).isoformat()
+    assert client.get(f"/api/v1/integration/changes?since={cut}", headers=H(raw)).get_json()["items"] == []
+    licence = db.session.scalar(select(Licence))
+    licence.expires_on = date(2031, 1, 31)  # renewed: the shop row itself is untouched
+    db.session.commit()
+    items = client.get(f"/api/v1/integration/changes?since={cut}", headers=H(raw)).get_json()["items"]
+    assert [(i["type"], i["shop"]["code"]) for i in items] == [("shop", shop.code)]
+    assert items[0]["shop"]["licences"] == [
+        {"kind": licence.kind, "number": "JY13101040000001", "expires_on": "2031-01-31"}
+    ]

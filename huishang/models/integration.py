@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import utcnow
 from .inspections import Inspection
-from .registry import Shop
+from .registry import Licence, Shop
 from .users import User
 
 API_SCOPES = ("registry:read", "inspections:write", "penalties:write")
@@ -50,8 +50,9 @@ class ApiKey(db.Model):
         return f"<ApiKey {self.prefix} {self.name}>"
 
 
-# The changes feed (GET /api/v1/integration/changes) pages through shops by (updated_at, id) and
-# inspections by (created_at, id); these indexes keep each page a short range scan instead of a
-# sort of the whole table. Declared here, with the feature that needs them.
+# The changes feed (GET /api/v1/integration/changes) pages through shops and licences by
+# (updated_at, id) and inspections by (created_at, id); these indexes keep each page a short
+# range scan instead of a sort of the whole table. Declared here, with the feature that needs them.
 Index("ix_shops_updated_at_id", Shop.updated_at, Shop.id)
 Index("ix_inspections_created_at_id", Inspection.created_at, Inspection.id)
+Index("ix_licences_updated_at_id", Licence.updated_at, Licence.id)

@@ -231,12 +231,15 @@ def encode_cursor(position: dict) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+STREAMS = ("s", "l", "i")  # shops by updated_at, licences by updated_at, inspections by created_at
+
+
 def decode_cursor(cursor: str) -> dict:
     """Raises DomainError (400) naming `cursor` when it was not issued by us."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return {kind: (datetime.fromisoformat(data[kind][0]), int(data[kind][1])) for kind in ("s", "i")}
+        return {kind: (datetime.fromisoformat(data[kind][0]), int(data[kind][1])) for kind in STREAMS}
     except (ValueError, KeyError, TypeError, IndexError, binascii.Error, json.JSONDecodeError):
         raise DomainError("无效的游标 (invalid cursor)", {"cursor": ["无效的游标"]}, status=400) from None
 
@@ -352,25 +355,37 @@ def _licences_of(shop_ids: list[int]) -> dict[int, list]:
     return by_shop
 
 
-def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
-    """Registry and inspection changes after `since` (or after `cursor`), oldest first.
-
-    Shops are ordered by updated_at, inspections by created_at; the cursor keeps one position
-    per stream, so a page boundary inside equal timestamps loses nothing. Plain column queries
-    (no ORM objects) keep a page of 500 cheap."""
-    if cursor:
-        position = decode_cursor(cursor)
-    elif since is not None:
-        position = {"s": (since, MAX_ID), "i": (since, MAX_ID)}  # strictly after `since`
-    else:
-        raise DomainError("须提供 since 或 cursor", {"since": ["必填"]}, status=400)
-    shops = db.session.execute(
+def _shop_rows(condition, limit: int | None = None):
+    query = (
         select(*SHOP_FEED_COLUMNS)
         .join(Entity, Shop.entity_id == Entity.id)
         .join(Street, Shop.street_id == Street.id)
         .join(BusinessType, Shop.business_type_id == BusinessType.id)
-        .where(_after(Shop.updated_at, Shop.id, position["s"]))
-        .order_by(Shop.updated_at, Shop.id)
+        .where(condition)
+    )
+    if limit is not None:
+        query = query.order_by(Shop.updated_at, Shop.id).limit(limit)
+    return db.session.execute(query).all()
+
+
+def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
+    """Registry and inspection changes after `since` (or after `cursor`), oldest first.
+
+    Three streams are merged: shops by updated_at, licences by updated_at (a licence renewed
+    does not touch its shop's row; it is reported as a change of the shop) and inspections by
+    created_at. The cursor keeps one position per stream, so a page boundary inside equal
+    timestamps loses nothing. Plain column queries (no ORM objects) keep a page cheap."""
+    if cursor:
+        position = decode_cursor(cursor)
+    elif since is not None:
+        position = {kind: (since, MAX_ID) for kind in STREAMS}  # strictly after `since`
+    else:
+        raise DomainError("须提供 since 或 cursor", {"since": ["必填"]}, status=400)
+    shops = _shop_rows(_after(Shop.updated_at, Shop.id, position["s"]), limit + 1)
+    renewed = db.session.execute(
+        select(Licence.id, Licence.updated_at, Licence.shop_id)
+        .where(_after(Licence.updated_at, Licence.id, position["l"]))
+        .order_by(Licence.updated_at, Licence.id)
         .limit(limit + 1)
     ).all()
     inspections = db.session.execute(
@@ -382,25 +397,21 @@ def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
         .limit(limit + 1)
     ).all()
     merged = sorted(
-        [(row.updated_at, "shop", row.id, row) for row in shops]
-        + [(row.created_at, "inspection", row.id, row) for row in inspections],
+        [(row.updated_at, "s", row.id, row) for row in shops]
+        + [(row.updated_at, "l", row.id, row) for row in renewed]
+        + [(row.created_at, "i", row.id, row) for row in inspections],
         key=lambda item: (item[0], item[1], item[2]),
     )
     page = merged[:limit]
-    licences = _licences_of([row.id for _, kind, _, row in page if kind == "shop"])
+    shop_rows = {row.id: row for _, kind, _, row in page if kind == "s"}
+    missing = {row.shop_id for _, kind, _, row in page if kind == "l"} - set(shop_rows)
+    if missing:
+        shop_rows.update({row.id: row for row in _shop_rows(Shop.id.in_(missing))})
+    licences = _licences_of(list(shop_rows))
     items = []
     for at, kind, row_id, row in page:
-        if kind == "shop":
-            position["s"] = (at, row_id)
-            items.append(
-                {
-                    "type": "shop",
-                    "changed_at": at.isoformat(),
-                    "shop": shop_change(row, licences.get(row_id, [])),
-                }
-            )
-        else:
-            position["i"] = (at, row_id)
+        position[kind] = (at, row_id)
+        if kind == "i":
             payload = _inspection_payload(
                 row.id,
                 row.external_id,
@@ -413,5 +424,14 @@ def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
                 row.closed_on,
             )
             items.append({"type": "inspection", "changed_at": at.isoformat(), "inspection": payload})
+        else:
+            shop_id = row_id if kind == "s" else row.shop_id
+            items.append(
+                {
+                    "type": "shop",
+                    "changed_at": at.isoformat(),
+                    "shop": shop_change(shop_rows[shop_id], licences.get(shop_id, [])),
+                }
+            )
     next_cursor = encode_cursor({k: [v[0].isoformat(), v[1]] for k, v in position.items()})
     return {"items": items, "next_cursor": next_cursor, "has_more": len(merged) > limit}
