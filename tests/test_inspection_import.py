@@ -121,3 +121,20 @@ def test_xlsx(runner, tmp_path):
     result = runner.invoke(args=["inspections", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert db.session.get(Shop, shop.id).latest_outcome == "fail"
+
+
+def test_later_pass_closes_open_rectification(runner, tmp_path):
+    shop = make_shop()
+    rows = [
+        ["shop_code", "inspected_on", "outcome"],
+        [shop.code, "2025-02-01", "符合"],
+        [shop.code, "2025-01-01", "基本符合"],
+        [shop.code, "2025-03-01", "基本符合"],
+    ]
+    result = runner.invoke(args=["inspections", "import", write_csv(tmp_path / "h.csv", rows)])
+    assert result.exit_code == 0, result.output
+    rects = db.session.scalars(select(Rectification).order_by(Rectification.deadline)).all()
+    assert rects[0].closed_on.isoformat() == "2025-02-01" and rects[0].closed_by_inspection_id
+    assert rects[1].is_open
+    shop = db.session.get(Shop, shop.id)
+    assert (shop.latest_outcome, shop.latest_inspected_on.isoformat()) == ("partial", "2025-03-01")
