@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, select, tuple_
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import BusinessType, Entity, Inspection, Licence, Penalty, Rectification, Shop, Street, today
-from . import Conflict, DomainError, NotFound, audit, registry
+from . import Conflict, DomainError, NotFound, audit, inspections, penalties, registry
 
 OUTCOME_ALIASES = {
     "pass": "pass",
@@ -29,7 +29,6 @@ OUTCOME_ALIASES = {
     "基本符合": "partial",
     "不符合": "fail",
 }
-PUBLICITY = {"minor": 3, "general": 36, "severe": 36}  # months (SAMR Order 45)
 MAX_ID = 2**31 - 1  # above any INTEGER id: "since T" means strictly after T
 
 
@@ -38,17 +37,6 @@ def _shop(code: str) -> Shop:
     if shop is None:
         raise NotFound("商铺不存在", {"shop_code": [f"未知商铺码：{code}"]})
     return shop
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 # -- inspections -------------------------------------------------------------------------------
@@ -114,41 +102,18 @@ def push_inspection(data: dict, *, actor=None) -> tuple[Inspection, bool]:
     except IntegrityError:  # a concurrent retry stored it first
         existing = db.session.scalar(select(Inspection).where(Inspection.external_id == data["external_id"]))
         return _same_or_conflict(existing, _stored_inspection(existing), fields), False
-    if fields["rectification_deadline"]:
-        db.session.add(
-            Rectification(
-                shop_id=shop.id, inspection_id=inspection.id, deadline=fields["rectification_deadline"]
-            )
-        )
-    if not fields["full"] and fields["outcome"] == "pass":
-        _close_rectifications(shop, inspection)
-    if fields["full"] and (
-        shop.latest_inspected_on is None or fields["inspected_on"] >= shop.latest_inspected_on
-    ):
-        shop.latest_outcome, shop.latest_inspected_on = fields["outcome"], fields["inspected_on"]
-    db.session.flush()
     audit.record(
         "inspection.push",
         inspection,
         actor=actor,
         after={**fields, "external_id": inspection.external_id, "source": "api"},
     )
-    registry.after_shop_change(shop)
-    return inspection, True
-
-
-def _close_rectifications(shop: Shop, inspection: Inspection) -> None:
-    """A passed re-inspection closes the shop's open rectifications."""
-    open_ones = db.session.scalars(
-        select(Rectification).where(
-            Rectification.shop_id == shop.id,
-            Rectification.closed_on.is_(None),
-            Rectification.inspection_id != inspection.id,
-        )
+    # The same consequences as an inspection recorded in the app: the shop's latest result, a
+    # rectification for partial/fail, earlier rectifications closed by a pass, the grading hook.
+    inspections.apply_to_shop(
+        shop, inspection, fields["rectification_deadline"], topic="food_safety", actor=actor
     )
-    for rect in open_ones:
-        rect.closed_on = inspection.inspected_on
-        rect.closed_by_inspection_id = inspection.id
+    return inspection, True
 
 
 def _same_or_conflict(record, stored: dict, pushed: dict):
@@ -172,8 +137,11 @@ def _norm(value):
 
 def _penalty_fields(data: dict, shop: Shop) -> dict:
     severity = data.get("severity") or "general"
-    publicity = data.get("publicity_ends_on") or add_months(data["decided_on"], PUBLICITY[severity])
+    # Default publicity period from the regulator's rules (3 months minor, 3 years otherwise).
+    publicity = data.get("publicity_ends_on") or penalties.publicity_end(data["decided_on"], severity)
     errors: dict[str, list[str]] = {}
+    if data["decided_on"] > today():
+        errors["decided_on"] = ["处罚决定日期不能晚于今天"]
     if publicity < data["decided_on"]:
         errors["publicity_ends_on"] = ["公示截止日期不能早于决定日期"]
     if data.get("fulfilled_on") and data["fulfilled_on"] < data["decided_on"]:
