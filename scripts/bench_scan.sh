@@ -2,7 +2,7 @@
 # Citizen scan throughput versus a one-route Flask hello-world, same gunicorn settings, same run.
 #
 #   scripts/bench_scan.sh            # 100,000 shops, 16 connections, 20 s per target
-#   SHOPS=100000 DURATION=30s CONNECTIONS=16 WORKERS=2 GTHREADS=8 WARMUP=30s scripts/bench_scan.sh
+#   SHOPS=100000 DURATION=30s CONNECTIONS=16 WORKERS=2 GTHREADS=8 scripts/bench_scan.sh
 #
 # Needs PostgreSQL on PGHOST (default 127.0.0.1, user postgres), gunicorn in .venv, and wrk
 # (apt-get install -y wrk). Uses the scratch database huishang_bench_scan (dropped and rebuilt;
@@ -15,7 +15,6 @@ DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-16}
 WORKERS=${WORKERS:-2}
 GTHREADS=${GTHREADS:-8}
-WARMUP=${WARMUP:-30s}
 THREADS=${THREADS:-2}
 PGHOST=${PGHOST:-127.0.0.1}
 DB=huishang_bench_scan
@@ -59,7 +58,7 @@ wait_for "http://127.0.0.1:$HELLO_PORT/"
 first=$(head -1 "$WORK/codes.txt")
 curl -fsS -o /dev/null "http://127.0.0.1:$APP_PORT/s/$first"  # fail early if the page errors
 # Warm up: every worker renders each of the 1,000 faces once (a busy day's steady state).
-wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" -s "$WORK/rotate.lua" "http://127.0.0.1:$APP_PORT" >/dev/null
+$PY scripts/bench_scan_warm.py "http://127.0.0.1:$APP_PORT" "$WORK/codes.txt" "$CONNECTIONS"
 wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s "http://127.0.0.1:$HELLO_PORT/" >/dev/null
 
 wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "http://127.0.0.1:$HELLO_PORT/" | tee "$WORK/hello.txt"

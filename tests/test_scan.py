@@ -319,3 +319,17 @@ def test_closing_a_shop_drops_its_cached_face(client, world):
     registry.close_shop(shop)
     db.session.commit()
     assert "已注销" in client.get(f"/s/{shop.code}").get_data(as_text=True)
+
+
+def test_a_failed_count_write_never_fails_the_page(client, world, app, monkeypatch):
+    from sqlalchemy import text
+
+    monkeypatch.setitem(app.config, "SCAN_FLUSH_HITS", 1)
+    monkeypatch.setattr(scans, "_upsert", lambda rows: text("UPDATE no_such_table SET x = 1"))
+    shop = world["shop"]
+    r = client.get(f"/s/{shop.code}")
+    assert r.status_code == 200 and shop.sign_name in r.get_data(as_text=True)
+    monkeypatch.undo()
+    assert scans.flush_scans() == 1  # kept for the next flush
+    db.session.commit()
+    assert db.session.scalar(select(ScanCount.count)) == 1

@@ -4,9 +4,12 @@ Anonymous visitors get the citizen face from a per-process cache: no query while
 fresh (SCAN_CACHE_FRESH seconds, default 60), then one indexed read to revalidate it. Signed-in
 users get their face rendered on every request (see services/scan.py for the rules).
 """
+import logging
+
 from flask import current_app, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import today
@@ -14,13 +17,19 @@ from ..services import scan as scans
 from . import bp, scan_cache
 
 CITIZEN_MAX_AGE = 60  # seconds a browser or CDN may keep the anonymous face
+log = logging.getLogger(__name__)
 
 
 def _count(shop_id: int, face: str) -> None:
+    """Count the scan; a failed write of the counts never fails the page (they are retried)."""
     config = current_app.config
-    if scans.count_scan(shop_id, face, every_hits=config.get("SCAN_FLUSH_HITS", 200),
-                        every_seconds=config.get("SCAN_FLUSH_SECONDS", 5.0)):
-        db.session.commit()
+    try:
+        if scans.count_scan(shop_id, face, every_hits=config.get("SCAN_FLUSH_HITS", 200),
+                            every_seconds=config.get("SCAN_FLUSH_SECONDS", 5.0)):
+            db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("scan counts not written, kept for the next flush: %s", type(exc).__name__)
 
 
 def _html(body: str, status: int = 200, *, public: bool = False):

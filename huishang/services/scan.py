@@ -121,6 +121,13 @@ class ScanBuffer:
         hits = self._hits
         return hits > 0 and (hits >= every_hits or time.monotonic() - self._since >= every_seconds)
 
+    def restore(self, pending: dict) -> None:
+        """Put back counts whose write failed, to go out with the next flush."""
+        with self._lock:
+            for key, n in pending.items():
+                self._pending[key] = self._pending.get(key, 0) + n
+                self._hits += n
+
     def take(self) -> dict:
         with self._lock:
             pending, self._pending, self._hits = self._pending, {}, 0
@@ -143,12 +150,18 @@ def _upsert(rows: list[dict]):
 
 def flush_scans() -> int:
     """Write the buffered counts (one statement) into the session; the caller commits.
-    Returns the number of scans written."""
+    Rows go in key order, so concurrent flushes from several workers lock rows in the same order
+    and cannot deadlock. Returns the number of scans written; on a database error the counts go
+    back into the buffer and the error propagates."""
     pending = buffer.take()
     if not pending:
         return 0
-    rows = [{"shop_id": s, "day": d, "face": f, "count": n} for (s, d, f), n in pending.items()]
-    db.session.execute(_upsert(rows))
+    rows = [{"shop_id": s, "day": d, "face": f, "count": n} for (s, d, f), n in sorted(pending.items())]
+    try:
+        db.session.execute(_upsert(rows))
+    except Exception:
+        buffer.restore(pending)
+        raise
     return sum(pending.values())
 
 
