@@ -50,6 +50,9 @@ class Config:
     TOKEN_MAX_AGE = int(os.environ.get("TOKEN_MAX_AGE", 12 * 3600))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Inspections: default days to rectify a 基本符合/不符合 result; merchants' self-check cadence.
+    RECTIFICATION_DAYS = int(os.environ.get("RECTIFICATION_DAYS", 7))
+    SELF_CHECK_INTERVAL_DAYS = int(os.environ.get("SELF_CHECK_INTERVAL_DAYS", 30))
 
     # Internationalisation: Chinese first, English available.
     BABEL_DEFAULT_LOCALE = "zh"
