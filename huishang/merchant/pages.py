@@ -1,6 +1,8 @@
 """Merchant pages: home (my shops and menu) and the notification centre. The store, staff, and
 question pages live in store.py, staff.py and questions.py; the public registration and FAQ pages
 in public.py."""
+from datetime import timedelta
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,6 +50,12 @@ def merchant_menu() -> list[tuple[str, str]]:
             items.append((doc[0].rstrip("."), url_for(endpoint)))
             seen.add(endpoint)
     return items
+
+
+@bp.app_template_filter("hs_local")
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored naive-UTC time as district time (UTC+8, no DST)."""
+    return (value + timedelta(hours=8)).strftime(fmt) if value else ""
 
 
 @bp.app_template_global("unread_notifications")
