@@ -261,3 +261,18 @@ def test_every_page_renders_for_its_role_and_refuses_the_others(app, client, log
         assert client.get(path).status_code == 200
     for path in own["merchant"][1] + own["property"][1] + own["regulator"][1]:
         assert client.get(path).status_code == 302, path  # anonymous: to the login page
+
+
+def test_scan_page_offers_the_managers_their_actions(client, login_as):
+    from .factories import make_complex, make_property
+
+    make_complex()
+    shop = make_shop(complex="港汇恒隆广场")
+    login_as(make_merchant(shops=[shop]))
+    page = client.get(f"/s/{shop.code}").get_data(as_text=True)
+    assert f"/merchant/shops/{shop.code}/staff" in page
+    assert f"/merchant/questions/new?shop={shop.code}" in page
+    client.post("/logout")
+    login_as(make_property())
+    page = client.get(f"/s/{shop.code}").get_data(as_text=True)
+    assert f"/property/tenants/{shop.code}" in page and "/merchant/shops" not in page
