@@ -305,13 +305,14 @@ def rules_page():
             abort(403)
         data = _rules_from_form(request.form)
         try:
-            grading.update_rules(data, actor=current_user)
+            result = grading.update_rules(data, actor=current_user)
         except DomainError as exc:
             db.session.rollback()
             errors = exc.errors
         else:
             db.session.commit()
-            flash(_("规则已保存，全部商铺的分级已按新规则重新计算"))
+            flash(_("规则已保存，全部商铺的分级已按新规则重新计算") if result["_refreshed"] else
+                  _("规则已保存；商铺较多，分级和清单将在今晚的定时重算（flask plan refresh）后按新规则生效"))
             return redirect(url_for("grading.rules_page"))
     return render_template("grading/rules.html", rules=grading.load_rules(), labels=grading.RULE_LABELS,
                            errors=errors, tiers=TIERS, grades=GRADES, form=request.form,

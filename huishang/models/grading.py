@@ -45,17 +45,27 @@ class ShopGrading(db.Model):
 
     __tablename__ = "shop_gradings"
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    # Copies of the shop's own columns, so the list query filters one narrow table.
+    street_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))
+    registered_on: Mapped[date] = mapped_column(Date)
     static_tier: Mapped[str] = mapped_column(String(2))
     base_grade: Mapped[str] = mapped_column(String(4))  # from the latest full inspection
+    worse_grade: Mapped[str] = mapped_column(String(4))  # one level worse (never below 较差)
+    rank_base: Mapped[int] = mapped_column(Integer)  # list order of the cell (0 = 高·较差 by default)
+    rank_worse: Mapped[int] = mapped_column(Integer)
     last_full_on: Mapped[date | None] = mapped_column(Date)
     last_inspected_on: Mapped[date | None] = mapped_column(Date)
     cycle: Mapped[str] = mapped_column(String(10))  # last inspection date, or "new"
     routine_reason: Mapped[str] = mapped_column(String(10))  # routine | new
     routine_due_base: Mapped[date] = mapped_column(Date)
     routine_due_worse: Mapped[date] = mapped_column(Date)
-    # The earliest date any candidate could give: the plan query's index range.
-    floor_due: Mapped[date] = mapped_column(Date, index=True)
+    # The earliest routine date (with a worsening): with the triggers that hold on T, the plan
+    # query's range — a shop below neither cannot be due by T + days.
+    floor_due: Mapped[date] = mapped_column(Date)
     refreshed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_shop_gradings_due", "floor_due", "status"),)
 
 
 class GradeEvent(db.Model):
@@ -73,7 +83,8 @@ class GradeEvent(db.Model):
     ref_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
 
-    __table_args__ = (Index("ix_grade_events_shop_effect", "shop_id", "effect", "starts_on"),)
+    __table_args__ = (Index("ix_grade_events_shop_effect", "shop_id", "effect", "starts_on"),
+                      Index("ix_grade_events_ends_on", "ends_on"))
 
 
 class PlanItem(db.Model):

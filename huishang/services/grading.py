@@ -19,7 +19,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import BusinessType, Complaint, Inspection, Penalty, Rectification, Shop, today, utcnow
@@ -146,10 +146,16 @@ def validate_rules(data: dict) -> tuple[dict, dict]:
     return clean, errors
 
 
+REFRESH_NOW_LIMIT = 50_000
+
+
 def update_rules(data: dict, *, actor=None) -> dict:
     """Change rule values (regulators). Audited; raises DomainError naming each bad field.
 
-    Every shop's stored facts depend on the rules, so they are recomputed (set-based, in batches).
+    Every shop's stored facts depend on the rules: with up to REFRESH_NOW_LIMIT shops they are
+    recomputed at once (batched, a few seconds); a larger district picks the change up at the
+    nightly `flask plan refresh` (or run it by hand), so a web request never runs for minutes.
+    Returns the rules in force with "_refreshed": bool.
     """
     clean, errors = validate_rules(data)
     if errors:
@@ -157,7 +163,7 @@ def update_rules(data: dict, *, actor=None) -> dict:
     current = load_rules()
     changed = {k: v for k, v in clean.items() if current.get(k) != v}
     if not changed:
-        return current
+        return {**current, "_refreshed": False}
     for key, value in changed.items():
         row = db.session.get(GradingRule, key)
         if row is None:
@@ -168,8 +174,10 @@ def update_rules(data: dict, *, actor=None) -> dict:
         row.updated_by_id = getattr(actor, "id", None)
         audit.record("grading.rule", row, actor=actor, before={key: current.get(key)}, after={key: value})
     db.session.flush()
-    refresh_all()
-    return load_rules()
+    refreshed = db.session.scalar(select(func.count()).select_from(Shop)) <= REFRESH_NOW_LIMIT
+    if refreshed:
+        refresh_all()
+    return {**load_rules(), "_refreshed": refreshed}
 
 
 # -- facts and events ---------------------------------------------------------------------------
@@ -366,32 +374,39 @@ def evaluate(facts: Facts, events: list[Event], as_of: date, rules: dict) -> Gra
 
 # -- loading history ----------------------------------------------------------------------------
 
-def load_histories(shop_ids: list[int]) -> dict[int, History]:
-    """The records of many shops in five queries (used per shop and by the nightly batch)."""
+def load_histories(shop_ids: list[int] | None = None, id_range: tuple[int, int] | None = None
+                   ) -> dict[int, History]:
+    """The records of many shops in five queries (used per shop and by the nightly batch, which
+    passes an id range: a range scan, where a 5,000-element IN list costs more to parse than to run)."""
+
+    def which(column):
+        return column.between(*id_range) if id_range else column.in_(shop_ids)
+
     histories: dict[int, History] = {}
     rows = db.session.execute(select(Shop.id, BusinessType.static_risk, Shop.registered_on)
                               .join(BusinessType, Shop.business_type_id == BusinessType.id)
-                              .where(Shop.id.in_(shop_ids)))
+                              .where(which(Shop.id)))
     for sid, risk, registered_on in rows:
         histories[sid] = History(risk, registered_on or today())
     for sid, *rest in db.session.execute(
             select(Inspection.shop_id, Inspection.id, Inspection.inspected_on, Inspection.outcome,
-                   Inspection.full).where(Inspection.shop_id.in_(shop_ids))):
+                   Inspection.full).where(which(Inspection.shop_id))):
         histories[sid].inspections.append(tuple(rest))
     for sid, *rest in db.session.execute(
             select(Rectification.shop_id, Rectification.id, Inspection.inspected_on, Rectification.deadline,
                    Rectification.closed_on)
             .join(Inspection, Rectification.inspection_id == Inspection.id)
-            .where(Rectification.shop_id.in_(shop_ids))):
+            .where(which(Rectification.shop_id))):
         histories[sid].rectifications.append(tuple(rest))
     for sid, *rest in db.session.execute(
             select(Complaint.shop_id, Complaint.id, Complaint.substantiated_on, Complaint.category)
-            .where(Complaint.shop_id.in_(shop_ids), Complaint.substantiated.is_(True),
+            .where(which(Complaint.shop_id), Complaint.substantiated.is_(True),
                    Complaint.substantiated_on.is_not(None))):
         histories[sid].complaints.append(tuple(rest))
     for sid, *rest in db.session.execute(
             select(Penalty.shop_id, Penalty.id, Penalty.decided_on, Penalty.publicity_ends_on,
-                   Penalty.repaired_on, Penalty.decision_no, Penalty.severity).where(Penalty.shop_id.in_(shop_ids))):
+                   Penalty.repaired_on, Penalty.decision_no, Penalty.severity)
+            .where(which(Penalty.shop_id))):
         histories[sid].penalties.append(tuple(rest))
     return histories
 
@@ -407,14 +422,24 @@ def explain(shop: Shop, as_of: date | None = None, rules: dict | None = None) ->
 
 # -- storing ------------------------------------------------------------------------------------
 
-def _grading_row(shop_id: int, facts: Facts, events: list[Event]) -> dict:
-    trigger_dues = [e.due_on for e in events if e.effect == "trigger"]
-    floor = min([facts.routine_due_worse, facts.routine_due_base, *trigger_dues])
-    return {"shop_id": shop_id, "static_tier": facts.static_tier, "base_grade": facts.base_grade,
+def cell_ranks(rules: dict) -> dict[tuple[str, str], int]:
+    """List order of the nine cells: shorter interval first; at equal interval the higher tier."""
+    cells = [(t, g) for t in TIERS for g in GRADES]
+    cells.sort(key=lambda c: (interval_for(c[0], c[1], rules), TIERS.index(c[0])))
+    return {cell: rank for rank, cell in enumerate(cells)}
+
+
+def _grading_row(shop_id: int, facts: Facts, shop: tuple, ranks: dict) -> dict:
+    """`shop`: (street_id, status, registered_on)."""
+    worse_grade = worse(facts.base_grade)
+    return {"shop_id": shop_id, "street_id": shop[0], "status": shop[1], "registered_on": shop[2],
+            "static_tier": facts.static_tier, "base_grade": facts.base_grade, "worse_grade": worse_grade,
+            "rank_base": ranks[(facts.static_tier, facts.base_grade)],
+            "rank_worse": ranks[(facts.static_tier, worse_grade)],
             "last_full_on": facts.last_full_on, "last_inspected_on": facts.last_inspected_on,
             "cycle": facts.cycle, "routine_reason": facts.routine_reason,
             "routine_due_base": facts.routine_due_base, "routine_due_worse": facts.routine_due_worse,
-            "floor_due": floor, "refreshed_at": utcnow()}
+            "floor_due": min(facts.routine_due_base, facts.routine_due_worse), "refreshed_at": utcnow()}
 
 
 def _event_rows(shop_id: int, events: list[Event]) -> list[dict]:
@@ -434,7 +459,8 @@ def refresh_shop(shop: Shop) -> Grading:
     facts, events = build_facts(history, rules)
     db.session.execute(delete(GradeEvent).where(GradeEvent.shop_id == shop.id))
     db.session.execute(delete(ShopGrading).where(ShopGrading.shop_id == shop.id))
-    db.session.add(ShopGrading(**_grading_row(shop.id, facts, events)))
+    db.session.add(ShopGrading(**_grading_row(shop.id, facts, (shop.street_id, shop.status, shop.registered_on or today()),
+                                              cell_ranks(rules))))
     for row in _event_rows(shop.id, events):
         db.session.add(GradeEvent(**row))
     result = evaluate(facts, events, today(), rules)
@@ -466,28 +492,39 @@ def refresh_all(batch_size: int = 2000, street_id: int | None = None,
     from . import credit
 
     rules = load_rules()
+    ranks = cell_ranks(rules)
     on = today()
     query = select(Shop.id).order_by(Shop.id)
     if street_id is not None:
         query = query.where(Shop.street_id == street_id)
-    ids = list(shop_ids) if shop_ids is not None else list(db.session.scalars(query))
+    ids = sorted(shop_ids) if shop_ids is not None else list(db.session.scalars(query))
+    # The whole district goes by id ranges (range scans); a subset (one street, an import) by id.
+    every = shop_ids is None and street_id is None
     for start in range(0, len(ids), batch_size):
         chunk = ids[start:start + batch_size]
-        histories = load_histories(chunk)
-        statuses = dict(db.session.execute(select(Shop.id, Shop.unresponsive).where(Shop.id.in_(chunk))).all())
-        status_of = dict(db.session.execute(select(Shop.id, Shop.status).where(Shop.id.in_(chunk))).all())
+        lo, hi = chunk[0], chunk[-1]
+
+        def which(column, chunk=chunk, lo=lo, hi=hi):
+            return column.between(lo, hi) if every else column.in_(chunk)
+
+        histories = (load_histories(id_range=(lo, hi)) if every else load_histories(chunk))
+        flags, places = {}, {}
+        for sid, unresponsive, status, street, registered_on in db.session.execute(
+                select(Shop.id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on)
+                .where(which(Shop.id))):
+            flags[sid], places[sid] = (unresponsive, status), (street, status, registered_on or on)
         gradings, events_rows, shop_rows = [], [], []
         for sid in chunk:
             facts, events = build_facts(histories[sid], rules)
-            gradings.append(_grading_row(sid, facts, events))
+            gradings.append(_grading_row(sid, facts, places[sid], ranks))
             events_rows.extend(_event_rows(sid, events))
             result = evaluate(facts, events, on, rules)
-            klass = credit.classify(histories[sid], on, statuses[sid], status_of[sid]).credit_class
+            klass = credit.classify(histories[sid], on, *flags[sid]).credit_class
             shop_rows.append({"id": sid, "static_tier": result.static_tier,
                               "dynamic_grade": result.dynamic_grade, "next_due_on": result.due_on,
                               "due_reason": result.reason, "credit_class": klass})
-        db.session.execute(delete(GradeEvent).where(GradeEvent.shop_id.in_(chunk)))
-        db.session.execute(delete(ShopGrading).where(ShopGrading.shop_id.in_(chunk)))
+        db.session.execute(delete(GradeEvent).where(which(GradeEvent.shop_id)))
+        db.session.execute(delete(ShopGrading).where(which(ShopGrading.shop_id)))
         db.session.execute(ShopGrading.__table__.insert(), gradings)
         if events_rows:
             db.session.execute(GradeEvent.__table__.insert(), events_rows)

@@ -17,7 +17,9 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, update
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, text, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import Shop, Street, User, today, utcnow
@@ -40,22 +42,33 @@ class InspectionPlan:
 
 
 def cell_ranks(rules: dict) -> dict[tuple[str, str], int]:
-    """List order of the nine cells: shorter interval first; at equal interval the higher tier."""
-    cells = [(t, g) for t in TIERS for g in GRADES]
-    cells.sort(key=lambda c: (grading.interval_for(c[0], c[1], rules), TIERS.index(c[0])))
-    return {cell: rank for rank, cell in enumerate(cells)}
+    return grading.cell_ranks(rules)
 
 
-def _least(*exprs):
-    """LEAST() that works on SQLite and PostgreSQL alike (nulls never reach it)."""
-    result = exprs[0]
-    for expr in exprs[1:]:
-        result = case((expr < result, expr), else_=result)
-    return result
+class least(FunctionElement):
+    """LEAST(a, b, ...) on PostgreSQL, min(a, b, ...) on SQLite (arguments are never null here)."""
+
+    inherit_cache = True
+    name = "least"
+    type = Date()
 
 
-def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict):
-    """The SELECT of the list for day `as_of`, in list order (fast path: shops whose facts hold)."""
+@compiles(least)
+def _least_default(element, compiler, **kw):
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "postgresql")
+def _least_postgresql(element, compiler, **kw):
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict | None = None):
+    """The SELECT of the list for day `as_of`, in list order (fast path: shops whose facts hold).
+
+    One narrow table (`shop_gradings`) is filtered by its due floor; the events holding on T are
+    aggregated per shop (few rows: most events are closed windows of the past); only the rows on
+    the list are joined to `shops` for their names and to `plan_items` for their tracking."""
     horizon = as_of + timedelta(days=days)
     holds = and_(GradeEvent.starts_on <= as_of,
                  or_(GradeEvent.ends_on.is_(None), GradeEvent.ends_on > as_of))
@@ -65,42 +78,38 @@ def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict)
                  func.min(case((GradeEvent.kind == "complaint", GradeEvent.due_on))).label("comp_due"))
           .where(holds).group_by(GradeEvent.shop_id).subquery("ev"))
     g = ShopGrading
-    inner = (select(Shop.id.label("shop_id"), Shop.code, Shop.sign_name, Shop.address, Shop.street_id,
-                    g.static_tier, g.base_grade, g.cycle, g.routine_reason,
-                    case((func.coalesce(ev.c.w, 0) == 1, g.routine_due_worse),
-                         else_=g.routine_due_base).label("routine_due"),
-                    func.coalesce(ev.c.w, 0).label("w"),
+    worse_now = func.coalesce(ev.c.w, 0) == 1
+    inner = (select(g.shop_id, g.street_id, g.static_tier, g.cycle, g.routine_reason,
+                    case((worse_now, g.worse_grade), else_=g.base_grade).label("grade"),
+                    case((worse_now, g.rank_worse), else_=g.rank_base).label("rank"),
+                    case((worse_now, g.routine_due_worse), else_=g.routine_due_base).label("routine_due"),
                     func.coalesce(ev.c.rect_due, FAR).label("rect_due"),
                     func.coalesce(ev.c.comp_due, FAR).label("comp_due"))
-             .join(g, g.shop_id == Shop.id)
-             .outerjoin(ev, ev.c.shop_id == Shop.id)
-             .where(g.floor_due <= horizon, Shop.status == "open", Shop.registered_on <= as_of,
-                    or_(g.last_inspected_on.is_(None), g.last_inspected_on <= as_of)))
+             .outerjoin(ev, ev.c.shop_id == g.shop_id)
+             .where(g.status == "open", g.registered_on <= as_of,
+                    or_(g.last_inspected_on.is_(None), g.last_inspected_on <= as_of),
+                    or_(g.floor_due <= horizon, ev.c.shop_id.is_not(None))))
     if street_ids is not None:
-        inner = inner.where(Shop.street_id.in_(street_ids or {-1}))
+        inner = inner.where(g.street_id.in_(street_ids or {-1}))
     inner = inner.subquery("inner_plan")
-    due = _least(inner.c.routine_due, inner.c.rect_due, inner.c.comp_due)
+    due = least(inner.c.routine_due, inner.c.rect_due, inner.c.comp_due)
     reason = case((and_(inner.c.rect_due <= inner.c.routine_due, inner.c.rect_due <= inner.c.comp_due),
                    literal("rectification")),
                   (inner.c.comp_due <= inner.c.routine_due, literal("complaint")),
                   else_=inner.c.routine_reason)
-    grade = case(*[(and_(inner.c.w == 1, inner.c.base_grade == g_), literal(grading.worse(g_)))
-                   for g_ in GRADES], else_=inner.c.base_grade)
-    mid = select(*inner.c, due.label("due_on"), reason.label("reason"), grade.label("grade")).subquery("mid")
-    ranks = cell_ranks(rules)
-    rank = case(*[(and_(mid.c.static_tier == t, mid.c.grade == g_), r) for (t, g_), r in ranks.items()],
-                else_=99)
-    overdue = case((mid.c.due_on < as_of, 0), else_=1)
-    return (select(mid.c.shop_id, mid.c.code, mid.c.sign_name, mid.c.address, mid.c.street_id,
+    mid = (select(inner.c.shop_id, inner.c.street_id, inner.c.static_tier, inner.c.grade, inner.c.cycle,
+                  inner.c.rank, due.label("due_on"), reason.label("reason"))
+           .where(due <= horizon).subquery("mid"))
+    return (select(mid.c.shop_id, Shop.code, Shop.sign_name, Shop.address, mid.c.street_id,
                    mid.c.static_tier, mid.c.grade, mid.c.cycle, mid.c.due_on, mid.c.reason,
                    PlanItem.id, PlanItem.status, PlanItem.inspector_id, PlanItem.co_inspector_id,
                    PlanItem.closed_on)
+            .join(Shop, Shop.id == mid.c.shop_id)
             .outerjoin(PlanItem, and_(PlanItem.shop_id == mid.c.shop_id, PlanItem.cycle == mid.c.cycle))
-            .where(mid.c.due_on <= horizon)
-            .order_by(overdue, rank, mid.c.due_on, mid.c.code))
+            .order_by(case((mid.c.due_on < as_of, 0), else_=1), mid.c.rank, mid.c.due_on, Shop.code))
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     shop_id: int
     shop_code: str
@@ -156,6 +165,9 @@ def plan_items(as_of: date | None = None, days: int = 30, street_ids: set[int] |
     if not 0 <= days <= MAX_DAYS:
         raise DomainError("天数超出范围", {"days": [f"应在 0–{MAX_DAYS} 之间"]}, status=400)
     rules = rules or grading.load_rules()
+    if db.engine.dialect.name == "postgresql":
+        # Sorting a district's list (hundreds of thousands of rows) in memory, not on disk.
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     fast = [Item(*row) for row in db.session.execute(plan_query(as_of, days, street_ids, rules))]
     slow = _slow_path(as_of, days, street_ids, rules)
     if not slow:

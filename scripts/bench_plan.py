@@ -1,0 +1,237 @@
+"""Benchmark the 30-day inspection list (issue 5).
+
+Generates N shops with inspection histories (plus rectifications, substantiated complaints and
+penalties) in a scratch database, computes the stored grading facts with the real nightly job
+(`grading.refresh_all`), then times the list for day T: the set-based generation query plus
+fetching every ordered item (`planning.plan_items`), district-wide and for one street, and
+saving it as tracked items (`planning.generate`).
+
+    # PostgreSQL, 1,000,000 shops (scratch database huishang_bench_plan, dropped and re-created)
+    .venv/bin/python scripts/bench_plan.py pg --shops 1000000
+    # SQLite, 100,000 shops (a file under /tmp)
+    .venv/bin/python scripts/bench_plan.py sqlite --shops 100000
+
+Options: --url to point elsewhere, --reuse to skip generation when the data is already there,
+--repeat N timed runs (the minimum and median are reported). Targets: ≤ 2 s for 1,000,000 shops
+on PostgreSQL, ≤ 10 s per 100,000 on SQLite.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, insert, select, text  # noqa: E402
+
+from huishang import create_app  # noqa: E402
+from huishang.extensions import db  # noqa: E402
+from huishang.models import BusinessType, Shop, Street  # noqa: E402
+from huishang.models.grading import PlanItem  # noqa: E402
+from huishang.services import grading, planning  # noqa: E402
+from huishang.services.catalog import seed_reference_data  # noqa: E402
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/huishang_bench_plan"
+SQLITE_URL = "sqlite:////tmp/huishang_bench_plan.sqlite"
+T = date(2026, 11, 28)
+NOW = datetime(2026, 11, 28, 2, 0, 0)
+
+
+def defaults(table) -> dict:
+    """Python-side defaults of the table's NOT NULL columns (bulk loads skip the ORM)."""
+    out = {}
+    for col in table.columns:
+        if col.primary_key or col.nullable:
+            continue
+        default = col.default.arg if col.default is not None else None
+        if callable(default):
+            default = NOW if "DateTime" in type(col.type).__name__ else T
+        out[col.name] = default
+    return out
+
+
+def rows(n: int, street_ids: list[int], type_risks: dict[int, str], seed: int = 7):
+    """Yield (table name, row) for n shops and their histories; deterministic for a seed.
+
+    Inspections follow the schedule (the cell's interval after each result, give or take a few
+    weeks), so at T most shops are due ahead and a few percent are overdue, as in a district
+    that keeps up; a backlog would only make the list longer."""
+    rng = random.Random(seed)
+    rules = grading.RULE_DEFAULTS
+    type_ids = list(type_risks)
+    grade_of = {"pass": "良好", "partial": "一般", "fail": "较差"}
+    insp_id = rect_id = 0
+    for sid in range(1, n + 1):
+        yield "entities", {"id": sid, "uscc": f"91310104{sid:010d}", "name": f"上海基准餐饮有限公司{sid}"}
+        new_shop = rng.random() < 0.03
+        registered = T - timedelta(days=rng.randint(5, 100) if new_shop else rng.randint(100, 3000))
+        status = "open" if rng.random() < 0.97 else rng.choice(("suspended", "closed"))
+        type_id = rng.choice(type_ids)
+        tier = rules["tier_map"][type_risks[type_id]]
+        yield "shops", {"id": sid, "code": f"B{sid:08d}", "entity_id": sid, "sign_name": f"基准小店{sid}",
+                        "address": f"徐汇区基准路{sid}号", "street_id": rng.choice(street_ids),
+                        "business_type_id": type_id, "status": status, "registered_on": registered}
+        if new_shop:
+            continue  # never inspected yet
+        day = registered + timedelta(days=rng.randint(10, 60))
+        while day <= T:
+            insp_id += 1
+            outcome = rng.choices(("pass", "partial", "fail"), (0.65, 0.27, 0.08))[0]
+            yield "inspections", {"id": insp_id, "shop_id": sid, "inspected_on": day, "outcome": outcome,
+                                  "full": rng.random() < 0.9, "source": "import"}
+            interval = rules["intervals"][tier][grade_of[outcome]]
+            next_day = day + timedelta(days=max(interval, 90) + rng.randint(-20, 25))
+            if outcome != "pass" and rng.random() < 0.5:
+                rect_id += 1
+                deadline = day + timedelta(days=rng.choice((7, 15, 30)))
+                # a later inspection closes it; the latest one may still be open (or overdue)
+                last = next_day > T
+                closed = None if last and rng.random() < 0.3 else deadline - timedelta(days=rng.randint(0, 6))
+                if closed is not None and closed > T:
+                    closed = None
+                yield "rectifications", {"id": rect_id, "shop_id": sid, "inspection_id": insp_id,
+                                         "deadline": deadline, "closed_on": closed}
+            day = next_day
+        if rng.random() < 0.03:
+            for k in range(rng.randint(1, 3)):
+                yield "complaints", {"ticket": f"BC{sid:08d}{k}", "tracking_key_hash": "-", "shop_id": sid,
+                                     "category": rng.choice(("food_safety", "price", "service")),
+                                     "description": "基准投诉", "status": "closed", "substantiated": True,
+                                     "substantiated_on": T - timedelta(days=rng.randint(0, 200))}
+        if rng.random() < 0.008:
+            decided = T - timedelta(days=rng.randint(0, 1200))
+            severity = rng.choice(("minor", "general", "severe"))
+            yield "penalties", {"shop_id": sid, "decision_no": f"徐市监基准〔{sid}〕", "decided_on": decided,
+                                "violation": "基准违法行为", "severity": severity,
+                                "publicity_ends_on": grading.add_months(decided, 3 if severity == "minor" else 36)}
+
+
+ORDER = ("entities", "shops", "inspections", "rectifications", "complaints", "penalties")
+
+
+def load(n: int) -> None:
+    street_ids = list(db.session.scalars(select(Street.id)))
+    type_risks = dict(db.session.execute(select(BusinessType.id, BusinessType.static_risk)
+                                         .where(BusinessType.static_risk.is_not(None))).all())
+    buffers: dict[str, list] = {name: [] for name in ORDER}
+    tables = {name: db.metadata.tables[name] for name in ORDER}
+    postgres = db.engine.dialect.name == "postgresql"
+
+    base = {name: defaults(tables[name]) for name in ORDER}
+
+    def flush(force=False):
+        for name in ORDER:
+            if buffers[name] and (force or len(buffers[name]) >= 50000):
+                batch = [{**base[name], **r} for r in buffers[name]]
+                if postgres:
+                    copy_rows(tables[name], batch)
+                else:
+                    db.session.execute(insert(tables[name]), batch)
+                buffers[name] = []
+
+    for count, (name, row) in enumerate(rows(n, street_ids, type_risks)):
+        buffers[name].append(row)
+        if count % 200000 == 0:
+            flush(force=True)
+    flush(force=True)
+    db.session.commit()
+    if postgres:
+        for name in ORDER:
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                    f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+        db.session.commit()
+
+
+def copy_rows(table, batch: list[dict]) -> None:
+    """COPY a batch through psycopg (several times faster than INSERT)."""
+    columns = list(batch[0])
+    raw = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cur:
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with cur.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for row in batch:
+                copy.write_row([row[c] for c in columns])
+
+
+def timed(label: str, fn, repeat: int):
+    times, result = [], None
+    for _ in range(repeat):
+        db.session.expire_all()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        db.session.rollback()
+    print(f"  {label}: min {min(times):.3f} s, median {statistics.median(times):.3f} s over {repeat} runs",
+          flush=True)
+    return result, min(times), statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("backend", choices=("pg", "sqlite"))
+    parser.add_argument("--shops", type=int, default=None)
+    parser.add_argument("--url")
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    n = args.shops or (1_000_000 if args.backend == "pg" else 100_000)
+    url = args.url or (PG_URL if args.backend == "pg" else SQLITE_URL)
+    if args.backend == "pg" and not args.reuse and not args.url:
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "huishang_bench_plan"], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "huishang_bench_plan"], check=True)
+    if args.backend == "sqlite" and not args.reuse:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        have = 0
+        if args.reuse:
+            have = db.session.scalar(select(func.count()).select_from(Shop))
+        print(f"backend {db.engine.dialect.name}, {n:,} shops, list day T = {T}", flush=True)
+        if have != n:
+            db.drop_all()
+            db.create_all()
+            seed_reference_data()
+            db.session.commit()
+            start = time.perf_counter()
+            load(n)
+            print(f"  generated histories: {time.perf_counter() - start:.1f} s", flush=True)
+            start = time.perf_counter()
+            grading.refresh_all(batch_size=5000)
+            db.session.commit()
+            print(f"  nightly refresh (plan refresh, all shops): {time.perf_counter() - start:.1f} s", flush=True)
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        counts = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in ORDER + ("grade_events",)}
+        print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
+        rules = grading.load_rules()
+        items, _, _ = timed("30-day list, whole district (query + fetch all ordered items)",
+                            lambda: planning.plan_items(T, 30, None, rules), args.repeat)
+        overdue = sum(1 for i in items if i.due_on < T)
+        print(f"    {len(items):,} items ({overdue:,} overdue); first {items[0].shop_code} due {items[0].due_on}")
+        street_id = db.session.scalar(select(Street.id).order_by(Street.position))
+        timed("30-day list, one street", lambda: planning.plan_items(T, 30, {street_id}, rules), args.repeat)
+        timed("30-day list for T+45 (events re-evaluated for that day)",
+              lambda: planning.plan_items(T + timedelta(days=45), 30, None, rules), args.repeat)
+        timed("API rendering of the district list (plan_items + present)",
+              lambda: planning.present(planning.plan_items(T, 30, None, rules), T), 1)
+        db.session.execute(PlanItem.__table__.delete())
+        db.session.commit()
+        start = time.perf_counter()
+        saved = planning.generate(T, 30, None)
+        db.session.commit()
+        print(f"  save as tracked items (generate, first time): {time.perf_counter() - start:.3f} s, "
+              f"{len(saved):,} items", flush=True)
+        start = time.perf_counter()
+        planning.generate(T + timedelta(days=1), 30, None)
+        db.session.commit()
+        print(f"  regenerate next day (keeps tracking): {time.perf_counter() - start:.3f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
