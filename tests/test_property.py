@@ -163,3 +163,13 @@ def test_merchant_cannot_use_the_property_end(client, login_as, complex_shops):
     login_as(make_merchant(shops=[inside]))
     assert client.get("/property/").status_code == 403
     assert client.post("/property/move-in", data=move_in_form()).status_code == 403
+
+
+def test_property_manager_sees_the_rejection_reason(client, login_as, complex_shops):
+    inside, _ = complex_shops
+    manager = make_property()
+    report = property_service.report_move_out(manager, inside)
+    property_service.reject(report, "商户仍在营业，请核实", actor=make_regulator())
+    db.session.commit()
+    login_as(manager)
+    assert "商户仍在营业，请核实" in client.get("/property/").get_data(as_text=True)

@@ -34,10 +34,12 @@ def _tenant(code):
 def home():
     cx = _complex()
     rows = property_service.tenants(cx.id)
-    pending = property_service.reports(cx.id, status="pending")
+    reports = property_service.reports(cx.id)
+    pending = [r for r in reports if r.status == "pending"]
+    decided = [r for r in reports if r.status != "pending"][:10]
     moving_out = {r.shop_id for r in pending if r.kind == "move_out"}
     return render_template("property/home.html", complex=cx, rows=rows, pending=pending,
-                           moving_out=moving_out)
+                           decided=decided, moving_out=moving_out)
 
 
 @bp.get("/tenants/<code>")
