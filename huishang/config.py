@@ -68,6 +68,8 @@ class Config:
 
     # Rate limits: Redis when configured so limits hold across processes.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Several deployments (or test runs) may share one Redis: keep their counters apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "huishang")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 
