@@ -272,3 +272,31 @@ def test_bad_rules_name_the_field_and_change_nothing(data, field):
         grading.update_rules(data, actor=make_regulator())
     assert field in exc.value.errors
     assert grading.load_rules() == grading.RULE_DEFAULTS
+
+
+def test_partial_refreshes_touch_only_their_shops():
+    a = make_shop(street="徐家汇街道")
+    b = make_shop(street="湖南路街道")
+    add_inspection(a, T - D(10), "fail")
+    add_inspection(b, T - D(10), "fail")
+    b_row = db.session.get(ShopGrading, b.id).refreshed_at
+    street_a = db.session.get(Shop, a.id).street_id
+    assert grading.refresh_all(street_id=street_a) == 1
+    assert grading.refresh_all(shop_ids=[a.id]) == 1
+    db.session.commit()
+    assert db.session.get(ShopGrading, b.id).refreshed_at == b_row  # untouched, still there
+    assert db.session.get(ShopGrading, a.id).base_grade == "较差"
+
+
+def test_rules_change_in_a_large_district_waits_for_the_nightly_refresh(monkeypatch):
+    shop = make_shop()
+    add_inspection(shop, T - D(100), "pass")
+    monkeypatch.setattr(grading, "REFRESH_NOW_LIMIT", 0)
+    table = grading.load_rules()["intervals"]
+    table["中"]["良好"] = 100
+    assert grading.update_rules({"intervals": table}, actor=make_regulator())["_refreshed"] is False
+    db.session.commit()
+    assert db.session.get(ShopGrading, shop.id).routine_due_base == T - D(100) + D(180)
+    grading.refresh_all()
+    db.session.commit()
+    assert db.session.get(ShopGrading, shop.id).routine_due_base == T
