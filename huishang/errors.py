@@ -2,7 +2,7 @@
 import logging
 
 from flask import render_template, request
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from .api import is_api_request
 from .extensions import db
@@ -36,6 +36,19 @@ def register(app) -> None:
         retry and the load balancer's health check (/healthz) takes the instance out meanwhile.
         pool_pre_ping replaces the dead connections once PostgreSQL is back."""
         return _unavailable(exc)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(exc):
+        """A number too large for its column (SQLite raises OverflowError, PostgreSQL a DataError)
+        is bad input, not a server fault. Schemas should bound their integers; this is the net."""
+        _reset_session()
+        log.warning("value out of range during %s %s: %s", request.method, request.path,
+                    type(getattr(exc, "orig", exc)).__name__)
+        message = "数值超出允许范围 (a value is out of range)"
+        if is_api_request():
+            return json_error(422, message, {"_schema": [message]})
+        return render_template("errors/error.html", status=422, message=message), 422
 
     def _unavailable(exc):
         _reset_session()

@@ -46,3 +46,31 @@ def test_pages_answer_503(down_client):
     assert r.headers["Retry-After"] == "5"
     r = down_client.post("/login", data={"username": "someone", "password": "whatever-1"})
     assert r.status_code == 503
+
+
+def test_number_too_large_for_the_database_is_422_not_500():
+    """Found by fuzzing (POST /api/v1/notifications/read with a huge id on SQLite): the driver's
+    overflow is bad input. Exercised through throwaway routes raising what the drivers raise
+    (SQLite: OverflowError; PostgreSQL: DataError), so it does not depend on any feature."""
+    from sqlalchemy.exc import DataError
+
+    probe = create_app(TestingConfig)
+
+    @probe.get("/api/v1/_probe/sqlite")
+    def sqlite_overflow():
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    @probe.get("/api/v1/_probe/postgres")
+    def postgres_overflow():
+        raise DataError("SELECT 1", {}, Exception("integer out of range"))
+
+    @probe.get("/_probe/page")
+    def page_overflow():
+        raise OverflowError("too large")
+
+    client = probe.test_client()
+    for path in ("/api/v1/_probe/sqlite", "/api/v1/_probe/postgres"):
+        r = client.get(path)
+        assert r.status_code == 422 and r.get_json()["code"] == 422, path
+    r = client.get("/_probe/page")
+    assert r.status_code == 422 and r.mimetype == "text/html"
