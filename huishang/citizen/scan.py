@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 def _count(shop_id: int, face: str) -> None:
     """Count the scan; a failed write of the counts never fails the page (they are retried)."""
     config = current_app.config
+    if not current_app.testing:  # tests flush explicitly (SCAN_FLUSH_HITS=1 or flush_scans())
+        scans.flusher.ensure_started(current_app._get_current_object(), config.get("SCAN_FLUSH_SECONDS", 5.0))
     try:
-        if scans.count_scan(shop_id, face, every_hits=config.get("SCAN_FLUSH_HITS", 200),
-                            every_seconds=config.get("SCAN_FLUSH_SECONDS", 5.0)):
+        if scans.count_scan(shop_id, face, every_hits=config.get("SCAN_FLUSH_HITS", 5000)):
             db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()

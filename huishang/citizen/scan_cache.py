@@ -6,8 +6,9 @@ Only GET /s/<code> requests with no cookie other than `lang` are eligible (anyon
 carries a session cookie and always reaches the app). A response is stored only when the scan
 view marked it shareable (`environ["huishang.scan_shop"]`), its status is 200 and it sets no
 cookie. Entries live `citizen_pages.fresh` seconds (default 60, the max-age we announce anyway);
-a registry write drops the shop's entries at once. Hits still count as citizen scans; when the
-scan buffer is due for a flush, the request goes through the app, which writes it.
+a registry write drops the shop's entries at once. Hits still count as citizen scans (the
+background flusher writes them); should the buffer reach SCAN_FLUSH_HITS, the request goes
+through the app, which writes it inline.
 """
 from __future__ import annotations
 
@@ -55,8 +56,7 @@ class ScanMicroCache:
         if key is None:
             return self.app(environ, start_response)
         entry = self._get(key)
-        if entry is not None and not scans.buffer.due(self.config.get("SCAN_FLUSH_HITS", 200),
-                                                      self.config.get("SCAN_FLUSH_SECONDS", 5.0)):
+        if entry is not None and not scans.buffer.due(self.config.get("SCAN_FLUSH_HITS", 5000), float("inf")):
             scans.buffer.add(entry.shop_id, "citizen")
             start_response(entry.status, list(entry.headers))
             return [entry.body]

@@ -2,8 +2,8 @@
 
 `resolve()` checks a code's shape and check character first, so a mistyped or forged code costs
 no database query. `face_for()` is the routing rule. Scan counts are buffered in the process and
-written as one upsert statement every few seconds (or every N scans), so the hot path stays a
-single indexed read. The citizen face is rendered once per (path, locale, shop version, day) and
+written as one upsert statement every few seconds by a background thread (or inline every N
+scans), so no visitor waits for the write. The citizen face is rendered once per (path, locale, shop version, day) and
 kept in a small LRU, because it is the same for every anonymous visitor.
 """
 from __future__ import annotations
@@ -165,13 +165,53 @@ def flush_scans() -> int:
     return sum(pending.values())
 
 
-def count_scan(shop_id: int, face: str, *, every_hits: int = 200, every_seconds: float = 5.0) -> bool:
-    """Count one scan. Returns True when the buffer was flushed into the session (then the
-    caller commits); a test config sets every_hits=1 to write through."""
+def count_scan(shop_id: int, face: str, *, every_hits: int = 5000) -> bool:
+    """Count one scan. Returns True when the buffer reached `every_hits` and was flushed into
+    the session (then the caller commits); otherwise the background flusher writes it within
+    SCAN_FLUSH_SECONDS. A test config sets every_hits=1 to write through."""
     buffer.add(shop_id, face)
-    if buffer.due(every_hits, every_seconds):
+    if buffer.due(every_hits, float("inf")):
         return flush_scans() > 0
     return False
+
+
+class Flusher:
+    """One daemon thread per process that writes the buffered counts every `seconds`, so no
+    visitor's request waits for the write. Started lazily in each (forked) worker."""
+
+    def __init__(self):
+        self._pid = None
+        self._lock = threading.Lock()
+
+    def ensure_started(self, app, seconds: float) -> None:
+        import os
+
+        if self._pid == os.getpid() or seconds <= 0:
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, args=(app, seconds), name="scan-flusher", daemon=True).start()
+
+    @staticmethod
+    def _run(app, seconds: float) -> None:
+        import logging
+
+        while True:
+            time.sleep(seconds)
+            with app.app_context():
+                try:
+                    if flush_scans():
+                        db.session.commit()
+                except Exception as exc:  # noqa: BLE001 — keep counting; the counts were put back
+                    db.session.rollback()
+                    logging.getLogger(__name__).warning("scan counts not written: %s", type(exc).__name__)
+                finally:
+                    db.session.remove()
+
+
+flusher = Flusher()
 
 
 def scan_stats(shop: Shop, days: int = 30) -> dict:
