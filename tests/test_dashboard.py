@@ -261,7 +261,9 @@ def test_api_key_page_creates_shows_once_and_revokes(client, login_as):
         ).status_code
         == 200
     )
-    r = client.post(f"/admin/api-keys/{key.id}/revoke")
+    r = client.post(f"/admin/api-keys/{key.id}/revoke")  # not confirmed: nothing happens
+    assert r.status_code == 302 and db.session.get(ApiKey, key.id).revoked_at is None
+    r = client.post(f"/admin/api-keys/{key.id}/revoke", data={"confirm": "yes"})
     assert r.status_code == 302
     assert (
         client.get(

@@ -114,6 +114,9 @@ def api_keys_page():
 @roles_required("regulator")
 def api_key_revoke(key_id):
     key = db.session.get(ApiKey, key_id) or abort(404)
+    if request.form.get("confirm") != "yes":
+        flash("请勾选确认后再吊销", "error")
+        return redirect(url_for("admin.api_keys"))
     try:
         apikeys.revoke_key(key, actor=current_user)
         db.session.commit()
