@@ -226,7 +226,7 @@ def main() -> None:
         saved = planning.generate(T, 30, None)
         db.session.commit()
         print(f"  save as tracked items (generate, first time): {time.perf_counter() - start:.3f} s, "
-              f"{len(saved):,} items", flush=True)
+              f"{saved:,} items", flush=True)
         start = time.perf_counter()
         planning.generate(T + timedelta(days=1), 30, None)
         db.session.commit()

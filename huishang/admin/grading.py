@@ -195,13 +195,13 @@ def _back_to_plan():
 def plan_generate():
     try:
         args = _plan_args()
-        items = planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
+        count = planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return _back_to_plan()
     db.session.commit()
-    flash(_("已生成清单：%(n)s 家单位", n=len(items)))
+    flash(_("已生成清单：%(n)s 家单位", n=count))
     return _back_to_plan()
 
 
@@ -486,9 +486,9 @@ def api_generate(args):
     if current_user.role != "regulator":
         return json_error(403, "只有监管者可以生成清单 (regulators only)")
     street_ids = planning.scope_street_ids(current_user, args.get("street"))
-    items = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
+    count = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
     db.session.commit()
-    return respond({"count": len(items)})
+    return respond({"count": count})
 
 
 @blp.route("/inspection-plan/auto-assign", methods=["POST"])

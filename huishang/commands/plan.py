@@ -45,7 +45,9 @@ def plan(days, as_of, street, out, save):
     if fmt and fmt not in ("xlsx", "csv", "pdf"):
         raise click.BadParameter("应为 .xlsx、.csv 或 .pdf 文件", param_hint="--out")
     try:
-        items = (planning.generate(on, days, street_ids) if save else planning.plan_items(on, days, street_ids))
+        if save:
+            planning.generate(on, days, street_ids)
+        items = planning.plan_items(on, days, street_ids)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None

@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, text, update
+from sqlalchemy import Date, DateTime, and_, case, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -235,38 +235,45 @@ def close_stale_items() -> int:
 
 
 def generate(as_of: date | None = None, days: int = 30, street_ids: set[int] | None = None, *,
-             actor=None) -> list[Item]:
+             actor=None) -> int:
     """Save the list for day `as_of` as tracked items: new (shop, cycle) pairs are added, open
-    ones get the day's due date, reason and cell; closed ones and assignments are kept."""
+    ones get the day's due date, reason and cell; closed ones and assignments are kept.
+
+    Set-based: one INSERT … SELECT and one UPDATE … FROM over the list query (the few shops on the
+    slow path go row by row). Returns the number of items on the list."""
     as_of = as_of or today()
+    if not 0 <= days <= MAX_DAYS:
+        raise DomainError("天数超出范围", {"days": [f"应在 0–{MAX_DAYS} 之间"]}, status=400)
     close_stale_items()
-    items = plan_items(as_of, days, street_ids)
-    existing = {}
-    shop_ids = [i.shop_id for i in items]
-    for start in range(0, len(shop_ids), 5000):
-        for row in db.session.execute(select(PlanItem.id, PlanItem.shop_id, PlanItem.cycle, PlanItem.status)
-                                      .where(PlanItem.shop_id.in_(shop_ids[start:start + 5000]))):
-            existing[(row.shop_id, row.cycle)] = row
-    new_rows, updates = [], []
-    for i in items:
-        row = existing.get((i.shop_id, i.cycle))
-        values = {"due_on": i.due_on, "reason": i.reason, "static_tier": i.static_tier,
-                  "dynamic_grade": i.dynamic_grade}
-        if row is None:
-            new_rows.append({"shop_id": i.shop_id, "cycle": i.cycle, "street_id": i.street_id,
-                             "generated_on": as_of, "status": "open", "closed_note": "",
-                             "created_at": utcnow(), **values})
-        elif row.status == "open":
-            updates.append({"id": row.id, **values})
-    if new_rows:
-        db.session.execute(PlanItem.__table__.insert(), new_rows)
-    if updates:
-        db.session.execute(update(PlanItem), updates)
+    rules = grading.load_rules()
+    listed = plan_query(as_of, days, street_ids, rules).order_by(None).subquery("listed")
+    now = utcnow()
+    added = db.session.execute(insert(PlanItem).from_select(
+        ["shop_id", "cycle", "street_id", "due_on", "reason", "static_tier", "dynamic_grade", "generated_on",
+         "status", "closed_note", "created_at"],
+        select(listed.c.shop_id, listed.c.cycle, listed.c.street_id, listed.c.due_on, listed.c.reason,
+               listed.c.static_tier, listed.c.grade, literal(as_of, Date()), literal("open"), literal(""),
+               literal(now, DateTime())).where(listed.c.id.is_(None)))).rowcount
+    db.session.execute(update(PlanItem).where(PlanItem.id == listed.c.id, PlanItem.status == "open")
+                       .values(due_on=listed.c.due_on, reason=listed.c.reason, static_tier=listed.c.static_tier,
+                               dynamic_grade=listed.c.grade)
+                       .execution_options(synchronize_session=False))
+    total = db.session.scalar(select(func.count()).select_from(listed))
+    for item in _slow_path(as_of, days, street_ids, rules):
+        total += 1
+        values = {"due_on": item.due_on, "reason": item.reason, "static_tier": item.static_tier,
+                  "dynamic_grade": item.dynamic_grade}
+        if item.item_id is None:
+            db.session.add(PlanItem(shop_id=item.shop_id, cycle=item.cycle, street_id=item.street_id,
+                                    generated_on=as_of, status="open", **values))
+            added += 1
+        elif item.status == "open":
+            db.session.execute(update(PlanItem).where(PlanItem.id == item.item_id).values(**values))
     audit.record("plan.generate", InspectionPlan(as_of.isoformat()), actor=actor,
-                 after={"as_of": as_of, "days": days, "items": len(items), "new": len(new_rows),
+                 after={"as_of": as_of, "days": days, "items": total, "new": added,
                         "streets": sorted(street_ids) if street_ids is not None else "all"})
     db.session.flush()
-    return plan_items(as_of, days, street_ids)
+    return total
 
 
 def street_pairs(street_id: int, exclude: set[int] = frozenset()) -> list[tuple[int, int | None]]:
