@@ -422,15 +422,23 @@ def refresh_unresponsive(shop: Shop, on: date | None = None) -> None:
 def sweep_overdue(on: date | None = None) -> int:
     """Escalate every forwarded complaint not answered by its deadline; returns how many were
     newly escalated. Idempotent: run it from cron (`flask complaints sweep`) as often as you like."""
+    from sqlalchemy.orm import selectinload
+
     on = on or district_today()
-    late = list(db.session.scalars(select(Complaint).where(
+    late = list(db.session.scalars(select(Complaint).options(selectinload(Complaint.shop)).where(
         Complaint.status == "forwarded", Complaint.merchant_due_on < on, Complaint.escalated.is_(False))))
+    shops = {}
     for complaint in late:
         complaint.escalated = True
-        _event(complaint, "escalate", role="system", from_status=complaint.status,
-               note=f"商户未在期限（{complaint.merchant_due_on:%Y-%m-%d}）内答复，已升级", public=False)
+        # Added directly (not through complaint.events) so that a large sweep loads no histories.
+        db.session.add(ComplaintEvent(
+            complaint_id=complaint.id, action="escalate", actor_role="system", from_status=complaint.status,
+            to_status=complaint.status, public=False,
+            note=f"商户未在期限（{complaint.merchant_due_on:%Y-%m-%d}）内答复，已升级"))
         audit.record("complaint.escalate", complaint, after={"escalated": True})
-        refresh_unresponsive(complaint.shop, on)
+        shops[complaint.shop_id] = complaint.shop
+    for shop in shops.values():
+        refresh_unresponsive(shop, on)
     db.session.flush()
     return len(late)
 
