@@ -607,3 +607,15 @@ def test_concurrent_retry_lands_on_the_first_inspection(team, monkeypatch):
     db.session.commit()
     assert not created and second.id == first.id
     assert count(Inspection) == 1
+
+
+def test_self_check_interval_is_configurable(app, client, login_as):
+    shop = make_shop(registered_on=(today() - timedelta(days=10)).isoformat())
+    login_as(make_inspector())
+    assert shop.code not in client.get("/admin/self-checks/overdue").get_data(as_text=True)
+    app.config["SELF_CHECK_INTERVAL_DAYS"] = 7
+    try:
+        assert shop.code in client.get("/admin/self-checks/overdue").get_data(as_text=True)
+        assert inspections.self_check_due_on(shop) == today() - timedelta(days=3)
+    finally:
+        app.config["SELF_CHECK_INTERVAL_DAYS"] = 30

@@ -137,7 +137,7 @@ def inspection_new(code):
     ), status
 
 
-@bp.get("/inspections/<int:inspection_id>", endpoint="inspection_detail")
+@bp.get("/inspections/<int(max=2147483647):inspection_id>", endpoint="inspection_detail")
 def inspection_detail(inspection_id):
     inspection = load_inspection(inspection_id)
     template = inspection.template
@@ -151,7 +151,7 @@ def inspection_detail(inspection_id):
     )
 
 
-@bp.get("/inspections/<int:inspection_id>/sheet.pdf", endpoint="inspection_sheet")
+@bp.get("/inspections/<int(max=2147483647):inspection_id>/sheet.pdf", endpoint="inspection_sheet")
 def inspection_sheet(inspection_id):
     inspection = load_inspection(inspection_id)
     pdf = result_sheet.render(inspection)
@@ -165,7 +165,10 @@ def inspection_sheet(inspection_id):
     )
 
 
-@bp.get("/inspections/<int:inspection_id>/photos/<int:answer_id>/<int:n>", endpoint="inspection_photo")
+@bp.get(
+    "/inspections/<int(max=2147483647):inspection_id>/photos/<int:answer_id>/<int:n>",
+    endpoint="inspection_photo",
+)
 def inspection_photo(inspection_id, answer_id, n):
     inspection = load_inspection(inspection_id)
     answer = next((a for a in inspection.answers if a.id == answer_id), None)
@@ -205,7 +208,7 @@ def inspections_home():
     return render_template("inspections/home.html", rectifications=rects, today=today())
 
 
-@bp.get("/rectifications/<int:rect_id>/photo", endpoint="rectification_photo")
+@bp.get("/rectifications/<int(max=2147483647):rect_id>/photo", endpoint="rectification_photo")
 def rectification_photo(rect_id):
     rect = db.session.get(Rectification, rect_id)
     if rect is None:
@@ -243,7 +246,7 @@ def checklist_list():
     )
 
 
-@bp.get("/checklists/<int:template_id>", endpoint="checklist_detail")
+@bp.get("/checklists/<int(max=2147483647):template_id>", endpoint="checklist_detail")
 def checklist_detail(template_id):
     template = checklists.get_template(template_id) or abort(404)
     return render_template(
@@ -254,7 +257,9 @@ def checklist_detail(template_id):
     )
 
 
-@bp.route("/checklists/<int:template_id>/edit", methods=["GET", "POST"], endpoint="checklist_edit")
+@bp.route(
+    "/checklists/<int(max=2147483647):template_id>/edit", methods=["GET", "POST"], endpoint="checklist_edit"
+)
 def checklist_edit(template_id):
     """Regulators edit items, sections and the key flag; saving makes a new version."""
     regulators_only()
@@ -402,7 +407,7 @@ def create_inspection(data):
     return respond(InspectionStaffSchema().dump(inspection), 201 if created else 200)
 
 
-@blp.route("/inspections/<int:inspection_id>")
+@blp.route("/inspections/<int(max=2147483647):inspection_id>")
 @blp.response(200, InspectionStaffSchema)
 def get_inspection(inspection_id):
     """One inspection: staff in scope see all of it, the shop's merchant their variant."""

@@ -32,7 +32,7 @@ def inspection_list():
     return render_template("inspections/merchant_list.html", inspections=rows)
 
 
-@bp.get("/inspections/<int:inspection_id>", endpoint="inspection")
+@bp.get("/inspections/<int(max=2147483647):inspection_id>", endpoint="inspection")
 def inspection_detail(inspection_id):
     inspection = own_object(Inspection, inspection_id)
     template = inspection.template
@@ -46,7 +46,7 @@ def inspection_detail(inspection_id):
     )
 
 
-@bp.post("/inspections/<int:inspection_id>/ack", endpoint="inspection_ack")
+@bp.post("/inspections/<int(max=2147483647):inspection_id>/ack", endpoint="inspection_ack")
 def inspection_ack(inspection_id):
     """Sign for the result, or refuse with the reason recorded."""
     inspection = own_object(Inspection, inspection_id)
@@ -71,7 +71,7 @@ def inspection_ack(inspection_id):
     return redirect(url_for("merchant.inspection", inspection_id=inspection.id))
 
 
-@bp.get("/inspections/<int:inspection_id>/sheet.pdf", endpoint="inspection_sheet")
+@bp.get("/inspections/<int(max=2147483647):inspection_id>/sheet.pdf", endpoint="inspection_sheet")
 def inspection_sheet(inspection_id):
     inspection = own_object(Inspection, inspection_id)
     return Response(
@@ -102,7 +102,7 @@ def rectification_list(errors=None, status=200):
     ), status
 
 
-@bp.post("/rectifications/<int:rect_id>/report", endpoint="rectification_report")
+@bp.post("/rectifications/<int(max=2147483647):rect_id>/report", endpoint="rectification_report")
 def rectification_report(rect_id):
     """Report a rectification done, with a photo of the corrected state."""
     rect = own_object(Rectification, rect_id)
@@ -187,7 +187,7 @@ def self_check_new(code):
     ), status
 
 
-@bp.get("/self-checks/<int:check_id>", endpoint="self_check")
+@bp.get("/self-checks/<int(max=2147483647):check_id>", endpoint="self_check")
 def self_check_detail(check_id):
     check = own_object(SelfCheck, check_id)
     answers = {a["item_id"]: a for a in check.answers}

@@ -41,15 +41,19 @@ class ShopChecklistsSchema(Schema):
     self_check = fields.List(fields.Nested(ApplicableTemplateSchema))
 
 
+MAX_ID = 2**31 - 1
+_id = {"required": True, "validate": validate.Range(1, MAX_ID)}
+
+
 class AnswerInSchema(Schema):
-    item_id = fields.Integer(required=True)
+    item_id = fields.Integer(**_id)
     result = fields.String(required=True, validate=validate.OneOf(RESULTS))
     note = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
 class InspectionCreateSchema(Schema):
     shop_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    template_id = fields.Integer(required=True)
+    template_id = fields.Integer(**_id)
     co_inspector = fields.String(
         required=True,
         validate=validate.Length(min=1, max=60),
@@ -73,7 +77,7 @@ class InspectionCreateSchema(Schema):
 
 
 class SelfCheckCreateSchema(Schema):
-    template_id = fields.Integer(required=True)
+    template_id = fields.Integer(**_id)
     answers = fields.List(
         fields.Nested(AnswerInSchema), required=True, validate=validate.Length(min=1, max=500)
     )

@@ -167,9 +167,14 @@ def current_templates(kind: str | None = None) -> list[ChecklistTemplate]:
     )
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger number would be a database error
+
+
 def get_template(template_id) -> ChecklistTemplate | None:
+    """The template with that id (any version), or None for an unknown or malformed id."""
     try:
-        return db.session.get(ChecklistTemplate, int(template_id))
+        number = int(str(template_id).strip())
+        return db.session.get(ChecklistTemplate, number) if 0 < number <= MAX_ID else None
     except (TypeError, ValueError):
         return None
 

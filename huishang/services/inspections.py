@@ -28,7 +28,7 @@ from ..models import (
     utcnow,
 )
 from ..models.inspections import RESULTS
-from . import Conflict, DomainError, audit, registry, uploads
+from . import Conflict, DomainError, audit, checklists, registry, uploads
 
 MAX_NOTE = 1000
 MAX_PHOTOS_PER_ITEM = 5
@@ -207,7 +207,7 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
             raise Conflict("client_id 已被另一检查记录使用", {"client_id": ["已被使用"]})
         return existing, False
     errors: dict[str, list[str]] = {}
-    template = db.session.get(ChecklistTemplate, sub.template_id) if str(sub.template_id).isdigit() else None
+    template = checklists.get_template(sub.template_id)
     if template is None or template.kind != "inspection":
         errors["template_id"] = ["请选择有效的监督检查表"]
     co = _check_co_inspector(shop, actor, sub.co_inspector, errors)
@@ -220,7 +220,7 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
             errors.setdefault("photos", []).append("照片对应的检查项不属于该检查表")
     outcome = outcome_of(template.items, {k: v["result"] for k, v in by_item.items()}) if template else None
     deadline = None
-    if outcome in ("partial", "fail"):
+    if outcome in ("partial", "fail") and "inspected_on" not in errors:
         deadline = sub.rectification_deadline or on + timedelta(days=rectification_days())
         if deadline <= on:
             errors["rectification_deadline"] = ["整改期限应晚于检查日期"]
@@ -395,7 +395,7 @@ def record_self_check(
                 raise Conflict("client_id 已被使用", {"client_id": ["已被使用"]})
             return existing, False
     errors: dict[str, list[str]] = {}
-    template = db.session.get(ChecklistTemplate, template_id) if str(template_id).isdigit() else None
+    template = checklists.get_template(template_id)
     if template is None or template.kind != "self_check":
         errors["template_id"] = ["请选择有效的自查表"]
     on = checked_on or today()
