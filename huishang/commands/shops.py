@@ -46,7 +46,8 @@ def import_command(file, dry_run):
         if len(plan.errors) > MAX_REPORTED:
             click.echo(f"……另有 {len(plan.errors) - MAX_REPORTED} 处错误", err=True)
         bad_lines = len({e.line for e in plan.errors})
-        raise click.ClickException(f"{bad_lines} 行有误，未导入任何数据 ({bad_lines} bad rows; nothing imported)")
+        raise click.ClickException(
+            f"{bad_lines} 行有误，未导入任何数据 ({bad_lines} bad rows; nothing imported)")
     if dry_run:
         db.session.rollback()
         click.echo(f"检查通过（试运行，未写入）: {plan.summary}")
