@@ -279,13 +279,18 @@ def _method(rule) -> str:
     return sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
 
 
-PAGE_ROLES = {"admin.": {"regulator", "inspector"}, "merchant.": {"merchant"}, "property.": {"property"}}
+# Every page under these URL prefixes belongs to these roles, whichever blueprint serves it
+# (the complaint desk, grading and merchant-admin pages live under /admin too).
+PAGE_ROLES = {"/admin/": {"regulator", "inspector"}, "/merchant/": {"merchant"}, "/property/": {"property"}}
+PUBLIC_BLUEPRINTS = ("merchant_public.",)  # e.g. /merchant/register: sign-up before having an account
 
 
 def _gated_page_rules(app):
     for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(PUBLIC_BLUEPRINTS):
+            continue
         for prefix, roles in PAGE_ROLES.items():
-            if rule.endpoint.startswith(prefix):
+            if rule.rule.startswith(prefix):
                 yield rule, roles
 
 
