@@ -6,7 +6,7 @@ from sqlalchemy import event, select
 
 from huishang.citizen import scan_cache
 from huishang.extensions import db
-from huishang.models import Licence, ScanCount, today
+from huishang.models import Licence, ScanCount, Shop, today
 from huishang.services import codes, plates, registry
 from huishang.services import scan as scans
 
@@ -333,3 +333,30 @@ def test_a_failed_count_write_never_fails_the_page(client, world, app, monkeypat
     assert scans.flush_scans() == 1  # kept for the next flush
     db.session.commit()
     assert db.session.scalar(select(ScanCount.count)) == 1
+
+
+def test_housekeeper_revalidates_cached_faces_in_one_query(client, world):
+    shop, other = world["shop"], world["other"]
+    codes_ = (shop.code, other.code)
+    for code in codes_:
+        client.get(f"/s/{code}")
+    shop_id, other_id = shop.id, other.id
+    # A change the registry hook does not see in this process (as in another worker):
+    stamp = db.session.scalar(select(Shop.updated_at).where(Shop.id == shop_id)) + timedelta(seconds=1)
+    db.session.execute(Shop.__table__.update().where(Shop.id == shop_id)
+                       .values(sign_name="别的进程改的名", updated_at=stamp))
+    db.session.commit()
+    assert "别的进程改的名" not in client.get(f"/s/{codes_[0]}").get_data(as_text=True)  # still cached
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert scans.revalidate_cached() == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert "别的进程改的名" in client.get(f"/s/{codes_[0]}").get_data(as_text=True)
+    assert other_id in scans.citizen_pages.cached_shop_ids()

@@ -56,26 +56,27 @@ def _anonymous_scan(code: str):
     key = (request.full_path, str(get_locale()), today())
     page = scans.citizen_pages.get(key) if cacheable else None
     if page is not None and scans.citizen_pages.is_fresh(page):
-        shop_id, html = page.shop_id, page.html
+        shop_id, html, version = page.shop_id, page.html, page.version
     elif page is not None:
         resolution = scans.resolve(code)
         if resolution.kind != "shop":
             return _not_a_shop(resolution)
-        if page.version == resolution.version:
+        shop_id, version = resolution.shop_id, resolution.version
+        if page.version == version:
             scans.citizen_pages.checked(page)
-            shop_id, html = page.shop_id, page.html
+            html = page.html
         else:
-            shop_id, html = resolution.shop_id, _render_citizen(resolution.shop_id)
-            scans.citizen_pages.put(key, html, resolution.version, shop_id)
+            html = _render_citizen(shop_id)
+            scans.citizen_pages.put(key, html, version, shop_id)
     else:
         shop = scans.load_current(code)
         if shop is None:
             return _not_a_shop(scans.resolve(code))
-        shop_id, html = shop.id, _render_citizen(shop=shop)
+        shop_id, html, version = shop.id, _render_citizen(shop=shop), scans.version_of(shop)
         if cacheable:
-            scans.citizen_pages.put(key, html, scans.version_of(shop), shop_id)
+            scans.citizen_pages.put(key, html, version, shop_id)
     if cacheable:
-        request.environ[scan_cache.MARK] = shop_id  # the micro-cache may share it
+        request.environ[scan_cache.MARK] = (shop_id, version)  # the micro-cache may share it
     _count(shop_id, "citizen")
     return _html(html, public=cacheable)
 

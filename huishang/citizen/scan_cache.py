@@ -4,8 +4,10 @@ each process so a district without a CDN gets the same effect.
 
 Only GET /s/<code> requests with no cookie other than `lang` are eligible (anyone signed in
 carries a session cookie and always reaches the app). A response is stored only when the scan
-view marked it shareable (`environ["huishang.scan_shop"]`), its status is 200 and it sets no
-cookie. Entries live `citizen_pages.fresh` seconds (default 60, the max-age we announce anyway);
+view marked it shareable (`environ["huishang.scan_shop"] = (shop id, version)`), its status is
+200 and it sets no cookie. The background housekeeper revalidates every entry's version in one
+query every few seconds (services/scan.py revalidate_cached), so entries of unchanged shops stay
+fresh and changed ones are dropped within seconds in every worker. Entries live `citizen_pages.fresh` seconds (default 60, the max-age we announce anyway);
 a registry write drops the shop's entries at once. Hits still count as citizen scans (the
 background flusher writes them); should the buffer reach SCAN_FLUSH_HITS, the request goes
 through the app, which writes it inline.
@@ -31,7 +33,9 @@ class Entry:
     headers: list
     body: bytes
     shop_id: int
-    stored_at: float
+    version: str
+    rendered_at: float
+    checked_at: float
 
 
 class ScanMicroCache:
@@ -40,6 +44,7 @@ class ScanMicroCache:
         self._items: OrderedDict[tuple, Entry] = OrderedDict()
         self._lock = threading.Lock()
         _instances.append(self)
+        scans.CACHES.append(self)
 
     @staticmethod
     def key(environ) -> tuple | None:
@@ -67,8 +72,8 @@ class ScanMicroCache:
             return start_response(status, headers, exc_info)
 
         body = self.app(environ, capture)
-        shop_id = environ.get(MARK)
-        if (shop_id is None or not captured.get("status", "").startswith("200")
+        mark = environ.get(MARK)
+        if (mark is None or not captured.get("status", "").startswith("200")
                 or any(name.lower() == "set-cookie" for name, _ in captured["headers"])):
             return body
         try:
@@ -76,7 +81,8 @@ class ScanMicroCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
-        self._put(key, Entry(captured["status"], captured["headers"], data, shop_id, time.monotonic()))
+        now = time.monotonic()
+        self._put(key, Entry(captured["status"], captured["headers"], data, *mark, now, now))
         return [data]
 
     def _get(self, key) -> Entry | None:
@@ -84,7 +90,9 @@ class ScanMicroCache:
             entry = self._items.get(key)
             if entry is None:
                 return None
-            if time.monotonic() - entry.stored_at >= scans.citizen_pages.fresh:
+            now = time.monotonic()
+            if (now - entry.checked_at >= scans.citizen_pages.fresh
+                    or now - entry.rendered_at >= scans.citizen_pages.max_age):
                 del self._items[key]
                 return None
             self._items.move_to_end(key)
@@ -100,6 +108,20 @@ class ScanMicroCache:
         with self._lock:
             for key in [k for k, e in self._items.items() if e.shop_id == shop_id]:
                 del self._items[key]
+
+    def cached_shop_ids(self) -> set[int]:
+        with self._lock:
+            return {e.shop_id for e in self._items.values()}
+
+    def revalidate(self, versions: dict[int, str]) -> None:
+        """Mark entries whose shop version is unchanged as fresh; drop the others."""
+        now = time.monotonic()
+        with self._lock:
+            for key, entry in list(self._items.items()):
+                if versions.get(entry.shop_id) == entry.version:
+                    entry.checked_at = now
+                else:
+                    del self._items[key]
 
     def clear(self) -> None:
         with self._lock:

@@ -176,8 +176,9 @@ def count_scan(shop_id: int, face: str, *, every_hits: int = 5000) -> bool:
 
 
 class Flusher:
-    """One daemon thread per process that writes the buffered counts every `seconds`, so no
-    visitor's request waits for the write. Started lazily in each (forked) worker."""
+    """One daemon thread per process that, every `seconds`, writes the buffered counts and
+    revalidates every cached citizen face in one query, so no visitor's request waits for
+    either. Started lazily in each (forked) worker."""
 
     def __init__(self):
         self._pid = None
@@ -204,9 +205,10 @@ class Flusher:
                 try:
                     if flush_scans():
                         db.session.commit()
-                except Exception as exc:  # noqa: BLE001 — keep counting; the counts were put back
+                    revalidate_cached()
+                except Exception as exc:  # noqa: BLE001 — keep going; counts were put back
                     db.session.rollback()
-                    logging.getLogger(__name__).warning("scan counts not written: %s", type(exc).__name__)
+                    logging.getLogger(__name__).warning("scan housekeeping failed: %s", type(exc).__name__)
                 finally:
                     db.session.remove()
 
@@ -285,6 +287,19 @@ class PageCache:
             for key in [k for k, page in self._items.items() if page.shop_id == shop_id]:
                 del self._items[key]
 
+    def cached_shop_ids(self) -> set[int]:
+        with self._lock:
+            return {page.shop_id for page in self._items.values()}
+
+    def revalidate(self, versions: dict[int, str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key, page in list(self._items.items()):
+                if versions.get(page.shop_id) == page.version:
+                    page.checked_at = now
+                else:
+                    del self._items[key]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -296,6 +311,25 @@ citizen_pages = PageCache()
 def forget_shop(shop: Shop) -> None:
     """Registry hook: a changed shop's cached citizen face is dropped in this process."""
     citizen_pages.forget_shop(shop.id)
+
+
+# Caches of rendered faces register here; each has cached_shop_ids() and revalidate(versions).
+CACHES: list = []
+
+
+def revalidate_cached(chunk: int = 1000) -> int:
+    """Check every cached face's shop version in one query per `chunk` shops: unchanged entries
+    are marked fresh, changed or vanished ones dropped. Returns the number of shops checked."""
+    caches = [citizen_pages, *CACHES]
+    ids = sorted(set().union(*(c.cached_shop_ids() for c in caches)))
+    versions: dict[int, str] = {}
+    for i in range(0, len(ids), chunk):
+        rows = db.session.execute(select(Shop.id, Shop.updated_at, Shop.plate_version)
+                                  .where(Shop.id.in_(ids[i:i + chunk])))
+        versions.update({r.id: f"{r.updated_at.isoformat()}/{r.plate_version}" for r in rows})
+    for cache in caches:
+        cache.revalidate(versions)
+    return len(ids)
 
 
 # -- what the signed-in faces show -----------------------------------------------------------
