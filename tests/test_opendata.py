@@ -166,3 +166,15 @@ def test_latest_zip_served_and_page(client, app, data, tmp_path):
         assert "businesses.csv" in client.get("/open-data").get_data(as_text=True)
     finally:
         app.config["OPENDATA_DIR"] = str(tmp_path / "unused")
+
+
+def test_timestamps_carry_utc_offset_and_odd_since_is_not_an_error(client, data):
+    item = client.get("/api/v1/public/open/businesses").get_json()["items"][0]
+    assert item["updated_at"].endswith("+00:00")
+    for since in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2025-01-01T08:00:00+08:00"):
+        r = client.get("/api/v1/public/open/inspections", query_string={"updated_since": since})
+        assert r.status_code in (200, 422)  # out-of-calendar instants are refused, never a 500
+    r = client.get(
+        "/api/v1/public/open/inspections", query_string={"updated_since": "2025-01-01T08:00:00+08:00"}
+    )
+    assert r.status_code == 200 and r.get_json()["total"] == 1

@@ -19,14 +19,6 @@ csrf.exempt(blp)
 RATE = "60 per minute"
 
 
-def _naive_utc(moment):
-    if moment is not None and moment.tzinfo is not None:
-        from datetime import UTC
-
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
 def _page(items, total, args):
     more = args["page"] * args["per_page"] < total
     return jsonify(
@@ -47,7 +39,7 @@ def _page(items, total, args):
 def businesses(args):
     """Every registered shop (closed ones too, with their status), oldest first."""
     items, total = opendata.page_of_businesses(
-        _naive_utc(args.get("updated_since")), args["page"], args["per_page"]
+        opendata.naive_utc(args.get("updated_since")), args["page"], args["per_page"]
     )
     return _page(items, total, args)
 
@@ -59,7 +51,7 @@ def businesses(args):
 def inspections(args):
     """Inspection results: date, outcome, the shop's code. No inspectors, no notes."""
     items, total = opendata.page_of_inspections(
-        _naive_utc(args.get("updated_since")), args["page"], args["per_page"]
+        opendata.naive_utc(args.get("updated_since")), args["page"], args["per_page"]
     )
     return _page(items, total, args)
 

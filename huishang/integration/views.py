@@ -1,7 +1,5 @@
 """Integration endpoints: thin views over services/citysync.py."""
 
-from datetime import UTC
-
 from flask import g, jsonify
 
 from ..extensions import db
@@ -14,7 +12,7 @@ from ..schemas.integration import (
     PenaltyPushSchema,
     PenaltyRecordSchema,
 )
-from ..services import apikeys, citysync
+from ..services import apikeys, citysync, opendata
 from . import SECURITY, blp
 
 ERRORS = {
@@ -84,11 +82,11 @@ def push_penalty(data):
 @blp.doc(security=SECURITY)
 @blp.arguments(ChangesQuerySchema, location="query")
 @blp.response(200, ChangesPageSchema)
+@blp.alt_response(400, description="no since and no cursor, or a cursor not issued here", success=False)
 @_document
 def list_changes(args):
     """Registry and inspection changes since a time (scope `registry:read`), oldest first.
     Pass `next_cursor` back as `cursor` until `has_more` is false."""
     since = args.get("since")
-    if since is not None and since.tzinfo is not None:
-        since = since.astimezone(UTC).replace(tzinfo=None)
+    since = opendata.naive_utc(since)
     return jsonify(citysync.changes(since, args.get("cursor"), args["limit"]))

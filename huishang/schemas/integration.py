@@ -44,7 +44,9 @@ class PenaltyPushSchema(Schema):
 
 class InspectionRecordSchema(Schema):
     id = fields.Integer()
-    external_id = fields.String()
+    external_id = fields.String(
+        allow_none=True, metadata={"description": "null for inspections made in the app"}
+    )
     shop_code = fields.String()
     inspected_on = fields.String()
     outcome = fields.String()

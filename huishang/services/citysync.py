@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import BusinessType, Entity, Inspection, Licence, Penalty, Rectification, Shop, Street, today
 from . import Conflict, DomainError, NotFound, audit, inspections, penalties, registry
+from .opendata import utc_iso
 
 OUTCOME_ALIASES = {
     "pass": "pass",
@@ -391,13 +392,13 @@ def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
                 row.deadline,
                 row.closed_on,
             )
-            items.append({"type": "inspection", "changed_at": at.isoformat(), "inspection": payload})
+            items.append({"type": "inspection", "changed_at": utc_iso(at), "inspection": payload})
         else:
             shop_id = row_id if kind == "s" else row.shop_id
             items.append(
                 {
                     "type": "shop",
-                    "changed_at": at.isoformat(),
+                    "changed_at": utc_iso(at),
                     "shop": shop_change(shop_rows[shop_id], licences.get(shop_id, [])),
                 }
             )

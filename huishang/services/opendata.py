@@ -64,6 +64,22 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def utc_iso(moment: datetime | None) -> str | None:
+    """A stored naive-UTC timestamp as RFC 3339 with its offset (`...+00:00`)."""
+    return moment.replace(tzinfo=UTC).isoformat() if moment is not None else None
+
+
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """A query timestamp as the naive UTC the columns store: an offset is converted, none means
+    UTC. Instants beyond the calendar after conversion are clamped (never a server error)."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return datetime.min if moment.year < 1000 else datetime.max
+
+
 def business_row(row) -> dict:
     """A shop as open data (public fields only). `row` comes from `businesses_query()`."""
     return {
@@ -82,7 +98,7 @@ def business_row(row) -> dict:
         "serves_breakfast": bool(row.serves_breakfast),
         "latest_outcome": row.latest_outcome,
         "latest_inspected_on": _iso(row.latest_inspected_on),
-        "updated_at": _iso(row.updated_at),
+        "updated_at": utc_iso(row.updated_at),
     }
 
 
@@ -96,7 +112,7 @@ def inspection_row(row) -> dict:
         "outcome": row.outcome,
         "description": OUTCOME_LABELS.get(row.outcome, ""),
         "grade": OUTCOME_FACES.get(row.outcome, ("",))[0],
-        "updated_at": _iso(row.created_at),
+        "updated_at": utc_iso(row.created_at),
     }
 
 
