@@ -194,3 +194,65 @@ def test_export_xlsx_and_filters(client, login_as):
     r = client.get("/admin/shops/export.csv")
     assert r.data.startswith(b"\xef\xbb\xbf") and r.mimetype == "text/csv"
     assert client.get("/admin/shops/export.pdf").status_code == 404
+
+
+def upload(client, content: bytes, action="check", name="shops.csv"):
+    from io import BytesIO
+
+    return client.post("/admin/shops/import", data={"file": (BytesIO(content), name), "action": action},
+                       content_type="multipart/form-data")
+
+
+def csv_bytes(*rows, encoding="utf-8-sig"):
+    header = "统一社会信用代码,主体名称,店招名称,地址,街道,业态\n"
+    return (header + "".join(",".join(r) + "\n" for r in rows)).encode(encoding)
+
+
+def test_import_page_checks_then_imports(client, login_as):
+    reg = make_regulator()
+    login_as(reg)
+    assert client.get("/admin/shops/import").status_code == 200
+    content = csv_bytes((uscc.generate(), "上海甲公司", "甲店", "徐汇区宜山路1号", "田林街道", "快餐"),
+                        (uscc.generate(), "上海乙公司", "乙店", "徐汇区宜山路2号", "田林街道", "便利店"),
+                        encoding="gb18030")
+    r = upload(client, content, "check")
+    assert r.status_code == 200 and "新增 2 家" in r.get_data(as_text=True)
+    assert count() == 0
+    r = upload(client, content, "import")
+    assert r.status_code == 302 and count() == 2
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "shop.import"))
+    assert event.actor_id == reg.id and event.after["created"] == 2
+    r = upload(client, content, "import")  # the same file again changes nothing
+    assert r.status_code == 302 and count() == 2
+
+
+def test_import_page_reports_bad_rows_and_scope(client, login_as):
+    login_as(make_regulator(streets=("田林街道",)))
+    content = csv_bytes((uscc.generate(), "上海甲公司", "甲店", "徐汇区宜山路1号", "田林街道", "快餐"),
+                        (uscc.generate()[:17] + "Z", "上海乙公司", "乙店", "宜山路2号", "田林街道", "快餐"),
+                        (uscc.generate(), "上海丙公司", "丙店", "徐汇区华泾路3号", "华泾镇", "快餐"))
+    r = upload(client, content, "import")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "未导入任何数据" in html
+    assert "<td>3</td><td>统一社会信用代码</td>" in html
+    assert "<td>4</td><td>街道</td><td>该街道不在您的管辖范围：华泾镇</td>" in html
+    assert count() == 0
+    r = upload(client, b"not,a,registry\n1,2,3\n", "check")
+    assert r.status_code == 422 and "缺少必需的列" in r.get_data(as_text=True)
+    r = upload(client, b"x", "check", name="shops.pdf")
+    assert r.status_code == 422 and count() == 0
+
+
+def test_import_page_row_limit_and_roles(client, login_as, monkeypatch):
+    from huishang.admin import pages
+
+    monkeypatch.setattr(pages, "MAX_UPLOAD_ROWS", 1)
+    login_as(make_regulator())
+    content = csv_bytes((uscc.generate(), "甲", "甲店", "地址1", "田林街道", "快餐"),
+                        (uscc.generate(), "乙", "乙店", "地址2", "田林街道", "快餐"))
+    r = upload(client, content, "import")
+    assert r.status_code == 422 and "命令行" in r.get_data(as_text=True) and count() == 0
+    client.post("/logout")
+    login_as(make_inspector())
+    assert client.get("/admin/shops/import").status_code == 403
+    assert upload(client, content, "import").status_code == 403

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import func, select
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -19,13 +20,14 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..extensions import db
 from ..models import AuditEvent, BusinessType, Complex, Shop, Street, today
 from ..security import roles_required
-from ..services import DomainError, exporting, registry
+from ..services import DomainError, exporting, importing, registry
 from . import bp
 
 PER_PAGE = 30
 FILTERS = ("street", "business_type", "status", "q")
 AUDIT_LIMIT = 50
 EXPIRING_DAYS = 30
+MAX_UPLOAD_ROWS = 5000  # larger files go through `flask shops import` (a request must stay short)
 
 
 # -- forms --------------------------------------------------------------------------------
@@ -103,6 +105,10 @@ def registry_fields(editing: bool) -> tuple[str, ...]:
              "licence_expires", "cold_chain", "serves_breakfast", "breakfast_spend", "breakfast_wait",
              "breakfast_offer", "breakfast_hours")
     return names + ("status",) if editing else names + ("legal_rep",)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV 或 Excel 文件"), validators=[FileRequired(), FileAllowed(["csv", "xlsx"])])
 
 
 class CloseForm(FlaskForm):
@@ -184,6 +190,31 @@ def registry_export(fmt: str):
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True,
                      download_name=f"商铺登记-{today().isoformat()}.{fmt}")
+
+
+@bp.route("/shops/import", methods=["GET", "POST"])
+@roles_required("regulator")
+def registry_import():
+    """Upload a CSV / XLSX: 检查 reports only; 导入 writes all rows or none."""
+    form, plan, status = ImportForm(), None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            plan = importing.plan_upload(upload.filename, upload.read(), current_user, MAX_UPLOAD_ROWS)
+        except DomainError as exc:
+            form.file.errors = list(form.file.errors or []) + [exc.message] + [
+                m for msgs in exc.errors.values() for m in msgs]
+        else:
+            if plan.ok and request.form.get("action") == "import":
+                importing.apply_import(plan, actor=current_user)
+                db.session.commit()
+                flash(_("导入完成：%(s)s", s=plan.summary), "info")
+                return redirect(url_for("admin.registry"))
+            db.session.rollback()
+    if request.method == "POST" and (plan is None or not plan.ok):
+        status = 422
+    return render_template("admin/shop_import.html", form=form, plan=plan,
+                           max_rows=MAX_UPLOAD_ROWS), status
 
 
 # -- create / edit / close ------------------------------------------------------------------

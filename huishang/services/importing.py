@@ -219,6 +219,18 @@ def plan_import(path: str | Path, content: bytes | None = None,
     return plan_rows(Path(path).name, header, raw_rows, progress)
 
 
+def plan_upload(filename: str, content: bytes, user, max_rows: int) -> ImportPlan:
+    """`plan_import` for a file uploaded on the registry page, with the uploader's street scope.
+    Raises DomainError(400) for an unreadable file or one over `max_rows` rows."""
+    header, raw_rows = read_rows(filename, content)
+    if len(raw_rows) > max_rows:
+        raise DomainError(f"文件共 {len(raw_rows)} 行，网页导入最多 {max_rows} 行；更大的文件请用命令行导入",
+                          {"file": [f"超过 {max_rows} 行"]}, status=400)
+    plan = plan_rows(Path(filename).name, header, raw_rows)
+    check_scope(plan, user)
+    return plan
+
+
 def plan_rows(filename: str, header: list[str], raw_rows: list[tuple[int, list]],
               progress: Callable[[int], None] | None = None) -> ImportPlan:
     """`plan_import` for rows already read with `read_rows`."""
@@ -399,6 +411,23 @@ def compare_existing(plan: ImportPlan) -> None:
                 plan.updated.append(row)
             else:
                 plan.unchanged += 1
+
+
+def check_scope(plan: ImportPlan, user) -> None:
+    """Upload from the page: a regulator scoped to streets may neither add shops outside them
+    nor change a shop that is outside them now. Adds row errors."""
+    if user.street_ids() is None:
+        return
+    matched = [row.shop_id for row in plan.rows if row.shop_id is not None]
+    streets: dict[int, int] = {}
+    for start in range(0, len(matched), CHUNK):
+        streets.update(db.session.execute(select(Shop.id, Shop.street_id)
+                                          .where(Shop.id.in_(matched[start:start + CHUNK]))).all())
+    for row in plan.rows:
+        if "street_id" in row.clean and not user.covers_street(row.clean["street_id"]):
+            plan.error(row.line, "street", f"该街道不在您的管辖范围：{row.data.get('street')}")
+        elif row.shop_id is not None and not user.covers_street(streets[row.shop_id]):
+            plan.error(row.line, "code", "该商铺不在您的管辖范围")
 
 
 # -- writing --------------------------------------------------------------------------------
