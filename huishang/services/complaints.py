@@ -451,8 +451,10 @@ def desk_query(user, *, street=None, status=None, due=None, category=None, assig
     from ..models import Street
 
     on = on or district_today()
-    query = select(Complaint).join(Shop, Complaint.shop_id == Shop.id)
     street_ids = user.street_ids()
+    query = select(Complaint)
+    if street_ids is not None or street or q:  # a district-wide queue needs no join
+        query = query.join(Shop, Complaint.shop_id == Shop.id)
     if street_ids is not None:
         query = query.where(Shop.street_id.in_(street_ids or {-1}))
     if street:
