@@ -15,6 +15,7 @@ Options: --url to point elsewhere, --reuse to skip generation when the data is a
 --repeat N timed runs (the minimum and median are reported). Targets: ≤ 2 s for 1,000,000 shops
 on PostgreSQL, ≤ 10 s per 100,000 on SQLite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,17 +75,37 @@ def rows(n: int, street_ids: list[int], type_risks: dict[int, str], seed: int = 
         status = "open" if rng.random() < 0.97 else rng.choice(("suspended", "closed"))
         type_id = rng.choice(type_ids)
         tier = rules["tier_map"][type_risks[type_id]]
-        yield "shops", {"id": sid, "code": f"B{sid:08d}", "entity_id": sid, "sign_name": f"基准小店{sid}",
-                        "address": f"徐汇区基准路{sid}号", "street_id": rng.choice(street_ids),
-                        "business_type_id": type_id, "status": status, "registered_on": registered}
+        yield (
+            "shops",
+            {
+                "id": sid,
+                "code": f"B{sid:08d}",
+                "entity_id": sid,
+                "sign_name": f"基准小店{sid}",
+                "address": f"徐汇区基准路{sid}号",
+                "street_id": rng.choice(street_ids),
+                "business_type_id": type_id,
+                "status": status,
+                "registered_on": registered,
+            },
+        )
         if new_shop:
             continue  # never inspected yet
         day = registered + timedelta(days=rng.randint(10, 60))
         while day <= T:
             insp_id += 1
             outcome = rng.choices(("pass", "partial", "fail"), (0.65, 0.27, 0.08))[0]
-            yield "inspections", {"id": insp_id, "shop_id": sid, "inspected_on": day, "outcome": outcome,
-                                  "full": rng.random() < 0.9, "source": "import"}
+            yield (
+                "inspections",
+                {
+                    "id": insp_id,
+                    "shop_id": sid,
+                    "inspected_on": day,
+                    "outcome": outcome,
+                    "full": rng.random() < 0.9,
+                    "source": "import",
+                },
+            )
             interval = rules["intervals"][tier][grade_of[outcome]]
             next_day = day + timedelta(days=max(interval, 90) + rng.randint(-20, 25))
             if outcome != "pass" and rng.random() < 0.5:
@@ -95,21 +116,46 @@ def rows(n: int, street_ids: list[int], type_risks: dict[int, str], seed: int = 
                 closed = None if last and rng.random() < 0.3 else deadline - timedelta(days=rng.randint(0, 6))
                 if closed is not None and closed > T:
                     closed = None
-                yield "rectifications", {"id": rect_id, "shop_id": sid, "inspection_id": insp_id,
-                                         "deadline": deadline, "closed_on": closed}
+                yield (
+                    "rectifications",
+                    {
+                        "id": rect_id,
+                        "shop_id": sid,
+                        "inspection_id": insp_id,
+                        "deadline": deadline,
+                        "closed_on": closed,
+                    },
+                )
             day = next_day
         if rng.random() < 0.03:
             for k in range(rng.randint(1, 3)):
-                yield "complaints", {"ticket": f"BC{sid:08d}{k}", "tracking_key_hash": "-", "shop_id": sid,
-                                     "category": rng.choice(("food_safety", "price", "service")),
-                                     "description": "基准投诉", "status": "closed", "substantiated": True,
-                                     "substantiated_on": T - timedelta(days=rng.randint(0, 200))}
+                yield (
+                    "complaints",
+                    {
+                        "ticket": f"BC{sid:08d}{k}",
+                        "tracking_key_hash": "-",
+                        "shop_id": sid,
+                        "category": rng.choice(("food_safety", "price", "service")),
+                        "description": "基准投诉",
+                        "status": "closed",
+                        "substantiated": True,
+                        "substantiated_on": T - timedelta(days=rng.randint(0, 200)),
+                    },
+                )
         if rng.random() < 0.008:
             decided = T - timedelta(days=rng.randint(0, 1200))
             severity = rng.choice(("minor", "general", "severe"))
-            yield "penalties", {"shop_id": sid, "decision_no": f"徐市监基准〔{sid}〕", "decided_on": decided,
-                                "violation": "基准违法行为", "severity": severity,
-                                "publicity_ends_on": grading.add_months(decided, 3 if severity == "minor" else 36)}
+            yield (
+                "penalties",
+                {
+                    "shop_id": sid,
+                    "decision_no": f"徐市监基准〔{sid}〕",
+                    "decided_on": decided,
+                    "violation": "基准违法行为",
+                    "severity": severity,
+                    "publicity_ends_on": grading.add_months(decided, 3 if severity == "minor" else 36),
+                },
+            )
 
 
 ORDER = ("entities", "shops", "inspections", "rectifications", "complaints", "penalties")
@@ -117,8 +163,11 @@ ORDER = ("entities", "shops", "inspections", "rectifications", "complaints", "pe
 
 def load(n: int) -> None:
     street_ids = list(db.session.scalars(select(Street.id)))
-    type_risks = dict(db.session.execute(select(BusinessType.id, BusinessType.static_risk)
-                                         .where(BusinessType.static_risk.is_not(None))).all())
+    type_risks = dict(
+        db.session.execute(
+            select(BusinessType.id, BusinessType.static_risk).where(BusinessType.static_risk.is_not(None))
+        ).all()
+    )
     buffers: dict[str, list] = {name: [] for name in ORDER}
     tables = {name: db.metadata.tables[name] for name in ORDER}
     postgres = db.engine.dialect.name == "postgresql"
@@ -143,8 +192,12 @@ def load(n: int) -> None:
     db.session.commit()
     if postgres:
         for name in ORDER:
-            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                    f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 (our table names)
+                    f"(SELECT coalesce(max(id), 1) FROM {name}))"
+                )
+            )
         db.session.commit()
 
 
@@ -167,13 +220,17 @@ def timed(label: str, fn, repeat: int):
         result = fn()
         times.append(time.perf_counter() - start)
         db.session.rollback()
-    print(f"  {label}: min {min(times):.3f} s, median {statistics.median(times):.3f} s over {repeat} runs",
-          flush=True)
+    print(
+        f"  {label}: min {min(times):.3f} s, median {statistics.median(times):.3f} s over {repeat} runs",
+        flush=True,
+    )
     return result, min(times), statistics.median(times)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("backend", choices=("pg", "sqlite"))
     parser.add_argument("--shops", type=int, default=None)
     parser.add_argument("--url")
@@ -183,7 +240,9 @@ def main() -> None:
     n = args.shops or (1_000_000 if args.backend == "pg" else 100_000)
     url = args.url or (PG_URL if args.backend == "pg" else SQLITE_URL)
     if args.backend == "pg" and not args.reuse and not args.url:
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "huishang_bench_plan"], check=True)
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "huishang_bench_plan"], check=True
+        )
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "huishang_bench_plan"], check=True)
     if args.backend == "sqlite" and not args.reuse:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -204,29 +263,48 @@ def main() -> None:
             start = time.perf_counter()
             grading.refresh_all(batch_size=5000)
             db.session.commit()
-            print(f"  nightly refresh (plan refresh, all shops): {time.perf_counter() - start:.1f} s", flush=True)
+            print(
+                f"  nightly refresh (plan refresh, all shops): {time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-        counts = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in ORDER + ("grade_events",)}
+        tables = ORDER + ("grade_events",)
+        counts = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}  # noqa: S608
         print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
         rules = grading.load_rules()
-        items, _, _ = timed("30-day list, whole district (query + fetch all ordered items)",
-                            lambda: planning.plan_items(T, 30, None, rules), args.repeat)
+        items, _, _ = timed(
+            "30-day list, whole district (query + fetch all ordered items)",
+            lambda: planning.plan_items(T, 30, None, rules),
+            args.repeat,
+        )
         overdue = sum(1 for i in items if i.due_on < T)
-        print(f"    {len(items):,} items ({overdue:,} overdue); first {items[0].shop_code} due {items[0].due_on}")
+        print(
+            f"    {len(items):,} items ({overdue:,} overdue); "
+            f"first {items[0].shop_code} due {items[0].due_on}"
+        )
         street_id = db.session.scalar(select(Street.id).order_by(Street.position))
         timed("30-day list, one street", lambda: planning.plan_items(T, 30, {street_id}, rules), args.repeat)
-        timed("30-day list for T+45 (events re-evaluated for that day)",
-              lambda: planning.plan_items(T + timedelta(days=45), 30, None, rules), args.repeat)
-        timed("API rendering of the district list (plan_items + present)",
-              lambda: planning.present(planning.plan_items(T, 30, None, rules), T), 1)
+        timed(
+            "30-day list for T+45 (events re-evaluated for that day)",
+            lambda: planning.plan_items(T + timedelta(days=45), 30, None, rules),
+            args.repeat,
+        )
+        timed(
+            "API rendering of the district list (plan_items + present)",
+            lambda: planning.present(planning.plan_items(T, 30, None, rules), T),
+            1,
+        )
         db.session.execute(PlanItem.__table__.delete())
         db.session.commit()
         start = time.perf_counter()
         saved = planning.generate(T, 30, None)
         db.session.commit()
-        print(f"  save as tracked items (generate, first time): {time.perf_counter() - start:.3f} s, "
-              f"{saved:,} items", flush=True)
+        print(
+            f"  save as tracked items (generate, first time): {time.perf_counter() - start:.3f} s, "
+            f"{saved:,} items",
+            flush=True,
+        )
         start = time.perf_counter()
         planning.generate(T + timedelta(days=1), 30, None)
         db.session.commit()

@@ -1,5 +1,6 @@
 """双随机: sampling by credit class, inspector pairs with conflict exclusion, replay from the seed,
 public results without the credit class."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -27,8 +28,10 @@ def population(n_a=10, n_c=5, street="徐家汇街道"):
     return shops
 
 
-@pytest.mark.parametrize("count,ratio,size", [(0, 0.5, 0), (10, 0, 0), (10, 0.03, 1), (100, 0.03, 3),
-                                              (5, 0.3, 2), (5, 0.8, 4), (3, 1, 3)])
+@pytest.mark.parametrize(
+    "count,ratio,size",
+    [(0, 0.5, 0), (10, 0, 0), (10, 0.03, 1), (100, 0.03, 3), (5, 0.3, 2), (5, 0.8, 4), (3, 1, 3)],
+)
 def test_sample_size_rounds_up(count, ratio, size):
     assert draws.sample_size(count, ratio) == size
 
@@ -51,7 +54,10 @@ def test_draw_samples_each_class_at_its_ratio_and_replays():
     assert draws.recorded(again) == draws.recorded(draw)  # same inputs, same seed: same draw
     other = draws.create_draw({"ratios": {"A": 0.2, "C": 0.4}, "seed": "another"}, actor=reg)
     assert draws.recorded(other) != draws.recorded(draw)
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "draw.create")).after["seed"] == "2026-Q4"
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "draw.create")).after["seed"]
+        == "2026-Q4"
+    )
 
 
 def test_replay_survives_later_changes_to_the_pools():
@@ -71,8 +77,9 @@ def test_conflicted_inspector_is_never_drawn_for_that_shop():
     conflicted = inspectors[0]
     lines = "\n".join(f"{conflicted.username} {s.code}" for s in shops["A"][:3])
     for seed in range(25):
-        draw = draws.create_draw({"ratios": {"A": 1.0}, "seed": str(seed), "exclusions": lines},
-                                 actor=make_regulator())
+        draw = draws.create_draw(
+            {"ratios": {"A": 1.0}, "seed": str(seed), "exclusions": lines}, actor=make_regulator()
+        )
         for t in draw.targets:
             if t.shop_id in {s.id for s in shops["A"][:3]}:
                 assert conflicted.id not in (t.inspector_id, t.co_inspector_id)
@@ -84,7 +91,9 @@ def test_too_few_inspectors_after_exclusion_is_refused():
     shop = population(1, 0)["A"][0]
     a, _b = make_inspector(), make_inspector()
     with pytest.raises(DomainError) as exc:
-        draws.create_draw({"ratios": {"A": 1.0}, "exclusions": f"{a.username} {shop.code}"}, actor=make_regulator())
+        draws.create_draw(
+            {"ratios": {"A": 1.0}, "exclusions": f"{a.username} {shop.code}"}, actor=make_regulator()
+        )
     assert "inspectors" in exc.value.errors
     with pytest.raises(DomainError) as exc:
         draws.create_draw({"exclusions": "nobody XXXX"}, actor=make_regulator())
@@ -96,8 +105,9 @@ def test_population_filters_street_and_class():
     other = population(3, 0, "湖南路街道")
     [make_inspector() for _ in range(2)]
     [make_inspector(streets=("湖南路街道",)) for _ in range(2)]
-    draw = draws.create_draw({"streets": ["湖南路街道"], "credit_classes": ["A"], "ratios": {"A": 1.0}},
-                             actor=make_regulator())
+    draw = draws.create_draw(
+        {"streets": ["湖南路街道"], "credit_classes": ["A"], "ratios": {"A": 1.0}}, actor=make_regulator()
+    )
     assert sorted(t.shop_id for t in draw.targets) == sorted(s.id for s in other["A"])
     with pytest.raises(DomainError) as exc:
         draws.create_draw({"streets": ["湖南路街道"]}, actor=make_regulator(streets=("徐家汇街道",)))
@@ -143,8 +153,10 @@ def test_draw_pages(client, login_as):
     assert client.get("/admin/draws/new").status_code == 200
     r = client.post("/admin/draws/new", data={"ratio.A": "150", "credit_classes": ["A"]})
     assert r.status_code == 422
-    r = client.post("/admin/draws/new", data={"title": "测试", "credit_classes": ["A"], "ratio.A": "100",
-                                              "seed": "s1", "exclusions": ""})
+    r = client.post(
+        "/admin/draws/new",
+        data={"title": "测试", "credit_classes": ["A"], "ratio.A": "100", "seed": "s1", "exclusions": ""},
+    )
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "复现一致" in page and "s1" in page

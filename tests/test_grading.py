@@ -1,13 +1,14 @@
 """Nine-grid grading rules at their boundaries; the SQL list and the Python explanation agree."""
+
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
 from huishang.models.grading import GradingRule, ShopGrading
 from huishang.services import DomainError, grading, planning
-from sqlalchemy import select
 
 from .factories import add_complaint, add_inspection, add_penalty, make_regulator, make_shop
 
@@ -23,7 +24,11 @@ def planned(shop, as_of=T, days=30):
         assert len(items) == 1, (result, items)
         item = items[0]
         assert (item.due_on, item.reason, item.static_tier, item.dynamic_grade) == (
-            result.due_on, result.reason, result.static_tier, result.dynamic_grade)
+            result.due_on,
+            result.reason,
+            result.static_tier,
+            result.dynamic_grade,
+        )
         return item
     assert items == []
     return None
@@ -35,11 +40,14 @@ def test_default_rules_are_seeded_as_rows():
     assert grading.load_rules()["intervals"]["高"]["较差"] == 60
 
 
-@pytest.mark.parametrize("registered,due,listed", [
-    (T - D(31), T - D(1), True),    # overdue new shop
-    (T, T + D(30), True),           # exactly T+30: in
-    (T + D(1), None, False),        # registered after T: not on T's list at all
-])
+@pytest.mark.parametrize(
+    "registered,due,listed",
+    [
+        (T - D(31), T - D(1), True),  # overdue new shop
+        (T, T + D(30), True),  # exactly T+30: in
+        (T + D(1), None, False),  # registered after T: not on T's list at all
+    ],
+)
 def test_never_inspected_is_registration_plus_30(registered, due, listed):
     shop = make_shop(registered_on=min(registered, date.today()).isoformat())
     shop.registered_on = registered
@@ -63,16 +71,19 @@ def test_routine_due_exactly_t_plus_30_in_and_t_plus_31_out(days_ago, listed):
     assert result.reason == "routine" and result.interval == 180
 
 
-@pytest.mark.parametrize("business_type,outcome,tier,grade,interval", [
-    ("group_meal.school_canteen", "pass", "高", "良好", 120),
-    ("group_meal.school_canteen", "partial", "高", "一般", 90),
-    ("group_meal.central_kitchen", "fail", "高", "较差", 60),
-    ("catering.dining", "partial", "中", "一般", 120),
-    ("catering.fast_food", "fail", "中", "较差", 90),
-    ("catering.drinks", "pass", "低", "良好", 365),
-    ("non_food.beauty", "partial", "低", "一般", 240),
-    ("non_food.clothing", "fail", "低", "较差", 180),
-])
+@pytest.mark.parametrize(
+    "business_type,outcome,tier,grade,interval",
+    [
+        ("group_meal.school_canteen", "pass", "高", "良好", 120),
+        ("group_meal.school_canteen", "partial", "高", "一般", 90),
+        ("group_meal.central_kitchen", "fail", "高", "较差", 60),
+        ("catering.dining", "partial", "中", "一般", 120),
+        ("catering.fast_food", "fail", "中", "较差", 90),
+        ("catering.drinks", "pass", "低", "良好", 365),
+        ("non_food.beauty", "partial", "低", "一般", 240),
+        ("non_food.clothing", "fail", "低", "较差", 180),
+    ],
+)
 def test_cell_and_interval_table(business_type, outcome, tier, grade, interval):
     shop = make_shop(business_type=business_type)
     add_inspection(shop, T - D(200), outcome)
@@ -115,29 +126,38 @@ def test_rectification_closed_before_deadline_stops_the_trigger():
     assert grading.explain(shop, T - D(3)).reason == "rectification"
 
 
-@pytest.mark.parametrize("category,since,expected", [
-    ("food_safety", None, "complaint"),
-    ("price", None, "routine"),                  # only food-safety complaints trigger
-    ("food_safety", D(1), "routine"),            # an inspection since cancels the trigger
-])
+@pytest.mark.parametrize(
+    "category,since,expected",
+    [
+        ("food_safety", None, "complaint"),
+        ("price", None, "routine"),  # only food-safety complaints trigger
+        ("food_safety", D(1), "routine"),  # an inspection since cancels the trigger
+    ],
+)
 def test_complaint_trigger(category, since, expected):
     shop = make_shop()
     add_inspection(shop, T - D(100), "pass")  # routine T+80
     add_complaint(shop, T - D(3), category)
     if since:
         add_inspection(shop, T - D(3) + since, "pass", full=False)
-    result = grading.explain(shop, T, )
+    result = grading.explain(
+        shop,
+        T,
+    )
     assert result.reason == expected
     if expected == "complaint":
         assert result.due_on == T + D(4) and planned(shop).reason == "complaint"
 
 
-@pytest.mark.parametrize("as_of,grade", [
-    (T - D(96), "良好"),   # only one complaint so far
-    (T - D(95), "一般"),   # the second: two within 90 days
-    (T - D(11), "一般"),   # last day the first is inside the window
-    (T - D(10), "良好"),   # the first left the window: the worsening expired
-])
+@pytest.mark.parametrize(
+    "as_of,grade",
+    [
+        (T - D(96), "良好"),  # only one complaint so far
+        (T - D(95), "一般"),  # the second: two within 90 days
+        (T - D(11), "一般"),  # last day the first is inside the window
+        (T - D(10), "良好"),  # the first left the window: the worsening expired
+    ],
+)
 def test_complaint_worsening_expires(as_of, grade):
     shop = make_shop()
     add_inspection(shop, T - D(200), "pass")
@@ -150,15 +170,18 @@ def test_complaint_worsening_expires(as_of, grade):
     assert item.dynamic_grade == grade
 
 
-@pytest.mark.parametrize("severity,as_of,grade", [
-    ("minor", date(2025, 2, 28), "良好"),   # before the decision
-    ("minor", date(2025, 3, 1), "一般"),    # decision day: in publicity
-    ("minor", date(2025, 5, 31), "一般"),   # last day of 3 months
-    ("minor", date(2025, 6, 1), "良好"),    # publicity ended
-    ("general", date(2025, 6, 1), "一般"),  # 3 years
-    ("severe", date(2028, 2, 29), "一般"),
-    ("severe", date(2028, 3, 1), "良好"),
-])
+@pytest.mark.parametrize(
+    "severity,as_of,grade",
+    [
+        ("minor", date(2025, 2, 28), "良好"),  # before the decision
+        ("minor", date(2025, 3, 1), "一般"),  # decision day: in publicity
+        ("minor", date(2025, 5, 31), "一般"),  # last day of 3 months
+        ("minor", date(2025, 6, 1), "良好"),  # publicity ended
+        ("general", date(2025, 6, 1), "一般"),  # 3 years
+        ("severe", date(2028, 2, 29), "一般"),
+        ("severe", date(2028, 3, 1), "良好"),
+    ],
+)
 def test_penalty_in_and_out_of_publicity(severity, as_of, grade):
     shop = make_shop()
     add_inspection(shop, date(2024, 12, 1), "pass")
@@ -199,8 +222,17 @@ def test_list_order_across_cells():
     items = planning.plan_items(as_of, 30)
     assert items[0].shop_id == late.id and items[0].due_on < as_of
     cells = [(i.static_tier, i.dynamic_grade) for i in items[1:]]
-    assert cells == [("高", "较差"), ("高", "一般"), ("中", "较差"), ("高", "良好"), ("中", "一般"),
-                     ("中", "良好"), ("低", "较差"), ("低", "一般"), ("低", "良好")]
+    assert cells == [
+        ("高", "较差"),
+        ("高", "一般"),
+        ("中", "较差"),
+        ("高", "良好"),
+        ("中", "一般"),
+        ("中", "良好"),
+        ("低", "较差"),
+        ("低", "一般"),
+        ("低", "良好"),
+    ]
 
 
 def test_same_cell_ordered_by_due_date():
@@ -213,8 +245,8 @@ def test_same_cell_ordered_by_due_date():
 
 def test_list_for_a_day_before_a_later_inspection_uses_the_history_then():
     shop = make_shop()
-    add_inspection(shop, T - D(200), "pass")   # due T-20 on T-10 ...
-    add_inspection(shop, T, "pass")            # ... inspected on T afterwards
+    add_inspection(shop, T - D(200), "pass")  # due T-20 on T-10 ...
+    add_inspection(shop, T, "pass")  # ... inspected on T afterwards
     item = planned(shop, T - D(10))
     assert item is not None and item.due_on == T - D(20) and item.cycle == (T - D(200)).isoformat()
     assert planned(shop, T) is None
@@ -236,7 +268,11 @@ def test_refresh_keeps_shop_columns_and_refresh_all_matches():
     stored = db.session.get(Shop, shop.id)
     result = grading.explain(stored)
     assert (stored.static_tier, stored.dynamic_grade, stored.next_due_on, stored.due_reason) == (
-        result.static_tier, result.dynamic_grade, result.due_on, result.reason)
+        result.static_tier,
+        result.dynamic_grade,
+        result.due_on,
+        result.reason,
+    )
     db.session.execute(ShopGrading.__table__.delete())
     stored.dynamic_grade = None
     db.session.commit()
@@ -260,13 +296,16 @@ def test_update_rules_is_audited_and_changes_the_interval():
     assert event.before["intervals"]["中"]["良好"] == 180 and event.after["intervals"]["中"]["良好"] == 100
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"no_repeat_days": "abc"}, "no_repeat_days"),
-    ({"intervals": {"高": {"良好": 0}}}, "intervals.高.良好"),
-    ({"sampling_ratios": {"A": 2, "B": 0.1, "C": 0.3, "D": 0.8}}, "sampling_ratios.A"),
-    ({"tier_map": {"A": "极高"}}, "tier_map"),
-    ({"nonsense": 1}, "nonsense"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"no_repeat_days": "abc"}, "no_repeat_days"),
+        ({"intervals": {"高": {"良好": 0}}}, "intervals.高.良好"),
+        ({"sampling_ratios": {"A": 2, "B": 0.1, "C": 0.3, "D": 0.8}}, "sampling_ratios.A"),
+        ({"tier_map": {"A": "极高"}}, "tier_map"),
+        ({"nonsense": 1}, "nonsense"),
+    ],
+)
 def test_bad_rules_name_the_field_and_change_nothing(data, field):
     with pytest.raises(DomainError) as exc:
         grading.update_rules(data, actor=make_regulator())

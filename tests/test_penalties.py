@@ -1,4 +1,5 @@
 """Penalties: recording, publicity, internal-only data; credit repair; the credit class never public."""
+
 import io
 from datetime import date, timedelta
 
@@ -12,7 +13,12 @@ from huishang.models.grading import CreditRepair
 from huishang.services import Conflict, DomainError, grading, penalties
 
 from .factories import (
-    add_inspection, add_penalty, make_inspector, make_merchant, make_regulator, make_shop,
+    add_inspection,
+    add_penalty,
+    make_inspector,
+    make_merchant,
+    make_regulator,
+    make_shop,
 )
 
 TODAY = date.today()
@@ -21,8 +27,14 @@ COMMITMENT = "本店已全面整改，承诺今后严格遵守食品安全法律
 
 
 def body(**kw):
-    data = {"decision_no": "徐市监处〔2026〕88号", "decided_on": (TODAY - D(10)).isoformat(),
-            "violation": "超范围经营", "severity": "general", "fine": "3000.50", "internal_note": "当事人配合调查"}
+    data = {
+        "decision_no": "徐市监处〔2026〕88号",
+        "decided_on": (TODAY - D(10)).isoformat(),
+        "violation": "超范围经营",
+        "severity": "general",
+        "fine": "3000.50",
+        "internal_note": "当事人配合调查",
+    }
     data.update(kw)
     return data
 
@@ -41,14 +53,22 @@ def test_record_penalty_api(client, auth_header):
     assert [p["decision_no"] for p in listed] == ["徐市监处〔2026〕88号"]
 
 
-@pytest.mark.parametrize("field,value", [
-    ("decided_on", (TODAY + D(1)).isoformat()), ("severity", "huge"), ("fine", "-5"),
-    ("decision_no", ""), ("violation", ""),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("decided_on", (TODAY + D(1)).isoformat()),
+        ("severity", "huge"),
+        ("fine", "-5"),
+        ("decision_no", ""),
+        ("violation", ""),
+    ],
+)
 def test_bad_penalty_names_the_field_and_writes_nothing(client, auth_header, field, value):
     reg = make_regulator()
     shop = make_shop()
-    r = client.post(f"/api/v1/shops/{shop.code}/penalties", json=body(**{field: value}), headers=auth_header(reg))
+    r = client.post(
+        f"/api/v1/shops/{shop.code}/penalties", json=body(**{field: value}), headers=auth_header(reg)
+    )
     assert r.status_code == 422 and field in r.get_json()["errors"], r.get_json()
     assert db.session.scalar(select(func.count()).select_from(Penalty)) == 0
 
@@ -64,12 +84,22 @@ def test_duplicate_decision_number(client, auth_header):
 def test_penalties_are_regulators_only_and_scoped(client, auth_header):
     shop = make_shop()
     for user in (make_inspector(), make_merchant(shops=[shop])):
-        assert client.get(f"/api/v1/shops/{shop.code}/penalties", headers=auth_header(user)).status_code == 403
-        assert client.post(f"/api/v1/shops/{shop.code}/penalties", json=body(),
-                           headers=auth_header(user)).status_code == 403
+        assert (
+            client.get(f"/api/v1/shops/{shop.code}/penalties", headers=auth_header(user)).status_code == 403
+        )
+        assert (
+            client.post(
+                f"/api/v1/shops/{shop.code}/penalties", json=body(), headers=auth_header(user)
+            ).status_code
+            == 403
+        )
     other = make_regulator(streets=("湖南路街道",))
-    assert client.post(f"/api/v1/shops/{shop.code}/penalties", json=body(),
-                       headers=auth_header(other)).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/shops/{shop.code}/penalties", json=body(), headers=auth_header(other)
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize("severity,months", [("minor", 3), ("general", 36), ("severe", 36)])
@@ -87,12 +117,15 @@ def general_penalty(shop, days_ago=120, fulfilled=True):
     return penalty
 
 
-@pytest.mark.parametrize("days_ago,fulfilled,severity,blocked", [
-    (120, True, "general", None),
-    (80, True, "general", "最短公示期未满"),
-    (120, False, "general", "尚未履行完毕"),
-    (120, True, "severe", "严重违法"),
-])
+@pytest.mark.parametrize(
+    "days_ago,fulfilled,severity,blocked",
+    [
+        (120, True, "general", None),
+        (80, True, "general", "最短公示期未满"),
+        (120, False, "general", "尚未履行完毕"),
+        (120, True, "severe", "严重违法"),
+    ],
+)
 def test_repair_eligibility(days_ago, fulfilled, severity, blocked):
     shop = make_shop()
     penalty = add_penalty(shop, TODAY - D(days_ago), severity)
@@ -128,16 +161,25 @@ def test_credit_repair_makes_the_penalty_stop_counting(client, login_as):
     client.post("/logout")
     reg = make_regulator()
     login_as(reg)
-    assert client.post(f"/admin/credit-repairs/{repair.id}/decide", data={"decision": "approve"}).status_code == 302
+    assert (
+        client.post(f"/admin/credit-repairs/{repair.id}/decide", data={"decision": "approve"}).status_code
+        == 302
+    )
     assert db.session.get(CreditRepair, repair.id).status == "pending"  # reason required
     assert COMMITMENT in client.get("/admin/credit-repairs").get_data(as_text=True)
-    client.post(f"/admin/credit-repairs/{repair.id}/decide", data={"decision": "approve", "reason": "材料齐全"})
+    client.post(
+        f"/admin/credit-repairs/{repair.id}/decide", data={"decision": "approve", "reason": "材料齐全"}
+    )
     assert db.session.get(Penalty, penalty.id).repaired_on == TODAY
     stored = db.session.get(Shop, shop.id)
     assert (stored.dynamic_grade, stored.credit_class) == ("良好", "A")
     assert grading.explain(stored, TODAY - D(1)).dynamic_grade == "一般"  # counted until repaired
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "credit_repair.decide")).after[
-        "status"] == "approved"
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "credit_repair.decide")).after[
+            "status"
+        ]
+        == "approved"
+    )
 
 
 def test_rejected_repair_keeps_counting():
@@ -156,7 +198,10 @@ def test_merchant_cannot_apply_for_another_shops_penalty(client, login_as):
     shop, other = make_shop(), make_shop()
     penalty = general_penalty(other)
     login_as(make_merchant(shops=[shop]))
-    assert client.post(f"/merchant/credit/{penalty.id}/apply", data={"commitment": COMMITMENT}).status_code == 403
+    assert (
+        client.post(f"/merchant/credit/{penalty.id}/apply", data={"commitment": COMMITMENT}).status_code
+        == 403
+    )
 
 
 def test_penalty_page_form(client, login_as):

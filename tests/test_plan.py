@@ -1,5 +1,6 @@
 """The 30-day list: API contract and scope, tracking across regenerations, assignment, closure,
 exports, the CLI and the pages."""
+
 import csv
 import io
 from datetime import date, timedelta
@@ -14,7 +15,12 @@ from huishang.models.grading import PlanItem
 from huishang.services import planning, registry
 
 from .factories import (
-    add_complaint, add_inspection, make_inspector, make_merchant, make_regulator, make_shop,
+    add_complaint,
+    add_inspection,
+    make_inspector,
+    make_merchant,
+    make_regulator,
+    make_shop,
 )
 
 TODAY = date.today()
@@ -45,8 +51,17 @@ def test_api_contract_items_in_order(client, auth_header):
     first = body["items"][0]
     assert first["reason"] == "new" and first["overdue"] is True
     assert first["cell"] == {"static": "中", "dynamic": "一般"}
-    assert set(first) >= {"shop_code", "due_on", "reason", "cell", "sign_name", "street", "overdue",
-                          "assignment", "status"}
+    assert set(first) >= {
+        "shop_code",
+        "due_on",
+        "reason",
+        "cell",
+        "sign_name",
+        "street",
+        "overdue",
+        "assignment",
+        "status",
+    }
     assert later.code not in codes
 
 
@@ -55,11 +70,17 @@ def test_api_as_of_and_validation(client, auth_header):
     shop = make_shop()
     add_inspection(shop, date(2025, 1, 1), "pass")  # due 2025-06-30
     url = "/api/v1/inspection-plan?as_of=2025-05-31&days=30"
-    assert [i["due_on"] for i in client.get(url, headers=auth_header(reg)).get_json()["items"]] == ["2025-06-30"]
+    assert [i["due_on"] for i in client.get(url, headers=auth_header(reg)).get_json()["items"]] == [
+        "2025-06-30"
+    ]
     url = "/api/v1/inspection-plan?as_of=2025-05-30&days=30"
     assert client.get(url, headers=auth_header(reg)).get_json()["items"] == []
-    for bad, field in (("as_of=2025-13-01", "as_of"), ("days=-1", "days"), ("days=abc", "days"),
-                       ("street=火星街道", "street")):
+    for bad, field in (
+        ("as_of=2025-13-01", "as_of"),
+        ("days=-1", "days"),
+        ("days=abc", "days"),
+        ("street=火星街道", "street"),
+    ):
         r = client.get(f"/api/v1/inspection-plan?{bad}", headers=auth_header(reg))
         assert r.status_code in (400, 422) and field in r.get_json()["errors"], (bad, r.get_json())
 
@@ -68,10 +89,16 @@ def test_api_scope_and_roles(client, auth_header):
     mine = shops_due(1, "徐家汇街道")[0]
     other = shops_due(1, "湖南路街道")[0]
     inspector = make_inspector(streets=("徐家汇街道",))
-    codes = [i["shop_code"] for i in client.get("/api/v1/inspection-plan", headers=auth_header(inspector)).get_json()["items"]]
+    codes = [
+        i["shop_code"]
+        for i in client.get("/api/v1/inspection-plan", headers=auth_header(inspector)).get_json()["items"]
+    ]
     assert codes == [mine.code]
     street_reg = make_regulator(streets=("湖南路街道",))
-    codes = [i["shop_code"] for i in client.get("/api/v1/inspection-plan", headers=auth_header(street_reg)).get_json()["items"]]
+    codes = [
+        i["shop_code"]
+        for i in client.get("/api/v1/inspection-plan", headers=auth_header(street_reg)).get_json()["items"]
+    ]
     assert codes == [other.code]
     r = client.get("/api/v1/inspection-plan?street=湖南路街道", headers=auth_header(inspector))
     assert r.status_code == 403
@@ -80,7 +107,10 @@ def test_api_scope_and_roles(client, auth_header):
     merchant = make_merchant(shops=[mine])
     assert client.get("/api/v1/inspection-plan", headers=auth_header(merchant)).status_code == 403
     assert client.get("/api/v1/inspection-plan").status_code == 401
-    assert client.post("/api/v1/inspection-plan/generate", json={}, headers=auth_header(inspector)).status_code == 403
+    assert (
+        client.post("/api/v1/inspection-plan/generate", json={}, headers=auth_header(inspector)).status_code
+        == 403
+    )
 
 
 def test_generate_keeps_tracking_and_inspection_closes_the_item(client, auth_header):
@@ -110,18 +140,30 @@ def test_manual_closures(client, auth_header):
     planning.generate(TODAY, 30)
     db.session.commit()
     item = db.session.scalar(select(PlanItem))
-    r = client.post(f"/api/v1/inspection-plan/items/{item.id}/close", json={"status": "inspected"},
-                    headers=auth_header(inspector))
+    r = client.post(
+        f"/api/v1/inspection-plan/items/{item.id}/close",
+        json={"status": "inspected"},
+        headers=auth_header(inspector),
+    )
     assert r.status_code == 422 and "status" in r.get_json()["errors"]
-    r = client.post(f"/api/v1/inspection-plan/items/{item.id}/close", json={"status": "not_found", "note": "门面已拆"},
-                    headers=auth_header(inspector))
+    r = client.post(
+        f"/api/v1/inspection-plan/items/{item.id}/close",
+        json={"status": "not_found", "note": "门面已拆"},
+        headers=auth_header(inspector),
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "not_found"
-    r = client.post(f"/api/v1/inspection-plan/items/{item.id}/close", json={"status": "closed_business"},
-                    headers=auth_header(inspector))
+    r = client.post(
+        f"/api/v1/inspection-plan/items/{item.id}/close",
+        json={"status": "closed_business"},
+        headers=auth_header(inspector),
+    )
     assert r.status_code == 409
     outsider = make_inspector(streets=("湖南路街道",))
-    r = client.post(f"/api/v1/inspection-plan/items/{item.id}/close", json={"status": "not_found"},
-                    headers=auth_header(outsider))
+    r = client.post(
+        f"/api/v1/inspection-plan/items/{item.id}/close",
+        json={"status": "not_found"},
+        headers=auth_header(outsider),
+    )
     assert r.status_code == 403
     assert shop.id == item.shop_id
 
@@ -144,7 +186,9 @@ def test_auto_assign_balances_pairs_within_each_street(client, auth_header):
     db.session.commit()
     r = client.post("/api/v1/inspection-plan/auto-assign", json={}, headers=auth_header(reg))
     assert r.get_json() == {"count": 8}
-    rows = db.session.execute(select(PlanItem.street_id, PlanItem.inspector_id, PlanItem.co_inspector_id)).all()
+    rows = db.session.execute(
+        select(PlanItem.street_id, PlanItem.inspector_id, PlanItem.co_inspector_id)
+    ).all()
     xjh_ids, hn_ids = {u.id for u in xjh}, {u.id for u in hn}
     pairs = {}
     for street_id, lead, co in rows:
@@ -152,7 +196,9 @@ def test_auto_assign_balances_pairs_within_each_street(client, auth_header):
         assert lead in team and co in team and lead != co  # never across streets
         pairs[(lead, co)] = pairs.get((lead, co), 0) + 1
     assert sorted(pairs.values()) == [2, 3, 3]  # 6 items over 2 pairs, 2 items over 1 pair
-    assert client.post("/api/v1/inspection-plan/auto-assign", json={}, headers=auth_header(reg)).get_json() == {"count": 0}
+    assert client.post(
+        "/api/v1/inspection-plan/auto-assign", json={}, headers=auth_header(reg)
+    ).get_json() == {"count": 0}
 
 
 def test_manual_reassign_only_to_the_streets_inspectors(client, auth_header):
@@ -261,10 +307,20 @@ def test_rules_page(client, login_as):
     form = {f"intervals.{t}.{g}": "100" for t in "高中低" for g in ("良好", "一般", "较差")}
     form.update({f"tier_map.{k}": v for k, v in {"A": "低", "B": "低", "C": "中", "D": "高"}.items()})
     form.update({f"sampling_ratios.{k}": "10" for k in "ABCD"})
-    form.update({"complaint_threshold": "2", "complaint_window_days": "90", "no_repeat_days": "abc",
-                 "new_shop_days": "30", "complaint_trigger_days": "7", "publicity_months_minor": "3",
-                 "publicity_months_other": "36", "repair_min_months": "3", "worsen_on_penalty": "on",
-                 "worsen_on_overdue_rectification": "on"})
+    form.update(
+        {
+            "complaint_threshold": "2",
+            "complaint_window_days": "90",
+            "no_repeat_days": "abc",
+            "new_shop_days": "30",
+            "complaint_trigger_days": "7",
+            "publicity_months_minor": "3",
+            "publicity_months_other": "36",
+            "repair_min_months": "3",
+            "worsen_on_penalty": "on",
+            "worsen_on_overdue_rectification": "on",
+        }
+    )
     r = client.post("/admin/rules", data=form)
     assert r.status_code == 422 and "no_repeat_days" in r.get_data(as_text=True)
     form["no_repeat_days"] = "60"
@@ -282,4 +338,8 @@ def test_stored_columns_follow_writes():
     shop = make_shop()
     add_inspection(shop, TODAY - D(1), "fail", deadline=TODAY + D(10))
     stored = db.session.get(Shop, shop.id)
-    assert (stored.dynamic_grade, stored.due_reason, stored.next_due_on) == ("较差", "rectification", TODAY + D(10))
+    assert (stored.dynamic_grade, stored.due_reason, stored.next_due_on) == (
+        "较差",
+        "rectification",
+        TODAY + D(10),
+    )

@@ -5,6 +5,7 @@ Scope: regulators and inspectors see only their streets; writes to rules, penalt
 draws, list generation and assignment are the regulators'; closing a list item as "not found" or
 "business closed" is also open to inspectors in scope.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -19,12 +20,30 @@ from sqlalchemy import func, select
 from ..extensions import csrf, db
 from ..models import Penalty, Shop, Street, User, today
 from ..models.grading import (
-    CREDIT_CLASSES, GRADES, PLAN_STATUS_LABELS, REASON_LABELS, TIERS, CreditRepair, PlanItem, RandomDraw,
+    CREDIT_CLASSES,
+    GRADES,
+    PLAN_STATUS_LABELS,
+    REASON_LABELS,
+    TIERS,
+    CreditRepair,
+    PlanItem,
+    RandomDraw,
 )
 from ..schemas.grading import (
-    AsOfSchema, AssignBodySchema, AutoAssignSchema, CloseItemSchema, CountSchema, DrawCreateSchema, DrawStaffSchema,
-    GenerateSchema, GradingSchema, PenaltyCreateSchema, PenaltyStaffSchema, PlanItemSchema,
-    PlanListSchema, PlanQuerySchema,
+    AsOfSchema,
+    AssignBodySchema,
+    AutoAssignSchema,
+    CloseItemSchema,
+    CountSchema,
+    DrawCreateSchema,
+    DrawStaffSchema,
+    GenerateSchema,
+    GradingSchema,
+    PenaltyCreateSchema,
+    PenaltyStaffSchema,
+    PlanItemSchema,
+    PlanListSchema,
+    PlanQuerySchema,
 )
 from ..security import api_gate, json_error, page_gate, roles_required
 from ..services import DomainError, credit, draws, grading, penalties, planning, registry
@@ -32,8 +51,12 @@ from ..services.penalties import SEVERITY_LABELS
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator", "inspector"))
-blp = ApiBlueprint("inspection_plan", __name__, url_prefix="/api/v1",
-                   description="The 30-day inspection list, grading, penalties and random draws")
+blp = ApiBlueprint(
+    "inspection_plan",
+    __name__,
+    url_prefix="/api/v1",
+    description="The 30-day inspection list, grading, penalties and random draws",
+)
 blp.before_request(api_gate("regulator", "inspector"))
 csrf.exempt(blp)
 regulators_only = roles_required("regulator")
@@ -41,6 +64,7 @@ PER_PAGE = 50
 
 
 # -- loading and authorising ----------------------------------------------------------------------
+
 
 def load_shop(code: str) -> Shop:
     shop = registry.get_shop(code)
@@ -112,16 +136,25 @@ def _days_arg() -> int:
 
 # -- template globals (include slots of the profile, scan page and dashboard) -----------------------
 
+
 def nine_grid(user) -> dict:
     """Open shops per (static tier, dynamic grade) in `user`'s scope, with the cells in list order."""
     query = registry.scoped_shops(user).where(Shop.status == "open").subquery()
     counts = {(t, g): 0 for t in TIERS for g in GRADES}
-    for tier, grade, n in db.session.execute(select(query.c.static_tier, query.c.dynamic_grade, func.count())
-                                             .group_by(query.c.static_tier, query.c.dynamic_grade)):
+    for tier, grade, n in db.session.execute(
+        select(query.c.static_tier, query.c.dynamic_grade, func.count()).group_by(
+            query.c.static_tier, query.c.dynamic_grade
+        )
+    ):
         if (tier, grade) in counts:
             counts[(tier, grade)] = n
-    return {"counts": counts, "tiers": TIERS, "grades": GRADES, "total": sum(counts.values()),
-            "max": max(counts.values()) or 1}
+    return {
+        "counts": counts,
+        "tiers": TIERS,
+        "grades": GRADES,
+        "total": sum(counts.values()),
+        "max": max(counts.values()) or 1,
+    }
 
 
 def grading_panel(shop: Shop) -> dict:
@@ -146,9 +179,15 @@ def register(app, api) -> None:
 
 # -- the 30-day list: pages ---------------------------------------------------------------------------
 
+
 def _plan_args():
-    return {"as_of": _date_arg("as_of") or today(), "days": _days_arg(),
-            "street_ids": planning.scope_street_ids(current_user, request.values.get("street", "").strip() or None)}
+    return {
+        "as_of": _date_arg("as_of") or today(),
+        "days": _days_arg(),
+        "street_ids": planning.scope_street_ids(
+            current_user, request.values.get("street", "").strip() or None
+        ),
+    }
 
 
 @bp.get("/plan")
@@ -171,10 +210,20 @@ def plan_page():
     pairs = {s.id: planning.street_pairs(s.id) for s in streets} if current_user.role == "regulator" else {}
     names = {u.id: u.label for u in db.session.scalars(select(User).where(User.role == "inspector"))}
     return render_template(
-        "grading/plan.html", rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE], total=len(rows), page=page,
-        per_page=PER_PAGE, args=args, error=error, streets=streets, pairs=pairs, names=names,
+        "grading/plan.html",
+        rows=rows[(page - 1) * PER_PAGE : page * PER_PAGE],
+        total=len(rows),
+        page=page,
+        per_page=PER_PAGE,
+        args=args,
+        error=error,
+        streets=streets,
+        pairs=pairs,
+        names=names,
         progress=planning.progress(args["street_ids"], args["as_of"] - timedelta(days=args["days"])),
-        status_labels=PLAN_STATUS_LABELS, filters=request.args), 400 if error else 200
+        status_labels=PLAN_STATUS_LABELS,
+        filters=request.args,
+    ), 400 if error else 200
 
 
 def _scope_streets() -> list[Street]:
@@ -226,8 +275,9 @@ def plan_assign(item_id):
     item = load_item(item_id)
     lead, co = request.form.get("pair", "").partition(",")[::2]
     try:
-        planning.assign(item, int(lead) if lead.isdigit() else -1, int(co) if co.isdigit() else None,
-                        actor=current_user)
+        planning.assign(
+            item, int(lead) if lead.isdigit() else -1, int(co) if co.isdigit() else None, actor=current_user
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
@@ -241,8 +291,9 @@ def plan_assign(item_id):
 def plan_close(item_id):
     item = load_item(item_id)
     try:
-        planning.close_item(item, request.form.get("status", ""), request.form.get("note", ""),
-                            actor=current_user)
+        planning.close_item(
+            item, request.form.get("status", ""), request.form.get("note", ""), actor=current_user
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -260,14 +311,19 @@ def plan_export(fmt):
     items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
     title = f"{args['days']}日内待检查单位清单（{args['as_of'].isoformat()}）"
     body = planning.export(planning.present(items, args["as_of"]), fmt, title)
-    types = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "pdf": "application/pdf"}
+    types = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf": "application/pdf",
+    }
     filename = f"inspection-plan-{args['as_of'].isoformat()}.{fmt}"
-    return Response(body, mimetype=types[fmt], headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(
+        body, mimetype=types[fmt], headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )
 
 
 # -- nine-grid cells and the explanation ---------------------------------------------------------------
+
 
 @bp.get("/grid/<tier>/<grade>")
 def grid_cell(tier, grade):
@@ -275,13 +331,23 @@ def grid_cell(tier, grade):
     if tier not in TIERS or grade not in GRADES:
         abort(404)
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    query = registry.scoped_shops(current_user).where(Shop.status == "open", Shop.static_tier == tier,
-                                                      Shop.dynamic_grade == grade)
+    query = registry.scoped_shops(current_user).where(
+        Shop.status == "open", Shop.static_tier == tier, Shop.dynamic_grade == grade
+    )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    shops = db.session.scalars(query.order_by(Shop.next_due_on, Shop.id).limit(PER_PAGE)
-                               .offset((page - 1) * PER_PAGE)).all()
-    return render_template("grading/grid.html", tier=tier, grade=grade, shops=shops, total=total, page=page,
-                           per_page=PER_PAGE, reason_labels=REASON_LABELS)
+    shops = db.session.scalars(
+        query.order_by(Shop.next_due_on, Shop.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "grading/grid.html",
+        tier=tier,
+        grade=grade,
+        shops=shops,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        reason_labels=REASON_LABELS,
+    )
 
 
 @bp.get("/grading/shops/<code>")
@@ -291,11 +357,13 @@ def shop_grading(code):
         as_of = _date_arg("as_of") or today()
     except DomainError:
         as_of = today()
-    return render_template("grading/shop.html", shop=shop, panel=grading_panel(shop),
-                           result=grading.explain(shop, as_of))
+    return render_template(
+        "grading/shop.html", shop=shop, panel=grading_panel(shop), result=grading.explain(shop, as_of)
+    )
 
 
 # -- rules ----------------------------------------------------------------------------------------------
+
 
 @bp.route("/rules", methods=["GET", "POST"])
 def rules_page():
@@ -311,18 +379,32 @@ def rules_page():
             errors = exc.errors
         else:
             db.session.commit()
-            flash(_("规则已保存，全部商铺的分级已按新规则重新计算") if result["_refreshed"] else
-                  _("规则已保存；商铺较多，分级和清单将在今晚的定时重算（flask plan refresh）后按新规则生效"))
+            flash(
+                _("规则已保存，全部商铺的分级已按新规则重新计算")
+                if result["_refreshed"]
+                else _(
+                    "规则已保存；商铺较多，分级和清单将在今晚的定时重算（flask plan refresh）后按新规则生效"
+                )
+            )
             return redirect(url_for("grading.rules_page"))
-    return render_template("grading/rules.html", rules=grading.load_rules(), labels=grading.RULE_LABELS,
-                           errors=errors, tiers=TIERS, grades=GRADES, form=request.form,
-                           classes=CREDIT_CLASSES), 422 if errors else 200
+    return render_template(
+        "grading/rules.html",
+        rules=grading.load_rules(),
+        labels=grading.RULE_LABELS,
+        errors=errors,
+        tiers=TIERS,
+        grades=GRADES,
+        form=request.form,
+        classes=CREDIT_CLASSES,
+    ), 422 if errors else 200
 
 
 def _rules_from_form(form) -> dict:
-    data = {"intervals": {t: {g: form.get(f"intervals.{t}.{g}", "") for g in GRADES} for t in TIERS},
-            "tier_map": {k: form.get(f"tier_map.{k}", "") for k in "ABCD"},
-            "sampling_ratios": {k: _percent(form.get(f"sampling_ratios.{k}", "")) for k in CREDIT_CLASSES}}
+    data = {
+        "intervals": {t: {g: form.get(f"intervals.{t}.{g}", "") for g in GRADES} for t in TIERS},
+        "tier_map": {k: form.get(f"tier_map.{k}", "") for k in "ABCD"},
+        "sampling_ratios": {k: _percent(form.get(f"sampling_ratios.{k}", "")) for k in CREDIT_CLASSES},
+    }
     for key, default in grading.RULE_DEFAULTS.items():
         if isinstance(default, bool):
             data[key] = form.get(key) == "on"
@@ -340,6 +422,7 @@ def _percent(value: str):
 
 # -- penalties and credit repair ------------------------------------------------------------------------
 
+
 @bp.route("/shops/<code>/penalties/new", methods=["GET", "POST"])
 @regulators_only
 def penalty_new(code):
@@ -355,8 +438,9 @@ def penalty_new(code):
             db.session.commit()
             flash(_("处罚已登记"))
             return redirect(url_for("grading.shop_grading", code=shop.code))
-    return render_template("grading/penalty_form.html", shop=shop, errors=errors, form=request.form,
-                           severities=SEVERITY_LABELS), 422 if errors else 200
+    return render_template(
+        "grading/penalty_form.html", shop=shop, errors=errors, form=request.form, severities=SEVERITY_LABELS
+    ), 422 if errors else 200
 
 
 @bp.post("/penalties/<int:penalty_id>/fulfil")
@@ -377,13 +461,18 @@ def penalty_fulfil(penalty_id):
 @bp.get("/credit-repairs")
 @regulators_only
 def repairs_page():
-    query = (select(CreditRepair).join(Shop, Shop.id == CreditRepair.shop_id)
-             .order_by(CreditRepair.status != "pending", CreditRepair.id.desc()).limit(200))
+    query = (
+        select(CreditRepair)
+        .join(Shop, Shop.id == CreditRepair.shop_id)
+        .order_by(CreditRepair.status != "pending", CreditRepair.id.desc())
+        .limit(200)
+    )
     allowed = current_user.street_ids()
     if allowed is not None:
         query = query.where(Shop.street_id.in_(allowed or {-1}))
-    return render_template("grading/repairs.html", repairs=db.session.scalars(query).all(),
-                           severity_labels=SEVERITY_LABELS)
+    return render_template(
+        "grading/repairs.html", repairs=db.session.scalars(query).all(), severity_labels=SEVERITY_LABELS
+    )
 
 
 @bp.post("/credit-repairs/<int:repair_id>/decide")
@@ -394,8 +483,12 @@ def repair_decide(repair_id):
         abort(404)
     load_shop(repair.shop.code)
     try:
-        penalties.decide_repair(repair, request.form.get("decision") == "approve", request.form.get("reason", ""),
-                                actor=current_user)
+        penalties.decide_repair(
+            repair,
+            request.form.get("decision") == "approve",
+            request.form.get("reason", ""),
+            actor=current_user,
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -406,6 +499,7 @@ def repair_decide(repair_id):
 
 
 # -- random draws ---------------------------------------------------------------------------------------
+
 
 @bp.get("/draws")
 def draws_page():
@@ -428,11 +522,15 @@ def draw_new():
     errors: dict = {}
     if request.method == "POST":
         form = request.form
-        data = {"title": form.get("title", ""), "streets": form.getlist("streets"),
-                "business_type": form.get("business_type") or None,
-                "credit_classes": form.getlist("credit_classes") or None,
-                "ratios": {k: _percent(form.get(f"ratio.{k}")) for k in CREDIT_CLASSES if form.get(f"ratio.{k}")},
-                "seed": form.get("seed", ""), "exclusions": form.get("exclusions", "")}
+        data = {
+            "title": form.get("title", ""),
+            "streets": form.getlist("streets"),
+            "business_type": form.get("business_type") or None,
+            "credit_classes": form.getlist("credit_classes") or None,
+            "ratios": {k: _percent(form.get(f"ratio.{k}")) for k in CREDIT_CLASSES if form.get(f"ratio.{k}")},
+            "seed": form.get("seed", ""),
+            "exclusions": form.get("exclusions", ""),
+        }
         try:
             draw = draws.create_draw(data, actor=current_user)
         except DomainError as exc:
@@ -444,23 +542,35 @@ def draw_new():
             return redirect(url_for("grading.draw_detail", draw_id=draw.id))
     from ..models import BusinessType
 
-    types = db.session.scalars(select(BusinessType).where(BusinessType.static_risk.is_not(None))
-                               .order_by(BusinessType.position)).all()
-    return render_template("grading/draw_form.html", errors=errors, form=request.form, streets=_scope_streets(),
-                           types=types, classes=CREDIT_CLASSES, ratios=grading.load_rules()["sampling_ratios"]), \
-        422 if errors else 200
+    types = db.session.scalars(
+        select(BusinessType).where(BusinessType.static_risk.is_not(None)).order_by(BusinessType.position)
+    ).all()
+    return render_template(
+        "grading/draw_form.html",
+        errors=errors,
+        form=request.form,
+        streets=_scope_streets(),
+        types=types,
+        classes=CREDIT_CLASSES,
+        ratios=grading.load_rules()["sampling_ratios"],
+    ), 422 if errors else 200
 
 
 @bp.get("/draws/<int:draw_id>")
 def draw_detail(draw_id):
     draw = load_draw(draw_id)
-    return render_template("grading/draw.html", draw=draw, rows=draws.results(draw),
-                           population=draws.population_size(draw),
-                           replay_ok=draws.replay(draw) == draws.recorded(draw),
-                           show_class=current_user.role == "regulator" and current_user.district_wide)
+    return render_template(
+        "grading/draw.html",
+        draw=draw,
+        rows=draws.results(draw),
+        population=draws.population_size(draw),
+        replay_ok=draws.replay(draw) == draws.recorded(draw),
+        show_class=current_user.role == "regulator" and current_user.district_wide,
+    )
 
 
 # -- API ------------------------------------------------------------------------------------------------
+
 
 @blp.route("/inspection-plan")
 class InspectionPlan(MethodView):
@@ -498,16 +608,32 @@ def api_auto_assign(args):
     """Assign open unassigned items to inspector pairs, balanced by workload within each street."""
     if current_user.role != "regulator":
         return json_error(403, "只有监管者可以分派 (regulators only)")
-    count = planning.auto_assign(planning.scope_street_ids(current_user, args.get("street")), actor=current_user)
+    count = planning.auto_assign(
+        planning.scope_street_ids(current_user, args.get("street")), actor=current_user
+    )
     db.session.commit()
     return respond({"count": count})
 
 
 def _item_view(item: PlanItem) -> dict:
     shop = db.session.get(Shop, item.shop_id)
-    row = planning.Item(shop.id, shop.code, shop.sign_name, shop.address, item.street_id, item.static_tier,
-                        item.dynamic_grade, item.cycle, item.due_on, item.reason, item.id, item.status,
-                        item.inspector_id, item.co_inspector_id, item.closed_on)
+    row = planning.Item(
+        shop.id,
+        shop.code,
+        shop.sign_name,
+        shop.address,
+        item.street_id,
+        item.static_tier,
+        item.dynamic_grade,
+        item.cycle,
+        item.due_on,
+        item.reason,
+        item.id,
+        item.status,
+        item.inspector_id,
+        item.co_inspector_id,
+        item.closed_on,
+    )
     return planning.present([row], today())[0]
 
 
@@ -545,13 +671,27 @@ def api_shop_grading(args, code):
     shop = load_shop(code)
     as_of = args.get("as_of") or today()
     result = grading.explain(shop, as_of)
-    data = {"shop_code": shop.code, "as_of": as_of.isoformat(), "static_tier": result.static_tier,
-            "base_grade": result.base_grade, "dynamic_grade": result.dynamic_grade, "interval": result.interval,
-            "due_on": result.due_on.isoformat(), "reason": result.reason, "overdue": result.overdue,
-            "worsened_by": [{"kind": e.kind, "starts_on": e.starts_on.isoformat(),
-                             "ends_on": e.ends_on.isoformat() if e.ends_on else None, "note": e.note}
-                            for e in result.worsened_by],
-            "candidates": [{"reason": r, "due_on": d.isoformat(), "why": w} for r, d, w in result.candidates]}
+    data = {
+        "shop_code": shop.code,
+        "as_of": as_of.isoformat(),
+        "static_tier": result.static_tier,
+        "base_grade": result.base_grade,
+        "dynamic_grade": result.dynamic_grade,
+        "interval": result.interval,
+        "due_on": result.due_on.isoformat(),
+        "reason": result.reason,
+        "overdue": result.overdue,
+        "worsened_by": [
+            {
+                "kind": e.kind,
+                "starts_on": e.starts_on.isoformat(),
+                "ends_on": e.ends_on.isoformat() if e.ends_on else None,
+                "note": e.note,
+            }
+            for e in result.worsened_by
+        ],
+        "candidates": [{"reason": r, "due_on": d.isoformat(), "why": w} for r, d, w in result.candidates],
+    }
     if current_user.role == "regulator":
         assessment = credit.assess(shop, as_of)
         data["credit_class"] = assessment.credit_class
@@ -593,10 +733,18 @@ def _draw_view(draw: RandomDraw) -> dict:
     for row, target in zip(rows, draw.targets, strict=True):
         if current_user.role == "regulator" and current_user.covers_street(target.shop.street_id):
             row["credit_class"] = target.credit_class  # internal: regulators in scope only
-    return {"id": draw.id, "title": draw.title, "drawn_on": draw.drawn_on.isoformat(), "seed": draw.seed,
-            "population": draws.population_size(draw), "filters": draw.filters, "ratios": draw.ratios,
-            "exclusions": draw.exclusions, "replay_matches": draws.replay(draw) == draws.recorded(draw),
-            "targets": rows}
+    return {
+        "id": draw.id,
+        "title": draw.title,
+        "drawn_on": draw.drawn_on.isoformat(),
+        "seed": draw.seed,
+        "population": draws.population_size(draw),
+        "filters": draw.filters,
+        "ratios": draw.ratios,
+        "exclusions": draw.exclusions,
+        "replay_matches": draws.replay(draw) == draws.recorded(draw),
+        "targets": rows,
+    }
 
 
 @blp.route("/draws", methods=["POST"])

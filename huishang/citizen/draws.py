@@ -2,6 +2,7 @@
 
 Shows the drawn entities, the inspectors' names and the outcomes once inspected — never the
 credit class, the population snapshot or any inspector contact data."""
+
 from flask import Blueprint, abort, jsonify, render_template
 from flask_smorest import Blueprint as ApiBlueprint
 
@@ -11,8 +12,12 @@ from ..schemas.grading import DrawPublicSchema
 from ..services import draws
 
 bp = Blueprint("draws_public", __name__)
-blp = ApiBlueprint("public_draws", __name__, url_prefix="/api/v1/public",
-                   description="Published random-draw (双随机) results")
+blp = ApiBlueprint(
+    "public_draws",
+    __name__,
+    url_prefix="/api/v1/public",
+    description="Published random-draw (双随机) results",
+)
 csrf.exempt(blp)
 
 
@@ -24,15 +29,25 @@ def load_published(draw_id: int) -> RandomDraw:
 
 
 def public_view(draw: RandomDraw) -> dict:
-    return {"id": draw.id, "title": draw.title, "drawn_on": draw.drawn_on.isoformat(), "seed": draw.seed,
-            "population": draws.population_size(draw), "targets": draws.results(draw)}
+    return {
+        "id": draw.id,
+        "title": draw.title,
+        "drawn_on": draw.drawn_on.isoformat(),
+        "seed": draw.seed,
+        "population": draws.population_size(draw),
+        "targets": draws.results(draw),
+    }
 
 
 @bp.get("/draws/<int:draw_id>")
 def draw_page(draw_id):
     draw = load_published(draw_id)
-    return render_template("grading/public_draw.html", draw=draw, rows=draws.results(draw),
-                           population=draws.population_size(draw))
+    return render_template(
+        "grading/public_draw.html",
+        draw=draw,
+        rows=draws.results(draw),
+        population=draws.population_size(draw),
+    )
 
 
 @blp.route("/draws/<int:draw_id>")

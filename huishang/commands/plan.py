@@ -1,4 +1,5 @@
 """`flask plan` — the 30-day list on the command line, and the nightly `flask plan refresh`."""
+
 from datetime import date, datetime
 from pathlib import Path
 
@@ -59,8 +60,21 @@ def plan(days, as_of, street, out, save):
         click.echo(f"{len(rows)} items written to {out}")
         return
     for n, r in enumerate(rows, 1):
-        click.echo("\t".join([str(n), r["shop_code"], r["due_on"], r["reason"], r["cell"]["static"],
-                              r["cell"]["dynamic"], "逾期" if r["overdue"] else "", r["street"], r["sign_name"]]))
+        click.echo(
+            "\t".join(
+                [
+                    str(n),
+                    r["shop_code"],
+                    r["due_on"],
+                    r["reason"],
+                    r["cell"]["static"],
+                    r["cell"]["dynamic"],
+                    "逾期" if r["overdue"] else "",
+                    r["street"],
+                    r["sign_name"],
+                ]
+            )
+        )
     click.echo(f"{len(rows)} items", err=True)
 
 

@@ -1,4 +1,5 @@
 """信用修复 for merchants: their shops' penalties (without internal notes) and the application."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,16 +26,24 @@ def load_own_penalty(penalty_id: int) -> Penalty:
 def credit_page():
     """信用修复"""
     shop_ids = [s.id for s in current_user.shops]
-    rows = db.session.scalars(select(Penalty).where(Penalty.shop_id.in_(shop_ids or [-1]))
-                              .order_by(Penalty.decided_on.desc())).all()
+    rows = db.session.scalars(
+        select(Penalty).where(Penalty.shop_id.in_(shop_ids or [-1])).order_by(Penalty.decided_on.desc())
+    ).all()
     repairs = {}
-    for r in db.session.scalars(select(CreditRepair).where(CreditRepair.shop_id.in_(shop_ids or [-1]))
-                                .order_by(CreditRepair.id)):
+    for r in db.session.scalars(
+        select(CreditRepair).where(CreditRepair.shop_id.in_(shop_ids or [-1])).order_by(CreditRepair.id)
+    ):
         repairs[r.penalty_id] = r
     shops = {s.id: s for s in current_user.shops}
-    return render_template("grading/merchant_credit.html", penalties=rows, repairs=repairs, shops=shops,
-                           blockers={p.id: penalties.repair_blockers(p) for p in rows},
-                           in_publicity=penalties.in_publicity, severity_labels=SEVERITY_LABELS)
+    return render_template(
+        "grading/merchant_credit.html",
+        penalties=rows,
+        repairs=repairs,
+        shops=shops,
+        blockers={p.id: penalties.repair_blockers(p) for p in rows},
+        in_publicity=penalties.in_publicity,
+        severity_labels=SEVERITY_LABELS,
+    )
 
 
 @bp.route("/credit/<int:penalty_id>/apply", methods=["GET", "POST"], endpoint="credit_apply")
@@ -51,6 +60,11 @@ def credit_apply(penalty_id):
             db.session.commit()
             flash(_("信用修复申请已提交，监管部门审核后会通知您"))
             return redirect(url_for("merchant.credit"))
-    return render_template("grading/merchant_apply.html", penalty=penalty, errors=errors, form=request.form,
-                           blockers=penalties.repair_blockers(penalty), severity_labels=SEVERITY_LABELS), \
-        422 if errors else 200
+    return render_template(
+        "grading/merchant_apply.html",
+        penalty=penalty,
+        errors=errors,
+        form=request.form,
+        blockers=penalties.repair_blockers(penalty),
+        severity_labels=SEVERITY_LABELS,
+    ), 422 if errors else 200

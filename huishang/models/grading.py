@@ -6,12 +6,22 @@ set-based query: the facts that do not depend on T (last full inspection, routin
 and without a worsening) and the events whose effect holds over a date window (worsenings and
 the rectification / complaint triggers).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,10 +31,19 @@ from .base import utcnow
 TIERS = ("高", "中", "低")
 GRADES = ("良好", "一般", "较差")
 REASONS = ("routine", "rectification", "complaint", "new")
-REASON_LABELS = {"routine": "常规", "rectification": "整改到期", "complaint": "投诉触发", "new": "新登记未检查"}
+REASON_LABELS = {
+    "routine": "常规",
+    "rectification": "整改到期",
+    "complaint": "投诉触发",
+    "new": "新登记未检查",
+}
 PLAN_STATUSES = ("open", "inspected", "not_found", "closed_business")
-PLAN_STATUS_LABELS = {"open": "待检查", "inspected": "已检查", "not_found": "查无此店",
-                      "closed_business": "已停业/注销"}
+PLAN_STATUS_LABELS = {
+    "open": "待检查",
+    "inspected": "已检查",
+    "not_found": "查无此店",
+    "closed_business": "已停业/注销",
+}
 CREDIT_CLASSES = ("A", "B", "C", "D")
 REPAIR_STATUSES = ("pending", "approved", "rejected")
 
@@ -76,15 +95,19 @@ class GradeEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     effect: Mapped[str] = mapped_column(String(8))  # worsen | trigger
-    kind: Mapped[str] = mapped_column(String(16))  # complaints | penalty | overdue | rectification | complaint
+    kind: Mapped[str] = mapped_column(
+        String(16)
+    )  # complaints | penalty | overdue | rectification | complaint
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date)
     ref_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
 
-    __table_args__ = (Index("ix_grade_events_shop_effect", "shop_id", "effect", "starts_on"),
-                      Index("ix_grade_events_ends_on", "ends_on"))
+    __table_args__ = (
+        Index("ix_grade_events_shop_effect", "shop_id", "effect", "starts_on"),
+        Index("ix_grade_events_ends_on", "ends_on"),
+    )
 
 
 class PlanItem(db.Model):
@@ -133,8 +156,9 @@ class RandomDraw(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    targets: Mapped[list[DrawTarget]] = relationship(back_populates="draw", order_by="DrawTarget.position",
-                                                     cascade="all, delete-orphan")
+    targets: Mapped[list[DrawTarget]] = relationship(
+        back_populates="draw", order_by="DrawTarget.position", cascade="all, delete-orphan"
+    )
 
 
 class DrawTarget(db.Model):
@@ -174,5 +198,4 @@ class CreditRepair(db.Model):
     applicant = relationship("User", foreign_keys=[applicant_id])
 
 
-__all__ = ["GradingRule", "ShopGrading", "GradeEvent", "PlanItem", "RandomDraw", "DrawTarget",
-           "CreditRepair"]
+__all__ = ["GradingRule", "ShopGrading", "GradeEvent", "PlanItem", "RandomDraw", "DrawTarget", "CreditRepair"]

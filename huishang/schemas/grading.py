@@ -1,6 +1,7 @@
 """Schemas of the grading feature: the 30-day list, the shop's grading explanation, penalties,
 credit repair and random draws. The credit class and penalties' internal notes exist only in
 the staff variants; the public draw variant has neither."""
+
 from marshmallow import Schema, fields, validate
 
 from ..models.grading import CREDIT_CLASSES, PLAN_STATUSES, REASONS
@@ -65,8 +66,9 @@ class AutoAssignSchema(Schema):
 
 
 class AssignBodySchema(Schema):
-    inspector = fields.String(required=True, validate=validate.Length(min=1, max=60),
-                              metadata={"description": "username"})
+    inspector = fields.String(
+        required=True, validate=validate.Length(min=1, max=60), metadata={"description": "username"}
+    )
     co_inspector = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
 
 
@@ -115,8 +117,9 @@ class PenaltyCreateSchema(Schema):
     decided_on = fields.Date(required=True)
     violation = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     severity = fields.String(load_default="general", validate=validate.OneOf(("minor", "general", "severe")))
-    fine = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                          validate=validate.Range(0, 100000000))
+    fine = fields.Decimal(
+        load_default=None, allow_none=True, places=2, as_string=True, validate=validate.Range(0, 100000000)
+    )
     internal_note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -140,11 +143,17 @@ class DrawCreateSchema(Schema):
     streets = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
     business_type = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     credit_classes = fields.List(fields.String(validate=validate.OneOf(CREDIT_CLASSES)), load_default=None)
-    ratios = fields.Dict(keys=fields.String(validate=validate.OneOf(CREDIT_CLASSES)),
-                         values=fields.Float(validate=validate.Range(0, 1)), load_default=None)
+    ratios = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(CREDIT_CLASSES)),
+        values=fields.Float(validate=validate.Range(0, 1)),
+        load_default=None,
+    )
     seed = fields.String(load_default="", validate=validate.Length(max=64))
-    exclusions = fields.List(fields.Dict(), load_default=list,
-                             metadata={"description": '[{"inspector": username, "shop_code": code}]'})
+    exclusions = fields.List(
+        fields.Dict(),
+        load_default=list,
+        metadata={"description": '[{"inspector": username, "shop_code": code}]'},
+    )
 
 
 class DrawPublicTargetSchema(Schema):

@@ -4,6 +4,7 @@ Computed from penalties in publicity, the latest full inspection, substantiated 
 abnormal status, each with the reason that set it. Stored on Shop.credit_class by the grading
 refresh; the reasons are recomputed for the regulator's profile view.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@ any inspector excluded for a conflict with that shop. Everything random comes fr
 `random.Random(seed)`; the seed and snapshots of both pools are stored, so `replay(draw)`
 reproduces the identical draw. Results are public (`/draws/<id>`) without the credit class.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,7 +42,9 @@ def run_draw(population: dict, pool: dict, ratios: dict, exclusions: list, seed:
     Returns [(shop id, class, inspector id, co-inspector id)] in draw order.
     Raises DomainError when a target's street has fewer than two eligible inspectors.
     """
-    rng = random.Random(seed)
+    # Deliberately a seeded PRNG: the draw must replay from its recorded seed (the seed itself
+    # comes from `secrets` when none is given).
+    rng = random.Random(seed)  # noqa: S311
     excluded = {(int(u), int(s)) for u, s in exclusions}
     street_of = {int(k): int(v) for k, v in population["street_of"].items()}
     targets = []
@@ -51,10 +54,14 @@ def run_draw(population: dict, pool: dict, ratios: dict, exclusions: list, seed:
             targets.append((shop_id, klass))
     result = []
     for shop_id, klass in targets:
-        candidates = sorted(int(u) for u in pool.get(str(street_of[shop_id]), []) if (int(u), shop_id) not in excluded)
+        candidates = sorted(
+            int(u) for u in pool.get(str(street_of[shop_id]), []) if (int(u), shop_id) not in excluded
+        )
         if len(candidates) < 2:
-            raise DomainError("可抽取的执法人员不足两名", {"inspectors": [
-                f"商铺 {shop_id} 所在街道排除回避后不足两名执法人员"]})
+            raise DomainError(
+                "可抽取的执法人员不足两名",
+                {"inspectors": [f"商铺 {shop_id} 所在街道排除回避后不足两名执法人员"]},
+            )
         lead, co = rng.sample(candidates, 2)
         result.append((shop_id, klass, lead, co))
     return result
@@ -79,9 +86,12 @@ def _streets(names: list[str], user) -> list[Street]:
 
 
 def _population(streets: list[Street], business_type: str | None, classes: list[str]) -> dict:
-    query = registry.filter_shops(select(Shop.id, Shop.street_id, Shop.credit_class)
-                                  .where(Shop.status == "open", Shop.street_id.in_([s.id for s in streets])),
-                                  business_type=business_type or None)
+    query = registry.filter_shops(
+        select(Shop.id, Shop.street_id, Shop.credit_class).where(
+            Shop.status == "open", Shop.street_id.in_([s.id for s in streets])
+        ),
+        business_type=business_type or None,
+    )
     population = {"classes": {k: [] for k in CREDIT_CLASSES}, "street_of": {}}
     for shop_id, street_id, klass in db.session.execute(query.order_by(Shop.id)):
         klass = klass or "B"
@@ -93,11 +103,16 @@ def _population(streets: list[Street], business_type: str | None, classes: list[
 
 def _pool(streets: list[Street]) -> dict:
     pool: dict[str, list[int]] = {str(s.id): [] for s in streets}
-    for uid, sid in db.session.execute(select(User.id, user_streets.c.street_id)
-                                       .join(user_streets, user_streets.c.user_id == User.id)
-                                       .where(User.role == "inspector", User.active.is_(True),
-                                              user_streets.c.street_id.in_([s.id for s in streets]))
-                                       .order_by(User.id)):
+    for uid, sid in db.session.execute(
+        select(User.id, user_streets.c.street_id)
+        .join(user_streets, user_streets.c.user_id == User.id)
+        .where(
+            User.role == "inspector",
+            User.active.is_(True),
+            user_streets.c.street_id.in_([s.id for s in streets]),
+        )
+        .order_by(User.id)
+    ):
         pool[str(sid)].append(uid)
     return pool
 
@@ -157,7 +172,13 @@ def create_draw(data: dict, *, actor) -> RandomDraw:
         else:
             ratios[klass] = ratio
     bt = data.get("business_type") or None
-    if bt and db.session.scalar(select(BusinessType.id).where((BusinessType.code == bt) | (BusinessType.name == bt))) is None:
+    if (
+        bt
+        and db.session.scalar(
+            select(BusinessType.id).where((BusinessType.code == bt) | (BusinessType.name == bt))
+        )
+        is None
+    ):
         errors["business_type"] = [f"未知业态：{bt}"]
     exclusions, ex_errors = parse_exclusions(data.get("exclusions") or "")
     errors.update(ex_errors)
@@ -167,18 +188,37 @@ def create_draw(data: dict, *, actor) -> RandomDraw:
     population = _population(streets, bt, classes)
     pool = _pool(streets)
     drawn = run_draw(population, pool, ratios, exclusions, seed)
-    draw = RandomDraw(title=title, seed=seed, ratios=ratios, population=population, inspector_pool=pool,
-                      exclusions=exclusions, drawn_on=today(), created_by_id=actor.id,
-                      filters={"streets": [s.name for s in streets], "business_type": bt,
-                               "credit_classes": classes})
+    draw = RandomDraw(
+        title=title,
+        seed=seed,
+        ratios=ratios,
+        population=population,
+        inspector_pool=pool,
+        exclusions=exclusions,
+        drawn_on=today(),
+        created_by_id=actor.id,
+        filters={"streets": [s.name for s in streets], "business_type": bt, "credit_classes": classes},
+    )
     for position, (shop_id, klass, lead, co) in enumerate(drawn, 1):
-        draw.targets.append(DrawTarget(position=position, shop_id=shop_id, credit_class=klass,
-                                       inspector_id=lead, co_inspector_id=co))
+        draw.targets.append(
+            DrawTarget(
+                position=position, shop_id=shop_id, credit_class=klass, inspector_id=lead, co_inspector_id=co
+            )
+        )
     db.session.add(draw)
     db.session.flush()
-    audit.record("draw.create", draw, actor=actor,
-                 after={"seed": seed, "filters": draw.filters, "ratios": ratios, "targets": len(drawn),
-                        "population": sum(len(v) for v in population["classes"].values())})
+    audit.record(
+        "draw.create",
+        draw,
+        actor=actor,
+        after={
+            "seed": seed,
+            "filters": draw.filters,
+            "ratios": ratios,
+            "targets": len(drawn),
+            "population": sum(len(v) for v in population["classes"].values()),
+        },
+    )
     return draw
 
 
@@ -201,19 +241,29 @@ def results(draw: RandomDraw) -> list[dict]:
     shop_ids = [t.shop_id for t in draw.targets]
     first: dict[int, tuple[date, str]] = {}
     for shop_id, on, outcome in db.session.execute(
-            select(Inspection.shop_id, Inspection.inspected_on, Inspection.outcome)
-            .where(Inspection.shop_id.in_(shop_ids or [-1]), Inspection.inspected_on >= draw.drawn_on)
-            .order_by(Inspection.inspected_on, Inspection.id)):
+        select(Inspection.shop_id, Inspection.inspected_on, Inspection.outcome)
+        .where(Inspection.shop_id.in_(shop_ids or [-1]), Inspection.inspected_on >= draw.drawn_on)
+        .order_by(Inspection.inspected_on, Inspection.id)
+    ):
         first.setdefault(shop_id, (on, outcome))
     rows = []
     for t in draw.targets:
         shop = t.shop
         entity = db.session.get(Entity, shop.entity_id)
         on, outcome = first.get(t.shop_id, (None, None))
-        rows.append({"position": t.position, "entity_name": entity.name, "uscc": entity.uscc,
-                     "shop_code": shop.code, "sign_name": shop.sign_name, "address": shop.address,
-                     "street": shop.street.name,
-                     "inspectors": [u.label for u in (t.inspector, t.co_inspector) if u],
-                     "inspected_on": on.isoformat() if on else None,
-                     "outcome": outcome, "outcome_label": OUTCOME_LABELS.get(outcome, "尚未检查")})
+        rows.append(
+            {
+                "position": t.position,
+                "entity_name": entity.name,
+                "uscc": entity.uscc,
+                "shop_code": shop.code,
+                "sign_name": shop.sign_name,
+                "address": shop.address,
+                "street": shop.street.name,
+                "inspectors": [u.label for u in (t.inspector, t.co_inspector) if u],
+                "inspected_on": on.isoformat() if on else None,
+                "outcome": outcome,
+                "outcome_label": OUTCOME_LABELS.get(outcome, "尚未检查"),
+            }
+        )
     return rows

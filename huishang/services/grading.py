@@ -13,6 +13,7 @@ two steps so that the 30-day list can be one set-based query for any day T:
 `registry.after_shop_change(shop)` keeps the stored facts and the derived Shop columns current;
 `refresh_all()` (the nightly `flask plan refresh`) recomputes every shop in batches.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -32,9 +33,11 @@ FAR_FUTURE = date(9999, 12, 31)
 
 RULE_DEFAULTS: dict = {
     "tier_map": {"A": "低", "B": "低", "C": "中", "D": "高"},
-    "intervals": {"高": {"良好": 120, "一般": 90, "较差": 60},
-                  "中": {"良好": 180, "一般": 120, "较差": 90},
-                  "低": {"良好": 365, "一般": 240, "较差": 180}},
+    "intervals": {
+        "高": {"良好": 120, "一般": 90, "较差": 60},
+        "中": {"良好": 180, "一般": 120, "较差": 90},
+        "低": {"良好": 365, "一般": 240, "较差": 180},
+    },
     "complaint_threshold": 2,
     "complaint_window_days": 90,
     "worsen_on_penalty": True,
@@ -65,6 +68,7 @@ RULE_LABELS = {
 
 
 # -- rules --------------------------------------------------------------------------------------
+
 
 def seed_rules(session=None) -> int:
     """Add the default rule rows that are missing; never overwrites a regulator's edit."""
@@ -107,8 +111,11 @@ def validate_rules(data: dict) -> tuple[dict, dict]:
         if key not in RULE_DEFAULTS:
             errors.setdefault(key, []).append("未知规则")
         elif key == "tier_map":
-            if not isinstance(value, dict) or set(value) != {"A", "B", "C", "D"} \
-                    or not set(value.values()) <= set(TIERS):
+            if (
+                not isinstance(value, dict)
+                or set(value) != {"A", "B", "C", "D"}
+                or not set(value.values()) <= set(TIERS)
+            ):
                 errors.setdefault(key, []).append("须为 A/B/C/D 各对应 高/中/低")
             else:
                 clean[key] = dict(value)
@@ -182,6 +189,7 @@ def update_rules(data: dict, *, actor=None) -> dict:
 
 # -- facts and events ---------------------------------------------------------------------------
 
+
 def add_months(day: date, months: int) -> date:
     """Calendar months later; the 31st becomes the month's last day (1-31 + 1 month = 2-28/29)."""
     month0 = day.month - 1 + months
@@ -215,12 +223,16 @@ class History:
     def upto(self, as_of: date) -> History:
         """The records as they stood on `as_of` (later closures count as still open)."""
         return History(
-            self.static_risk, self.registered_on,
+            self.static_risk,
+            self.registered_on,
             [i for i in self.inspections if i[1] <= as_of],
             [(i, o, d, c if c and c <= as_of else None) for i, o, d, c in self.rectifications if o <= as_of],
             [c for c in self.complaints if c[1] <= as_of],
-            [(i, d, e, r if r and r <= as_of else None, n, sv) for i, d, e, r, n, sv in self.penalties
-             if d <= as_of],
+            [
+                (i, d, e, r if r and r <= as_of else None, n, sv)
+                for i, d, e, r, n, sv in self.penalties
+                if d <= as_of
+            ],
         )
 
 
@@ -257,8 +269,10 @@ class Event:
 
 def routine_due(facts_anchor: date | None, last_inspected: date, tier: str, grade: str, rules: dict) -> date:
     anchor = facts_anchor or last_inspected
-    return max(anchor + timedelta(days=interval_for(tier, grade, rules)),
-               last_inspected + timedelta(days=int(rules["no_repeat_days"])))
+    return max(
+        anchor + timedelta(days=interval_for(tier, grade, rules)),
+        last_inspected + timedelta(days=int(rules["no_repeat_days"])),
+    )
 
 
 def build_facts(history: History, rules: dict) -> tuple[Facts, list[Event]]:
@@ -277,8 +291,17 @@ def build_facts(history: History, rules: dict) -> tuple[Facts, list[Event]]:
         anchor = last_full[1] if last_full else None
         due_base = routine_due(anchor, last_any, tier, base, rules)
         due_worse = routine_due(anchor, last_any, tier, worse(base), rules)
-    facts = Facts(tier, base, last_full[1] if last_full else None, last_full[2] if last_full else None,
-                  last_any, reason, due_base, due_worse, history.registered_on)
+    facts = Facts(
+        tier,
+        base,
+        last_full[1] if last_full else None,
+        last_full[2] if last_full else None,
+        last_any,
+        reason,
+        due_base,
+        due_worse,
+        history.registered_on,
+    )
     return facts, build_events(history, inspections, rules)
 
 
@@ -287,11 +310,31 @@ def build_events(history: History, inspections: list, rules: dict) -> list[Event
     for rid, opened_on, deadline, closed_on in history.rectifications:
         if closed_on is not None and closed_on <= opened_on:
             continue
-        events.append(Event("trigger", "rectification", opened_on, closed_on, deadline, rid,
-                            f"整改期限 {deadline.isoformat()}"))
-        if rules["worsen_on_overdue_rectification"] and (closed_on is None or closed_on > deadline + timedelta(days=1)):
-            events.append(Event("worsen", "overdue", deadline + timedelta(days=1), closed_on, None, rid,
-                                f"整改逾期（期限 {deadline.isoformat()}）"))
+        events.append(
+            Event(
+                "trigger",
+                "rectification",
+                opened_on,
+                closed_on,
+                deadline,
+                rid,
+                f"整改期限 {deadline.isoformat()}",
+            )
+        )
+        if rules["worsen_on_overdue_rectification"] and (
+            closed_on is None or closed_on > deadline + timedelta(days=1)
+        ):
+            events.append(
+                Event(
+                    "worsen",
+                    "overdue",
+                    deadline + timedelta(days=1),
+                    closed_on,
+                    None,
+                    rid,
+                    f"整改逾期（期限 {deadline.isoformat()}）",
+                )
+            )
     trigger_days = timedelta(days=int(rules["complaint_trigger_days"]))
     for cid, on, category in history.complaints:
         if category != "food_safety":
@@ -299,15 +342,33 @@ def build_events(history: History, inspections: list, rules: dict) -> list[Event
         later = [i[1] for i in inspections if i[1] >= on]
         ends = min(later) if later else None
         if ends is None or ends > on:
-            events.append(Event("trigger", "complaint", on, ends, on + trigger_days, cid,
-                                f"食品安全投诉查实于 {on.isoformat()}"))
+            events.append(
+                Event(
+                    "trigger",
+                    "complaint",
+                    on,
+                    ends,
+                    on + trigger_days,
+                    cid,
+                    f"食品安全投诉查实于 {on.isoformat()}",
+                )
+            )
     events.extend(complaint_windows(history.complaints, rules))
     if rules["worsen_on_penalty"]:
         for pid, decided_on, ends_on, repaired_on, number, _severity in history.penalties:
             end = min(ends_on, repaired_on) if repaired_on else ends_on
             if end > decided_on:
-                events.append(Event("worsen", "penalty", decided_on, end, None, pid,
-                                    f"行政处罚 {number} 公示期至 {ends_on.isoformat()}"))
+                events.append(
+                    Event(
+                        "worsen",
+                        "penalty",
+                        decided_on,
+                        end,
+                        None,
+                        pid,
+                        f"行政处罚 {number} 公示期至 {ends_on.isoformat()}",
+                    )
+                )
     return events
 
 
@@ -320,12 +381,22 @@ def complaint_windows(complaints: list, rules: dict) -> list[Event]:
     for i in range(len(days) - n + 1):
         start, end = days[i + n - 1], days[i] + timedelta(days=window)
         if start < end:
-            events.append(Event("worsen", "complaints", start, end, None, None,
-                                f"{window}天内查实投诉{n}件以上（{days[i].isoformat()} 起）"))
+            events.append(
+                Event(
+                    "worsen",
+                    "complaints",
+                    start,
+                    end,
+                    None,
+                    None,
+                    f"{window}天内查实投诉{n}件以上（{days[i].isoformat()} 起）",
+                )
+            )
     return events
 
 
 # -- evaluation for a day -----------------------------------------------------------------------
+
 
 @dataclass
 class Grading:
@@ -358,24 +429,37 @@ def evaluate(facts: Facts, events: list[Event], as_of: date, rules: dict) -> Gra
     if facts.routine_reason == "new":
         why = f"从未检查：登记日 {facts.registered_on.isoformat()} + {rules['new_shop_days']} 天"
     else:
-        why = (f"上次全面检查 {facts.last_full_on or facts.last_inspected_on} + "
-               f"{interval_for(facts.static_tier, grade, rules)} 天，且不早于上次检查 "
-               f"{facts.last_inspected_on} + {rules['no_repeat_days']} 天")
+        why = (
+            f"上次全面检查 {facts.last_full_on or facts.last_inspected_on} + "
+            f"{interval_for(facts.static_tier, grade, rules)} 天，且不早于上次检查 "
+            f"{facts.last_inspected_on} + {rules['no_repeat_days']} 天"
+        )
     candidates = [(facts.routine_reason, routine, why)]
     for e in events:
         if e.effect == "trigger" and e.holds_on(as_of):
             candidates.append((e.kind, e.due_on, e.note))
     candidates.sort(key=lambda c: (c[1], REASON_RANK[c[0]]))
     reason, due_on, _ = candidates[0]
-    return Grading(as_of, facts.static_tier, facts.base_grade, grade,
-                   interval_for(facts.static_tier, grade, rules), due_on, reason, worsened_by,
-                   candidates, facts)
+    return Grading(
+        as_of,
+        facts.static_tier,
+        facts.base_grade,
+        grade,
+        interval_for(facts.static_tier, grade, rules),
+        due_on,
+        reason,
+        worsened_by,
+        candidates,
+        facts,
+    )
 
 
 # -- loading history ----------------------------------------------------------------------------
 
-def load_histories(shop_ids: list[int] | None = None, id_range: tuple[int, int] | None = None
-                   ) -> dict[int, History]:
+
+def load_histories(
+    shop_ids: list[int] | None = None, id_range: tuple[int, int] | None = None
+) -> dict[int, History]:
     """The records of many shops in five queries (used per shop and by the nightly batch, which
     passes an id range: a range scan, where a 5,000-element IN list costs more to parse than to run)."""
 
@@ -383,30 +467,50 @@ def load_histories(shop_ids: list[int] | None = None, id_range: tuple[int, int] 
         return column.between(*id_range) if id_range else column.in_(shop_ids)
 
     histories: dict[int, History] = {}
-    rows = db.session.execute(select(Shop.id, BusinessType.static_risk, Shop.registered_on)
-                              .join(BusinessType, Shop.business_type_id == BusinessType.id)
-                              .where(which(Shop.id)))
+    rows = db.session.execute(
+        select(Shop.id, BusinessType.static_risk, Shop.registered_on)
+        .join(BusinessType, Shop.business_type_id == BusinessType.id)
+        .where(which(Shop.id))
+    )
     for sid, risk, registered_on in rows:
         histories[sid] = History(risk, registered_on or today())
     for sid, *rest in db.session.execute(
-            select(Inspection.shop_id, Inspection.id, Inspection.inspected_on, Inspection.outcome,
-                   Inspection.full).where(which(Inspection.shop_id))):
+        select(
+            Inspection.shop_id, Inspection.id, Inspection.inspected_on, Inspection.outcome, Inspection.full
+        ).where(which(Inspection.shop_id))
+    ):
         histories[sid].inspections.append(tuple(rest))
     for sid, *rest in db.session.execute(
-            select(Rectification.shop_id, Rectification.id, Inspection.inspected_on, Rectification.deadline,
-                   Rectification.closed_on)
-            .join(Inspection, Rectification.inspection_id == Inspection.id)
-            .where(which(Rectification.shop_id))):
+        select(
+            Rectification.shop_id,
+            Rectification.id,
+            Inspection.inspected_on,
+            Rectification.deadline,
+            Rectification.closed_on,
+        )
+        .join(Inspection, Rectification.inspection_id == Inspection.id)
+        .where(which(Rectification.shop_id))
+    ):
         histories[sid].rectifications.append(tuple(rest))
     for sid, *rest in db.session.execute(
-            select(Complaint.shop_id, Complaint.id, Complaint.substantiated_on, Complaint.category)
-            .where(which(Complaint.shop_id), Complaint.substantiated.is_(True),
-                   Complaint.substantiated_on.is_not(None))):
+        select(Complaint.shop_id, Complaint.id, Complaint.substantiated_on, Complaint.category).where(
+            which(Complaint.shop_id),
+            Complaint.substantiated.is_(True),
+            Complaint.substantiated_on.is_not(None),
+        )
+    ):
         histories[sid].complaints.append(tuple(rest))
     for sid, *rest in db.session.execute(
-            select(Penalty.shop_id, Penalty.id, Penalty.decided_on, Penalty.publicity_ends_on,
-                   Penalty.repaired_on, Penalty.decision_no, Penalty.severity)
-            .where(which(Penalty.shop_id))):
+        select(
+            Penalty.shop_id,
+            Penalty.id,
+            Penalty.decided_on,
+            Penalty.publicity_ends_on,
+            Penalty.repaired_on,
+            Penalty.decision_no,
+            Penalty.severity,
+        ).where(which(Penalty.shop_id))
+    ):
         histories[sid].penalties.append(tuple(rest))
     return histories
 
@@ -422,6 +526,7 @@ def explain(shop: Shop, as_of: date | None = None, rules: dict | None = None) ->
 
 # -- storing ------------------------------------------------------------------------------------
 
+
 def cell_ranks(rules: dict) -> dict[tuple[str, str], int]:
     """List order of the nine cells: shorter interval first; at equal interval the higher tier."""
     cells = [(t, g) for t in TIERS for g in GRADES]
@@ -432,20 +537,41 @@ def cell_ranks(rules: dict) -> dict[tuple[str, str], int]:
 def _grading_row(shop_id: int, facts: Facts, shop: tuple, ranks: dict) -> dict:
     """`shop`: (street_id, status, registered_on)."""
     worse_grade = worse(facts.base_grade)
-    return {"shop_id": shop_id, "street_id": shop[0], "status": shop[1], "registered_on": shop[2],
-            "static_tier": facts.static_tier, "base_grade": facts.base_grade, "worse_grade": worse_grade,
-            "rank_base": ranks[(facts.static_tier, facts.base_grade)],
-            "rank_worse": ranks[(facts.static_tier, worse_grade)],
-            "last_full_on": facts.last_full_on, "last_inspected_on": facts.last_inspected_on,
-            "cycle": facts.cycle, "routine_reason": facts.routine_reason,
-            "routine_due_base": facts.routine_due_base, "routine_due_worse": facts.routine_due_worse,
-            "floor_due": min(facts.routine_due_base, facts.routine_due_worse), "refreshed_at": utcnow()}
+    return {
+        "shop_id": shop_id,
+        "street_id": shop[0],
+        "status": shop[1],
+        "registered_on": shop[2],
+        "static_tier": facts.static_tier,
+        "base_grade": facts.base_grade,
+        "worse_grade": worse_grade,
+        "rank_base": ranks[(facts.static_tier, facts.base_grade)],
+        "rank_worse": ranks[(facts.static_tier, worse_grade)],
+        "last_full_on": facts.last_full_on,
+        "last_inspected_on": facts.last_inspected_on,
+        "cycle": facts.cycle,
+        "routine_reason": facts.routine_reason,
+        "routine_due_base": facts.routine_due_base,
+        "routine_due_worse": facts.routine_due_worse,
+        "floor_due": min(facts.routine_due_base, facts.routine_due_worse),
+        "refreshed_at": utcnow(),
+    }
 
 
 def _event_rows(shop_id: int, events: list[Event]) -> list[dict]:
-    return [{"shop_id": shop_id, "effect": e.effect, "kind": e.kind, "starts_on": e.starts_on,
-             "ends_on": e.ends_on, "due_on": e.due_on, "ref_id": e.ref_id, "note": e.note[:200]}
-            for e in events]
+    return [
+        {
+            "shop_id": shop_id,
+            "effect": e.effect,
+            "kind": e.kind,
+            "starts_on": e.starts_on,
+            "ends_on": e.ends_on,
+            "due_on": e.due_on,
+            "ref_id": e.ref_id,
+            "note": e.note[:200],
+        }
+        for e in events
+    ]
 
 
 def refresh_shop(shop: Shop) -> Grading:
@@ -459,8 +585,16 @@ def refresh_shop(shop: Shop) -> Grading:
     facts, events = build_facts(history, rules)
     db.session.execute(delete(GradeEvent).where(GradeEvent.shop_id == shop.id))
     db.session.execute(delete(ShopGrading).where(ShopGrading.shop_id == shop.id))
-    db.session.add(ShopGrading(**_grading_row(shop.id, facts, (shop.street_id, shop.status, shop.registered_on or today()),
-                                              cell_ranks(rules))))
+    db.session.add(
+        ShopGrading(
+            **_grading_row(
+                shop.id,
+                facts,
+                (shop.street_id, shop.status, shop.registered_on or today()),
+                cell_ranks(rules),
+            )
+        )
+    )
     for row in _event_rows(shop.id, events):
         db.session.add(GradeEvent(**row))
     result = evaluate(facts, events, today(), rules)
@@ -475,17 +609,22 @@ def refresh_shop(shop: Shop) -> Grading:
 def close_items_for(shop_id: int, cycle: str, status: str, inspected_on: date | None) -> None:
     """An inspection recorded after an item was generated closes it; so does 注销."""
     if status == "closed":
-        db.session.execute(update(PlanItem).where(PlanItem.shop_id == shop_id, PlanItem.status == "open")
-                           .values(status="closed_business", closed_on=today(), closed_note="商铺已注销"))
+        db.session.execute(
+            update(PlanItem)
+            .where(PlanItem.shop_id == shop_id, PlanItem.status == "open")
+            .values(status="closed_business", closed_on=today(), closed_note="商铺已注销")
+        )
         return
-    db.session.execute(update(PlanItem).where(PlanItem.shop_id == shop_id, PlanItem.status == "open",
-                                              PlanItem.cycle != cycle)
-                       .values(status="inspected", closed_on=inspected_on or today(),
-                               closed_note="已录入检查"))
+    db.session.execute(
+        update(PlanItem)
+        .where(PlanItem.shop_id == shop_id, PlanItem.status == "open", PlanItem.cycle != cycle)
+        .values(status="inspected", closed_on=inspected_on or today(), closed_note="已录入检查")
+    )
 
 
-def refresh_all(batch_size: int = 2000, street_id: int | None = None,
-                shop_ids: list[int] | None = None) -> int:
+def refresh_all(
+    batch_size: int = 2000, street_id: int | None = None, shop_ids: list[int] | None = None
+) -> int:
     """Recompute every shop's facts, events and derived columns (nightly, and after a rules
     change): batched bulk loads and bulk writes, not a query per shop. Returns shops refreshed.
     `shop_ids` limits it to those shops (the registry import's hook for new shops)."""
@@ -501,17 +640,19 @@ def refresh_all(batch_size: int = 2000, street_id: int | None = None,
     # The whole district goes by id ranges (range scans); a subset (one street, an import) by id.
     every = shop_ids is None and street_id is None
     for start in range(0, len(ids), batch_size):
-        chunk = ids[start:start + batch_size]
+        chunk = ids[start : start + batch_size]
         lo, hi = chunk[0], chunk[-1]
 
         def which(column, chunk=chunk, lo=lo, hi=hi):
             return column.between(lo, hi) if every else column.in_(chunk)
 
-        histories = (load_histories(id_range=(lo, hi)) if every else load_histories(chunk))
+        histories = load_histories(id_range=(lo, hi)) if every else load_histories(chunk)
         flags, places = {}, {}
         for sid, unresponsive, status, street, registered_on in db.session.execute(
-                select(Shop.id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on)
-                .where(which(Shop.id))):
+            select(Shop.id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on).where(
+                which(Shop.id)
+            )
+        ):
             flags[sid], places[sid] = (unresponsive, status), (street, status, registered_on or on)
         gradings, events_rows, shop_rows = [], [], []
         for sid in chunk:
@@ -520,9 +661,16 @@ def refresh_all(batch_size: int = 2000, street_id: int | None = None,
             events_rows.extend(_event_rows(sid, events))
             result = evaluate(facts, events, on, rules)
             klass = credit.classify(histories[sid], on, *flags[sid]).credit_class
-            shop_rows.append({"id": sid, "static_tier": result.static_tier,
-                              "dynamic_grade": result.dynamic_grade, "next_due_on": result.due_on,
-                              "due_reason": result.reason, "credit_class": klass})
+            shop_rows.append(
+                {
+                    "id": sid,
+                    "static_tier": result.static_tier,
+                    "dynamic_grade": result.dynamic_grade,
+                    "next_due_on": result.due_on,
+                    "due_reason": result.reason,
+                    "credit_class": klass,
+                }
+            )
         db.session.execute(delete(GradeEvent).where(which(GradeEvent.shop_id)))
         db.session.execute(delete(ShopGrading).where(which(ShopGrading.shop_id)))
         db.session.execute(ShopGrading.__table__.insert(), gradings)

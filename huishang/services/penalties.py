@@ -7,6 +7,7 @@ fulfilled penalty may be repaired after `repair_min_months` (3) months of public
 merchant applies with a public commitment, a regulator approves or rejects with a reason; once
 repaired it stops counting. Every write is audited and refreshes the shop's grading.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,8 +22,16 @@ from ..models.penalties import SEVERITIES
 from . import Conflict, DomainError, audit, grading, registry
 
 SEVERITY_LABELS = {"minor": "轻微", "general": "一般", "severe": "严重"}
-PENALTY_FIELDS = ("decision_no", "decided_on", "violation", "severity", "fine", "publicity_ends_on",
-                  "fulfilled_on", "repaired_on")
+PENALTY_FIELDS = (
+    "decision_no",
+    "decided_on",
+    "violation",
+    "severity",
+    "fine",
+    "publicity_ends_on",
+    "fulfilled_on",
+    "repaired_on",
+)
 MAX_FINE = Decimal("100000000")
 
 
@@ -80,8 +89,9 @@ def record_penalty(shop: Shop, data: dict, *, actor=None) -> Penalty:
     clean, errors = validate_penalty(data)
     if errors:
         raise DomainError("处罚信息有误", errors)
-    penalty = Penalty(shop_id=shop.id, publicity_ends_on=publicity_end(clean["decided_on"], clean["severity"]),
-                      **clean)
+    penalty = Penalty(
+        shop_id=shop.id, publicity_ends_on=publicity_end(clean["decided_on"], clean["severity"]), **clean
+    )
     db.session.add(penalty)
     db.session.flush()
     audit.record("penalty.record", penalty, actor=actor, after=audit.snapshot(penalty, PENALTY_FIELDS))
@@ -110,7 +120,8 @@ def mark_fulfilled(penalty: Penalty, fulfilled_on, *, actor=None) -> Penalty:
 def in_publicity(penalty: Penalty, on: date | None = None) -> bool:
     on = on or today()
     return penalty.decided_on <= on < penalty.publicity_ends_on and (
-        penalty.repaired_on is None or penalty.repaired_on > on)
+        penalty.repaired_on is None or penalty.repaired_on > on
+    )
 
 
 def repair_blockers(penalty: Penalty, on: date | None = None, rules: dict | None = None) -> list[str]:
@@ -129,8 +140,9 @@ def repair_blockers(penalty: Penalty, on: date | None = None, rules: dict | None
     earliest = grading.add_months(penalty.decided_on, int(rules["repair_min_months"]))
     if on < earliest:
         reasons.append(f"最短公示期未满，{earliest.isoformat()} 起可申请")
-    if db.session.scalar(select(CreditRepair.id).where(CreditRepair.penalty_id == penalty.id,
-                                                       CreditRepair.status == "pending")):
+    if db.session.scalar(
+        select(CreditRepair.id).where(CreditRepair.penalty_id == penalty.id, CreditRepair.status == "pending")
+    ):
         reasons.append("已有待审核的修复申请")
     return reasons
 
@@ -145,12 +157,19 @@ def apply_repair(penalty: Penalty, commitment: str, *, actor) -> CreditRepair:
     blockers = repair_blockers(penalty)
     if blockers:
         raise Conflict("暂不能申请信用修复", {"penalty": blockers})
-    repair = CreditRepair(penalty_id=penalty.id, shop_id=penalty.shop_id, applicant_id=actor.id,
-                          commitment=commitment, applied_on=today(), status="pending")
+    repair = CreditRepair(
+        penalty_id=penalty.id,
+        shop_id=penalty.shop_id,
+        applicant_id=actor.id,
+        commitment=commitment,
+        applied_on=today(),
+        status="pending",
+    )
     db.session.add(repair)
     db.session.flush()
-    audit.record("credit_repair.apply", repair, actor=actor, after={"penalty_id": penalty.id,
-                                                                    "commitment": commitment})
+    audit.record(
+        "credit_repair.apply", repair, actor=actor, after={"penalty_id": penalty.id, "commitment": commitment}
+    )
     return repair
 
 
@@ -168,17 +187,30 @@ def decide_repair(repair: CreditRepair, approve: bool, reason: str, *, actor) ->
     if approve:
         repair.penalty.repaired_on = today()
     db.session.flush()
-    audit.record("credit_repair.decide", repair, actor=actor, before={"status": "pending"},
-                 after={"status": repair.status, "reason": reason})
+    audit.record(
+        "credit_repair.decide",
+        repair,
+        actor=actor,
+        before={"status": "pending"},
+        after={"status": repair.status, "reason": reason},
+    )
     registry.after_shop_change(db.session.get(Shop, repair.shop_id))
     return repair
 
 
 def shop_penalties(shop: Shop) -> list[Penalty]:
-    return list(db.session.scalars(select(Penalty).where(Penalty.shop_id == shop.id)
-                                   .order_by(Penalty.decided_on.desc(), Penalty.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Penalty)
+            .where(Penalty.shop_id == shop.id)
+            .order_by(Penalty.decided_on.desc(), Penalty.id.desc())
+        )
+    )
 
 
 def shop_repairs(shop: Shop) -> list[CreditRepair]:
-    return list(db.session.scalars(select(CreditRepair).where(CreditRepair.shop_id == shop.id)
-                                   .order_by(CreditRepair.id.desc())))
+    return list(
+        db.session.scalars(
+            select(CreditRepair).where(CreditRepair.shop_id == shop.id).order_by(CreditRepair.id.desc())
+        )
+    )

@@ -9,6 +9,7 @@ stored facts are evaluated from their history as it stood on T (`grading.explain
 Tracking: a `PlanItem` per shop and due cycle (the shop's last inspection date), created by
 `generate()`; regenerating on another day finds the same item, so assignments and closures stay.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,7 +25,11 @@ from sqlalchemy.sql.functions import FunctionElement
 from ..extensions import db
 from ..models import Shop, Street, User, today, utcnow
 from ..models.grading import (
-    GRADES, PLAN_STATUS_LABELS, PLAN_STATUSES, REASON_LABELS, TIERS, GradeEvent, PlanItem,
+    PLAN_STATUS_LABELS,
+    PLAN_STATUSES,
+    REASON_LABELS,
+    GradeEvent,
+    PlanItem,
     ShopGrading,
 )
 from ..models.users import user_streets
@@ -70,43 +75,89 @@ def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict 
     aggregated per shop (few rows: most events are closed windows of the past); only the rows on
     the list are joined to `shops` for their names and to `plan_items` for their tracking."""
     horizon = as_of + timedelta(days=days)
-    holds = and_(GradeEvent.starts_on <= as_of,
-                 or_(GradeEvent.ends_on.is_(None), GradeEvent.ends_on > as_of))
-    ev = (select(GradeEvent.shop_id.label("shop_id"),
-                 func.max(case((GradeEvent.effect == "worsen", 1), else_=0)).label("w"),
-                 func.min(case((GradeEvent.kind == "rectification", GradeEvent.due_on))).label("rect_due"),
-                 func.min(case((GradeEvent.kind == "complaint", GradeEvent.due_on))).label("comp_due"))
-          .where(holds).group_by(GradeEvent.shop_id).subquery("ev"))
+    holds = and_(GradeEvent.starts_on <= as_of, or_(GradeEvent.ends_on.is_(None), GradeEvent.ends_on > as_of))
+    ev = (
+        select(
+            GradeEvent.shop_id.label("shop_id"),
+            func.max(case((GradeEvent.effect == "worsen", 1), else_=0)).label("w"),
+            func.min(case((GradeEvent.kind == "rectification", GradeEvent.due_on))).label("rect_due"),
+            func.min(case((GradeEvent.kind == "complaint", GradeEvent.due_on))).label("comp_due"),
+        )
+        .where(holds)
+        .group_by(GradeEvent.shop_id)
+        .subquery("ev")
+    )
     g = ShopGrading
     worse_now = func.coalesce(ev.c.w, 0) == 1
-    inner = (select(g.shop_id, g.street_id, g.static_tier, g.cycle, g.routine_reason,
-                    case((worse_now, g.worse_grade), else_=g.base_grade).label("grade"),
-                    case((worse_now, g.rank_worse), else_=g.rank_base).label("rank"),
-                    case((worse_now, g.routine_due_worse), else_=g.routine_due_base).label("routine_due"),
-                    func.coalesce(ev.c.rect_due, FAR).label("rect_due"),
-                    func.coalesce(ev.c.comp_due, FAR).label("comp_due"))
-             .outerjoin(ev, ev.c.shop_id == g.shop_id)
-             .where(g.status == "open", g.registered_on <= as_of,
-                    or_(g.last_inspected_on.is_(None), g.last_inspected_on <= as_of),
-                    or_(g.floor_due <= horizon, ev.c.shop_id.is_not(None))))
+    inner = (
+        select(
+            g.shop_id,
+            g.street_id,
+            g.static_tier,
+            g.cycle,
+            g.routine_reason,
+            case((worse_now, g.worse_grade), else_=g.base_grade).label("grade"),
+            case((worse_now, g.rank_worse), else_=g.rank_base).label("rank"),
+            case((worse_now, g.routine_due_worse), else_=g.routine_due_base).label("routine_due"),
+            func.coalesce(ev.c.rect_due, FAR).label("rect_due"),
+            func.coalesce(ev.c.comp_due, FAR).label("comp_due"),
+        )
+        .outerjoin(ev, ev.c.shop_id == g.shop_id)
+        .where(
+            g.status == "open",
+            g.registered_on <= as_of,
+            or_(g.last_inspected_on.is_(None), g.last_inspected_on <= as_of),
+            or_(g.floor_due <= horizon, ev.c.shop_id.is_not(None)),
+        )
+    )
     if street_ids is not None:
         inner = inner.where(g.street_id.in_(street_ids or {-1}))
     inner = inner.subquery("inner_plan")
     due = least(inner.c.routine_due, inner.c.rect_due, inner.c.comp_due)
-    reason = case((and_(inner.c.rect_due <= inner.c.routine_due, inner.c.rect_due <= inner.c.comp_due),
-                   literal("rectification")),
-                  (inner.c.comp_due <= inner.c.routine_due, literal("complaint")),
-                  else_=inner.c.routine_reason)
-    mid = (select(inner.c.shop_id, inner.c.street_id, inner.c.static_tier, inner.c.grade, inner.c.cycle,
-                  inner.c.rank, due.label("due_on"), reason.label("reason"))
-           .where(due <= horizon).subquery("mid"))
-    return (select(mid.c.shop_id, Shop.code, Shop.sign_name, Shop.address, mid.c.street_id,
-                   mid.c.static_tier, mid.c.grade, mid.c.cycle, mid.c.due_on, mid.c.reason,
-                   PlanItem.id, PlanItem.status, PlanItem.inspector_id, PlanItem.co_inspector_id,
-                   PlanItem.closed_on)
-            .join(Shop, Shop.id == mid.c.shop_id)
-            .outerjoin(PlanItem, and_(PlanItem.shop_id == mid.c.shop_id, PlanItem.cycle == mid.c.cycle))
-            .order_by(case((mid.c.due_on < as_of, 0), else_=1), mid.c.rank, mid.c.due_on, Shop.code))
+    reason = case(
+        (
+            and_(inner.c.rect_due <= inner.c.routine_due, inner.c.rect_due <= inner.c.comp_due),
+            literal("rectification"),
+        ),
+        (inner.c.comp_due <= inner.c.routine_due, literal("complaint")),
+        else_=inner.c.routine_reason,
+    )
+    mid = (
+        select(
+            inner.c.shop_id,
+            inner.c.street_id,
+            inner.c.static_tier,
+            inner.c.grade,
+            inner.c.cycle,
+            inner.c.rank,
+            due.label("due_on"),
+            reason.label("reason"),
+        )
+        .where(due <= horizon)
+        .subquery("mid")
+    )
+    return (
+        select(
+            mid.c.shop_id,
+            Shop.code,
+            Shop.sign_name,
+            Shop.address,
+            mid.c.street_id,
+            mid.c.static_tier,
+            mid.c.grade,
+            mid.c.cycle,
+            mid.c.due_on,
+            mid.c.reason,
+            PlanItem.id,
+            PlanItem.status,
+            PlanItem.inspector_id,
+            PlanItem.co_inspector_id,
+            PlanItem.closed_on,
+        )
+        .join(Shop, Shop.id == mid.c.shop_id)
+        .outerjoin(PlanItem, and_(PlanItem.shop_id == mid.c.shop_id, PlanItem.cycle == mid.c.cycle))
+        .order_by(case((mid.c.due_on < as_of, 0), else_=1), mid.c.rank, mid.c.due_on, Shop.code)
+    )
 
 
 @dataclass(slots=True)
@@ -128,38 +179,65 @@ class Item:
     closed_on: date | None = None
 
     def sort_key(self, as_of: date, ranks: dict):
-        return (0 if self.due_on < as_of else 1, ranks.get((self.static_tier, self.dynamic_grade), 99),
-                self.due_on, self.shop_code)
+        return (
+            0 if self.due_on < as_of else 1,
+            ranks.get((self.static_tier, self.dynamic_grade), 99),
+            self.due_on,
+            self.shop_code,
+        )
 
 
 def _slow_path(as_of: date, days: int, street_ids, rules) -> list[Item]:
     """Shops the stored facts do not describe on `as_of`: inspected after it, or never refreshed."""
     horizon = as_of + timedelta(days=days)
-    query = (select(Shop).outerjoin(ShopGrading, ShopGrading.shop_id == Shop.id)
-             .where(Shop.status == "open", Shop.registered_on <= as_of,
-                    or_(ShopGrading.shop_id.is_(None), ShopGrading.last_inspected_on > as_of)))
+    query = (
+        select(Shop)
+        .outerjoin(ShopGrading, ShopGrading.shop_id == Shop.id)
+        .where(
+            Shop.status == "open",
+            Shop.registered_on <= as_of,
+            or_(ShopGrading.shop_id.is_(None), ShopGrading.last_inspected_on > as_of),
+        )
+    )
     if street_ids is not None:
         query = query.where(Shop.street_id.in_(street_ids or {-1}))
     items = []
     for shop in db.session.scalars(query):
         result = grading.explain(shop, as_of, rules)
         if result.due_on <= horizon:
-            items.append(Item(shop.id, shop.code, shop.sign_name, shop.address, shop.street_id,
-                              result.static_tier, result.dynamic_grade, result.facts.cycle,
-                              result.due_on, result.reason))
+            items.append(
+                Item(
+                    shop.id,
+                    shop.code,
+                    shop.sign_name,
+                    shop.address,
+                    shop.street_id,
+                    result.static_tier,
+                    result.dynamic_grade,
+                    result.facts.cycle,
+                    result.due_on,
+                    result.reason,
+                )
+            )
     if items:
         keys = {(i.shop_id, i.cycle): i for i in items}
-        for row in db.session.execute(select(PlanItem).where(PlanItem.shop_id.in_([i.shop_id for i in items]))).scalars():
+        for row in db.session.execute(
+            select(PlanItem).where(PlanItem.shop_id.in_([i.shop_id for i in items]))
+        ).scalars():
             item = keys.get((row.shop_id, row.cycle))
             if item:
                 item.item_id, item.status = row.id, row.status
                 item.inspector_id, item.co_inspector_id, item.closed_on = (
-                    row.inspector_id, row.co_inspector_id, row.closed_on)
+                    row.inspector_id,
+                    row.co_inspector_id,
+                    row.closed_on,
+                )
     return items
 
 
-def plan_items(as_of: date | None = None, days: int = 30, street_ids: set[int] | None = None,
-               rules: dict | None = None) -> list[Item]:
+def plan_items(
+    as_of: date | None = None, days: int = 30, street_ids: set[int] | None = None, rules: dict | None = None
+) -> list[Item]:
     """The list for day `as_of` (default today), in list order. `street_ids` None = district."""
     as_of = as_of or today()
     if not 0 <= days <= MAX_DAYS:
@@ -183,7 +261,9 @@ def scope_street_ids(user, street_name: str | None = None) -> set[int] | None:
     allowed = user.street_ids()
     if not street_name:
         return allowed
-    street = db.session.scalar(select(Street).where((Street.name == street_name) | (Street.code == street_name.upper())))
+    street = db.session.scalar(
+        select(Street).where((Street.name == street_name) | (Street.code == street_name.upper()))
+    )
     if street is None:
         raise DomainError("未知街道", {"street": [f"未知街道：{street_name}"]}, status=400)
     if allowed is not None and street.id not in allowed:
@@ -192,6 +272,7 @@ def scope_street_ids(user, street_name: str | None = None) -> set[int] | None:
 
 
 # -- presenting -----------------------------------------------------------------------------------
+
 
 def present(items: list[Item], as_of: date) -> list[dict]:
     """Items as the API and the exports show them (names resolved in two queries)."""
@@ -202,40 +283,63 @@ def present(items: list[Item], as_of: date) -> list[dict]:
         names = {u.id: u.label for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
     out = []
     for i in items:
-        out.append({
-            "item_id": i.item_id, "shop_code": i.shop_code, "sign_name": i.sign_name, "address": i.address,
-            "street": streets.get(i.street_id, ""), "due_on": i.due_on.isoformat(), "reason": i.reason,
-            "reason_label": REASON_LABELS[i.reason],
-            "cell": {"static": i.static_tier, "dynamic": i.dynamic_grade},
-            "overdue": i.due_on < as_of, "days_overdue": max(0, (as_of - i.due_on).days),
-            "status": i.status or "open", "status_label": PLAN_STATUS_LABELS[i.status or "open"],
-            "assignment": ({"inspector": names.get(i.inspector_id), "co_inspector": names.get(i.co_inspector_id)}
-                           if i.inspector_id else None),
-            "closed_on": i.closed_on.isoformat() if i.closed_on else None,
-        })
+        out.append(
+            {
+                "item_id": i.item_id,
+                "shop_code": i.shop_code,
+                "sign_name": i.sign_name,
+                "address": i.address,
+                "street": streets.get(i.street_id, ""),
+                "due_on": i.due_on.isoformat(),
+                "reason": i.reason,
+                "reason_label": REASON_LABELS[i.reason],
+                "cell": {"static": i.static_tier, "dynamic": i.dynamic_grade},
+                "overdue": i.due_on < as_of,
+                "days_overdue": max(0, (as_of - i.due_on).days),
+                "status": i.status or "open",
+                "status_label": PLAN_STATUS_LABELS[i.status or "open"],
+                "assignment": (
+                    {"inspector": names.get(i.inspector_id), "co_inspector": names.get(i.co_inspector_id)}
+                    if i.inspector_id
+                    else None
+                ),
+                "closed_on": i.closed_on.isoformat() if i.closed_on else None,
+            }
+        )
     return out
 
 
 # -- tracking -------------------------------------------------------------------------------------
 
+
 def close_stale_items() -> int:
     """Set-based: an open item whose shop has been inspected since (its cycle moved on) is closed
     as inspected; an open item of a 注销 shop as closed business."""
-    newer = select(ShopGrading.last_inspected_on).where(ShopGrading.shop_id == PlanItem.shop_id,
-                                                        ShopGrading.cycle != PlanItem.cycle).scalar_subquery()
+    newer = (
+        select(ShopGrading.last_inspected_on)
+        .where(ShopGrading.shop_id == PlanItem.shop_id, ShopGrading.cycle != PlanItem.cycle)
+        .scalar_subquery()
+    )
     moved = exists().where(ShopGrading.shop_id == PlanItem.shop_id, ShopGrading.cycle != PlanItem.cycle)
-    done = db.session.execute(update(PlanItem).where(PlanItem.status == "open", moved)
-                              .values(status="inspected", closed_on=newer, closed_note="已录入检查")
-                              .execution_options(synchronize_session=False)).rowcount
+    done = db.session.execute(
+        update(PlanItem)
+        .where(PlanItem.status == "open", moved)
+        .values(status="inspected", closed_on=newer, closed_note="已录入检查")
+        .execution_options(synchronize_session=False)
+    ).rowcount
     closed = exists().where(Shop.id == PlanItem.shop_id, Shop.status == "closed")
-    done += db.session.execute(update(PlanItem).where(PlanItem.status == "open", closed)
-                               .values(status="closed_business", closed_on=today(), closed_note="商铺已注销")
-                               .execution_options(synchronize_session=False)).rowcount
+    done += db.session.execute(
+        update(PlanItem)
+        .where(PlanItem.status == "open", closed)
+        .values(status="closed_business", closed_on=today(), closed_note="商铺已注销")
+        .execution_options(synchronize_session=False)
+    ).rowcount
     return done
 
 
-def generate(as_of: date | None = None, days: int = 30, street_ids: set[int] | None = None, *,
-             actor=None) -> int:
+def generate(
+    as_of: date | None = None, days: int = 30, street_ids: set[int] | None = None, *, actor=None
+) -> int:
     """Save the list for day `as_of` as tracked items: new (shop, cycle) pairs are added, open
     ones get the day's due date, reason and cell; closed ones and assignments are kept.
 
@@ -248,40 +352,98 @@ def generate(as_of: date | None = None, days: int = 30, street_ids: set[int] | N
     rules = grading.load_rules()
     listed = plan_query(as_of, days, street_ids, rules).order_by(None).subquery("listed")
     now = utcnow()
-    added = db.session.execute(insert(PlanItem).from_select(
-        ["shop_id", "cycle", "street_id", "due_on", "reason", "static_tier", "dynamic_grade", "generated_on",
-         "status", "closed_note", "created_at"],
-        select(listed.c.shop_id, listed.c.cycle, listed.c.street_id, listed.c.due_on, listed.c.reason,
-               listed.c.static_tier, listed.c.grade, literal(as_of, Date()), literal("open"), literal(""),
-               literal(now, DateTime())).where(listed.c.id.is_(None)))).rowcount
-    db.session.execute(update(PlanItem).where(PlanItem.id == listed.c.id, PlanItem.status == "open")
-                       .values(due_on=listed.c.due_on, reason=listed.c.reason, static_tier=listed.c.static_tier,
-                               dynamic_grade=listed.c.grade)
-                       .execution_options(synchronize_session=False))
+    added = db.session.execute(
+        insert(PlanItem).from_select(
+            [
+                "shop_id",
+                "cycle",
+                "street_id",
+                "due_on",
+                "reason",
+                "static_tier",
+                "dynamic_grade",
+                "generated_on",
+                "status",
+                "closed_note",
+                "created_at",
+            ],
+            select(
+                listed.c.shop_id,
+                listed.c.cycle,
+                listed.c.street_id,
+                listed.c.due_on,
+                listed.c.reason,
+                listed.c.static_tier,
+                listed.c.grade,
+                literal(as_of, Date()),
+                literal("open"),
+                literal(""),
+                literal(now, DateTime()),
+            ).where(listed.c.id.is_(None)),
+        )
+    ).rowcount
+    db.session.execute(
+        update(PlanItem)
+        .where(PlanItem.id == listed.c.id, PlanItem.status == "open")
+        .values(
+            due_on=listed.c.due_on,
+            reason=listed.c.reason,
+            static_tier=listed.c.static_tier,
+            dynamic_grade=listed.c.grade,
+        )
+        .execution_options(synchronize_session=False)
+    )
     total = db.session.scalar(select(func.count()).select_from(listed))
     for item in _slow_path(as_of, days, street_ids, rules):
         total += 1
-        values = {"due_on": item.due_on, "reason": item.reason, "static_tier": item.static_tier,
-                  "dynamic_grade": item.dynamic_grade}
+        values = {
+            "due_on": item.due_on,
+            "reason": item.reason,
+            "static_tier": item.static_tier,
+            "dynamic_grade": item.dynamic_grade,
+        }
         if item.item_id is None:
-            db.session.add(PlanItem(shop_id=item.shop_id, cycle=item.cycle, street_id=item.street_id,
-                                    generated_on=as_of, status="open", **values))
+            db.session.add(
+                PlanItem(
+                    shop_id=item.shop_id,
+                    cycle=item.cycle,
+                    street_id=item.street_id,
+                    generated_on=as_of,
+                    status="open",
+                    **values,
+                )
+            )
             added += 1
         elif item.status == "open":
             db.session.execute(update(PlanItem).where(PlanItem.id == item.item_id).values(**values))
-    audit.record("plan.generate", InspectionPlan(as_of.isoformat()), actor=actor,
-                 after={"as_of": as_of, "days": days, "items": total, "new": added,
-                        "streets": sorted(street_ids) if street_ids is not None else "all"})
+    audit.record(
+        "plan.generate",
+        InspectionPlan(as_of.isoformat()),
+        actor=actor,
+        after={
+            "as_of": as_of,
+            "days": days,
+            "items": total,
+            "new": added,
+            "streets": sorted(street_ids) if street_ids is not None else "all",
+        },
+    )
     db.session.flush()
     return total
 
 
 def street_pairs(street_id: int, exclude: set[int] = frozenset()) -> list[tuple[int, int | None]]:
     """Inspector pairs of a street: consecutive by id; an odd one out pairs with the first."""
-    ids = [u for u in db.session.scalars(
-        select(User.id).join(user_streets, user_streets.c.user_id == User.id)
-        .where(user_streets.c.street_id == street_id, User.role == "inspector", User.active.is_(True))
-        .order_by(User.id)) if u not in exclude]
+    ids = [
+        u
+        for u in db.session.scalars(
+            select(User.id)
+            .join(user_streets, user_streets.c.user_id == User.id)
+            .where(user_streets.c.street_id == street_id, User.role == "inspector", User.active.is_(True))
+            .order_by(User.id)
+        )
+        if u not in exclude
+    ]
     pairs = [(ids[k], ids[k + 1]) for k in range(0, len(ids) - 1, 2)]
     if len(ids) % 2 == 1:
         pairs.append((ids[-1], ids[0] if len(ids) > 1 else None))
@@ -292,8 +454,9 @@ def workload(user_ids) -> dict[int, int]:
     """Open items per inspector (as lead or co-inspector)."""
     load = dict.fromkeys(user_ids, 0)
     for col in (PlanItem.inspector_id, PlanItem.co_inspector_id):
-        for uid, count in db.session.execute(select(col, func.count()).where(
-                PlanItem.status == "open", col.in_(list(load))).group_by(col)):
+        for uid, count in db.session.execute(
+            select(col, func.count()).where(PlanItem.status == "open", col.in_(list(load))).group_by(col)
+        ):
             load[uid] += count
     return load
 
@@ -307,9 +470,15 @@ def auto_assign(street_ids: set[int] | None, *, actor=None) -> int:
     rules = grading.load_rules()
     ranks = cell_ranks(rules)
     on = today()
-    items = sorted(db.session.scalars(query),
-                   key=lambda p: (0 if p.due_on < on else 1, ranks.get((p.static_tier, p.dynamic_grade), 99),
-                                  p.due_on, p.id))
+    items = sorted(
+        db.session.scalars(query),
+        key=lambda p: (
+            0 if p.due_on < on else 1,
+            ranks.get((p.static_tier, p.dynamic_grade), 99),
+            p.due_on,
+            p.id,
+        ),
+    )
     by_street: dict[int, list] = {}
     for item in items:
         by_street.setdefault(item.street_id, []).append(item)
@@ -327,7 +496,9 @@ def auto_assign(street_ids: set[int] | None, *, actor=None) -> int:
                     load[u] += 1
             assigned += 1
     if assigned:
-        audit.record("plan.auto_assign", InspectionPlan(today().isoformat()), actor=actor, after={"assigned": assigned})
+        audit.record(
+            "plan.auto_assign", InspectionPlan(today().isoformat()), actor=actor, after={"assigned": assigned}
+        )
     db.session.flush()
     return assigned
 
@@ -347,8 +518,13 @@ def assign(item: PlanItem, inspector_id: int, co_inspector_id: int | None, *, ac
     before = {"inspector_id": item.inspector_id, "co_inspector_id": item.co_inspector_id}
     item.inspector_id, item.co_inspector_id, item.assigned_at = inspector_id, co_inspector_id, utcnow()
     db.session.flush()
-    audit.record("plan.assign", item, actor=actor, before=before,
-                 after={"inspector_id": inspector_id, "co_inspector_id": co_inspector_id})
+    audit.record(
+        "plan.assign",
+        item,
+        actor=actor,
+        before=before,
+        after={"inspector_id": inspector_id, "co_inspector_id": co_inspector_id},
+    )
     return item
 
 
@@ -363,7 +539,9 @@ def close_item(item: PlanItem, status: str, note: str = "", *, actor=None) -> Pl
         raise DomainError("说明过长", {"note": ["不能超过300个字符"]})
     item.status, item.closed_on, item.closed_note = status, today(), note
     db.session.flush()
-    audit.record("plan.close", item, actor=actor, before={"status": "open"}, after={"status": status, "note": note})
+    audit.record(
+        "plan.close", item, actor=actor, before={"status": "open"}, after={"status": status, "note": note}
+    )
     return item
 
 
@@ -375,18 +553,23 @@ def progress(street_ids: set[int] | None, since: date) -> dict:
     sub = base.subquery()
     streets = dict(db.session.execute(select(Street.id, Street.name)).all())
     per_street: dict[str, dict] = {}
-    for sid, status, count in db.session.execute(select(sub.c.street_id, sub.c.status, func.count())
-                                                 .group_by(sub.c.street_id, sub.c.status)):
+    for sid, status, count in db.session.execute(
+        select(sub.c.street_id, sub.c.status, func.count()).group_by(sub.c.street_id, sub.c.status)
+    ):
         row = per_street.setdefault(streets.get(sid, "?"), dict.fromkeys(PLAN_STATUSES, 0))
         row[status] = count
     per_inspector: dict[int, dict] = {}
     for col in (sub.c.inspector_id, sub.c.co_inspector_id):
-        for uid, status, count in db.session.execute(select(col, sub.c.status, func.count())
-                                                     .where(col.is_not(None)).group_by(col, sub.c.status)):
+        for uid, status, count in db.session.execute(
+            select(col, sub.c.status, func.count()).where(col.is_not(None)).group_by(col, sub.c.status)
+        ):
             row = per_inspector.setdefault(uid, dict.fromkeys(PLAN_STATUSES, 0))
             row[status] += count
-    names = {u.id: u.label for u in db.session.scalars(select(User).where(User.id.in_(list(per_inspector))))} \
-        if per_inspector else {}
+    names = (
+        {u.id: u.label for u in db.session.scalars(select(User).where(User.id.in_(list(per_inspector))))}
+        if per_inspector
+        else {}
+    )
     for table in (per_street, *[per_inspector]):
         for row in table.values():
             row["total"] = sum(row[s] for s in PLAN_STATUSES)
@@ -396,15 +579,38 @@ def progress(street_ids: set[int] | None, since: date) -> dict:
 
 # -- exports --------------------------------------------------------------------------------------
 
-HEADERS = ["序号", "商铺码", "店招名称", "地址", "街道", "应检日期", "原因", "静态层级", "动态等级",
-           "逾期", "状态", "执法人员"]
+HEADERS = [
+    "序号",
+    "商铺码",
+    "店招名称",
+    "地址",
+    "街道",
+    "应检日期",
+    "原因",
+    "静态层级",
+    "动态等级",
+    "逾期",
+    "状态",
+    "执法人员",
+]
 
 
 def _row(n: int, d: dict) -> list:
     people = d["assignment"] or {}
-    return [n, d["shop_code"], d["sign_name"], d["address"], d["street"], d["due_on"], d["reason_label"],
-            d["cell"]["static"], d["cell"]["dynamic"], "是" if d["overdue"] else "", d["status_label"],
-            " / ".join(p for p in (people.get("inspector"), people.get("co_inspector")) if p)]
+    return [
+        n,
+        d["shop_code"],
+        d["sign_name"],
+        d["address"],
+        d["street"],
+        d["due_on"],
+        d["reason_label"],
+        d["cell"]["static"],
+        d["cell"]["dynamic"],
+        "是" if d["overdue"] else "",
+        d["status_label"],
+        " / ".join(p for p in (people.get("inspector"), people.get("co_inspector")) if p),
+    ]
 
 
 def export(rows: list[dict], fmt: str, title: str) -> bytes:
@@ -454,14 +660,22 @@ def _pdf(rows: list[dict], title: str) -> bytes:
     font = pdf_font()
     cell_style = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=24, rightMargin=24, topMargin=24,
-                            bottomMargin=24, title=title)
+    doc = SimpleDocTemplate(
+        out, pagesize=landscape(A4), leftMargin=24, rightMargin=24, topMargin=24, bottomMargin=24, title=title
+    )
     data = [HEADERS] + [[Paragraph(str(v), cell_style) for v in _row(n, d)] for n, d in enumerate(rows, 1)]
     table = Table(data, repeatRows=1, colWidths=[28, 70, 110, 170, 60, 60, 60, 40, 40, 30, 50, 80])
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, 0), 8),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                               ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, 0), 8),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     heading = ParagraphStyle("h", fontName=font, fontSize=14, leading=18, spaceAfter=8)
     doc.build([Paragraph(title, heading), table])
     return out.getvalue()
