@@ -208,18 +208,7 @@ def main() -> None:
             return run
 
         def desk_counts(user):
-            def run():
-                for kw in (
-                    {"status": "open"},
-                    {"due": "today"},
-                    {"due": "overdue"},
-                    {"due": "escalated"},
-                    {"status": "open", "assigned": "me"},
-                ):
-                    query = complaints.desk_query(user, **kw)
-                    db.session.scalar(select(func.count()).select_from(query.subquery()))
-
-            return run
+            return lambda: complaints.desk_counts(user)
 
         timed("desk: first page + total, district-wide, open", desk_page(district, status="open"))
         timed("desk: first page + total, one street, overdue", desk_page(scoped, due="overdue"))

@@ -79,7 +79,13 @@ def test_filters_by_status_due_and_street(client, login_as, auth_header):
     assert tickets("street=华泾镇") == set()
     assert client.get("/api/v1/complaints?street=月球", headers=h).status_code == 400
     assert client.get("/api/v1/complaints?due=someday", headers=h).status_code == 422
-    login_as(make_regulator())
+    regulator = make_regulator()
+    complaints.assign(later, regulator, actor=regulator)
+    db.session.commit()
+    expected = {"open": 3, "today": 1, "overdue": 1, "escalated": 0, "mine": 1}
+    assert complaints.desk_counts(regulator) == expected
+    assert complaints.desk_counts(make_regulator(streets=("华泾镇",)))["open"] == 0
+    login_as(regulator)
     page = client.get("/admin/complaints?due=overdue")
     assert page.status_code == 200 and overdue.ticket in page.get_data(as_text=True)
     assert due_today.ticket not in page.get_data(as_text=True)

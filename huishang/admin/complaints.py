@@ -96,12 +96,7 @@ def queue():
 
 
 def _counts() -> dict:
-    def count(**kw):
-        query = service.desk_query(current_user, **kw)
-        return db.session.scalar(select(func.count()).select_from(query.subquery()))
-
-    return {"open": count(status="open"), "today": count(due="today"), "overdue": count(due="overdue"),
-            "escalated": count(due="escalated"), "mine": count(status="open", assigned="me")}
+    return service.desk_counts(current_user)
 
 
 EXPORT_COLUMNS = (

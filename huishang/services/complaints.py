@@ -494,6 +494,24 @@ def desk_query(user, *, street=None, status=None, due=None, category=None, assig
     return query.order_by(Complaint.due_on.is_(None), Complaint.due_on, Complaint.created_at)
 
 
+def desk_counts(user, on: date | None = None) -> dict[str, int]:
+    """The desk's counters in one scan: open, due today, overdue, escalated, mine (open)."""
+    from sqlalchemy import and_
+
+    on = on or district_today()
+    is_open = Complaint.status.in_(OPEN_STATUSES)
+    columns = {
+        "open": is_open,
+        "today": and_(is_open, Complaint.due_on == on),
+        "overdue": and_(is_open, Complaint.due_on < on),
+        "escalated": and_(Complaint.status == "forwarded", Complaint.escalated.is_(True)),
+        "mine": and_(is_open, Complaint.assignee_id == user.id),
+    }
+    query = desk_query(user, on=on).order_by(None).with_only_columns(
+        *(func.count(Complaint.id).filter(condition) for condition in columns.values()))
+    return dict(zip(columns, db.session.execute(query).one(), strict=True))
+
+
 def for_merchant(shops):
     """Complaints about the merchant's shops that the desk forwarded to them."""
     ids = [s.id for s in shops] or [-1]
