@@ -40,13 +40,14 @@ def main(n: int, codes_file: str) -> None:
         raw = db.engine.raw_connection()
         try:
             cur = raw.cursor()
-            with cur.copy("COPY entities (id, uscc, name, legal_rep, created_at, updated_at) FROM STDIN") as copy:
+            entity_columns = "id, uscc, name, legal_rep, created_at, updated_at"
+            with cur.copy(f"COPY entities ({entity_columns}) FROM STDIN") as copy:
                 for i in range(1, n + 1):
                     copy.write_row((i, uscc.generate(), f"上海压测餐饮有限公司{i}", "", now, now))
-            columns = ("id, code, entity_id, sign_name, address, street_id, business_type_id, status, contact, "
-                       "phone, opening_hours, registered_on, cold_chain, serves_breakfast, breakfast_offer, "
-                       "breakfast_hours, latest_outcome, latest_inspected_on, rating_count, rating_sum, "
-                       "unresponsive, plate_version, created_at, updated_at")
+            columns = ("id, code, entity_id, sign_name, address, street_id, business_type_id, status, "
+                       "contact, phone, opening_hours, registered_on, cold_chain, serves_breakfast, "
+                       "breakfast_offer, breakfast_hours, latest_outcome, latest_inspected_on, "
+                       "rating_count, rating_sum, unresponsive, plate_version, created_at, updated_at")
             with cur.copy(f"COPY shops ({columns}) FROM STDIN") as copy:
                 for i, code in enumerate(shop_codes, start=1):
                     outcome = rng.choice([None, "pass", "pass", "partial", "fail"])

@@ -57,7 +57,8 @@ def test_cjk_glyphs_are_drawn_not_empty_boxes():
 def test_plate_shows_the_grade_face_once_inspected():
     bottom = lambda png: Image.open(io.BytesIO(png)).convert("L").crop((0, 1480, 400, 1654))  # noqa: E731
     none = bottom(plates.render_png(data()))
-    faces = {o: bottom(plates.render_png(data(outcome=o, on=date(2026, 5, 1)))) for o in ("pass", "partial", "fail")}
+    faces = {o: bottom(plates.render_png(data(outcome=o, on=date(2026, 5, 1))))
+             for o in ("pass", "partial", "fail")}
     assert ink(none) == 0
     assert all(ink(f) > 500 for f in faces.values())
     assert ImageChops.difference(faces["pass"], faces["fail"]).getbbox() is not None
@@ -168,7 +169,8 @@ def test_regulator_reissues_a_plate_via_api(client, auth_header):
     shop = make_shop()
     old = shop.code
     reg = make_regulator(streets=("徐家汇街道",))
-    r = client.post(f"/api/v1/shops/{old}/reissue", json={"reason": "铭牌被雨水损坏"}, headers=auth_header(reg))
+    r = client.post(f"/api/v1/shops/{old}/reissue", json={"reason": "铭牌被雨水损坏"},
+                    headers=auth_header(reg))
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["previous_code"] == old and body["code"] != old and body["plate_version"] == 2
@@ -241,4 +243,5 @@ def test_inspector_sees_plate_page_without_reissue_form(client, login_as):
     assert client.post(f"/admin/shops/{shop.code}/plate/reissue", data={"reason": "x"}).status_code == 403
     png = client.get(f"/admin/shops/{shop.code}/plate/plate.png")
     assert png.status_code == 200
-    assert [b.text for b in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))] == [f"{BASE}/s/{shop.code}"]
+    found = [b.text for b in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))]
+    assert found == [f"{BASE}/s/{shop.code}"]

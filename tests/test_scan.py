@@ -139,7 +139,8 @@ def test_citizen_face_shows_public_facts_and_nothing_restricted(client, world):
 
 def test_expired_licence_is_shown_as_expired_without_numbers(client, world):
     shop = world["shop"]
-    shop.licences.append(Licence(kind="food_business", number="JY999", expires_on=today() - timedelta(days=1)))
+    expired = today() - timedelta(days=1)
+    shop.licences.append(Licence(kind="food_business", number="JY999", expires_on=expired))
     db.session.commit()
     html = client.get(f"/s/{shop.code}").get_data(as_text=True)
     assert "已过期" in html and "JY999" not in html

@@ -3,7 +3,17 @@
 Images carry an ETag derived from exactly what they draw; a matching If-None-Match answers 304
 and nothing is rendered. Reissue is for regulators in scope, with a reason, and is audited.
 """
-from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -69,7 +79,7 @@ def _artefact_route(kind: str):
         return send_artefact(_load(code), kind)
 
     view.__name__ = f"get_{kind.replace('.', '_')}"
-    view.__doc__ = {"qr.png": "The QR (level Q, 4-module quiet zone) as PNG, encoding PUBLIC_BASE_URL/s/<code>.",
+    view.__doc__ = {"qr.png": "The QR (level Q, 4-module quiet zone) as PNG: PUBLIC_BASE_URL/s/<code>.",
                     "qr.svg": "The same QR as SVG.",
                     "plate.png": "The printable plate, 100 × 140 mm at 300 dpi.",
                     "plate.pdf": "The printable plate as vector PDF (QR as rectangles, embedded font)."}[kind]

@@ -7,8 +7,10 @@ carries a session cookie and always reaches the app). A response is stored only 
 view marked it shareable (`environ["huishang.scan_shop"] = (shop id, version)`), its status is
 200 and it sets no cookie. The background housekeeper revalidates every entry's version in one
 query every few seconds (services/scan.py revalidate_cached), so entries of unchanged shops stay
-fresh and changed ones are dropped within seconds in every worker. Entries live `citizen_pages.fresh` seconds (default 60, the max-age we announce anyway);
-a registry write drops the shop's entries at once. Hits still count as citizen scans (the
+fresh and changed ones are dropped within seconds in every worker. An entry not revalidated for
+`citizen_pages.fresh` seconds (default 60, the max-age we announce anyway) or rendered more than
+`citizen_pages.max_age` seconds ago is not served; a registry write drops the shop's entries at
+once. Hits still count as citizen scans (the
 background flusher writes them); should the buffer reach SCAN_FLUSH_HITS, the request goes
 through the app, which writes it inline.
 """

@@ -26,7 +26,8 @@ def plates_command(street, complex_name, all_shops, out, include_closed, workers
         raise click.UsageError("give exactly one of --street, --complex or --all")
     query = select(Shop)
     if street:
-        st = db.session.scalar(select(Street).where((Street.name == street) | (Street.code == street.upper())))
+        st = db.session.scalar(select(Street).where(
+            (Street.name == street) | (Street.code == street.upper())))
         if st is None:
             raise click.BadParameter(f"unknown street: {street}", param_hint="--street")
         query = query.where(Shop.street_id == st.id)
@@ -44,7 +45,8 @@ def plates_command(street, complex_name, all_shops, out, include_closed, workers
         raise click.ClickException("no shops match: nothing to print")
     workers = workers or os.cpu_count() or 1
     tmp = f"{out}.part"
-    with click.progressbar(length=len(data), label=f"plates ({workers} workers)") as bar, open(tmp, "wb") as fh:
+    label = f"plates ({workers} workers)"
+    with click.progressbar(length=len(data), label=label) as bar, open(tmp, "wb") as fh:
         pages = plate_service.render_batch(data, fh, workers=workers, progress=bar.update)
     os.replace(tmp, out)
     click.echo(f"{pages} plates written to {out}")

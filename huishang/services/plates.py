@@ -412,7 +412,7 @@ def render_batch(plates: list[PlateData], out, *, workers: int | None = None, pr
     else:
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         with context.Pool(workers, initializer=_warm_worker) as pool:
-            for chunk, pdf_bytes in zip(chunks, pool.imap(_render_chunk, chunks)):
+            for chunk, pdf_bytes in zip(chunks, pool.imap(_render_chunk, chunks), strict=True):
                 merge(pdf_bytes, len(chunk))
     writer.add_metadata({"/Title": "汇商码铭牌", "/Creator": "huishang"})
     writer.write(out)

@@ -3,8 +3,9 @@
 `resolve()` checks a code's shape and check character first, so a mistyped or forged code costs
 no database query. `face_for()` is the routing rule. Scan counts are buffered in the process and
 written as one upsert statement every few seconds by a background thread (or inline every N
-scans), so no visitor waits for the write. The citizen face is rendered once per (path, locale, shop version, day) and
-kept in a small LRU, because it is the same for every anonymous visitor.
+scans), so no visitor waits for the write. The citizen face is rendered once per (path,
+locale, day) and kept in a small LRU with its shop version, because it is the same for every
+anonymous visitor.
 """
 from __future__ import annotations
 
