@@ -458,6 +458,18 @@ def test_unanswered_forward_escalates_and_flags_the_shop_until_answered():
     assert not db.session.get(Shop, shop.id).unresponsive
 
 
+def test_sweep_in_batches():
+    shop = make_shop()
+    for _ in range(3):
+        complaint = make_complaint(shop, status="accepted")
+        complaints.transition(complaint, "forward", role="regulator", note="请答复", on=FRIDAY)
+    db.session.commit()
+    later = FRIDAY + timedelta(days=30)
+    assert complaints.sweep_overdue(later, limit=2) == 2
+    assert complaints.sweep_overdue(later, limit=2) == 1
+    assert complaints.sweep_overdue(later) == 0
+
+
 def test_sweep_command(runner):
     shop = make_shop()
     complaint = make_complaint(shop, status="accepted")

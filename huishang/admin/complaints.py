@@ -48,6 +48,7 @@ blp = ApiBlueprint("complaints", __name__, url_prefix="/api/v1",
 blp.before_request(api_gate("regulator", "merchant"))
 csrf.exempt(blp)
 PER_PAGE = 30
+DESK_SWEEP_BATCH = 50
 FILTERS = ("street", "status", "due", "category", "assigned", "q")
 
 
@@ -75,8 +76,9 @@ def _filters() -> dict:
 
 @bp.get("/complaints", endpoint="complaints")
 def queue():
-    """The desk's queue. Loading it also runs the overdue sweep (escalations)."""
-    if service.sweep_overdue(today()):
+    """The desk's queue. Loading it also runs the overdue sweep (a bounded batch, so that a
+    backlog never stalls the page; the cron command has no bound)."""
+    if service.sweep_overdue(today(), limit=DESK_SWEEP_BATCH):
         db.session.commit()
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)

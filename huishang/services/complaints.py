@@ -419,14 +419,16 @@ def refresh_unresponsive(shop: Shop, on: date | None = None) -> None:
         after_shop_change(shop)
 
 
-def sweep_overdue(on: date | None = None) -> int:
-    """Escalate every forwarded complaint not answered by its deadline; returns how many were
-    newly escalated. Idempotent: run it from cron (`flask complaints sweep`) as often as you like."""
+def sweep_overdue(on: date | None = None, limit: int | None = None) -> int:
+    """Escalate every forwarded complaint not answered by its deadline (at most `limit`, oldest
+    first); returns how many were newly escalated. Idempotent: run it from cron
+    (`flask complaints sweep`) as often as you like."""
     from sqlalchemy.orm import selectinload
 
     on = on or district_today()
     late = list(db.session.scalars(select(Complaint).options(selectinload(Complaint.shop)).where(
-        Complaint.status == "forwarded", Complaint.merchant_due_on < on, Complaint.escalated.is_(False))))
+        Complaint.status == "forwarded", Complaint.merchant_due_on < on, Complaint.escalated.is_(False))
+        .order_by(Complaint.merchant_due_on, Complaint.id).limit(limit)))
     shops = {}
     for complaint in late:
         complaint.escalated = True
