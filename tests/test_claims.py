@@ -148,3 +148,15 @@ def test_claim_attempts_are_throttled(app):
     finally:
         limiter.init_app(app)
     assert statuses[:10] == [422] * 10 and statuses[10] == 429
+
+
+def test_reset_withdraws_the_previous_holders_pending_changes():
+    from huishang.models import ChangeRequest
+    from huishang.services import changes
+
+    shop = make_shop()
+    merchant = make_merchant(shops=[shop])
+    cr = changes.request_shop_change(shop, {"sign_name": "旧主人的改名"}, actor=merchant)
+    claims.reset_ownership(shop, actor=make_regulator())
+    db.session.commit()
+    assert db.session.get(ChangeRequest, cr.id).status == "withdrawn"

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import ClaimCode, Shop, User, utcnow
+from ..models import ChangeRequest, ClaimCode, Shop, User, utcnow
 from ..models.users import user_shops
 from . import Conflict, DomainError, audit
 from .accounts import MIN_PASSWORD, create_user
@@ -108,14 +108,20 @@ def register(phone: str, password: str, code: str, display_name: str = "") -> tu
 
 
 def reset_ownership(shop: Shop, *, actor=None) -> str:
-    """Remove every merchant from the shop and issue a new claim code (returned in clear)."""
+    """Remove every merchant from the shop, withdraw their pending change requests and issue a new
+    claim code (returned in clear)."""
     owners = list(db.session.scalars(select(User).join(user_shops, user_shops.c.user_id == User.id)
                                      .where(user_shops.c.shop_id == shop.id)))
     for owner in owners:
         owner.shops = [s for s in owner.shops if s.id != shop.id]
+    # the previous holders' pending requests must not be approved on behalf of the next one
+    withdrawn = db.session.execute(update(ChangeRequest).where(
+        ChangeRequest.shop_id == shop.id, ChangeRequest.status == "pending").values(
+        status="withdrawn", reason="认领已重置")).rowcount
     db.session.flush()
     audit.record("shop.reset_ownership", shop, actor=actor,
-                 before={"merchants": [u.username for u in owners]}, after={"merchants": []})
+                 before={"merchants": [u.username for u in owners]},
+                 after={"merchants": [], "change_requests_withdrawn": withdrawn or 0})
     return issue(shop, actor=actor)
 
 
