@@ -173,3 +173,28 @@ def test_page_converts_to_gcj02_for_chinese_tiles(client, app):
         app.config["MAP_TILE_CRS"] = "wgs84"
     glat, glng = geo.wgs84_to_gcj02(shop.lat, shop.lng)
     assert f'data-lat="{glat}"' in html and f'data-lng="{glng}"' in html
+
+
+def test_public_api_is_rate_limited(app):
+    """A second app with rate limits on; the limiter is one object per process, so it is put
+    back to the session app's settings afterwards."""
+    from huishang import create_app
+    from huishang.config import TestingConfig
+    from huishang.extensions import db, limiter
+
+    class Throttled(TestingConfig):
+        RATELIMIT_ENABLED = True
+        RATELIMIT_STORAGE_URI = "memory://"
+
+    throttled = create_app(Throttled)
+    try:
+        with throttled.app_context():
+            db.create_all()
+            client = throttled.test_client()
+            codes = [
+                client.get("/api/v1/public/breakfast?lat=31.2&lng=121.44").status_code for _ in range(61)
+            ]
+            db.session.remove()
+    finally:
+        limiter.init_app(app)
+    assert codes[:60] == [200] * 60 and codes[60] == 429
