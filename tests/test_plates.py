@@ -245,3 +245,14 @@ def test_inspector_sees_plate_page_without_reissue_form(client, login_as):
     assert png.status_code == 200
     found = [b.text for b in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))]
     assert found == [f"{BASE}/s/{shop.code}"]
+
+
+def test_plate_panel_on_the_shop_profile(client, login_as, app):
+    if "admin.shop_profile" not in app.view_functions:
+        pytest.skip("the registry feature's profile page is not present")
+    shop = make_shop()
+    login_as(make_regulator())
+    html = client.get(f"/admin/shops/{shop.code}").get_data(as_text=True)
+    assert 'id="plate"' in html and "补发铭牌" in html and "近 30 天扫码" in html
+    r = client.post(f"/admin/shops/{shop.code}/plate/reissue", data={"reason": "遗失"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("#plate")
