@@ -583,20 +583,20 @@ def refresh_shop(shop: Shop) -> Grading:
     rules = load_rules()
     history = load_histories([shop.id])[shop.id]
     facts, events = build_facts(history, rules)
-    db.session.execute(delete(GradeEvent).where(GradeEvent.shop_id == shop.id))
-    db.session.execute(delete(ShopGrading).where(ShopGrading.shop_id == shop.id))
-    db.session.add(
-        ShopGrading(
-            **_grading_row(
-                shop.id,
-                facts,
-                (shop.street_id, shop.status, shop.registered_on or today()),
-                cell_ranks(rules),
-            )
-        )
+    row = _grading_row(
+        shop.id, facts, (shop.street_id, shop.status, shop.registered_on or today()), cell_ranks(rules)
     )
-    for row in _event_rows(shop.id, events):
-        db.session.add(GradeEvent(**row))
+    stored = db.session.get(ShopGrading, shop.id)  # update in place: no identity-map clash
+    if stored is None:
+        db.session.add(ShopGrading(**row))
+    else:
+        for key, value in row.items():
+            setattr(stored, key, value)
+    # Core statements for the events: they are never loaded as objects.
+    db.session.execute(delete(GradeEvent).where(GradeEvent.shop_id == shop.id))
+    event_rows = _event_rows(shop.id, events)
+    if event_rows:
+        db.session.execute(GradeEvent.__table__.insert(), event_rows)
     result = evaluate(facts, events, today(), rules)
     shop.static_tier, shop.dynamic_grade = result.static_tier, result.dynamic_grade
     shop.next_due_on, shop.due_reason = result.due_on, result.reason
