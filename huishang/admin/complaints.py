@@ -31,6 +31,7 @@ from ..models.feedback import CATEGORY_LABELS, CLOSED_STATUSES, OPEN_STATUSES, S
 from ..schemas.feedback import (
     AssignSchema,
     ComplaintOwnerSchema,
+    ComplaintPageSchema,
     ComplaintQuerySchema,
     ComplaintStaffSchema,
     ReviewStaffSchema,
@@ -349,7 +350,7 @@ def api_view(complaint: Complaint) -> dict:
 
 @blp.route("/complaints", methods=["GET"])
 @blp.arguments(ComplaintQuerySchema, location="query")
-@blp.response(200, ComplaintStaffSchema(many=True))
+@blp.response(200, ComplaintPageSchema)
 def api_list(args):
     """Regulators: the desk queue in scope, filtered. Merchants: complaints forwarded to their shops."""
     page, per_page = args.pop("page"), args.pop("per_page")

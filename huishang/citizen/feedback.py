@@ -27,6 +27,7 @@ from ..schemas.feedback import (
     ReopenSchema,
     ReviewCreatedSchema,
     ReviewCreateSchema,
+    ReviewPageSchema,
     ReviewPublicSchema,
     SimilarArgs,
     TrackingArgs,
@@ -263,7 +264,7 @@ def respond(data, status: int = 200):
 
 
 @blp.route("/shops/<code>/reviews", methods=["GET"])
-@blp.response(200, ReviewPublicSchema(many=True))
+@blp.response(200, ReviewPageSchema)
 def list_reviews(code: str):
     """The shop's rating summary and its recent visible reviews with merchant replies."""
     shop = load_shop(code)

@@ -14,11 +14,6 @@ from ..models.feedback import CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, REVI
 from ..services import complaints as service
 from ..services.moderation import mask_personal
 
-
-def _iso(value):
-    return value.isoformat() if value else None
-
-
 # -- input --------------------------------------------------------------------------------------
 
 class ReviewCreateSchema(Schema):
@@ -113,14 +108,14 @@ class ComplaintSuggestionSchema(Schema):
     category_label = fields.String()
     status = fields.String()
     status_label = fields.String()
-    submitted_on = fields.Date()
+    submitted_on = fields.Date(allow_none=True)
     excerpt = fields.Function(lambda c: service.excerpt(
         c.description))
     supporters = fields.Integer()
 
 
 class EventPublicSchema(Schema):
-    at = fields.Function(lambda e: _iso(e.at))
+    at = fields.DateTime()
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
@@ -143,7 +138,7 @@ class ComplaintBaseSchema(Schema):
     category_label = fields.String()
     status = fields.String()
     status_label = fields.String()
-    submitted_on = fields.Date()
+    submitted_on = fields.Date(allow_none=True)
     due_on = fields.Date(allow_none=True)
     closed_on = fields.Date(allow_none=True)
     resolution = fields.String(allow_none=True)
@@ -204,3 +199,18 @@ class ComplaintCreatedSchema(Schema):
     tracking_url = fields.String()
     status = fields.String()
     due_on = fields.Date()
+
+
+class ReviewPageSchema(Schema):
+    average = fields.Float(allow_none=True, metadata={"description": "average stars of visible reviews"})
+    count = fields.Integer()
+    page = fields.Integer()
+    items = fields.List(fields.Nested(ReviewPublicSchema))
+
+
+class ComplaintPageSchema(Schema):
+    items = fields.List(fields.Nested(ComplaintStaffSchema),
+                        metadata={"description": "staff variant; merchants get the owner variant"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
