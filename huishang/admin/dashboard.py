@@ -1,12 +1,8 @@
 """Regulators' dashboard (监管驾驶舱), its export, and API-key management for city systems."""
 
-import csv
-import io
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2 import TemplateNotFound
-from openpyxl import Workbook
 
 from ..extensions import db
 from ..models import ApiKey
@@ -30,8 +26,12 @@ def dashboard_page():
     """The figures for the regulator's streets, each chart linking to its filtered list."""
     figures = dashboard.compute(current_user)
     return render_template(
-        "dashboard/index.html", f=figures, tiers=dashboard.TIERS, grades=dashboard.GRADES,
-        grading_partial=_has_template("grading/_ninegrid.html"), link=_link,
+        "dashboard/index.html",
+        f=figures,
+        tiers=dashboard.TIERS,
+        grades=dashboard.GRADES,
+        grading_partial=_has_template("grading/_ninegrid.html"),
+        link=_link,
     )
 
 
@@ -47,30 +47,10 @@ def _link(*endpoints: str, **values) -> str | None:
 @bp.get("/dashboard/export.<fmt>", endpoint="dashboard_export")
 @roles_required("regulator")
 def dashboard_export(fmt):
-    if fmt not in ("xlsx", "csv"):
+    """The dashboard figures as XLSX (one sheet per table) or CSV (sections one after another)."""
+    if fmt not in dashboard.EXPORT_TYPES:
         abort(404)
-    figures = dashboard.compute(current_user)
-    sheets = dashboard.table_rows(figures)
-    name = f"dashboard-{figures.as_of:%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for title, rows in sheets:
-            writer.writerow([f"# {title}"])
-            writer.writerows([["" if v is None else v for v in row] for row in rows])
-            writer.writerow([])
-        body, mimetype = buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
-    else:
-        book = Workbook()
-        book.remove(book.active)
-        for title, rows in sheets:
-            sheet = book.create_sheet(title[:31])
-            for row in rows:
-                sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        body = out.getvalue()
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name, body, mimetype = dashboard.export(dashboard.compute(current_user), fmt)
     return Response(
         body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -7,9 +7,12 @@ which is loaded once for the window.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
 from ..extensions import db
@@ -355,3 +358,33 @@ def table_rows(figures: Figures) -> list[tuple[str, list[list]]]:
         )
     )
     return sheets
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def export(figures: Figures, fmt: str) -> tuple[str, bytes, str]:
+    """(file name, body, mimetype) of the figures as `csv` or `xlsx`."""
+    sheets = table_rows(figures)
+    if fmt == "csv":  # UTF-8 with BOM: Excel as used in Chinese offices opens it as is
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        for title, rows in sheets:
+            writer.writerow([f"# {title}"])
+            writer.writerows([["" if v is None else v for v in row] for row in rows])
+            writer.writerow([])
+        body = buffer.getvalue().encode("utf-8-sig")
+    else:
+        book = Workbook()
+        book.remove(book.active)
+        for title, rows in sheets:
+            sheet = book.create_sheet(title[:31])
+            for row in rows:
+                sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        body = out.getvalue()
+    return f"dashboard-{figures.as_of:%Y%m%d}.{fmt}", body, EXPORT_TYPES[fmt]
