@@ -278,3 +278,18 @@ def test_api_key_form_errors_are_422(client, login_as):
     r = client.post("/admin/api-keys", data={"name": "", "scopes": ["root"]})
     assert r.status_code == 422
     assert "至少" in r.get_data(as_text=True) or "未知权限" in r.get_data(as_text=True)
+
+
+def test_one_street_filter(client, login_as, world):
+    figures = dashboard.compute(make_regulator(), street=HJ)
+    assert {s.name: n for s, n in figures.streets} == {HJ: len(world["hj"])} and figures.street.name == HJ
+    with pytest.raises(Exception) as info:
+        dashboard.compute(make_regulator(streets=(XJH,)), street=HJ)
+    assert info.value.status == 403
+    login_as(make_regulator())
+    html = client.get("/admin/dashboard", query_string={"street": HJ}).get_data(as_text=True)
+    assert "合计 2" in html and 'value="华泾镇" selected' in html
+    assert client.get("/admin/dashboard", query_string={"street": "火星街道"}).status_code == 400
+    r = client.get("/admin/dashboard/export.csv", query_string={"street": HJ})
+    assert "dashboard-" in r.headers["Content-Disposition"] and "-HJ.csv" in r.headers["Content-Disposition"]
+    assert XJH not in r.data.decode("utf-8-sig")

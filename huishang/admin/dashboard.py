@@ -23,14 +23,15 @@ def _has_template(name: str) -> bool:
 @bp.get("/dashboard", endpoint="dashboard")
 @roles_required("regulator")
 def dashboard_page():
-    """The figures for the regulator's streets, each chart linking to its filtered list."""
-    figures = dashboard.compute(current_user)
+    """The figures for the regulator's streets (or one of them), each chart linking to its list."""
+    figures = dashboard.compute(current_user, street=request.args.get("street", "").strip() or None)
     return render_template(
         "dashboard/index.html",
         f=figures,
         tiers=dashboard.TIERS,
         grades=dashboard.GRADES,
-        grading_partial=_has_template("grading/_ninegrid.html"),
+        grading_partial=_has_template("grading/_ninegrid.html") and figures.street is None,
+        streets=dashboard.scope_streets(current_user),
         link=_link,
     )
 
@@ -50,7 +51,8 @@ def dashboard_export(fmt):
     """The dashboard figures as XLSX (one sheet per table) or CSV (sections one after another)."""
     if fmt not in dashboard.EXPORT_TYPES:
         abort(404)
-    name, body, mimetype = dashboard.export(dashboard.compute(current_user), fmt)
+    figures = dashboard.compute(current_user, street=request.args.get("street", "").strip() or None)
+    name, body, mimetype = dashboard.export(figures, fmt)
     return Response(
         body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
 from ..models.feedback import CATEGORY_LABELS, Complaint
+from . import DomainError
 
 try:  # the grading feature's 30-day list; the dashboard works without it
     from ..models.grading import PlanItem
@@ -49,17 +50,27 @@ class Figures:
     licences: list = field(default_factory=list)  # [(licence, shop)]
     licence_count: int = 0
     total_shops: int = 0
+    street: Street | None = None  # set when the figures are for one street only
 
 
 def _scope(query, street_ids, column=Shop.street_id):
     return query if street_ids is None else query.where(column.in_(street_ids or {-1}))
 
 
-def compute(user, on: date | None = None) -> Figures:
-    """All dashboard figures for `user`'s streets (a district-wide regulator sees all)."""
+def compute(user, on: date | None = None, street: str | None = None) -> Figures:
+    """All dashboard figures for `user`'s streets (a district-wide regulator sees all), or for
+    one `street` (name) of them. Raises DomainError: 400 for an unknown street, 403 for one
+    outside the user's scope."""
     on = on or today()
     ids = user.street_ids()
     figures = Figures(as_of=on)
+    if street:
+        chosen = db.session.scalar(select(Street).where(Street.name == street))
+        if chosen is None:
+            raise DomainError("未知街道", {"street": [f"未知街道：{street}"]}, status=400)
+        if not user.covers_street(chosen.id):
+            raise DomainError("该街道不在您的管辖范围", {"street": ["不在管辖范围"]}, status=403)
+        ids, figures.street = {chosen.id}, chosen
     _shops(figures, ids)
     _ninegrid(figures, ids)
     figures.plan = _plan(ids, on)
@@ -387,4 +398,14 @@ def export(figures: Figures, fmt: str) -> tuple[str, bytes, str]:
         out = io.BytesIO()
         book.save(out)
         body = out.getvalue()
-    return f"dashboard-{figures.as_of:%Y%m%d}.{fmt}", body, EXPORT_TYPES[fmt]
+    suffix = f"-{figures.street.code}" if figures.street else ""
+    return f"dashboard-{figures.as_of:%Y%m%d}{suffix}.{fmt}", body, EXPORT_TYPES[fmt]
+
+
+def scope_streets(user) -> list[Street]:
+    """The streets the user may pick on the dashboard."""
+    query = select(Street).order_by(Street.position)
+    ids = user.street_ids()
+    if ids is not None:
+        query = query.where(Street.id.in_(ids or {-1}))
+    return db.session.scalars(query).all()
