@@ -313,13 +313,14 @@ def shop_profile(code: str):
                            expiring_by=today() + timedelta(days=EXPIRING_DAYS))
 
 
-FIELD_LABELS = {
-    "code": "商铺码", "sign_name": "店招名称", "address": "地址", "street_id": "街道",
-    "complex_id": "商业综合体", "business_type_id": "业态", "lat": "纬度", "lng": "经度", "status": "状态",
+FIELD_LABELS = {  # also the order in which a change lists its fields
+    "code": "商铺码", "sign_name": "店招名称", "entity_id": "市场主体", "address": "地址",
+    "street_id": "街道", "complex_id": "商业综合体", "business_type_id": "业态", "lat": "纬度", "lng": "经度",
+    "status": "状态",
     "contact": "联系人", "phone": "联系电话", "opening_hours": "营业时间", "registered_on": "登记日期",
     "cold_chain": "冷链", "canteen_kind": "食堂类别", "serves_breakfast": "早餐网点",
     "breakfast_spend": "早餐人均", "breakfast_wait": "早餐等候", "breakfast_offer": "早餐品种",
-    "breakfast_hours": "早餐时间", "entity_id": "市场主体", "reason": "原因",
+    "breakfast_hours": "早餐时间", "reason": "原因",
 }
 ACTION_LABELS = {"shop.register": "登记", "shop.update": "修改", "shop.close": "注销"}
 # Keys whose values the trail never shows: other features' personal data may sit in their events.
@@ -340,7 +341,8 @@ def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
 def changes(event: AuditEvent, names) -> list[tuple[str, str, str]]:
     before, after = event.before or {}, event.after or {}
     rows = []
-    for key in sorted(set(before) | set(after)):
+    order = {key: i for i, key in enumerate(FIELD_LABELS)}
+    for key in sorted(set(before) | set(after), key=lambda k: (order.get(k, len(order)), k)):
         if any(part in key for part in HIDDEN_KEY_PARTS):
             continue
         old, new = names.show(key, before.get(key)), names.show(key, after.get(key))
