@@ -5,6 +5,7 @@ regulator's bearer token: no response may be a 5xx, and every documented respons
 schema and content type. Bounded (25 examples per operation, derandomised, no deadline) so the
 suite stays quick; `FUZZ_EXAMPLES=200 pytest tests/test_api_fuzz.py` digs deeper."""
 import os
+import re
 import time
 
 import pytest
@@ -103,9 +104,7 @@ def test_openapi_document_is_valid_and_complete(app, client):
         path = rule.rule
         if not path.startswith("/api/v1/") or path.startswith("/api/v1/openapi"):
             continue
-        openapi_path = path.replace("<", "{").replace(">", "}")
-        for prefix in ("int:", "string:", "path:", "float:"):
-            openapi_path = openapi_path.replace("{" + prefix, "{")
+        openapi_path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", path)
         assert openapi_path in documented, f"{path} is not in the OpenAPI document"
 
 

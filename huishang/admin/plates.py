@@ -49,6 +49,24 @@ class ScanStatsQuery(Schema):
     days = fields.Integer(load_default=30, validate=validate.Range(1, 366))
 
 
+class ScanFaces(Schema):
+    citizen = fields.Integer()
+    manage = fields.Integer()
+    supervise = fields.Integer()
+
+
+class ScanDay(ScanFaces):
+    day = fields.Date()
+
+
+class ScanStatsSchema(Schema):
+    days = fields.Integer()
+    since = fields.Date()
+    totals = fields.Nested(ScanFaces)
+    total = fields.Integer()
+    by_day = fields.List(fields.Nested(ScanDay))
+
+
 def _load(code: str, check: str = "can_view"):
     shop = registry.get_shop(code)
     if shop is None:
@@ -110,6 +128,7 @@ def reissue(data, code):
 
 @blp.route("/shops/<code>/scans")
 @blp.arguments(ScanStatsQuery, location="query")
+@blp.response(200, ScanStatsSchema)
 def scan_stats(args, code):
     """Scans per day by face (citizen / manage / supervise) over the last `days` days."""
     shop = _load(code)
