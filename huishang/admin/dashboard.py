@@ -32,6 +32,7 @@ def dashboard_page():
         grades=dashboard.GRADES,
         grading_partial=_has_template("grading/_ninegrid.html") and figures.street is None,
         streets=dashboard.scope_streets(current_user),
+        plan_labels=dashboard.PLAN_STATUS_LABELS,
         link=_link,
     )
 

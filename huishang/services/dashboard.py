@@ -22,9 +22,9 @@ from ..models.feedback import CATEGORY_LABELS, Complaint
 from . import DomainError
 
 try:  # the grading feature's 30-day list; the dashboard works without it
-    from ..models.grading import PlanItem
+    from ..models.grading import PLAN_STATUS_LABELS, PlanItem
 except ImportError:  # pragma: no cover - only when the grading feature is absent
-    PlanItem = None
+    PlanItem, PLAN_STATUS_LABELS = None, {}
 
 WEEKS = 12
 COMPLAINT_WINDOW_DAYS = 90
@@ -322,7 +322,7 @@ def table_rows(figures: Figures) -> list[tuple[str, list[list]]]:
                     ["done", plan["done"]],
                     ["total", plan["total"]],
                 ]
-                + [[k, v] for k, v in plan["by_status"].items()],
+                + [[f"{k} {PLAN_STATUS_LABELS.get(k, '')}".strip(), v] for k, v in plan["by_status"].items()],
             )
         )
     sheets.append(
