@@ -169,7 +169,8 @@ def _detail(complaint: Complaint, status: int = 200, errors=None, form=None, mes
                            actions=service.allowed_actions(complaint, "regulator"), steps=service.TRANSITIONS,
                            templates=service.templates(), handlers=service.handlers_for(complaint),
                            errors=errors or {}, form=form or {}, closing=service.CLOSING,
-                           message=message), status
+                           message=message, action_labels=service.ACTION_LABELS,
+                           role_labels=service.ROLE_LABELS, status_labels=STATUS_LABELS), status
 
 
 @bp.get("/complaints/<ticket>", endpoint="complaint")

@@ -69,6 +69,8 @@ TRANSITIONS: dict[str, Step] = {
     "reopen": Step(CLOSED_STATUSES, "reopened", "citizen", "重新打开"),
 }
 CLOSING = ("resolve", "close_unresolved")
+ACTION_LABELS = {"submit": "提交", "assign": "指派", "escalate": "超期升级", "rate": "满意度评价",
+                 **{action: step.label for action, step in TRANSITIONS.items()}}
 
 
 # -- helpers ------------------------------------------------------------------------------------
