@@ -276,3 +276,14 @@ def test_scan_page_offers_the_managers_their_actions(client, login_as):
     login_as(make_property())
     page = client.get(f"/s/{shop.code}").get_data(as_text=True)
     assert f"/property/tenants/{shop.code}" in page and "/merchant/shops" not in page
+
+
+def test_regulator_index_counts_what_is_waiting_in_scope(client, login_as):
+    near, far = make_shop(), make_shop(street="华泾镇")
+    for shop in (near, far):
+        owner = make_merchant(shops=[shop])
+        changes.request_shop_change(shop, {"sign_name": f"{shop.sign_name}新"}, actor=owner)
+    db.session.commit()
+    login_as(make_regulator(streets=("徐家汇街道",)))
+    page = client.get("/admin/merchants/").get_data(as_text=True)
+    assert '待审核变更</a> <span class="badge">1</span>' in page

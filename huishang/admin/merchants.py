@@ -8,7 +8,7 @@ own gate: regulators only. The staff partial is shown to inspectors in scope too
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today
@@ -64,9 +64,12 @@ def staff_summary(shop):
 
 @bp.get("/")
 def index():
+    def count(query):
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
     counts = {
-        "changes": len(changes.queue(current_user)),
-        "questions": len(question_service.queue(current_user)),
+        "changes": count(changes.queue_query(current_user)),
+        "questions": count(question_service.queue_query(current_user)),
         "reports": len(property_service.reports(user=current_user, status="pending")),
         "messages": sum(t["unread"] for t in property_service.threads_for(current_user)),
     }

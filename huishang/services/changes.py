@@ -132,15 +132,20 @@ def withdraw(cr: ChangeRequest, *, actor=None) -> ChangeRequest:
     return cr
 
 
-def queue(user, status: str = "pending"):
-    """Change requests of shops in the regulator's streets, oldest first."""
+def queue_query(user, status: str = "pending"):
+    """A SELECT of the change requests of shops in the regulator's streets."""
     query = select(ChangeRequest).join(Shop, ChangeRequest.shop_id == Shop.id).where(
         ChangeRequest.status == status)
     ids = user.street_ids()
     if ids is not None:
         query = query.where(Shop.street_id.in_(ids or {-1}))
+    return query
+
+
+def queue(user, status: str = "pending", limit: int = 200):
+    """Change requests of shops in the regulator's streets: pending oldest first, else newest."""
     order = ChangeRequest.created_at.asc() if status == "pending" else ChangeRequest.reviewed_at.desc()
-    return list(db.session.scalars(query.order_by(order).limit(200)))
+    return list(db.session.scalars(queue_query(user, status).order_by(order).limit(limit)))
 
 
 def for_shops(shop_ids) -> list[ChangeRequest]:

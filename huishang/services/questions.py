@@ -103,17 +103,22 @@ def unpublish_faq(question: Question, *, actor=None) -> Question:
     return question
 
 
-def queue(user, *, answered: bool = False) -> list[Question]:
-    """Questions of shops in the regulator's streets: unanswered by due date, or recent answers."""
+def queue_query(user, *, answered: bool = False):
+    """A SELECT of the questions of shops in the regulator's streets, answered or not."""
     query = select(Question).join(Shop, Question.shop_id == Shop.id)
     ids = user.street_ids()
     if ids is not None:
         query = query.where(Shop.street_id.in_(ids or {-1}))
     if answered:
-        query = query.where(Question.answered_at.is_not(None)).order_by(Question.answered_at.desc())
-    else:
-        query = query.where(Question.answered_at.is_(None)).order_by(Question.due_on, Question.id)
-    return list(db.session.scalars(query.limit(200)))
+        return query.where(Question.answered_at.is_not(None))
+    return query.where(Question.answered_at.is_(None))
+
+
+def queue(user, *, answered: bool = False) -> list[Question]:
+    """Questions of shops in the regulator's streets: unanswered by due date, or recent answers."""
+    query = queue_query(user, answered=answered)
+    order = (Question.answered_at.desc(),) if answered else (Question.due_on, Question.id)
+    return list(db.session.scalars(query.order_by(*order).limit(200)))
 
 
 def for_shops(shop_ids) -> list[Question]:
