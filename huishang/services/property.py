@@ -194,6 +194,12 @@ def thread(complex_id: int, *, reader=None) -> list[Message]:
     return messages
 
 
+def unread_for_complex(complex_id: int) -> int:
+    """Regulator messages in the complex's thread not yet read by the property manager."""
+    return db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.complex_id == complex_id, Message.from_regulator, Message.read_at.is_(None))) or 0
+
+
 def threads_for(user) -> list[dict]:
     """Complexes in the regulator's streets that have messages, with unread counts."""
     query = (select(Complex, func.count(Message.id), func.max(Message.created_at))
