@@ -636,9 +636,11 @@ def refresh_all(
     query = select(Shop.id).order_by(Shop.id)
     if street_id is not None:
         query = query.where(Shop.street_id == street_id)
-    ids = sorted(shop_ids) if shop_ids is not None else list(db.session.scalars(query))
-    # The whole district goes by id ranges (range scans); a subset (one street, an import) by id.
-    every = shop_ids is None and street_id is None
+    ids = sorted(set(shop_ids)) if shop_ids is not None else list(db.session.scalars(query))
+    # The whole district goes by id ranges (range scans); a subset (one street, an import) by id,
+    # unless it is one contiguous block of ids, as a bulk import's new shops usually are.
+    contiguous = shop_ids is not None and bool(ids) and ids[-1] - ids[0] + 1 == len(ids)
+    every = street_id is None and (shop_ids is None or contiguous)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         lo, hi = chunk[0], chunk[-1]
