@@ -74,7 +74,7 @@ class ShopGrading(db.Model):
     rank_base: Mapped[int] = mapped_column(Integer)  # list order of the cell (0 = 高·较差 by default)
     rank_worse: Mapped[int] = mapped_column(Integer)
     last_full_on: Mapped[date | None] = mapped_column(Date)
-    last_inspected_on: Mapped[date | None] = mapped_column(Date)
+    last_inspected_on: Mapped[date | None] = mapped_column(Date, index=True)
     cycle: Mapped[str] = mapped_column(String(10))  # last inspection date, or "new"
     routine_reason: Mapped[str] = mapped_column(String(10))  # routine | new
     routine_due_base: Mapped[date] = mapped_column(Date)
