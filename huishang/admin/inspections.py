@@ -407,11 +407,11 @@ def create_inspection(data):
     return respond(InspectionStaffSchema().dump(inspection), 201 if created else 200)
 
 
-@blp.route("/inspections/<int(max=2147483647):inspection_id>")
+@blp.route("/inspections/<int:inspection_id>")
 @blp.response(200, InspectionStaffSchema)
 def get_inspection(inspection_id):
     """One inspection: staff in scope see all of it, the shop's merchant their variant."""
-    inspection = db.session.get(Inspection, inspection_id)
+    inspection = db.session.get(Inspection, inspection_id) if inspection_id <= checklists.MAX_ID else None
     if inspection is None:
         abort(404)
     api_shop(inspection.shop.code)
