@@ -287,9 +287,17 @@ def test_openapi_documents_the_key_scheme(client):
     assert spec["paths"]["/api/v1/integration/inspections"]["post"]["security"] == [{"ApiKeyAuth": []}]
 
 
-def test_inspector_cannot_reach_key_pages(client, login_as):
+def test_only_district_wide_regulators_manage_keys(client, login_as):
+    key, _ = new_key()
     login_as(make_inspector())
     assert client.get("/admin/api-keys").status_code == 403
+    client.post("/logout")
+    login_as(make_regulator(streets=("徐家汇街道",)))  # a key reaches the whole district
+    assert client.get("/admin/api-keys").status_code == 403
+    assert client.post("/admin/api-keys", data={"name": "x", "scopes": ["registry:read"]}).status_code == 403
+    assert client.post(f"/admin/api-keys/{key.id}/revoke", data={"confirm": "yes"}).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(ApiKey)) == 1
+    assert db.session.get(ApiKey, key.id).revoked_at is None
 
 
 def test_licence_renewal_reports_the_shop(client):

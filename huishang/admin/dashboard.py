@@ -62,7 +62,9 @@ def dashboard_export(fmt):
 @bp.route("/api-keys", methods=["GET", "POST"], endpoint="api_keys")
 @roles_required("regulator")
 def api_keys_page():
-    """List keys; POST creates one and shows the key once."""
+    """List keys; POST creates one and shows the key once. District-wide regulators only: a key
+    reaches the whole district, so a street-scoped regulator may not issue or revoke one."""
+    _district_wide_only()
     created, raw, errors, status = None, None, {}, 200
     form = {"name": "", "scopes": []}
     if request.method == "POST":
@@ -96,6 +98,7 @@ def api_keys_page():
 @bp.post("/api-keys/<int:key_id>/revoke", endpoint="api_key_revoke")
 @roles_required("regulator")
 def api_key_revoke(key_id):
+    _district_wide_only()
     key = db.session.get(ApiKey, key_id) or abort(404)
     if request.form.get("confirm") != "yes":
         flash("请勾选确认后再吊销", "error")
@@ -108,3 +111,8 @@ def api_key_revoke(key_id):
         db.session.rollback()
         flash(exc.message, "error")
     return redirect(url_for("admin.api_keys"))
+
+
+def _district_wide_only() -> None:
+    if not current_user.district_wide:
+        abort(403, description="市级系统密钥只能由全区监管者管理 (district-wide regulators only)")
