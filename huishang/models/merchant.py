@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -43,8 +44,8 @@ class ClaimCode(db.Model):
 
 
 CHANGE_STATUSES = ("pending", "approved", "rejected", "withdrawn")
-CHANGE_STATUS_LABELS = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回",
-                        "withdrawn": "已撤回"}
+CHANGE_STATUS_LABELS = {"pending": _l("待审核"), "approved": _l("已通过"), "rejected": _l("已驳回"),
+                        "withdrawn": _l("已撤回")}
 
 
 class ChangeRequest(db.Model):
@@ -174,8 +175,8 @@ class ReminderSent(db.Model):
 
 REPORT_KINDS = ("move_in", "move_out")
 REPORT_STATUSES = ("pending", "confirmed", "rejected")
-REPORT_LABELS = {"move_in": "入驻", "move_out": "撤场", "pending": "待确认", "confirmed": "已确认",
-                 "rejected": "已退回"}
+REPORT_LABELS = {"move_in": _l("入驻"), "move_out": _l("撤场"), "pending": _l("待确认"),
+                 "confirmed": _l("已确认"), "rejected": _l("已退回")}
 
 
 class PropertyReport(db.Model):

@@ -20,6 +20,7 @@ import importlib
 import logging
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..extensions import db
@@ -28,16 +29,16 @@ from . import DomainError
 
 log = logging.getLogger(__name__)
 
-KINDS = {
-    "licence_expiry": "证照到期",
-    "health_cert_expiry": "健康证到期",
-    "rectification_due": "整改到期",
-    "complaint_forwarded": "投诉转办",
-    "policy": "新政策",
-    "answer": "咨询答复",
-    "change_reviewed": "变更审核",
-    "notice": "物业通知",
-    "other": "其他",
+KINDS = {  # labels for display only (lazy: translated when rendered)
+    "licence_expiry": _l("证照到期"),
+    "health_cert_expiry": _l("健康证到期"),
+    "rectification_due": _l("整改到期"),
+    "complaint_forwarded": _l("投诉转办"),
+    "policy": _l("新政策"),
+    "answer": _l("咨询答复"),
+    "change_reviewed": _l("变更审核"),
+    "notice": _l("物业通知"),
+    "other": _l("其他"),
 }
 DEFAULT_SENDER = "huishang.services.notifications.log_sender"
 

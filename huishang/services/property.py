@@ -92,7 +92,7 @@ def report_move_out(user, shop: Shop, *, effective_on=None, note: str = "") -> P
 
 def _pending(report: PropertyReport) -> None:
     if report.status != "pending":
-        raise Conflict("该报告已处理", {"status": [report.status_label]})
+        raise Conflict("该报告已处理", {"status": [str(report.status_label)]})
 
 
 def confirm(report: PropertyReport, *, actor=None) -> PropertyReport:
