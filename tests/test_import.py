@@ -239,3 +239,15 @@ def test_plan_reports_ignored_headers(tmp_path):
     path = write_csv(tmp_path / "x.csv", [row(1)], headers=EN[:-1] + ["备注"])
     plan = importing.plan_import(path)
     assert plan.ok and plan.ignored_headers == ["备注"] and len(plan.created) == 1
+
+
+def test_large_file_paths_read_whole_tables(runner, tmp_path, monkeypatch):
+    # Above importing.BIG ids the import scans tables instead of IN lists; same results.
+    monkeypatch.setattr(importing, "BIG", 1)
+    path = write_csv(tmp_path / "big.csv", [row(1), row(2), row(3, uscc=USCC_B, entity_name="乙公司")])
+    assert run_import(runner, path).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Entity)) == 2
+    path = write_csv(tmp_path / "big.csv", [row(1), row(2, contact="李四"), row(3, uscc=USCC_B,
+                                                                              entity_name="乙公司")])
+    result = run_import(runner, path)
+    assert "新增 0，更新 1，未变 2" in result.output, result.output

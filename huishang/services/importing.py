@@ -34,6 +34,7 @@ from ..models import BusinessType, Entity, Licence, PlateCode, Shop, today, utcn
 from . import DomainError, audit, codes, registry
 
 CHUNK = 2000
+BIG = 5000  # above this many ids, read the whole table once instead of IN lists
 # Canonical field → accepted header spellings (compared after folding case, width and blanks).
 HEADERS: dict[str, tuple[str, ...]] = {
     "code": ("code", "商铺码", "shop_code"),
@@ -375,21 +376,22 @@ SHOP_COLUMNS = ("sign_name", "address", "street_id", "business_type_id", "comple
                 "status")
 
 
-def current_values(shop_ids: list[int]) -> dict[int, dict]:
-    """The compared fields of these shops as stored (plain rows, no ORM objects: a re-import
-    of 100,000 rows compares 100,000 shops)."""
+def current_values(shop_ids: list[int] | None) -> dict[int, dict]:
+    """The compared fields of these shops (None: of every shop) as stored — plain rows, no ORM
+    objects: a re-import of 100,000 rows compares 100,000 shops."""
     query = (select(Shop.id, *(getattr(Shop, c) for c in SHOP_COLUMNS), Entity.uscc,
-                    Entity.name.label("entity_name"))
-             .join(Entity, Shop.entity_id == Entity.id).where(Shop.id.in_(shop_ids)))
+                    Entity.name.label("entity_name")).join(Entity, Shop.entity_id == Entity.id))
+    licences = (select(Licence.shop_id, Licence.number, Licence.expires_on)
+                .where(Licence.kind.in_(("food_business", "business")))
+                .order_by(Licence.shop_id, Licence.expires_on, Licence.id))
+    if shop_ids is not None:
+        query = query.where(Shop.id.in_(shop_ids))
+        licences = licences.where(Licence.shop_id.in_(shop_ids))
     values = {row.id: {**row._asdict(), "licence_no": None, "licence_expires": None}
               for row in db.session.execute(query)}
     # The main licence, chosen as registry.set_main_licence does: the first by expiry.
-    licences = db.session.execute(
-        select(Licence.shop_id, Licence.number, Licence.expires_on)
-        .where(Licence.shop_id.in_(shop_ids), Licence.kind.in_(("food_business", "business")))
-        .order_by(Licence.shop_id, Licence.expires_on, Licence.id))
     seen: set[int] = set()
-    for shop_id, number, expires_on in licences:
+    for shop_id, number, expires_on in db.session.execute(licences):
         if shop_id not in seen:
             seen.add(shop_id)
             values[shop_id].update(licence_no=number, licence_expires=expires_on)
@@ -400,9 +402,12 @@ def compare_existing(plan: ImportPlan) -> None:
     """Split valid rows into new, changed and unchanged."""
     matched = [row for row in plan.rows if row.shop_id is not None]
     plan.created = [row for row in plan.rows if row.shop_id is None]
-    for start in range(0, len(matched), CHUNK):
-        chunk = matched[start:start + CHUNK]
-        stored = current_values([r.shop_id for r in chunk])
+    # Many matches: one scan of the table beats dozens of 2,000-id IN lists.
+    whole_table = len(matched) > BIG
+    step = len(matched) if whole_table else CHUNK
+    for start in range(0, len(matched), step):
+        chunk = matched[start:start + step]
+        stored = current_values(None if whole_table else [r.shop_id for r in chunk])
         for row in chunk:
             now = stored[row.shop_id]
             row.changes = {RAW_KEY.get(k, k): row.data[RAW_KEY.get(k, k)] for k in COMPARED
@@ -492,9 +497,12 @@ def insert_entities(rows: list[Row], now) -> dict[str, int]:
         wanted.setdefault(row.clean["uscc"], (row.clean["entity_name"], row.clean.get("legal_rep", "")))
     ids: dict[str, int] = {}
     keys = list(wanted)
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start:start + CHUNK]
-        ids.update(db.session.execute(select(Entity.uscc, Entity.id).where(Entity.uscc.in_(part))).all())
+    if len(keys) > BIG:  # one scan of the table beats dozens of 2,000-element IN lists
+        ids.update((k, v) for k, v in db.session.execute(select(Entity.uscc, Entity.id)) if k in wanted)
+    else:
+        for start in range(0, len(keys), CHUNK):
+            part = keys[start:start + CHUNK]
+            ids.update(db.session.execute(select(Entity.uscc, Entity.id).where(Entity.uscc.in_(part))).all())
     missing = [{"uscc": k, "name": wanted[k][0], "legal_rep": wanted[k][1], "created_at": now,
                 "updated_at": now} for k in keys if k not in ids]
     ids.update(zip([m["uscc"] for m in missing], bulk_insert(Entity, missing, want_ids=True), strict=True))
