@@ -188,6 +188,7 @@ def test_form_works_without_javascript_and_rerenders_errors(client):
     shop = make_shop()
     page = client.get(f"/s/{shop.code}/review")
     assert page.status_code == 200 and 'name="stars"' in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "private, no-store"
     r = client.post(f"/s/{shop.code}/review", data={"text": "忘了打分"})
     assert r.status_code == 422 and "请选择 1–5 星" in r.get_data(as_text=True)
     assert "忘了打分" in r.get_data(as_text=True)  # what they typed is kept

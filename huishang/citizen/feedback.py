@@ -43,6 +43,13 @@ csrf.exempt(blp)
 bp.after_request(clients.set_cookie)
 blp.after_request(clients.set_cookie)
 
+
+@bp.after_request
+def private(response):
+    """Feedback pages carry a per-visitor cookie and CSRF token: never stored by a shared cache."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
 DEFAULT_LIMITS = {
     "FEEDBACK_REVIEW_LIMIT_CLIENT": "3 per hour;10 per day",
     "FEEDBACK_REVIEW_LIMIT_IP": "30 per hour;300 per day",
