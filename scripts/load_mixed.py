@@ -169,7 +169,7 @@ def checklist_for(base: str, token: str, code: str) -> dict | None:
 
 
 def worker(base: str, codes: list[str], checklists: dict, token: str, stop: float, rec: Recorder,
-           seed: int, threads: int) -> None:
+           seed: int, threads: int, citizens: int = 0) -> None:
     rng = random.Random(seed)
     session = requests.Session()
     # Each client is one inspector pair working through its own shops, as in the field: two pairs
@@ -180,7 +180,10 @@ def worker(base: str, codes: list[str], checklists: dict, token: str, stop: floa
     while time.monotonic() < stop:
         kind = rng.choices(kinds, weights)[0]
         code = rng.choice(codes)
-        citizen = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        if citizens:  # a small crowd: the per-address limits on reviews and complaints bite (429)
+            citizen = f"10.0.0.{rng.randint(1, citizens)}"
+        else:
+            citizen = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
         headers = {"X-Forwarded-For": citizen}
         if kind != "inspection":
             session.cookies.clear()  # a different citizen each time, not one phone hammering
@@ -223,7 +226,8 @@ def worker(base: str, codes: list[str], checklists: dict, token: str, stop: floa
             rec.add(kind, -1, time.monotonic() - started, type(exc).__name__)
 
 
-def run_load(base: str, codes: list[str], threads: int, duration: float, rec: Recorder) -> float:
+def run_load(base: str, codes: list[str], threads: int, duration: float, rec: Recorder,
+             citizens: int = 0) -> float:
     token = token_for(base, "load_inspector_a")
     checklists = {}
     for code in codes[:max(40, threads * 3)]:
@@ -233,8 +237,9 @@ def run_load(base: str, codes: list[str], threads: int, duration: float, rec: Re
     if not checklists:
         raise SystemExit("no inspection checklist applies to the generated shops")
     stop = time.monotonic() + duration
-    pool = [threading.Thread(target=worker, args=(base, codes, checklists, token, stop, rec, n, threads),
-                             daemon=True) for n in range(threads)]
+    pool = [threading.Thread(target=worker, daemon=True,
+                             args=(base, codes, checklists, token, stop, rec, n, threads, citizens))
+            for n in range(threads)]
     started = time.monotonic()
     for thread in pool:
         thread.start()
@@ -322,6 +327,9 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("LOAD_REDIS_URL"),
                         help="share rate limits between gunicorn workers (e.g. redis://127.0.0.1:6379/14)")
     parser.add_argument("--no-setup", action="store_true", help="keep the database as it is")
+    parser.add_argument("--citizens", type=int, default=0,
+                        help="distinct citizen addresses (default 0: a new one per request); "
+                             "a small number makes the per-address rate limits answer 429")
     parser.add_argument("--json", help="write the summary (and the failures' timeline) to this file")
     parser.add_argument("--setup-only", action="store_true", help="build the database and stop")
     parser.add_argument("--tolerate-errors", action="store_true",
@@ -348,7 +356,7 @@ def main(argv=None) -> int:
     try:
         rec = Recorder()
         print(f"load: {args.threads} clients for {args.duration:.0f} s against {base}", flush=True)
-        elapsed = run_load(base, codes, args.threads, args.duration, rec)
+        elapsed = run_load(base, codes, args.threads, args.duration, rec, args.citizens)
         lost = verify(base, args.database_url, rec)
     finally:
         if server is not None:
