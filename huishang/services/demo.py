@@ -37,6 +37,7 @@ from .catalog import seed_reference_data
 SEED = 20211
 DEMO_STEPS: list[Callable | str] = [
     # "huishang.services.<your module>:demo_step",
+    "huishang.services.inspection_demo:demo_step",
     "huishang.services.feedback_demo:demo_step",
     "huishang.services.merchant_demo:demo_step",
 ]
