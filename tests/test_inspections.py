@@ -619,3 +619,14 @@ def test_self_check_interval_is_configurable(app, client, login_as):
         assert inspections.self_check_due_on(shop) == today() - timedelta(days=3)
     finally:
         app.config["SELF_CHECK_INTERVAL_DAYS"] = 30
+
+
+def test_closed_shop_cannot_be_inspected(client, auth_header, team):
+    from huishang.services import registry
+
+    shop, me, co = team
+    registry.close_shop(shop, reason="歇业")
+    db.session.commit()
+    r = client.post("/api/v1/inspections", json=body(shop, co), headers=auth_header(me))
+    assert r.status_code == 409 and "shop_code" in r.get_json()["errors"]
+    assert count(Inspection) == 0

@@ -206,6 +206,8 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
         if existing.shop_id != shop.id or existing.inspector_id != getattr(actor, "id", None):
             raise Conflict("client_id 已被另一检查记录使用", {"client_id": ["已被使用"]})
         return existing, False
+    if shop.status == "closed":
+        raise Conflict("商铺已注销，不能录入检查", {"shop_code": ["商铺已注销"]})
     errors: dict[str, list[str]] = {}
     template = checklists.get_template(sub.template_id)
     if template is None or template.kind != "inspection":
