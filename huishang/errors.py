@@ -37,6 +37,20 @@ def register(app) -> None:
         pool_pre_ping replaces the dead connections once PostgreSQL is back."""
         return _unavailable(exc)
 
+    @app.teardown_appcontext
+    def release_dead_connection(_exc):
+        """Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order). After a
+        database restart, the rollback that closing the session does fails on the dead
+        connection, and that error would escape the request as a bare 500 after the response
+        was decided; drop the connection from the pool instead."""
+        try:
+            db.session.close()
+        except DBAPIError:
+            try:
+                db.session().invalidate()  # the scoped proxy has no invalidate()
+            except DBAPIError:
+                log.warning("could not invalidate a dead database connection")
+
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
     def value_out_of_range(exc):
