@@ -209,7 +209,11 @@ def test_missing_required_column_and_bad_file(runner, tmp_path):
     assert result.exit_code != 0 and "缺少列" in result.output
     path = tmp_path / "bin.csv"
     path.write_bytes(b"\xff\xfe\x00\x81\x30\x81" * 10)
-    assert run_import(runner, str(path)).exit_code != 0
+    result = run_import(runner, str(path))
+    assert result.exit_code == 1 and "无法识别文件编码" in result.output
+    path.write_bytes(b"\xef\xbb\xbf" + "店招名称\n".encode("gb18030"))  # a BOM, then not UTF-8
+    result = run_import(runner, str(path))
+    assert result.exit_code == 1 and "无法识别文件编码" in result.output
     assert shop_count() == 0
 
 

@@ -136,18 +136,15 @@ _ALIASES = {fold_header(alias): name for name, aliases in HEADERS.items() for al
 
 def decode(raw: bytes) -> str:
     """UTF-8 with or without BOM, else GB18030 (what Chinese Excel writes as "CSV")."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise DomainError("无法识别文件编码（支持 UTF-8 与 GB18030）",
-                          {"file": [f"第{line}行含有无法识别的字符"]}, status=400) from None
+    encodings = ("utf-8-sig",) if raw.startswith(b"\xef\xbb\xbf") else ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            problem = exc
+    line = raw[:problem.start].count(b"\n") + 1
+    raise DomainError("无法识别文件编码（支持 UTF-8 与 GB18030）",
+                      {"file": [f"第{line}行含有无法识别的字符"]}, status=400)
 
 
 def cell_text(value):
