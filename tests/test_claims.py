@@ -94,10 +94,12 @@ def test_welcome_letter_and_reset_ownership(client, login_as):
     shop = make_shop()
     merchant = make_merchant(shops=[shop])
     login_as(make_regulator())
+    assert "尚未发放认领码" in client.get(f"/admin/merchants/shops/{shop.code}").get_data(as_text=True)
     r = client.post(f"/admin/merchants/shops/{shop.code}/welcome-letter")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = PdfReader(io.BytesIO(r.data)).pages[0].extract_text()
     assert shop.code in text and shop.sign_name in text
+    assert "未使用，有效至" in client.get(f"/admin/merchants/shops/{shop.code}").get_data(as_text=True)
     r = client.post(f"/admin/merchants/shops/{shop.code}/reset-ownership")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     db.session.expire_all()

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today
+from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today, utcnow
 from ..security import page_gate
 from ..services import DomainError, changes, claims, policies, registry
 from ..services import property as property_service
@@ -138,7 +138,7 @@ def _letter(shop, code):
 def shop_owners(code):
     shop = _shop(code)
     return render_template("admin/merchants/shop.html", shop=shop, owners=claims.owners(shop),
-                           summary=staff_summary(shop))
+                           latest=claims.latest(shop), now=utcnow(), summary=staff_summary(shop))
 
 
 @bp.post("/shops/<code>/welcome-letter")

@@ -125,6 +125,12 @@ def reset_ownership(shop: Shop, *, actor=None) -> str:
     return issue(shop, actor=actor)
 
 
+def latest(shop: Shop) -> ClaimCode | None:
+    """The most recently issued claim code of the shop (its state, never the code itself)."""
+    return db.session.scalar(select(ClaimCode).where(ClaimCode.shop_id == shop.id)
+                             .order_by(ClaimCode.created_at.desc(), ClaimCode.id.desc()).limit(1))
+
+
 def owners(shop: Shop) -> list[User]:
     return list(db.session.scalars(select(User).join(user_shops, user_shops.c.user_id == User.id)
                                    .where(user_shops.c.shop_id == shop.id).order_by(User.id)))
