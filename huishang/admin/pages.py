@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -108,7 +109,8 @@ def registry_fields(editing: bool) -> tuple[str, ...]:
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV 或 Excel 文件"), validators=[FileRequired(), FileAllowed(["csv", "xlsx"])])
+    file = FileField(_l("CSV 或 Excel 文件"), validators=[
+        FileRequired(_l("请选择文件")), FileAllowed(["csv", "xlsx"], _l("只支持 .csv 或 .xlsx 文件"))])
 
 
 class CloseForm(FlaskForm):
@@ -170,7 +172,8 @@ def registry_list():
     pages = max(1, -(-total // PER_PAGE))
     page = min(page, pages)
     shops = db.session.scalars(query.order_by(Shop.id.desc()).limit(PER_PAGE)
-                               .offset((page - 1) * PER_PAGE)).all()
+                               .offset((page - 1) * PER_PAGE)
+                               .options(selectinload(Shop.street), selectinload(Shop.business_type))).all()
     streets = [s for s in db.session.scalars(select(Street).order_by(Street.position))
                if current_user.covers_street(s.id)]
     types = db.session.scalars(select(BusinessType).order_by(BusinessType.position)).all()
