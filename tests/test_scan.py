@@ -361,3 +361,14 @@ def test_housekeeper_revalidates_cached_faces_in_one_query(client, world):
     assert len(statements) == 1
     assert "别的进程改的名" in client.get(f"/s/{codes_[0]}").get_data(as_text=True)
     assert other_id in scans.citizen_pages.cached_shop_ids()
+
+
+def test_typed_code_lookup_redirects_to_the_scan_page(client, world):
+    shop = world["shop"]
+    assert "铭牌上的编号" in client.get("/s").get_data(as_text=True)
+    r = client.get("/s", query_string={"code": codes.display(shop.code).lower()})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/s/{shop.code}")
+    r = client.get("/s", query_string={"code": "abcd efgh k"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/s/ABCDEFGHK")
+    page = client.get(r.headers["Location"])
+    assert page.status_code == 404 and 'name="code"' in page.get_data(as_text=True)

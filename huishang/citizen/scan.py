@@ -87,6 +87,20 @@ def _not_a_shop(resolution):
     return _html(render_template("scan/not_genuine.html", resolution=resolution), 404, public=True)
 
 
+@bp.get("/s", endpoint="scan_lookup")
+def scan_lookup():
+    """Typed code (`?code=ABCD EFGH J`) for when a camera cannot read the QR: redirect to the
+    scan URL of the normalised code; the scan page then says whether it is genuine."""
+    from flask import redirect, url_for
+
+    from ..services.codes import normalise
+
+    code = normalise(request.args.get("code", ""))[:32]
+    if not code:
+        return _html(render_template("scan/lookup.html"))
+    return redirect(url_for("citizen.scan", code=code))
+
+
 @bp.get("/s/<code>", endpoint="scan")
 def scan(code: str):
     """One code, three faces: citizen, management (own merchant / property manager), supervision
