@@ -256,3 +256,23 @@ def test_plate_panel_on_the_shop_profile(client, login_as, app):
     assert 'id="plate"' in html and "补发铭牌" in html and "近 30 天扫码" in html
     r = client.post(f"/admin/shops/{shop.code}/plate/reissue", data={"reason": "遗失"})
     assert r.status_code == 302 and r.headers["Location"].endswith("#plate")
+
+
+def test_redis_image_cache_is_shared_and_keyed_by_etag():
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.RedisError:
+        pytest.skip("no Redis to test against")
+    cache = plates.ImageCache()
+    key = "test-" + __import__("secrets").token_hex(8)
+    calls = []
+    first = cache.get_or_render(key, lambda: calls.append(1) or b"png-bytes", url)
+    other_process = plates.ImageCache()
+    again = other_process.get_or_render(key, lambda: calls.append(1) or b"other", url)
+    assert first == again == b"png-bytes" and calls == [1]
+    redis.Redis.from_url(url).delete(f"hs:plate:{key}")
