@@ -1,6 +1,6 @@
 """The demo district (`flask --app huishang demo`): a believable Xuhui, reproducible, loaded once.
 
-The registry part below adds ~340 shops over the 13 streets (Chinese sign and entity names from
+The registry part below adds 374 shops over the 13 streets (Chinese sign and entity names from
 word lists, valid USCCs, addresses on real Xuhui roads, coordinates grouped by street), five
 commercial complexes with tenants, breakfast points, cold-chain shops, licences of which some
 expire within 30 days, and one login per role (see `LOGINS`). A fixed seed makes every run
