@@ -20,7 +20,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, inspect, select, update
 
 from ..extensions import db
 from ..models import BusinessType, Complaint, Inspection, Penalty, Rectification, Shop, today, utcnow
@@ -73,6 +73,8 @@ RULE_LABELS = {
 def seed_rules(session=None) -> int:
     """Add the default rule rows that are missing; never overwrites a regulator's edit."""
     session = session or db.session
+    if not inspect(session.connection()).has_table(GradingRule.__tablename__):
+        return 0  # an older schema (a data migration before the grading tables): defaults apply
     existing = set(session.scalars(select(GradingRule.key)))
     added = 0
     for key, value in RULE_DEFAULTS.items():
