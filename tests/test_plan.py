@@ -343,3 +343,18 @@ def test_stored_columns_follow_writes():
         "rectification",
         TODAY + D(10),
     )
+
+
+def test_api_pages_are_slices_of_the_whole_list(client, auth_header):
+    reg = make_regulator()
+    shops_due(5)
+    make_shop(registered_on=(TODAY - D(40)).isoformat())
+    whole = client.get("/api/v1/inspection-plan", headers=auth_header(reg)).get_json()
+    assert whole["count"] == 6 and whole["page"] is None
+    codes = [i["shop_code"] for i in whole["items"]]
+    page2 = client.get("/api/v1/inspection-plan?page=2&per_page=4", headers=auth_header(reg)).get_json()
+    assert page2["count"] == 6 and [i["shop_code"] for i in page2["items"]] == codes[4:]
+    page1 = client.get("/api/v1/inspection-plan?page=1&per_page=4", headers=auth_header(reg)).get_json()
+    assert [i["shop_code"] for i in page1["items"]] == codes[:4]
+    r = client.get("/api/v1/inspection-plan?page=0", headers=auth_header(reg))
+    assert r.status_code == 422 and "page" in r.get_json()["errors"]

@@ -583,9 +583,22 @@ class InspectionPlan(MethodView):
         equal interval); then the due date. Scoped to the caller's streets."""
         as_of = args["as_of"] or today()
         street_ids = planning.scope_street_ids(current_user, args.get("street"))
-        items = planning.plan_items(as_of, args["days"], street_ids)
+        page, per_page = args.get("page"), args["per_page"]
+        limit = per_page if page else None
+        items, total = planning.plan_page(
+            as_of, args["days"], street_ids, limit=limit, offset=(page - 1) * per_page if page else 0
+        )
         rows = planning.present(items, as_of)
-        return respond({"as_of": as_of.isoformat(), "days": args["days"], "count": len(rows), "items": rows})
+        return respond(
+            {
+                "as_of": as_of.isoformat(),
+                "days": args["days"],
+                "count": total,
+                "page": page,
+                "per_page": per_page if page else None,
+                "items": rows,
+            }
+        )
 
 
 @blp.route("/inspection-plan/generate", methods=["POST"])

@@ -12,6 +12,12 @@ GRADE = validate.OneOf(("良好", "一般", "较差"))
 
 class PlanQuerySchema(Schema):
     days = fields.Integer(load_default=30, validate=validate.Range(0, 366))
+    page = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, 100000),
+        metadata={"description": "omit for the whole list"},
+    )
+    per_page = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
     as_of = fields.Date(load_default=None, metadata={"description": "the list day T (default today)"})
     street = fields.String(validate=validate.Length(max=40), metadata={"description": "street name or code"})
 
@@ -51,7 +57,9 @@ class PlanItemSchema(Schema):
 class PlanListSchema(Schema):
     as_of = fields.Date()
     days = fields.Integer()
-    count = fields.Integer()
+    count = fields.Integer(metadata={"description": "items on the whole list"})
+    page = fields.Integer(allow_none=True)
+    per_page = fields.Integer(allow_none=True)
     items = fields.List(fields.Nested(PlanItemSchema))
 
 

@@ -190,14 +190,23 @@ class Item:
 def _stale_ids(as_of: date) -> set[int]:
     """Open shops whose stored facts do not describe `as_of`: inspected after it (a list for a
     past day), or never refreshed. Cheap when there are none (an index range and two counts)."""
-    ids = set(db.session.scalars(select(ShopGrading.shop_id).where(
-        ShopGrading.last_inspected_on > as_of, ShopGrading.status == "open",
-        ShopGrading.registered_on <= as_of)))
+    ids = set(
+        db.session.scalars(
+            select(ShopGrading.shop_id).where(
+                ShopGrading.last_inspected_on > as_of,
+                ShopGrading.status == "open",
+                ShopGrading.registered_on <= as_of,
+            )
+        )
+    )
     shops = db.session.scalar(select(func.count()).select_from(Shop))
     if shops != db.session.scalar(select(func.count()).select_from(ShopGrading)):
         missing = ~exists().where(ShopGrading.shop_id == Shop.id)
-        ids |= set(db.session.scalars(select(Shop.id).where(missing, Shop.status == "open",
-                                                            Shop.registered_on <= as_of)))
+        ids |= set(
+            db.session.scalars(
+                select(Shop.id).where(missing, Shop.status == "open", Shop.registered_on <= as_of)
+            )
+        )
     return ids
 
 
@@ -248,6 +257,20 @@ def plan_items(
     as_of: date | None = None, days: int = 30, street_ids: set[int] | None = None, rules: dict | None = None
 ) -> list[Item]:
     """The list for day `as_of` (default today), in list order. `street_ids` None = district."""
+    return plan_page(as_of, days, street_ids, rules)[0]
+
+
+def plan_page(
+    as_of: date | None = None,
+    days: int = 30,
+    street_ids: set[int] | None = None,
+    rules: dict | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[Item], int]:
+    """(items, total): one page of the list (all of it when `limit` is None) and its length.
+
+    A page is a top-N of the ordered query: the database sorts, Python fetches only the page."""
     as_of = as_of or today()
     if not 0 <= days <= MAX_DAYS:
         raise DomainError("天数超出范围", {"days": [f"应在 0–{MAX_DAYS} 之间"]}, status=400)
@@ -256,15 +279,22 @@ def plan_items(
         # Sorting a district's list (hundreds of thousands of rows) in memory, not on disk.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
         db.session.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves here
+    slow = _slow_path(as_of, days, street_ids, rules)
+    query = plan_query(as_of, days, street_ids, rules)
     # Core rows, not ORM entities: a district's list is hundreds of thousands of rows.
     connection = db.session.connection()
-    fast = [Item(*row) for row in connection.execute(plan_query(as_of, days, street_ids, rules))]
-    slow = _slow_path(as_of, days, street_ids, rules)
-    if not slow:
-        return fast
-    ranks = cell_ranks(rules)
-    slow.sort(key=lambda i: i.sort_key(as_of, ranks))
-    return list(heapq.merge(fast, slow, key=lambda i: i.sort_key(as_of, ranks)))
+    if limit is not None and not slow:
+        total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+        page = [Item(*row) for row in connection.execute(query.limit(limit).offset(offset))]
+        return page, total
+    fast = [Item(*row) for row in connection.execute(query)]
+    if slow:
+        ranks = cell_ranks(rules)
+        slow.sort(key=lambda i: i.sort_key(as_of, ranks))
+        fast = list(heapq.merge(fast, slow, key=lambda i: i.sort_key(as_of, ranks)))
+    if limit is None:
+        return fast, len(fast)
+    return fast[offset : offset + limit], len(fast)
 
 
 def scope_street_ids(user, street_name: str | None = None) -> set[int] | None:
