@@ -326,7 +326,8 @@ def test_a_failed_count_write_never_fails_the_page(client, world, app, monkeypat
     from sqlalchemy import text
 
     monkeypatch.setitem(app.config, "SCAN_FLUSH_HITS", 1)
-    monkeypatch.setattr(scans, "_upsert", lambda: text("UPDATE no_such_table SET x = :count"))
+    monkeypatch.setattr(scans, "_write_counts",
+                        lambda keys, pending: db.session.execute(text("UPDATE no_such_table SET x = 1")))
     shop = world["shop"]
     r = client.get(f"/s/{shop.code}")
     assert r.status_code == 200 and shop.sign_name in r.get_data(as_text=True)

@@ -152,17 +152,37 @@ def _upsert():
                                       set_={"count": table.c.count + stmt.excluded.count})
 
 
+_PG_UPSERT = """
+INSERT INTO scan_counts (shop_id, day, face, count)
+SELECT * FROM unnest(CAST(:shop_ids AS integer[]), CAST(:days AS date[]),
+                     CAST(:faces AS varchar[]), CAST(:counts AS integer[]))
+ON CONFLICT (shop_id, day, face) DO UPDATE SET count = scan_counts.count + excluded.count
+"""
+
+
+def _write_counts(keys: list, pending: dict) -> None:
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        db.session.execute(text(_PG_UPSERT), {
+            "shop_ids": [k[0] for k in keys], "days": [k[1] for k in keys],
+            "faces": [k[2] for k in keys], "counts": [pending[k] for k in keys]})
+    else:
+        db.session.execute(_upsert(), [{"shop_id": s, "day": d, "face": f, "count": pending[(s, d, f)]}
+                                       for s, d, f in keys])
+
+
 def flush_scans() -> int:
     """Write the buffered counts (one statement) into the session; the caller commits.
     Rows go in key order, so concurrent flushes from several workers lock rows in the same order
-    and cannot deadlock. Returns the number of scans written; on a database error the counts go
-    back into the buffer and the error propagates."""
+    and cannot deadlock. On PostgreSQL the rows travel as four arrays (one small statement, no
+    per-row SQL to build while holding the GIL). Returns the number of scans written; on a
+    database error the counts go back into the buffer and the error propagates."""
     pending = buffer.take()
     if not pending:
         return 0
-    rows = [{"shop_id": s, "day": d, "face": f, "count": n} for (s, d, f), n in sorted(pending.items())]
     try:
-        db.session.execute(_upsert(), rows)
+        _write_counts(sorted(pending), pending)
     except Exception:
         buffer.restore(pending)
         raise
@@ -327,9 +347,17 @@ def revalidate_cached(chunk: int = 1000) -> int:
     caches = [citizen_pages, *CACHES]
     ids = sorted(set().union(*(c.cached_shop_ids() for c in caches)))
     versions: dict[int, str] = {}
+    postgres = db.engine.dialect.name == "postgresql"
     for i in range(0, len(ids), chunk):
-        rows = db.session.execute(select(Shop.id, Shop.updated_at, Shop.plate_version)
-                                  .where(Shop.id.in_(ids[i:i + chunk])))
+        part = ids[i:i + chunk]
+        if postgres:  # one array parameter: far cheaper than an IN list of a thousand binds
+            from sqlalchemy import Integer, any_, bindparam
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            where = Shop.id == any_(bindparam("ids", part, type_=ARRAY(Integer)))
+        else:
+            where = Shop.id.in_(part)
+        rows = db.session.execute(select(Shop.id, Shop.updated_at, Shop.plate_version).where(where))
         versions.update({r.id: f"{r.updated_at.isoformat()}/{r.plate_version}" for r in rows})
     for cache in caches:
         cache.revalidate(versions)
