@@ -48,9 +48,15 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
 
     @login.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id: str):
+        """Session ids are "<user id>-<token version>": a password change ends every session."""
+        user_id, _, version = session_id.partition("-")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.token_version != int(version):
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

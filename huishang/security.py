@@ -47,6 +47,13 @@ def bearer_user():
     return user_from_token(token.strip())
 
 
+def forget_request_user(_exc=None) -> None:
+    """A bearer-authenticated user lives on `g` for one request only. In production each request
+    has its own app context; in tests one context can span several requests, so clear it."""
+    g.pop("_login_user", None)
+    g.pop("api_user", None)
+
+
 def json_error(status: int, message: str, errors: dict | None = None):
     response = jsonify({"code": status, "message": message, "errors": errors or {}})
     response.status_code = status

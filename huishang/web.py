@@ -52,8 +52,11 @@ def _is_private(response) -> bool:
 
 
 def register(app) -> None:
+    from .security import forget_request_user
+
     trust_proxy(app)
     bound_integer_routes(app)
+    app.teardown_request(forget_request_user)
 
     @app.after_request
     def security_headers(response):

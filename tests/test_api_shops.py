@@ -106,3 +106,29 @@ def test_openapi(client):
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200
     assert "/api/v1/shops" in r.get_json()["paths"]
+
+
+def test_credit_class_only_for_regulators(client, auth_header):
+    shop = make_shop()
+    shop.credit_class = "C"
+    db.session.commit()
+    inspector = make_inspector(streets=("徐家汇街道",))
+    merchant = make_merchant(shops=[shop])
+    for user in (inspector, merchant):
+        r = client.get(f"/api/v1/shops/{shop.code}", headers=auth_header(user))
+        assert r.status_code == 200 and "credit_class" not in r.get_json()
+        listed = client.get("/api/v1/shops", headers=auth_header(user)).get_json()["items"]
+        assert listed and all("credit_class" not in item for item in listed)
+    r = client.get(f"/api/v1/shops/{shop.code}", headers=auth_header(make_regulator()))
+    assert r.get_json()["credit_class"] == "C"
+
+
+def test_password_change_ends_sessions_and_tokens(client, login_as, auth_header):
+    reg = make_regulator()
+    login_as(reg)
+    header = auth_header(reg)
+    assert client.get("/admin/shops").status_code == 200
+    reg.set_password("a-new-password-1")
+    db.session.commit()
+    assert client.get("/admin/shops").status_code == 302
+    assert client.get("/api/v1/shops", headers=header).status_code == 401

@@ -57,6 +57,7 @@ def test_record_penalty_api(client, auth_header):
     "field,value",
     [
         ("decided_on", (TODAY + D(1)).isoformat()),
+        ("decided_on", "0635-01-01"),
         ("severity", "huge"),
         ("fine", "-5"),
         ("decision_no", ""),

@@ -10,7 +10,7 @@ from ..extensions import csrf, db
 from ..models import BusinessType, Shop
 from ..schemas.shops import (
     BusinessTypeSchema, ShopCloseSchema, ShopCreateSchema, ShopOwnerSchema, ShopQuerySchema,
-    ShopStaffSchema, ShopWriteSchema,
+    ShopRegulatorSchema, ShopStaffSchema, ShopWriteSchema,
 )
 from ..security import api_gate, json_error
 from ..services import registry
@@ -28,7 +28,7 @@ class PageArgs(ShopQuerySchema):
 
 
 class ShopPage(Schema):
-    items = fields.List(fields.Nested(ShopStaffSchema))
+    items = fields.List(fields.Nested(ShopRegulatorSchema))
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
@@ -36,8 +36,9 @@ class ShopPage(Schema):
 
 def shop_view(shop: Shop) -> dict:
     """The shop as the caller's audience sees it (owner or staff variant)."""
-    schema = ShopStaffSchema() if current_user.is_staff else ShopOwnerSchema()
-    return schema.dump(shop)
+    if current_user.role == "regulator":
+        return ShopRegulatorSchema().dump(shop)
+    return (ShopStaffSchema() if current_user.is_staff else ShopOwnerSchema()).dump(shop)
 
 
 def respond(data, status: int = 200):
@@ -72,7 +73,7 @@ class Shops(MethodView):
                         "total": total})
 
     @blp.arguments(ShopCreateSchema)
-    @blp.response(201, ShopStaffSchema)
+    @blp.response(201, ShopRegulatorSchema)
     def post(self, data):
         """Register a shop (regulators). Its public code is minted unless a plate code is given."""
         if current_user.role != "regulator":
@@ -82,18 +83,18 @@ class Shops(MethodView):
             return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
         shop = registry.register_shop(data, actor=current_user)
         db.session.commit()
-        return respond(ShopStaffSchema().dump(shop), 201)
+        return respond(ShopRegulatorSchema().dump(shop), 201)
 
 
 @blp.route("/shops/<code>")
 class ShopResource(MethodView):
-    @blp.response(200, ShopStaffSchema)
+    @blp.response(200, ShopRegulatorSchema)
     def get(self, code):
         """One shop, in the caller's view (owner or staff)."""
         return respond(shop_view(load_shop(code)))
 
     @blp.arguments(ShopWriteSchema(partial=True))
-    @blp.response(200, ShopStaffSchema)
+    @blp.response(200, ShopRegulatorSchema)
     def patch(self, data, code):
         """Update a shop. Merchants may change only their shop's open fields."""
         shop = load_shop(code, "can_edit")
@@ -113,7 +114,7 @@ class ShopResource(MethodView):
 
 @blp.route("/shops/<code>/close", methods=["POST"])
 @blp.arguments(ShopCloseSchema)
-@blp.response(200, ShopStaffSchema)
+@blp.response(200, ShopRegulatorSchema)
 def close(data, code):
     """注销 a shop (regulators in scope)."""
     shop = load_shop(code, "can_edit")
@@ -121,7 +122,7 @@ def close(data, code):
         return json_error(403, "只有监管者可以注销商铺 (regulators only)")
     registry.close_shop(shop, actor=current_user, reason=data["reason"])
     db.session.commit()
-    return respond(ShopStaffSchema().dump(shop))
+    return respond(ShopRegulatorSchema().dump(shop))
 
 
 @blp.route("/business-types")

@@ -56,6 +56,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def get_id(self) -> str:  # Flask-Login: the session names the password generation too
+        return f"{self.id}-{self.token_version}"
+
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)

@@ -76,10 +76,15 @@ class ShopStaffSchema(ShopOwnerSchema):
     dynamic_grade = fields.String(allow_none=True)
     next_due_on = fields.Date(allow_none=True)
     due_reason = fields.String(allow_none=True)
-    credit_class = fields.String(allow_none=True)
     unresponsive = fields.Boolean()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class ShopRegulatorSchema(ShopStaffSchema):
+    """Regulators only: adds the internal credit class (never public, never on the plate)."""
+
+    credit_class = fields.String(allow_none=True)
 
 
 _text = {"validate": validate.Length(max=200)}

@@ -582,6 +582,9 @@ def refresh_shop(shop: Shop) -> Grading:
     from . import credit
 
     db.session.flush()
+    # Serialise concurrent refreshes of one shop (two inspections at once would otherwise both
+    # insert its ShopGrading row). PostgreSQL row lock; SQLite writers are serialised anyway.
+    db.session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
     rules = load_rules()
     history = load_histories([shop.id])[shop.id]
     facts, events = build_facts(history, rules)

@@ -35,6 +35,10 @@ PENALTY_FIELDS = (
 MAX_FINE = Decimal("100000000")
 
 
+# Penalties older than this predate the registry (and any publicity period): a typo, not history.
+EARLIEST_DECISION_YEAR = 2000
+
+
 def publicity_end(decided_on: date, severity: str, rules: dict | None = None) -> date:
     rules = rules or grading.load_rules()
     months = rules["publicity_months_minor"] if severity == "minor" else rules["publicity_months_other"]
@@ -57,6 +61,8 @@ def validate_penalty(data: dict) -> tuple[dict, dict]:
         errors["decided_on"] = ["必填项不能为空"]
     elif decided_on and decided_on > today():
         errors["decided_on"] = ["处罚决定日期不能晚于今天"]
+    elif decided_on and decided_on.year < EARLIEST_DECISION_YEAR:
+        errors["decided_on"] = [f"处罚决定日期不能早于{EARLIEST_DECISION_YEAR}年"]
     clean["decided_on"] = decided_on
     violation = (data.get("violation") or "").strip()
     if not violation:
