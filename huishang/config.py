@@ -53,6 +53,9 @@ class Config:
     # Inspections: default days to rectify a 基本符合/不符合 result; merchants' self-check cadence.
     RECTIFICATION_DAYS = int(os.environ.get("RECTIFICATION_DAYS", 7))
     SELF_CHECK_INTERVAL_DAYS = int(os.environ.get("SELF_CHECK_INTERVAL_DAYS", 30))
+    CLAIM_CODE_DAYS = int(os.environ.get("CLAIM_CODE_DAYS", 30))
+    QUESTION_ANSWER_DAYS = int(os.environ.get("QUESTION_ANSWER_DAYS", 2))
+    NOTIFY_SENDER = os.environ.get("NOTIFY_SENDER") or None
 
     # Internationalisation: Chinese first, English available.
     BABEL_DEFAULT_LOCALE = "zh"
