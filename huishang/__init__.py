@@ -1,5 +1,5 @@
 """Huishang (汇商码): one QR plate per shop, three faces — supervision, merchant, citizen."""
-from flask import Flask, g, request
+from flask import Flask, request
 
 from . import config as config_module
 from .api import api

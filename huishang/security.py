@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .extensions import db
 
-TOKEN_SALT = "huishang-api-token"
+TOKEN_SALT = "huishang-api-token"  # noqa: S105 — a salt naming the purpose, not a secret
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -1,9 +1,9 @@
 import pytest
-
-from huishang.models import AuditEvent, Shop
-from huishang.extensions import db
-from huishang.services import uscc
 from sqlalchemy import func, select
+
+from huishang.extensions import db
+from huishang.models import AuditEvent, Shop
+from huishang.services import uscc
 
 from .factories import PASSWORD, make_inspector, make_merchant, make_regulator, make_shop
 

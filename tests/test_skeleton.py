@@ -1,6 +1,7 @@
-from huishang.models import BusinessType, Street
-from huishang.extensions import db
 from sqlalchemy import func, select
+
+from huishang.extensions import db
+from huishang.models import BusinessType, Street
 
 
 def test_healthz(client):

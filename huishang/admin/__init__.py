@@ -8,13 +8,18 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 
 def register(app, api) -> None:
-    from . import api_shops, pages  # noqa: F401  (routes attach to the blueprints on import)
-    from . import dashboard  # noqa: F401  (dashboard feature: dashboard, export, API keys)
-    from . import plates  # noqa: F401  (codes feature: QR, plates, reissue)
-    from . import inspections  # noqa: F401  (inspections feature: checklists, inspections, self-checks)
-    from . import complaints  # (feedback feature: complaint desk, moderation, calendar)
-    from . import merchants  # noqa: F401  (merchant feature: review queue, claims, questions, policies)
-    from . import grading  # (grading feature: 30-day list, nine-grid, penalties, draws)
+    # Routes attach to the blueprints on import: registry (api_shops, pages), codes (plates),
+    # inspections, grading, feedback (complaints), merchant (merchants), dashboard.
+    from . import (  # noqa: F401
+        api_shops,
+        complaints,
+        dashboard,
+        grading,
+        inspections,
+        merchants,
+        pages,
+        plates,
+    )
 
     app.register_blueprint(bp)
     api.register_blueprint(api_shops.blp)

@@ -9,8 +9,14 @@ from sqlalchemy import func, select
 from ..extensions import csrf, db
 from ..models import BusinessType, Shop
 from ..schemas.shops import (
-    BusinessTypeSchema, ShopCloseSchema, ShopCreateSchema, ShopOwnerSchema, ShopQuerySchema,
-    ShopRegulatorSchema, ShopStaffSchema, ShopWriteSchema,
+    BusinessTypeSchema,
+    ShopCloseSchema,
+    ShopCreateSchema,
+    ShopOwnerSchema,
+    ShopQuerySchema,
+    ShopRegulatorSchema,
+    ShopStaffSchema,
+    ShopWriteSchema,
 )
 from ..security import api_gate, json_error
 from ..services import registry

@@ -5,11 +5,17 @@ bp = Blueprint("citizen", __name__)
 
 
 def register(app, api) -> None:
-    from . import pages  # noqa: F401
-    from . import feedback  # (feedback feature: reviews, complaints, tracking)
-    from . import api_public, scan  # noqa: F401  (codes feature: /s/<code>, public shop JSON)
-    from . import breakfast, opendata  # noqa: F401  (dashboard feature: breakfast map, open data)
-    from . import draws  # (grading feature: published random-draw results)
+    # Public pages: home (pages), /s/<code> and the public shop JSON (scan, api_public), reviews and
+    # complaints (feedback), the breakfast map and open data, published random-draw results.
+    from . import (  # noqa: F401
+        api_public,
+        breakfast,
+        draws,
+        feedback,
+        opendata,
+        pages,
+        scan,
+    )
 
     app.register_blueprint(bp)
     api.register_blueprint(api_public.blp)

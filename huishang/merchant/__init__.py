@@ -8,11 +8,17 @@ bp.before_request(page_gate("merchant"))
 
 
 def register(app, api) -> None:
-    from . import pages, public  # noqa: F401
     from . import api as merchant_api  # merchant feature: JSON API
-    from . import inspections  # noqa: F401  (inspections feature: results, rectifications, self-checks)
-    from . import feedback  # noqa: F401  (feedback feature: complaints to answer, review replies)
-    from . import credit  # noqa: F401  (grading feature: penalties and credit repair)
+
+    # Store pages and public registration (pages, public), results and self-checks (inspections),
+    # complaints and review replies (feedback), credit repair (credit).
+    from . import (  # noqa: F401
+        credit,
+        feedback,
+        inspections,
+        pages,
+        public,
+    )
 
     app.register_blueprint(bp)
     app.register_blueprint(public.bp)  # registration and FAQ: outside the merchant gate

@@ -4,20 +4,46 @@ from .base import today, utcnow  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
 from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
 from .feedback import (  # noqa: F401
-    Complaint, ComplaintEvent, ComplaintPhoto, ComplaintSupport, ReplyTemplate, Review,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPhoto,
+    ComplaintSupport,
+    ReplyTemplate,
+    Review,
 )
 from .grading import (  # noqa: F401
-    CreditRepair, DrawTarget, GradeEvent, GradingRule, PlanItem, RandomDraw, ShopGrading,
+    CreditRepair,
+    DrawTarget,
+    GradeEvent,
+    GradingRule,
+    PlanItem,
+    RandomDraw,
+    ShopGrading,
 )
 from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
 from .integration import ApiKey  # noqa: F401
 from .merchant import (  # noqa: F401
-    ChangeRequest, ClaimCode, Message, Notice, Notification, Policy, PropertyReport, Question,
-    ReminderSent, Staff,
+    ChangeRequest,
+    ClaimCode,
+    Message,
+    Notice,
+    Notification,
+    Policy,
+    PropertyReport,
+    Question,
+    ReminderSent,
+    Staff,
 )
 from .penalties import Penalty  # noqa: F401
-from .selfchecks import SelfCheck  # noqa: F401
 from .registry import (  # noqa: F401
-    BusinessType, Complex, Entity, Licence, PlateCode, ScanCount, Shop, Street,
+    BusinessType,
+    Complex,
+    Entity,
+    Licence,
+    PlateCode,
+    ScanCount,
+    Shop,
+    Street,
 )
+from .selfchecks import SelfCheck  # noqa: F401
 from .users import User  # noqa: F401

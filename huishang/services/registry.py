@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import BusinessType, Complex, Entity, Licence, PlateCode, Shop, Street, today
-from ..models.registry import SHOP_STATUSES
 from . import Conflict, DomainError, audit, codes, uscc
 
 # Xuhui and its surroundings, generously: coordinates outside are almost surely swapped or wrong.
