@@ -273,6 +273,8 @@ def calendar():
             flash(_("日历已更新"), "ok")
             return redirect(url_for("desk.calendar", year=day.year))
     year = request.args.get("year", today().year, type=int) or today().year
+    if not 1 <= year <= 9999:  # date() refuses other years
+        year = today().year
     days = db.session.scalars(select(CalendarDay).where(
         CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(CalendarDay.day)).all()
     return render_template("feedback/calendar.html", days=days, year=year, errors=errors,
