@@ -227,7 +227,7 @@ def reply_templates():
     errors, status = {}, 200
     if request.method == "POST":
         template = None
-        if (request.form.get("id") or "").isdigit():
+        if (request.form.get("id") or "").isdecimal():  # isdigit() admits "²", which int() refuses
             template = db.session.get(ReplyTemplate, int(request.form["id"])) or abort(404)
         try:
             service.save_template(request.form, actor=current_user, template=template)
