@@ -20,3 +20,24 @@ def test_reply_template_id_with_a_non_ascii_digit_is_not_a_server_error(client, 
     login_as(make_regulator())
     response = client.post("/admin/complaints/templates", data={"id": "²", "title": "标题", "body": "内容"})
     assert response.status_code < 500
+
+
+def test_plan_assign_with_a_non_ascii_digit_is_not_a_server_error(client, login_as):
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from huishang.extensions import db
+    from huishang.models.grading import PlanItem
+
+    from .factories import add_inspection, make_shop
+
+    shop = make_shop()
+    add_inspection(shop, date.today() - timedelta(days=170), "pass")
+    login_as(make_regulator())
+    assert client.post("/admin/plan/generate", data={"days": "30"}).status_code == 302
+    item = db.session.scalar(select(PlanItem))
+    assert item is not None
+    response = client.post(f"/admin/plan/items/{item.id}/assign", data={"pair": "²,³"})
+    assert response.status_code == 302
+    assert db.session.get(PlanItem, item.id).inspector_id is None

@@ -129,7 +129,7 @@ def _date_arg(name: str) -> date | None:
 
 def _days_arg() -> int:
     value = request.values.get("days", "30").strip() or "30"
-    if not value.isdigit() or not 0 <= int(value) <= planning.MAX_DAYS:
+    if not value.isdecimal() or not 0 <= int(value) <= planning.MAX_DAYS:  # isdigit() admits "²"
         raise DomainError("天数超出范围", {"days": [f"应在 0–{planning.MAX_DAYS} 之间"]}, status=400)
     return int(value)
 
@@ -276,7 +276,7 @@ def plan_assign(item_id):
     lead, co = request.form.get("pair", "").partition(",")[::2]
     try:
         planning.assign(
-            item, int(lead) if lead.isdigit() else -1, int(co) if co.isdigit() else None, actor=current_user
+            item, int(lead) if lead.isdecimal() else -1, int(co) if co.isdecimal() else None, actor=current_user
         )
     except DomainError as exc:
         db.session.rollback()
