@@ -90,7 +90,7 @@ def notification_open(notification_id: int):
         abort(404)
     notifications.mark_read(current_user, note.id)
     db.session.commit()
-    link = note.link if note.link.startswith("/") and not note.link.startswith("//") else ""
+    link = note.link if note.link.startswith("/") and not note.link.startswith(("//", "/\\")) else ""
     return redirect(link or url_for("merchant.notifications"))
 
 
