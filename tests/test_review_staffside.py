@@ -41,3 +41,21 @@ def test_plan_assign_with_a_non_ascii_digit_is_not_a_server_error(client, login_
     response = client.post(f"/admin/plan/items/{item.id}/assign", data={"pair": "²,³"})
     assert response.status_code == 302
     assert db.session.get(PlanItem, item.id).inspector_id is None
+
+
+def test_draw_api_does_not_tell_an_inspector_the_credit_classes(client, auth_header):
+    from datetime import date, timedelta
+
+    from .factories import add_inspection, make_inspector, make_shop
+
+    for _ in range(2):
+        add_inspection(make_shop(), date.today() - timedelta(days=30), "fail")  # class C
+    inspectors = [make_inspector() for _ in range(2)]
+    reg = make_regulator()
+    body = {"title": "C类专项", "credit_classes": ["C"], "ratios": {"C": 1.0}, "seed": "abc"}
+    r = client.post("/api/v1/draws", json=body, headers=auth_header(reg))
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["filters"]["credit_classes"] == ["C"]
+    seen = client.get(f"/api/v1/draws/{r.get_json()['id']}", headers=auth_header(inspectors[0])).get_json()
+    assert seen["targets"] and "credit_classes" not in seen["filters"] and seen["ratios"] == {}
+    assert "credit_class" not in str(seen)

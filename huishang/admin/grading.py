@@ -746,14 +746,17 @@ def _draw_view(draw: RandomDraw) -> dict:
     for row, target in zip(rows, draw.targets, strict=True):
         if current_user.role == "regulator" and current_user.covers_street(target.shop.street_id):
             row["credit_class"] = target.credit_class  # internal: regulators in scope only
+    regulator = current_user.role == "regulator"
+    # The class filter and the per-class ratios tell which classes the targets are in: regulators only.
+    filters = draw.filters if regulator else {k: v for k, v in draw.filters.items() if k != "credit_classes"}
     return {
         "id": draw.id,
         "title": draw.title,
         "drawn_on": draw.drawn_on.isoformat(),
         "seed": draw.seed,
         "population": draws.population_size(draw),
-        "filters": draw.filters,
-        "ratios": draw.ratios,
+        "filters": filters,
+        "ratios": draw.ratios if regulator else {},
         "exclusions": draw.exclusions,
         "replay_matches": draws.replay(draw) == draws.recorded(draw),
         "targets": rows,
