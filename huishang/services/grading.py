@@ -156,6 +156,32 @@ def validate_rules(data: dict) -> tuple[dict, dict]:
 
 
 REFRESH_NOW_LIMIT = 50_000
+# Not a rule: a grading_rules row recording the day of the last full refresh (`refresh_all` of
+# every shop), after which the derived Shop columns describe that day (planning's fast path).
+REFRESH_MARK = "plan_refreshed"
+
+
+def refreshed_on() -> date | None:
+    """The day the last full refresh ran (None: never, or the rules changed since without one)."""
+    value = db.session.scalar(select(GradingRule.value).where(GradingRule.key == REFRESH_MARK))
+    try:
+        return date.fromisoformat(value["on"])
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def mark_refreshed(on: date) -> None:
+    row = db.session.get(GradingRule, REFRESH_MARK)
+    if row is None:
+        row = GradingRule(key=REFRESH_MARK, value={})
+        db.session.add(row)
+    row.value = {"on": on.isoformat()}
+    row.updated_at = utcnow()
+    db.session.flush()
+
+
+def clear_refresh_mark() -> None:
+    db.session.execute(delete(GradingRule).where(GradingRule.key == REFRESH_MARK))
 
 
 def update_rules(data: dict, *, actor=None) -> dict:
@@ -186,6 +212,8 @@ def update_rules(data: dict, *, actor=None) -> dict:
     refreshed = db.session.scalar(select(func.count()).select_from(Shop)) <= REFRESH_NOW_LIMIT
     if refreshed:
         refresh_all()
+    else:
+        clear_refresh_mark()  # the stored columns follow the old rules until the nightly refresh
     return {**load_rules(), "_refreshed": refreshed}
 
 
@@ -687,6 +715,8 @@ def refresh_all(
     from .planning import close_stale_items
 
     close_stale_items()
+    if street_id is None and shop_ids is None:
+        mark_refreshed(on)  # every shop now describes today
     db.session.flush()
     return len(ids)
 
