@@ -15,6 +15,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif isinstance(config, dict):
         app.config.update(config)
     config_module.check(app.config)
+    # The embedded SQLite database, uploads and exports live under instance/, which a fresh clone
+    # does not have. (A read-only deployment that keeps them elsewhere need not have it either.)
+    try:
+        config_module.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
