@@ -43,7 +43,7 @@ migrate: install
 	$(FLASK) db migrate -m "$(m)"
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o huishang/translations/messages.pot huishang
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o huishang/translations/messages.pot .
 	$(BIN)/pybabel update -i huishang/translations/messages.pot -d huishang/translations
 	$(BIN)/pybabel compile -d huishang/translations
 
