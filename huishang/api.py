@@ -12,7 +12,7 @@ comparisons with stored values never mix naive and aware datetimes.
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from flask_smorest import Api
 from marshmallow import fields
 
@@ -74,6 +74,14 @@ def _numeric_bounds(_converter, field, ret, **kwargs) -> dict:
                 continue
             out[key] = int(number) if number.is_integer() else number
     return out
+
+
+def respond(data, status: int = 200):
+    """A ready JSON response. Views that dump an audience variant themselves return this, so
+    flask-smorest does not dump it again through the documented (widest) schema."""
+    response = jsonify(data)
+    response.status_code = status
+    return response
 
 
 def is_api_request() -> bool:

@@ -1,11 +1,12 @@
 """/api/v1/shops and /api/v1/business-types."""
-from flask import abort, jsonify
+from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
+from ..api import respond
 from ..extensions import csrf, db
 from ..models import BusinessType, Shop
 from ..schemas.shops import (
@@ -45,14 +46,6 @@ def shop_view(shop: Shop) -> dict:
     if current_user.role == "regulator":
         return ShopRegulatorSchema().dump(shop)
     return (ShopStaffSchema() if current_user.is_staff else ShopOwnerSchema()).dump(shop)
-
-
-def respond(data, status: int = 200):
-    """A ready JSON response: the audience variant is already applied, so flask-smorest must
-    not dump it again through the documented (widest) schema."""
-    response = jsonify(data)
-    response.status_code = status
-    return response
 
 
 def load_shop(code: str, check: str = "can_view") -> Shop:

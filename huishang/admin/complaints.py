@@ -25,6 +25,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
+from ..api import respond
 from ..extensions import csrf, db
 from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
 from ..models.feedback import CATEGORY_LABELS, CLOSED_STATUSES, OPEN_STATUSES, STATUS_LABELS
@@ -323,13 +324,6 @@ def moderate(review_id: int):
 
 
 # -- API ----------------------------------------------------------------------------------------
-
-def respond(data, status: int = 200):
-    from flask import jsonify
-
-    response = jsonify(data)
-    response.status_code = status
-    return response
 
 
 def api_load(ticket: str) -> Complaint:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
+from ..api import respond
 from ..extensions import csrf, db
 from ..models import Penalty, Shop, Street, User, today
 from ..models.grading import (
@@ -108,12 +109,6 @@ def user_named(username: str | None, field: str) -> User | None:
     if user is None:
         raise DomainError("未知执法人员", {field: [f"未知执法人员：{username}"]})
     return user
-
-
-def respond(data, status: int = 200):
-    response = jsonify(data)
-    response.status_code = status
-    return response
 
 
 def _date_arg(name: str) -> date | None:

@@ -5,12 +5,13 @@ the checklist library and its editor, open rectifications, overdue self-checks; 
 import uuid
 from datetime import date
 
-from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
+from ..api import respond
 from ..extensions import csrf, db
 from ..merchant.common import send_upload
 from ..models import ChecklistTemplate, Inspection, Rectification, SelfCheck, Shop, today
@@ -325,12 +326,6 @@ blp = ApiBlueprint(
 )
 blp.before_request(api_gate())
 csrf.exempt(blp)
-
-
-def respond(data, status: int = 200):
-    response = jsonify(data)
-    response.status_code = status
-    return response
 
 
 def api_shop(code: str) -> Shop:

@@ -6,7 +6,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -16,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as ApiBlueprint
 
+from ..api import respond
 from ..extensions import csrf, db, limiter
 from ..models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KIND_LABELS, REVIEW_TAGS
 from ..schemas.feedback import (
@@ -263,11 +263,6 @@ def photo(ticket: str, n: int):
 
 
 # -- public API ---------------------------------------------------------------------------------
-
-def respond(data, status: int = 200):
-    response = jsonify(data)
-    response.status_code = status
-    return response
 
 
 @blp.route("/shops/<code>/reviews", methods=["GET"])

@@ -10,10 +10,11 @@
 - /api/v1/claims — a logged-in merchant claims one more shop with a claim code.
 - /api/v1/public/faq — the published FAQ, no token.
 """
-from flask import abort, jsonify
+from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from ..api import respond
 from ..extensions import csrf, db, limiter
 from ..models import ChangeRequest, Question, Staff
 from ..schemas.merchant import (
@@ -46,12 +47,6 @@ csrf.exempt(blp)
 
 public_blp = Blueprint("faq-api", __name__, url_prefix="/api/v1/public", description="Published FAQ")
 csrf.exempt(public_blp)
-
-
-def respond(data, status: int = 200):
-    response = jsonify(data)
-    response.status_code = status
-    return response
 
 
 def _shop(code, check="can_view"):
