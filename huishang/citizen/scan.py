@@ -157,6 +157,14 @@ def plate_code_filter(code: str) -> str:
     return display(code)
 
 
+@bp.app_template_filter("mask_personal")
+def mask_personal_filter(text: str | None, partial: bool = False) -> str:
+    """Citizen text with phones, ID numbers and e-mail masked (see services.moderation)."""
+    from ..services.moderation import mask_personal
+
+    return mask_personal(text, partial=partial)
+
+
 @bp.app_template_global("has_endpoint")
 def has_endpoint(name: str) -> bool:
     """Whether another feature provides `name` (so a link is shown only when it leads somewhere)."""
