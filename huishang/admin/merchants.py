@@ -5,7 +5,7 @@ reports (move-in / move-out) and message threads; plus the staff partial on the 
 Mounted under /admin/merchants inside the admin blueprint (so the admin gate applies) with its
 own gate: regulators only. The staff partial is shown to inspectors in scope too.
 """
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -127,9 +127,18 @@ def change_reject(change_id):
 
 # -- claiming -----------------------------------------------------------------------------------
 def _letter(shop, code):
-    response = make_response(claims.welcome_letter_pdf(shop, code))
+    """The letter for a code issued in the open transaction, built before the caller commits: if
+    building fails, the transaction is rolled back (the previous code stays the valid one) → 503."""
+    shop_code = shop.code
+    try:
+        pdf = claims.welcome_letter_pdf(shop, code)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("welcome letter for %s not built; claim code unchanged", shop_code)
+        abort(503, description=_("请稍后再试"))
+    response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="welcome-{shop.code}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="welcome-{shop_code}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -147,17 +156,17 @@ def welcome_letter(code):
     shop = _shop(code)
     if shop.status == "closed":
         abort(409)
-    plain = claims.issue(shop, actor=current_user)
+    response = _letter(shop, claims.issue(shop, actor=current_user))
     db.session.commit()
-    return _letter(shop, plain)
+    return response
 
 
 @bp.post("/shops/<code>/reset-ownership")
 def reset_ownership(code):
     shop = _shop(code)
-    plain = claims.reset_ownership(shop, actor=current_user)
+    response = _letter(shop, claims.reset_ownership(shop, actor=current_user))
     db.session.commit()
-    return _letter(shop, plain)
+    return response
 
 
 # -- questions and FAQ --------------------------------------------------------------------------
