@@ -1,5 +1,4 @@
 """/api/v1/shops and /api/v1/business-types."""
-from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -21,6 +20,7 @@ from ..schemas.shops import (
 )
 from ..security import api_gate, json_error
 from ..services import registry
+from ..views import load_shop
 
 blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="The shop registry")
 blp.before_request(api_gate())
@@ -46,16 +46,6 @@ def shop_view(shop: Shop) -> dict:
     if current_user.role == "regulator":
         return ShopRegulatorSchema().dump(shop)
     return (ShopStaffSchema() if current_user.is_staff else ShopOwnerSchema()).dump(shop)
-
-
-def load_shop(code: str, check: str = "can_view") -> Shop:
-    """Load or 404; authorise or 403."""
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404, description="商铺不存在 (no such shop)")
-    if not getattr(current_user, check)(shop):
-        abort(403, description="无权访问该商铺 (out of scope)")
-    return shop
 
 
 @blp.route("/shops")

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
+from .. import views
 from ..api import respond
 from ..extensions import csrf, db
 from ..merchant.common import send_upload
@@ -32,13 +33,11 @@ PER_PAGE = 50
 
 
 # -- helpers ---------------------------------------------------------------------------------
+INSPECTION_SCOPE = views.ShopScope(missing="商铺不存在 (no such shop)", denied="该商铺不在您的辖区 (out of scope)")
+
+
 def load_shop(code: str, check: str = "can_inspect") -> Shop:
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404, description="商铺不存在 (no such shop)")
-    if not getattr(current_user, check)(shop):
-        abort(403, description="该商铺不在您的辖区 (out of scope)")
-    return shop
+    return views.load_shop(code, check, INSPECTION_SCOPE)
 
 
 def load_inspection(inspection_id: int) -> Inspection:
@@ -330,12 +329,7 @@ csrf.exempt(blp)
 
 def api_shop(code: str) -> Shop:
     """Staff in scope or the shop's own merchant; 404 / 403 otherwise."""
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404, description="商铺不存在 (no such shop)")
-    if not (current_user.can_inspect(shop) or current_user.owns_shop(shop)):
-        abort(403, description="无权访问该商铺 (out of scope)")
-    return shop
+    return views.load_shop(code, lambda user, shop: user.can_inspect(shop) or user.owns_shop(shop))
 
 
 def inspection_view(inspection: Inspection) -> dict:

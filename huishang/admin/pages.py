@@ -18,6 +18,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import views
 from ..extensions import db
 from ..models import AuditEvent, BusinessType, Complex, Shop, Street, today
 from ..security import roles_required
@@ -122,12 +123,7 @@ class CloseForm(FlaskForm):
 def load_shop(code: str, check: str = "can_view") -> Shop:
     """Load or 404 (also when out of scope: the URL must not confirm the shop exists); 403 when
     in view but the action is not allowed."""
-    shop = registry.get_shop(code)
-    if shop is None or not current_user.can_view(shop):
-        abort(404)
-    if not getattr(current_user, check)(shop):
-        abort(403)
-    return shop
+    return views.load_shop(code, check, views.PAGE_SCOPE)
 
 
 def street_in_scope(form: ShopForm) -> bool:

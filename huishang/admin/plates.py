@@ -20,9 +20,10 @@ from marshmallow import Schema, fields, validate
 
 from ..extensions import csrf, db
 from ..security import api_gate, json_error
-from ..services import DomainError, registry
+from ..services import DomainError
 from ..services import plates as plate_service
 from ..services import scan as scans
+from ..views import load_shop
 from . import bp
 
 blp = Blueprint("plates", __name__, url_prefix="/api/v1",
@@ -67,15 +68,6 @@ class ScanStatsSchema(Schema):
     by_day = fields.List(fields.Nested(ScanDay))
 
 
-def _load(code: str, check: str = "can_view"):
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404, description="商铺不存在 (no such shop)")
-    if not getattr(current_user, check)(shop):
-        abort(403, description="无权访问该商铺 (out of scope)")
-    return shop
-
-
 def send_artefact(shop, kind: str, *, download: bool = False):
     """The image or PDF with its ETag; 304 when the client already holds this version."""
     etag = plate_service.etag(shop, kind)
@@ -94,7 +86,7 @@ def send_artefact(shop, kind: str, *, download: bool = False):
 
 def _artefact_route(kind: str):
     def view(code):
-        return send_artefact(_load(code), kind)
+        return send_artefact(load_shop(code), kind)
 
     view.__name__ = f"get_{kind.replace('.', '_')}"
     view.__doc__ = {"qr.png": "The QR (level Q, 4-module quiet zone) as PNG: PUBLIC_BASE_URL/s/<code>.",
@@ -116,7 +108,7 @@ for _kind, _mime in (("qr.png", "image/png"), ("qr.svg", "image/svg+xml"),
 @blp.response(200, ReissueResultSchema)
 def reissue(data, code):
     """补发铭牌 (regulators in scope): a new code; the old one answers "replaced"."""
-    shop = _load(code, "can_edit")
+    shop = load_shop(code, "can_edit")
     if current_user.role != "regulator":
         return json_error(403, "只有监管者可以补发铭牌 (regulators only)")
     previous = shop.code
@@ -131,7 +123,7 @@ def reissue(data, code):
 @blp.response(200, ScanStatsSchema)
 def scan_stats(args, code):
     """Scans per day by face (citizen / manage / supervise) over the last `days` days."""
-    shop = _load(code)
+    shop = load_shop(code)
     if not current_user.is_staff:
         return json_error(403, "只有监管人员可以查看扫码统计 (staff only)")
     stats = scans.scan_stats(shop, args["days"])
@@ -161,7 +153,7 @@ def plate_panel(shop) -> dict:
 @bp.get("/shops/<code>/plate", endpoint="plate_page")
 def plate_page(code):
     """The plate: preview, downloads, code history, scan statistics, reissue form."""
-    shop = _load(code)
+    shop = load_shop(code)
     return render_template("admin/plate.html", shop=shop, reason="", errors={})
 
 
@@ -169,12 +161,12 @@ def plate_page(code):
 def plate_file(code, kind):
     if kind not in KINDS:
         abort(404)
-    return send_artefact(_load(code), kind, download=request.args.get("download") == "1")
+    return send_artefact(load_shop(code), kind, download=request.args.get("download") == "1")
 
 
 @bp.post("/shops/<code>/plate/reissue", endpoint="plate_reissue")
 def plate_reissue(code):
-    shop = _load(code, "can_edit")
+    shop = load_shop(code, "can_edit")
     if current_user.role != "regulator":
         abort(403)
     reason = request.form.get("reason", "")

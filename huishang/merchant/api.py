@@ -36,9 +36,10 @@ from ..schemas.merchant import (
     StaffWriteSchema,
 )
 from ..security import api_gate, json_error
-from ..services import changes, claims, notifications, policies, registry
+from ..services import changes, claims, notifications, policies
 from ..services import questions as question_service
 from ..services import staff as staff_service
+from ..views import load_shop
 
 blp = Blueprint("merchant-api", __name__, url_prefix="/api/v1",
                 description="Merchant and property ends: staff, changes, questions, notifications")
@@ -47,15 +48,6 @@ csrf.exempt(blp)
 
 public_blp = Blueprint("faq-api", __name__, url_prefix="/api/v1/public", description="Published FAQ")
 csrf.exempt(public_blp)
-
-
-def _shop(code, check="can_view"):
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404, description="商铺不存在 (no such shop)")
-    if not getattr(current_user, check)(shop):
-        abort(403, description="无权访问该商铺 (out of scope)")
-    return shop
 
 
 def _own(model, object_id):
@@ -78,7 +70,7 @@ def _regulator_scope(obj):
 @blp.response(200, StaffListSchema)
 def staff_list(code):
     """Staff of a shop. Property managers get masked names and posts only (no coverage)."""
-    shop = _shop(code)
+    shop = load_shop(code)
     people = staff_service.for_shop(shop)
     if staff_service.may_see_personal(current_user, shop):
         return respond({"items": StaffSchema(many=True).dump(people),
@@ -92,7 +84,7 @@ def staff_list(code):
 @blp.response(201, StaffSchema)
 def staff_add(data, code):
     """Add a staff member (the shop's merchant)."""
-    shop = _shop(code)
+    shop = load_shop(code)
     if not current_user.owns_shop(shop):
         return json_error(403, "只有本店经营者可以登记员工 (the shop's merchant only)")
     person = staff_service.add(shop, _staff_data(data), actor=current_user)
@@ -132,7 +124,7 @@ def staff_delete(staff_id):
 @blp.response(200, ChangeRequestSchema(many=True))
 def shop_changes(code):
     """Change requests of a shop (its merchant, or staff in scope)."""
-    shop = _shop(code)
+    shop = load_shop(code)
     if current_user.role == "property":
         return json_error(403, "物业无权查看变更申请 (not for property managers)")
     return respond(ChangeRequestSchema(many=True).dump(changes.for_shops([shop.id])))
@@ -143,7 +135,7 @@ def shop_changes(code):
 @blp.response(201, ChangeRequestSchema)
 def shop_change_create(data, code):
     """File a change of sign name, address or business type for review (the shop's merchant)."""
-    shop = _shop(code)
+    shop = load_shop(code)
     if not current_user.owns_shop(shop):
         return json_error(403, "只有本店经营者可以申请变更 (the shop's merchant only)")
     note = data.pop("note", "")
@@ -225,7 +217,7 @@ def question_list():
 @blp.response(201, QuestionSchema)
 def question_ask(data):
     """Ask the regulator (merchants, for one of their shops). Attachments: the web form."""
-    shop = _shop(data["shop_code"])
+    shop = load_shop(data["shop_code"])
     if not current_user.owns_shop(shop):
         return json_error(403, "只有本店经营者可以咨询 (the shop's merchant only)")
     question = question_service.ask(shop, data["body"], actor=current_user)

@@ -6,17 +6,12 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Staff
-from ..services import registry
+from ..views import PLAIN_SCOPE, load_shop
 
 
 def own_shop(code: str):
     """The current merchant's shop: 404 when unknown, 403 when someone else's."""
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404)
-    if not current_user.owns_shop(shop):
-        abort(403)
-    return shop
+    return load_shop(code, "owns_shop", PLAIN_SCOPE)
 
 
 def own_object(model, object_id: int):

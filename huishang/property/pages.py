@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import BusinessType
 from ..services import DomainError
 from ..services import property as property_service
+from ..views import PLAIN_SCOPE, load_shop
 from . import bp
 
 
@@ -20,14 +21,7 @@ def _complex():
 
 
 def _tenant(code):
-    from ..services import registry
-
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404)
-    if not current_user.manages_shop(shop):
-        abort(403)
-    return shop
+    return load_shop(code, "manages_shop", PLAIN_SCOPE)
 
 
 @bp.app_template_global("property_unread_messages")
