@@ -23,36 +23,25 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
 def load(n_shops: int, n_inspections: int) -> None:
-    from sqlalchemy import select
+    from bench_setup import copy_entities, fresh_schema, reset_sequences, shop_codes
 
     from huishang.extensions import db
-    from huishang.models import BusinessType, Street, utcnow
-    from huishang.services import codes, uscc
-    from huishang.services.catalog import seed_reference_data
+    from huishang.models import utcnow
 
-    db.drop_all()
-    db.create_all()
-    seed_reference_data()
-    db.session.commit()
-    streets = db.session.scalars(select(Street.id)).all()
-    types = db.session.scalars(select(BusinessType.id).where(BusinessType.static_risk.is_not(None))).all()
+    streets, types = fresh_schema()
     rng, now, today = random.Random(7), utcnow(), date.today()
-    minted: set[str] = set()
-    while len(minted) < n_shops:
-        minted.add(codes.mint())
+    minted = shop_codes(n_shops)
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
-        with cur.copy("COPY entities (id, uscc, name, legal_rep, created_at, updated_at) FROM STDIN") as copy:
-            for i in range(1, n_shops + 1):
-                copy.write_row((i, uscc.generate(), f"上海压测餐饮有限公司{i}", "", now, now))
+        copy_entities(cur, n_shops, now)
         columns = ("id, code, entity_id, sign_name, address, street_id, business_type_id, lat, lng, status, "
                    "contact, phone, opening_hours, registered_on, cold_chain, serves_breakfast, "
                    "breakfast_spend, breakfast_wait, breakfast_offer, breakfast_hours, latest_outcome, "
                    "static_tier, dynamic_grade, rating_count, rating_sum, unresponsive, plate_version, "
                    "created_at, updated_at")
         with cur.copy(f"COPY shops ({columns}) FROM STDIN") as copy:
-            for i, code in enumerate(sorted(minted), start=1):
+            for i, code in enumerate(minted, start=1):
                 breakfast = i % 5 == 0
                 copy.write_row((i, code, i, f"压测小馆{i}", f"徐汇区漕溪北路{i}号", rng.choice(streets),
                                 rng.choice(types), rng.uniform(31.12, 31.23), rng.uniform(121.40, 121.48),
@@ -84,9 +73,9 @@ def load(n_shops: int, n_inspections: int) -> None:
         raw.commit()
     finally:
         raw.close()
-    for table in ("entities", "shops", "inspections", "complaints", "licences"):
-        db.session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT max(id) FROM {table}))"))
+    tables = ("entities", "shops", "inspections", "complaints", "licences")
+    reset_sequences(tables)
+    for table in tables:
         db.session.execute(db.text(f"ANALYZE {table}"))
     db.session.commit()
 

@@ -27,36 +27,26 @@ CATEGORIES = ("food_safety", "price", "measurement", "service", "hygiene", "fals
 
 
 def load(n_shops: int, n_complaints: int, n_reviews: int) -> None:
-    from sqlalchemy import select, text
+    from bench_setup import copy_entities, fresh_schema, reset_sequences, shop_codes
+    from sqlalchemy import text
 
     from huishang.extensions import db
-    from huishang.models import BusinessType, Street, utcnow
-    from huishang.services import codes, uscc
-    from huishang.services.catalog import seed_reference_data
+    from huishang.models import utcnow
 
-    db.drop_all()
-    db.create_all()
-    seed_reference_data()
-    db.session.commit()
-    streets = db.session.scalars(select(Street.id)).all()
-    types = db.session.scalars(select(BusinessType.id).where(BusinessType.static_risk.is_not(None))).all()
+    streets, types = fresh_schema()
     rng, now, today = random.Random(11), utcnow(), date.today()
-    minted: set[str] = set()
-    while len(minted) < n_shops:
-        minted.add(codes.mint())
+    minted = shop_codes(n_shops)
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
-        with cur.copy("COPY entities (id, uscc, name, legal_rep, created_at, updated_at) FROM STDIN") as copy:
-            for i in range(1, n_shops + 1):
-                copy.write_row((i, uscc.generate(), f"上海压测餐饮有限公司{i}", "", now, now))
+        copy_entities(cur, n_shops, now)
         columns = (
             "id, code, entity_id, sign_name, address, street_id, business_type_id, status, contact, "
             "phone, opening_hours, registered_on, cold_chain, serves_breakfast, breakfast_offer, "
             "breakfast_hours, rating_count, rating_sum, unresponsive, plate_version, created_at, updated_at"
         )
         with cur.copy(f"COPY shops ({columns}) FROM STDIN") as copy:
-            for i, code in enumerate(sorted(minted), start=1):
+            for i, code in enumerate(minted, start=1):
                 copy.write_row(
                     (
                         i,
@@ -142,10 +132,7 @@ def load(n_shops: int, n_complaints: int, n_reviews: int) -> None:
         raw.commit()
     finally:
         raw.close()
-    for table in ("entities", "shops", "complaints", "reviews"):
-        db.session.execute(
-            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608 (fixed table names)
-        )
+    reset_sequences(("entities", "shops", "complaints", "reviews"))
     db.session.execute(
         text(
             "UPDATE shops SET rating_count = r.n, rating_sum = r.s FROM (SELECT shop_id, "
