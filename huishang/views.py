@@ -1,11 +1,12 @@
 """Helpers shared by the page and API views of the staff, merchant and property ends: loading a shop
-for an action in the user's scope."""
+for an action in the user's scope, and running a form's service call in one transaction."""
 from typing import NamedTuple
 
-from flask import abort
+from flask import abort, flash, redirect
 from flask_login import current_user
 
-from .services import registry
+from .extensions import db
+from .services import DomainError, registry
 
 # -- loading a shop for an action ------------------------------------------------------------------
 
@@ -44,3 +45,43 @@ def load_shop(code: str, check="can_view", scope: ShopScope = API_SCOPE):
 def _text(message):
     return None if message is None else str(message)
 
+
+# -- a form's service call ------------------------------------------------------------------------
+
+
+def commit_or_fail(action, *, done, message=None, category="info"):
+    """Run `action()` (the service call a form posts) as one transaction.
+
+    It succeeds: commit, flash `message` and answer a redirect to `done` → (response, None).
+    It raises a DomainError: roll back → (None, the error), for the view to show the form again with
+    the error's message, field errors and status.
+    `done` and `message` are a URL / text, or callables of the action's result (evaluated only after
+    the commit). `message` may be a lazy string; it is flashed as str(message)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        return None, exc
+    db.session.commit()
+    if message is not None:
+        flash(str(message(result) if callable(message) else message), category)
+    return redirect(done(result) if callable(done) else done), None
+
+
+def commit_or_flash(action, *, done, message=None, category="info", details=False):
+    """`commit_or_fail` for a button without a form to show again: a DomainError is flashed as an
+    error (its message; with `details`, also its field messages) and the answer is the same redirect
+    to `done` (a URL here)."""
+    response, failed = commit_or_fail(action, done=done, message=message, category=category)
+    if failed is None:
+        return response
+    flash(error_text(failed, details=details), "error")
+    return redirect(done)
+
+
+def error_text(exc: DomainError, *, details: bool = False) -> str:
+    """A DomainError as one line to flash: the message, with `details` followed by the field messages.
+    str() on each part, so that lazily translated messages render in the request's language."""
+    if not details:
+        return str(exc.message)
+    return str(exc.message) + "：" + "；".join(str(m) for ms in exc.errors.values() for m in ms)

@@ -1,10 +1,11 @@
 """A logged-in merchant claims one more shop (chains) with a claim code."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db, limiter
-from ..services import DomainError, claims
+from ..extensions import limiter
+from ..services import claims
+from ..views import commit_or_fail
 from . import bp
 
 
@@ -14,13 +15,10 @@ def claim_shop():
     """认领店铺"""
     errors, status = {}, 200
     if request.method == "POST":
-        try:
-            shop = claims.claim(current_user, request.form.get("code", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("已认领 %(name)s", name=shop.sign_name), "info")
-            return redirect(url_for("merchant.shop", code=shop.code))
+        done, failed = commit_or_fail(lambda: claims.claim(current_user, request.form.get("code", "")),
+                                      done=lambda shop: url_for("merchant.shop", code=shop.code),
+                                      message=lambda shop: _("已认领 %(name)s", name=shop.sign_name))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     return render_template("merchant/claim.html", errors=errors), status

@@ -1,6 +1,6 @@
 """信用修复 for merchants: their shops' penalties (without internal notes) and the application."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,8 +8,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Penalty, Shop
 from ..models.grading import CreditRepair
-from ..services import DomainError, penalties
+from ..services import penalties
 from ..services.penalties import SEVERITY_LABELS
+from ..views import commit_or_fail
 from . import bp
 
 
@@ -51,15 +52,13 @@ def credit_apply(penalty_id):
     penalty = load_own_penalty(penalty_id)
     errors: dict = {}
     if request.method == "POST":
-        try:
-            penalties.apply_repair(penalty, request.form.get("commitment", ""), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors or {"_": [exc.message]}
-        else:
-            db.session.commit()
-            flash(_("信用修复申请已提交，监管部门审核后会通知您"))
-            return redirect(url_for("merchant.credit"))
+        done, failed = commit_or_fail(
+            lambda: penalties.apply_repair(penalty, request.form.get("commitment", ""), actor=current_user),
+            done=url_for("merchant.credit"), message=_("信用修复申请已提交，监管部门审核后会通知您"),
+            category="message")
+        if failed is None:
+            return done
+        errors = failed.errors or {"_": [failed.message]}
     return render_template(
         "grading/merchant_apply.html",
         penalty=penalty,

@@ -1,5 +1,5 @@
 """Questions to the regulator (咨询) and the policy library (政策法规), merchant side."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -7,6 +7,7 @@ from ..extensions import db
 from ..models import Policy, Question
 from ..services import DomainError, policies
 from ..services import questions as question_service
+from ..views import commit_or_fail
 from . import bp
 from .common import own_object, own_shop, send_upload, upload_bytes
 
@@ -23,19 +24,18 @@ def question_new():
     form, errors, status = {"shop": request.args.get("shop", "")}, {}, 200
     if request.method == "POST":
         form = {"shop": request.form.get("shop", ""), "body": request.form.get("body", "")}
-        try:
+
+        def ask():
             if not form["shop"]:
                 raise DomainError("请选择店铺", {"shop": ["请选择店铺"]})
-            shop = own_shop(form["shop"])
-            question = question_service.ask(shop, form["body"], attachment=upload_bytes("attachment"),
-                                            actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("咨询已提交，监管部门将在2个工作日内答复"), "info")
-            return redirect(url_for("merchant.question", question_id=question.id))
+            return question_service.ask(own_shop(form["shop"]), form["body"], attachment=upload_bytes("attachment"),
+                                        actor=current_user)
+
+        done, failed = commit_or_fail(ask, done=lambda question: url_for("merchant.question", question_id=question.id),
+                                      message=_("咨询已提交，监管部门将在2个工作日内答复"))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     return render_template("merchant/question_form.html", shops=shops, form=form, errors=errors,
                            due=question_service.due_date), status
 

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import today
-from ..services import DomainError
 from ..services import staff as staff_service
+from ..views import commit_or_fail
 from . import bp
 from .common import form_data, own_shop, own_staff
 
@@ -26,18 +26,17 @@ def _form(shop, person=None):
     if request.method == "POST":
         form = form_data(*FIELDS)
         form["active"] = "active" in request.form
-        try:
+
+        def save():
             if person is None:
-                staff_service.add(shop, form, actor=current_user)
-            else:
-                staff_service.update(person, form, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("员工信息已保存"), "info")
-            return redirect(url_for("merchant.staff_list", code=shop.code))
+                return staff_service.add(shop, form, actor=current_user)
+            return staff_service.update(person, form, actor=current_user)
+
+        done, failed = commit_or_fail(save, done=url_for("merchant.staff_list", code=shop.code),
+                                      message=_("员工信息已保存"))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     elif person is not None:
         form = {"name": person.name, "phone": person.phone, "role": person.role,
                 "health_cert_no": person.health_cert_no,

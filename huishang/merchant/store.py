@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import BusinessType, ChangeRequest, Licence
 from ..services import DomainError, audit, changes, licences, uploads
+from ..views import commit_or_fail
 from . import bp
 from .common import form_data, own_object, own_shop, send_upload, upload_bytes
 
@@ -39,21 +40,19 @@ def shop_info(code):
     for name in ("breakfast_spend", "breakfast_wait"):
         if name in data and not data[name].strip():
             data[name] = None
-    try:
-        changes.apply_open_fields(shop, data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return _shop_page(shop, status=422, errors=exc.errors, form=data, section="info")
-    db.session.commit()
-    flash(_("店铺信息已更新"), "info")
-    return redirect(url_for("merchant.shop", code=shop.code))
+    done, failed = commit_or_fail(lambda: changes.apply_open_fields(shop, data, actor=current_user),
+                                  done=url_for("merchant.shop", code=shop.code), message=_("店铺信息已更新"))
+    if failed is None:
+        return done
+    return _shop_page(shop, status=422, errors=failed.errors, form=data, section="info")
 
 
 @bp.post("/shops/<code>/sign-photo")
 def sign_photo_upload(code):
     shop = own_shop(code)
     data = upload_bytes("photo")
-    try:
+
+    def replace_photo():
         if data is None:
             raise DomainError("请选择照片", {"photo": ["请选择一张门头照片（JPEG 或 PNG）"]})
         before = {"sign_photo": shop.sign_photo}
@@ -61,12 +60,12 @@ def sign_photo_upload(code):
         db.session.flush()
         audit.record("shop.sign_photo", shop, actor=current_user, before=before,
                      after={"sign_photo": shop.sign_photo})
-    except DomainError as exc:
-        db.session.rollback()
-        return _shop_page(shop, status=exc.status, errors=exc.errors, section="photo")
-    db.session.commit()
-    flash(_("门头照片已更新"), "info")
-    return redirect(url_for("merchant.shop", code=shop.code))
+
+    done, failed = commit_or_fail(replace_photo, done=url_for("merchant.shop", code=shop.code),
+                                  message=_("门头照片已更新"))
+    if failed is None:
+        return done
+    return _shop_page(shop, status=failed.status, errors=failed.errors, section="photo")
 
 
 @bp.post("/shops/<code>/change")
@@ -74,16 +73,17 @@ def shop_change(code):
     shop = own_shop(code)
     data = {k: v for k, v in form_data("sign_name", "address", "business_type").items() if v.strip()}
     note = form_data("note").get("note", "")
-    try:
+
+    def request_change():
         if not data:
             raise DomainError("请填写要变更的内容", {"_schema": ["请至少填写一项要变更的内容"]})
-        cr = changes.request_shop_change(shop, data, actor=current_user, note=note)
-    except DomainError as exc:
-        db.session.rollback()
-        return _shop_page(shop, status=exc.status, errors=exc.errors, form=data, section="change")
-    db.session.commit()
-    flash(_("变更申请已提交，监管部门审核后生效"), "info")
-    return redirect(url_for("merchant.change", change_id=cr.id))
+        return changes.request_shop_change(shop, data, actor=current_user, note=note)
+
+    done, failed = commit_or_fail(request_change, done=lambda cr: url_for("merchant.change", change_id=cr.id),
+                                  message=_("变更申请已提交，监管部门审核后生效"))
+    if failed is None:
+        return done
+    return _shop_page(shop, status=failed.status, errors=failed.errors, form=data, section="change")
 
 
 @bp.route("/shops/<code>/licences/new", methods=["GET", "POST"], defaults={"licence_id": None})
@@ -100,16 +100,14 @@ def licence_form(code, licence_id):
     form, errors, status = {}, {}, 200
     if request.method == "POST":
         form = form_data("kind", "number", "issued_on", "expires_on")
-        try:
-            cr = licences.request_change(shop, form, image=upload_bytes("image"), licence=licence,
-                                         actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("证照变更已提交，监管部门审核后生效"), "info")
-            return redirect(url_for("merchant.change", change_id=cr.id))
+        done, failed = commit_or_fail(
+            lambda: licences.request_change(shop, form, image=upload_bytes("image"), licence=licence,
+                                            actor=current_user),
+            done=lambda cr: url_for("merchant.change", change_id=cr.id),
+            message=_("证照变更已提交，监管部门审核后生效"))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     elif licence is not None:
         form = {"kind": licence.kind, "number": licence.number,
                 "issued_on": licence.issued_on.isoformat() if licence.issued_on else "",

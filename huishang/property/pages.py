@@ -1,16 +1,15 @@
 """Property-manager pages (物业端): the complex's tenants with a supervision summary, move-in and
 move-out reports, notices relayed to every tenant, and the message thread with the regulator.
 Never complainant data, credit class or staff personal data."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import BusinessType
-from ..services import DomainError
 from ..services import property as property_service
-from ..views import PLAIN_SCOPE, load_shop
+from ..views import PLAIN_SCOPE, commit_or_fail, load_shop
 from . import bp
 
 
@@ -62,16 +61,13 @@ def move_in():
     if request.method == "POST":
         names = (*property_service.MOVE_IN_FIELDS, "effective_on", "note")
         form = {k: request.form.get(k, "") for k in names}
-        try:
-            property_service.report_move_in(current_user, form, effective_on=form["effective_on"] or None,
-                                            note=form["note"])
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("入驻报告已提交，监管部门确认后登记"), "info")
-            return redirect(url_for("property.home"))
+        done, failed = commit_or_fail(
+            lambda: property_service.report_move_in(current_user, form, effective_on=form["effective_on"] or None,
+                                                    note=form["note"]),
+            done=url_for("property.home"), message=_("入驻报告已提交，监管部门确认后登记"))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     types = list(db.session.scalars(select(BusinessType).where(BusinessType.static_risk.is_not(None))
                                     .order_by(BusinessType.position)))
     return render_template("property/move_in.html", complex=cx, form=form, errors=errors,
@@ -83,17 +79,14 @@ def move_out(code):
     shop = _tenant(code)
     errors, status = {}, 200
     if request.method == "POST":
-        try:
-            property_service.report_move_out(current_user, shop,
-                                             effective_on=request.form.get("effective_on") or None,
-                                             note=request.form.get("note", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("撤场报告已提交，监管部门确认后注销"), "info")
-            return redirect(url_for("property.home"))
+        done, failed = commit_or_fail(
+            lambda: property_service.report_move_out(current_user, shop,
+                                                     effective_on=request.form.get("effective_on") or None,
+                                                     note=request.form.get("note", "")),
+            done=url_for("property.home"), message=_("撤场报告已提交，监管部门确认后注销"))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     return render_template("property/move_out.html", shop=shop, errors=errors), status
 
 
@@ -103,15 +96,13 @@ def notices():
     form, errors, status = {}, {}, 200
     if request.method == "POST":
         form = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
-        try:
-            notice = property_service.relay_notice(current_user, form["title"], form["body"])
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("通知已发送给 %(n)s 位经营者", n=notice.recipients), "info")
-            return redirect(url_for("property.notices"))
+        done, failed = commit_or_fail(
+            lambda: property_service.relay_notice(current_user, form["title"], form["body"]),
+            done=url_for("property.notices"),
+            message=lambda notice: _("通知已发送给 %(n)s 位经营者", n=notice.recipients))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     return render_template("property/notices.html", complex=cx, items=property_service.notices(cx.id),
                            form=form, errors=errors), status
 
@@ -121,14 +112,12 @@ def messages():
     cx = _complex()
     errors, status = {}, 200
     if request.method == "POST":
-        try:
-            property_service.post_message(cx, current_user, request.form.get("body", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            return redirect(url_for("property.messages"))
+        done, failed = commit_or_fail(
+            lambda: property_service.post_message(cx, current_user, request.form.get("body", "")),
+            done=url_for("property.messages"))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     thread = property_service.thread(cx.id, reader=current_user)
     db.session.commit()
     return render_template("property/messages.html", complex=cx, messages=thread, errors=errors), status
