@@ -48,8 +48,9 @@ def _respond(data: dict, created: bool):
 def push_inspection(data):
     """Push an inspection (scope `inspections:write`). Idempotent by `external_id`."""
     inspection, created = citysync.push_inspection(data, actor=apikeys.actor_for(g.api_key))
+    body = citysync.inspection_change(inspection, _code(inspection))  # before commit expires the objects
     db.session.commit()
-    return _respond(citysync.inspection_change(inspection, _code(inspection)), created)
+    return _respond(body, created)
 
 
 @blp.route("/penalties", methods=["POST"])
@@ -61,21 +62,19 @@ def push_inspection(data):
 def push_penalty(data):
     """Push a penalty decision (scope `penalties:write`). Idempotent by `external_id`."""
     penalty, created = citysync.push_penalty(data, actor=apikeys.actor_for(g.api_key))
+    body = {
+        "id": penalty.id,
+        "external_id": penalty.external_id,
+        "shop_code": _code(penalty),
+        "decision_no": penalty.decision_no,
+        "decided_on": penalty.decided_on.isoformat(),
+        "severity": penalty.severity,
+        "fine": float(penalty.fine) if penalty.fine is not None else None,
+        "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
+        "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None,
+    }
     db.session.commit()
-    return _respond(
-        {
-            "id": penalty.id,
-            "external_id": penalty.external_id,
-            "shop_code": _code(penalty),
-            "decision_no": penalty.decision_no,
-            "decided_on": penalty.decided_on.isoformat(),
-            "severity": penalty.severity,
-            "fine": float(penalty.fine) if penalty.fine is not None else None,
-            "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
-            "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None,
-        },
-        created,
-    )
+    return _respond(body, created)
 
 
 @blp.route("/changes")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import BusinessType, Entity, Inspection, Licence, Penalty, Rectification, Shop, Street, today
-from . import Conflict, DomainError, NotFound, audit, inspections, penalties, registry
+from . import Conflict, DomainError, NotFound, audit, codes, inspections, penalties, registry
 from .opendata import utc_iso
 
 OUTCOME_ALIASES = {
@@ -33,8 +33,14 @@ OUTCOME_ALIASES = {
 MAX_ID = 2**31 - 1  # above any INTEGER id: "since T" means strictly after T
 
 
-def _shop(code: str) -> Shop:
-    shop = registry.get_shop(code or "")
+def _shop(code: str, *, lock: bool = False) -> Shop:
+    """The shop with this code, or NotFound. `lock`: read it afresh and lock its row until commit,
+    so that a concurrent delete waits for this write (and one that came first is a 404)."""
+    if lock:
+        query = select(Shop).where(Shop.code == codes.normalise(code or "")).with_for_update()
+        shop = db.session.scalar(query.execution_options(populate_existing=True))
+    else:
+        shop = registry.get_shop(code or "")
     if shop is None:
         raise NotFound("商铺不存在", {"shop_code": [f"未知商铺码：{code}"]})
     return shop
@@ -77,16 +83,18 @@ def _stored_inspection(inspection: Inspection) -> dict:
     }
 
 
-def push_inspection(data: dict, *, actor=None) -> tuple[Inspection, bool]:
+def push_inspection(data: dict, *, actor=None, _retry: bool = True) -> tuple[Inspection, bool]:
     """Store an inspection from the city's system. Returns (inspection, created).
 
-    Raises NotFound (unknown shop), DomainError (bad fields), Conflict (same external_id with
-    different content)."""
+    Raises NotFound (unknown shop, also one deleted while this push runs), DomainError (bad
+    fields), Conflict (same external_id with different content)."""
     shop = _shop(data.get("shop_code"))
     fields = _inspection_fields(data, shop)
     existing = db.session.scalar(select(Inspection).where(Inspection.external_id == data["external_id"]))
     if existing is not None:
         return _same_or_conflict(existing, _stored_inspection(existing), fields), False
+    # Nothing is written unless the shop is still there, and then it stays until commit.
+    shop = _shop(data.get("shop_code"), lock=True)
     inspection = Inspection(
         shop_id=shop.id,
         inspected_on=fields["inspected_on"],
@@ -102,6 +110,10 @@ def push_inspection(data: dict, *, actor=None) -> tuple[Inspection, bool]:
             db.session.flush()
     except IntegrityError:  # a concurrent retry stored it first
         existing = db.session.scalar(select(Inspection).where(Inspection.external_id == data["external_id"]))
+        if existing is None:  # ... and it was deleted again before this read: try once more
+            if _retry:
+                return push_inspection(data, actor=actor, _retry=False)
+            raise Conflict("请稍后再试", {"external_id": ["请稍后再试"]}) from None
         return _same_or_conflict(existing, _stored_inspection(existing), fields), False
     audit.record(
         "inspection.push",
@@ -173,6 +185,7 @@ def push_penalty(data: dict, *, actor=None) -> tuple[Penalty, bool]:
     if existing is not None:
         stored = {k: getattr(existing, k) for k in fields}
         return _same_or_conflict(existing, stored, fields), False
+    shop = _shop(data.get("shop_code"), lock=True)  # still there, and stays until commit
     if db.session.scalar(select(Penalty.id).where(Penalty.decision_no == fields["decision_no"])):
         raise Conflict("处罚决定书文号已存在", {"decision_no": ["已登记于另一条记录"]})
     penalty = Penalty(
