@@ -384,8 +384,11 @@ def filter_shops(query, *, street=None, business_type=None, status=None, q=None,
     if status:
         query = query.where(Shop.status == status)
     if q:
-        like = f"%{clean_text(q).replace('%', '').replace('_', '')}%"
+        text = clean_text(q)
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        plate = codes.normalise(text)  # a code as printed or typed: `ABCD EFGH J`, `abcd-efgh-j`
         query = query.join(Entity, Shop.entity_id == Entity.id).where(
             Shop.sign_name.ilike(like) | Shop.address.ilike(like) | Entity.name.ilike(like)
-            | (Shop.code == clean_text(q).upper()) | (Entity.uscc == clean_text(q).upper()))
+            | (Shop.code == (plate if codes.is_genuine(plate) else text.upper()))
+            | (Entity.uscc == text.upper()))
     return query
