@@ -14,36 +14,24 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
 def main(n: int, codes_file: str) -> None:
-    from sqlalchemy import select
+    from bench_setup import copy_entities, fresh_schema
+    from bench_setup import shop_codes as mint_codes
 
     from huishang import create_app
     from huishang.extensions import db
-    from huishang.models import BusinessType, Street, utcnow
-    from huishang.services import codes, uscc
-    from huishang.services.catalog import seed_reference_data
+    from huishang.models import utcnow
 
     app = create_app()
     started = time.perf_counter()
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        seed_reference_data()
-        db.session.commit()
-        streets = db.session.scalars(select(Street.id)).all()
-        types = db.session.scalars(select(BusinessType.id).where(BusinessType.static_risk.is_not(None))).all()
+        streets, types = fresh_schema()
         rng = random.Random(42)
         now = utcnow()
-        minted = set()
-        while len(minted) < n:
-            minted.add(codes.mint())
-        shop_codes = list(minted)
+        shop_codes = mint_codes(n)
         raw = db.engine.raw_connection()
         try:
             cur = raw.cursor()
-            entity_columns = "id, uscc, name, legal_rep, created_at, updated_at"
-            with cur.copy(f"COPY entities ({entity_columns}) FROM STDIN") as copy:
-                for i in range(1, n + 1):
-                    copy.write_row((i, uscc.generate(), f"上海压测餐饮有限公司{i}", "", now, now))
+            copy_entities(cur, n, now)
             columns = ("id, code, entity_id, sign_name, address, street_id, business_type_id, status, "
                        "contact, phone, opening_hours, registered_on, cold_chain, serves_breakfast, "
                        "breakfast_offer, breakfast_hours, latest_outcome, latest_inspected_on, "

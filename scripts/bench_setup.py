@@ -1,5 +1,5 @@
 """Setup shared by the PostgreSQL benchmarks that bulk-load with COPY (bench_dashboard.py,
-bench_feedback.py): a fresh schema with the reference data, shop codes, the entities, and the id
+bench_feedback.py, bench_scan_data.py): a fresh schema with the reference data, shop codes, the entities, and the id
 sequences after the load. Call inside an app context."""
 
 
