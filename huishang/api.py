@@ -16,6 +16,7 @@ from flask import jsonify, render_template, request
 from flask_smorest import Api
 from marshmallow import fields
 
+from .i18n import chinese, localize
 from .security import json_error
 
 LOCATIONS = ("json", "query", "form", "files", "headers", "path", "view_args", "querystring")
@@ -78,8 +79,9 @@ def _numeric_bounds(_converter, field, ret, **kwargs) -> dict:
 
 def respond(data, status: int = 200):
     """A ready JSON response. Views that dump an audience variant themselves return this, so
-    flask-smorest does not dump it again through the documented (widest) schema."""
-    response = jsonify(data)
+    flask-smorest does not dump it again through the documented (widest) schema. Messages the services
+    mark with `N_()` are translated for an English request."""
+    response = jsonify(localize(data) if not chinese() else data)
     response.status_code = status
     return response
 

@@ -6,6 +6,8 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 
 from .api import is_api_request
 from .extensions import db
+from .i18n import init_app as init_messages
+from .i18n import localize
 from .security import json_error
 from .services import DomainError
 
@@ -21,13 +23,17 @@ def _reset_session() -> None:
 
 
 def register(app) -> None:
+    # Services raise DomainErrors in Chinese with `N_()` messages; pages translate them as they render
+    # (the Jinja finalize hook and the `messages` filter), JSON bodies in `json_error`.
+    init_messages(app)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
         if is_api_request():
             return json_error(exc.status, exc.message, exc.errors)
-        return render_template("errors/error.html", status=exc.status, message=exc.message,
-                               errors=exc.errors), exc.status
+        return render_template("errors/error.html", status=exc.status, message=localize(exc.message),
+                               errors=localize(exc.errors)), exc.status
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

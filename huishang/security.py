@@ -11,6 +11,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .extensions import db
+from .i18n import localize
 
 TOKEN_SALT = "huishang-api-token"  # noqa: S105 — a salt naming the purpose, not a secret
 
@@ -55,7 +56,8 @@ def forget_request_user(_exc=None) -> None:
 
 
 def json_error(status: int, message: str, errors: dict | None = None):
-    response = jsonify({"code": status, "message": message, "errors": errors or {}})
+    # `N_()` messages from the services are Chinese text; the body is in the request's language.
+    response = jsonify({"code": status, "message": localize(message), "errors": localize(errors or {})})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="huishang"'

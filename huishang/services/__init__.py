@@ -1,4 +1,5 @@
 """The domain layer. Services hold the rules and flush; the request (or CLI command) commits once."""
+from ..i18n import describe, localize
 
 
 class DomainError(Exception):
@@ -15,6 +16,14 @@ class DomainError(Exception):
         self.errors = errors or {}
         if status is not None:
             self.status = status
+
+    def translated(self) -> str:
+        """The message in the reader's language (messages marked with `huishang.i18n.N_`), e.g. to flash."""
+        return localize(self.message)
+
+    def summary(self) -> str:
+        """The message and the field messages as one line in the reader's language, e.g. to flash."""
+        return describe(self)
 
 
 class NotFound(DomainError):
