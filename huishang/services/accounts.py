@@ -4,6 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Complex, Shop, Street, User, utcnow
 from ..models.users import ROLES
 from . import DomainError, audit
@@ -22,7 +23,7 @@ def authenticate(username: str, password: str) -> User:
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     now = utcnow()
     if user is not None and user.locked_until and user.locked_until > now:
-        raise DomainError("登录失败次数过多，账户已暂时锁定，请15分钟后再试", status=423)
+        raise DomainError(N_("登录失败次数过多，账户已暂时锁定，请15分钟后再试"), status=423)
     if user is None or not user.active or not user.check_password(password or ""):
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1
@@ -31,7 +32,7 @@ def authenticate(username: str, password: str) -> User:
                 user.failed_logins = 0
                 audit.record("user.locked", user, actor=user)
             db.session.flush()
-        raise DomainError("用户名或密码错误 (wrong username or password)", status=401)
+        raise DomainError(N_("用户名或密码错误 (wrong username or password)"), status=401)
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()
@@ -45,34 +46,34 @@ def create_user(username: str, role: str, password: str, *, streets=(), shops=()
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
     if not username:
-        errors["username"] = ["用户名不能为空"]
+        errors["username"] = [N_("用户名不能为空")]
     elif db.session.scalar(select(User.id).where(User.username == username)):
-        errors["username"] = [f"用户名已存在：{username}"]
+        errors["username"] = [N_("用户名已存在：%(username)s", username=username)]
     if role not in ROLES:
-        errors["role"] = [f"角色必须是 {', '.join(ROLES)} 之一"]
+        errors["role"] = [N_("角色必须是 %(roles)s 之一", roles=", ".join(ROLES))]
     if len(password or "") < MIN_PASSWORD:
-        errors["password"] = [f"密码至少{MIN_PASSWORD}位"]
+        errors["password"] = [N_("密码至少%(min)s位", min=MIN_PASSWORD)]
     street_objs = []
     for name in streets:
         street = db.session.scalar(select(Street).where(Street.name == name))
         if street is None:
-            errors.setdefault("street", []).append(f"未知街道：{name}")
+            errors.setdefault("street", []).append(N_("未知街道：%(street)s", street=name))
         street_objs.append(street)
     shop_objs = []
     for code in shops:
         shop = db.session.scalar(select(Shop).where(Shop.code == code.strip().upper()))
         if shop is None:
-            errors.setdefault("shop", []).append(f"未知商铺码：{code}")
+            errors.setdefault("shop", []).append(N_("未知商铺码：%(code)s", code=code))
         shop_objs.append(shop)
     complex_obj = None
     if complex_name:
         complex_obj = db.session.scalar(select(Complex).where(Complex.name == complex_name))
         if complex_obj is None:
-            errors["complex"] = [f"未知商业综合体：{complex_name}"]
+            errors["complex"] = [N_("未知商业综合体：%(complex)s", complex=complex_name)]
     if role == "property" and not complex_name:
-        errors["complex"] = ["物业账户须指定所管理的商业综合体"]
+        errors["complex"] = [N_("物业账户须指定所管理的商业综合体")]
     if errors:
-        raise DomainError("无法创建用户", errors)
+        raise DomainError(N_("无法创建用户"), errors)
     user = User(username=username, role=role, display_name=display_name or username, phone=phone,
                 complex=complex_obj, token_version=0)
     user.set_password(password)

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import ApiKey, utcnow
 from ..models.integration import API_SCOPES
 from . import Conflict, DomainError, audit
@@ -36,17 +37,17 @@ def create_key(name: str, scopes, *, actor=None) -> tuple[ApiKey, str]:
     errors: dict[str, list[str]] = {}
     name = clean_text(name)
     if not name:
-        errors["name"] = ["请填写使用该密钥的系统名称"]
+        errors["name"] = [N_("请填写使用该密钥的系统名称")]
     elif len(name) > 80:
-        errors["name"] = ["不能超过80个字符"]
+        errors["name"] = [N_("不能超过80个字符")]
     scopes = sorted(set(scopes or []))
     unknown = [s for s in scopes if s not in API_SCOPES]
     if unknown:
-        errors["scopes"] = [f"未知权限：{', '.join(unknown)}"]
+        errors["scopes"] = [N_("未知权限：%(unknown)s", unknown=", ".join(unknown))]
     elif not scopes:
-        errors["scopes"] = ["至少选择一项权限"]
+        errors["scopes"] = [N_("至少选择一项权限")]
     if errors:
-        raise DomainError("密钥信息有误", errors)
+        raise DomainError(N_("密钥信息有误"), errors)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
@@ -66,7 +67,7 @@ def create_key(name: str, scopes, *, actor=None) -> tuple[ApiKey, str]:
 def revoke_key(key: ApiKey, *, actor=None) -> ApiKey:
     """Revoke a key at once. Raises Conflict if it is already revoked."""
     if key.revoked_at is not None:
-        raise Conflict("该密钥已吊销", {"key": ["已吊销"]})
+        raise Conflict(N_("该密钥已吊销"), {"key": [N_("已吊销")]})
     key.revoked_at = utcnow()
     key.revoked_by_id = getattr(actor, "id", None)
     db.session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Shop, Street, utcnow
 from ..models.inspections import OUTCOME_FACES
 from . import DomainError
@@ -82,10 +83,11 @@ def validate_query(lat, lng, limit) -> tuple[float, float, int]:
         try:
             number = float(raw)
         except (TypeError, ValueError):
-            errors[name] = ["必须是数字 (must be a number)"]
+            errors[name] = [N_("必须是数字 (must be a number)")]
             continue
         if number != number or not low <= number <= high:
-            errors[name] = [f"必须在 {low:g} 到 {high:g} 之间 (out of range)"]
+            errors[name] = [N_("必须在 %(low)s 到 %(high)s 之间 (out of range)", low=format(low, "g"),
+                                 high=format(high, "g"))]
             continue
         values[name] = number
     try:
@@ -93,10 +95,10 @@ def validate_query(lat, lng, limit) -> tuple[float, float, int]:
         if not 1 <= count <= MAX_LIMIT:
             raise ValueError
     except (TypeError, ValueError):
-        errors["limit"] = [f"必须是 1 到 {MAX_LIMIT} 之间的整数"]
+        errors["limit"] = [N_("必须是 1 到 %(max)s 之间的整数", max=MAX_LIMIT)]
         count = 0
     if errors:
-        raise DomainError("查询参数有误 (invalid query)", errors, status=400)
+        raise DomainError(N_("查询参数有误 (invalid query)"), errors, status=400)
     return values["lat"], values["lng"], count
 
 

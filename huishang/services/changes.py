@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, ChangeRequest, Licence, Shop, utcnow
 from . import Conflict, DomainError, audit, notifications, registry
 
@@ -26,7 +27,7 @@ def apply_open_fields(shop: Shop, data: dict, *, actor=None) -> Shop:
     """Store information a merchant changes at once (contacts, hours, breakfast, cold chain)."""
     extra = sorted(set(data) - registry.MERCHANT_OPEN_FIELDS)
     if extra:
-        raise DomainError("这些字段需经监管部门审核后变更", {f: ["需经审核"] for f in extra}, status=403)
+        raise DomainError(N_("这些字段需经监管部门审核后变更"), {f: [N_("需经审核")] for f in extra}, status=403)
     return registry.update_shop(shop, data, actor=actor)
 
 
@@ -35,10 +36,10 @@ def request_shop_change(shop: Shop, data: dict, *, actor=None, note: str = "") -
     or a second pending request for the same shop is refused."""
     extra = sorted(set(data) - set(REGULATED_FIELDS))
     if extra:
-        raise DomainError("不支持通过审核变更这些字段", {f: ["不支持"] for f in extra})
+        raise DomainError(N_("不支持通过审核变更这些字段"), {f: [N_("不支持")] for f in extra})
     clean, errors = registry.validate_shop(dict(data), registry.Lookups.load(), partial=True)
     if errors:
-        raise DomainError("变更内容有误", errors)
+        raise DomainError(N_("变更内容有误"), errors)
     changes, before, after = {}, {}, {}
     for name in REGULATED_FIELDS:
         if name not in data:
@@ -54,7 +55,7 @@ def request_shop_change(shop: Shop, data: dict, *, actor=None, note: str = "") -
             changes[name] = after[name] = clean[name]
         before[name] = _display(shop, name)
     if not changes:
-        raise DomainError("没有需要变更的内容", {"_schema": ["填写的内容与现有信息相同"]})
+        raise DomainError(N_("没有需要变更的内容"), {"_schema": [N_("填写的内容与现有信息相同")]})
     _no_pending(shop, "shop")
     cr = ChangeRequest(shop_id=shop.id, kind="shop", changes=changes, before=before, after=after,
                        note=(note or "").strip()[:1000], requested_by_id=getattr(actor, "id", None))
@@ -71,8 +72,8 @@ def _no_pending(shop: Shop, kind: str, licence_id: int | None = None) -> None:
         query = query.where(ChangeRequest.licence_id.is_(licence_id) if licence_id is None
                             else ChangeRequest.licence_id == licence_id)
     if db.session.scalar(query):
-        raise Conflict("已有一项同类变更在审核中，请等待审核结果或撤回后再提交",
-                       {"_schema": ["已有待审核的变更"]})
+        raise Conflict(N_("已有一项同类变更在审核中，请等待审核结果或撤回后再提交"),
+                       {"_schema": [N_("已有待审核的变更")]})
 
 
 def licence_request(shop: Shop, changes: dict, before: dict, after: dict, licence: Licence | None,
@@ -90,7 +91,7 @@ def licence_request(shop: Shop, changes: dict, before: dict, after: dict, licenc
 
 def _pending(cr: ChangeRequest) -> None:
     if cr.status != "pending":
-        raise Conflict("该变更已处理", {"status": [f"当前状态：{cr.status_label}"]})
+        raise Conflict(N_("该变更已处理"), {"status": [N_("当前状态：%(status)s", status=cr.status_label)]})
 
 
 def approve(cr: ChangeRequest, *, actor=None) -> ChangeRequest:
@@ -113,7 +114,7 @@ def approve(cr: ChangeRequest, *, actor=None) -> ChangeRequest:
 def reject(cr: ChangeRequest, reason: str, *, actor=None) -> ChangeRequest:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("驳回须说明理由", {"reason": ["请填写驳回理由"]})
+        raise DomainError(N_("驳回须说明理由"), {"reason": [N_("请填写驳回理由")]})
     _pending(cr)
     cr.status, cr.reason = "rejected", reason[:1000]
     cr.reviewed_at, cr.reviewed_by_id = utcnow(), getattr(actor, "id", None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import ChecklistItem, ChecklistTemplate, Shop
 from ..models.checklists import TEMPLATE_KINDS
 from . import Conflict, DomainError, audit
@@ -147,7 +148,8 @@ def applicable_templates(shop: Shop, kind: str) -> list[Applicable]:
     """The current templates of `kind` that apply to the shop, food safety first, each with the
     reason it applies. Raises DomainError for an unknown kind."""
     if kind not in TEMPLATE_KINDS:
-        raise DomainError("未知的检查表类型", {"kind": [f"应为 {' / '.join(TEMPLATE_KINDS)}"]}, status=400)
+        raise DomainError(N_("未知的检查表类型"), {"kind": [N_("应为 %(kinds)s", kinds=" / ".join(TEMPLATE_KINDS))]},
+                          status=400)
     colour = cold_chain_colour(shop)
     found = []
     for template in current_templates(kind):
@@ -208,15 +210,16 @@ def _clean_items(rows: list[dict]) -> tuple[list[dict], dict]:
         section = " ".join(str(row.get("section") or "").split())
         basis = " ".join(str(row.get("basis") or "").split())
         if not section:
-            errors.setdefault("items", []).append(f"第{n}项：请填写所属部分")
+            errors.setdefault("items", []).append(N_("第%(n)s项：请填写所属部分", n=n))
         for name, value in (("section", section), ("text", text), ("basis", basis)):
             if len(value) > LIMITS[name]:
-                errors.setdefault("items", []).append(f"第{n}项：{name} 不能超过{LIMITS[name]}个字符")
+                errors.setdefault("items", []).append(
+                    N_("第%(n)s项：%(field)s 不能超过%(limit)s个字符", n=n, field=name, limit=LIMITS[name]))
         items.append({"section": section, "text": text, "basis": basis, "key": bool(row.get("key"))})
     if not items:
-        errors.setdefault("items", []).append("检查表至少要有一项")
+        errors.setdefault("items", []).append(N_("检查表至少要有一项"))
     if len(items) > MAX_ITEMS:
-        errors.setdefault("items", []).append(f"检查表最多 {MAX_ITEMS} 项")
+        errors.setdefault("items", []).append(N_("检查表最多 %(max)s 项", max=MAX_ITEMS))
     return items, errors
 
 
@@ -227,15 +230,15 @@ def edit_template(
     stays (not current) for the checklists filled against it. Raises DomainError naming `name` or
     `items` (nothing written), or Conflict when `template` is no longer the current version."""
     if not template.current:
-        raise Conflict("该版本已不是当前版本，请在最新版本上修改", {"template": ["不是当前版本"]})
+        raise Conflict(N_("该版本已不是当前版本，请在最新版本上修改"), {"template": [N_("不是当前版本")]})
     name = " ".join((name or "").split())
     items, errors = _clean_items(rows)
     if not name:
-        errors.setdefault("name", []).append("请填写检查表名称")
+        errors.setdefault("name", []).append(N_("请填写检查表名称"))
     elif len(name) > LIMITS["name"]:
-        errors.setdefault("name", []).append(f"名称不能超过{LIMITS['name']}个字符")
+        errors.setdefault("name", []).append(N_("名称不能超过%(limit)s个字符", limit=LIMITS["name"]))
     if errors:
-        raise DomainError("检查表内容有误", errors)
+        raise DomainError(N_("检查表内容有误"), errors)
     latest = (
         db.session.scalar(
             select(func.max(ChecklistTemplate.version)).where(ChecklistTemplate.key == template.key)

@@ -18,6 +18,7 @@ from sqlalchemy import and_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, Entity, Inspection, Licence, Penalty, Rectification, Shop, Street, today
 from . import Conflict, DomainError, NotFound, audit, codes, inspections, penalties, registry
 from .opendata import utc_iso
@@ -42,7 +43,7 @@ def _shop(code: str, *, lock: bool = False) -> Shop:
     else:
         shop = registry.get_shop(code or "")
     if shop is None:
-        raise NotFound("商铺不存在", {"shop_code": [f"未知商铺码：{code}"]})
+        raise NotFound(N_("商铺不存在"), {"shop_code": [N_("未知商铺码：%(code)s", code=code)]})
     return shop
 
 
@@ -53,16 +54,16 @@ def _inspection_fields(data: dict, shop: Shop) -> dict:
     outcome = OUTCOME_ALIASES.get(str(data.get("outcome", "")).strip())
     errors: dict[str, list[str]] = {}
     if outcome is None:
-        errors["outcome"] = ["须为 pass/partial/fail 或 符合/基本符合/不符合"]
+        errors["outcome"] = [N_("须为 pass/partial/fail 或 符合/基本符合/不符合")]
     deadline = data.get("rectification_deadline")
     if deadline and deadline < data["inspected_on"]:
-        errors["rectification_deadline"] = ["整改期限不能早于检查日期"]
+        errors["rectification_deadline"] = [N_("整改期限不能早于检查日期")]
     if deadline and outcome == "pass":
-        errors["rectification_deadline"] = ["结果为符合时不设整改期限"]
+        errors["rectification_deadline"] = [N_("结果为符合时不设整改期限")]
     if data["inspected_on"] > today():
-        errors["inspected_on"] = ["检查日期不能晚于今天"]
+        errors["inspected_on"] = [N_("检查日期不能晚于今天")]
     if errors:
-        raise DomainError("检查记录有误", errors)
+        raise DomainError(N_("检查记录有误"), errors)
     return {
         "shop_id": shop.id,
         "inspected_on": data["inspected_on"],
@@ -113,7 +114,7 @@ def push_inspection(data: dict, *, actor=None, _retry: bool = True) -> tuple[Ins
         if existing is None:  # ... and it was deleted again before this read: try once more
             if _retry:
                 return push_inspection(data, actor=actor, _retry=False)
-            raise Conflict("请稍后再试", {"external_id": ["请稍后再试"]}) from None
+            raise Conflict(N_("请稍后再试"), {"external_id": [N_("请稍后再试")]}) from None
         return _same_or_conflict(existing, _stored_inspection(existing), fields), False
     audit.record(
         "inspection.push",
@@ -133,8 +134,8 @@ def _same_or_conflict(record, stored: dict, pushed: dict):
     differing = sorted(k for k in pushed if _norm(stored.get(k)) != _norm(pushed[k]))
     if differing:
         raise Conflict(
-            "该 external_id 已存在且内容不同 (external_id already used with different content)",
-            {k: ["与已存记录不一致"] for k in differing},
+            N_("该 external_id 已存在且内容不同 (external_id already used with different content)"),
+            {k: [N_("与已存记录不一致")] for k in differing},
         )
     return record
 
@@ -154,13 +155,13 @@ def _penalty_fields(data: dict, shop: Shop) -> dict:
     publicity = data.get("publicity_ends_on") or penalties.publicity_end(data["decided_on"], severity)
     errors: dict[str, list[str]] = {}
     if data["decided_on"] > today():
-        errors["decided_on"] = ["处罚决定日期不能晚于今天"]
+        errors["decided_on"] = [N_("处罚决定日期不能晚于今天")]
     if publicity < data["decided_on"]:
-        errors["publicity_ends_on"] = ["公示截止日期不能早于决定日期"]
+        errors["publicity_ends_on"] = [N_("公示截止日期不能早于决定日期")]
     if data.get("fulfilled_on") and data["fulfilled_on"] < data["decided_on"]:
-        errors["fulfilled_on"] = ["履行日期不能早于决定日期"]
+        errors["fulfilled_on"] = [N_("履行日期不能早于决定日期")]
     if errors:
-        raise DomainError("处罚记录有误", errors)
+        raise DomainError(N_("处罚记录有误"), errors)
     fine = data.get("fine")
     return {
         "shop_id": shop.id,
@@ -187,7 +188,7 @@ def push_penalty(data: dict, *, actor=None) -> tuple[Penalty, bool]:
         return _same_or_conflict(existing, stored, fields), False
     shop = _shop(data.get("shop_code"), lock=True)  # still there, and stays until commit
     if db.session.scalar(select(Penalty.id).where(Penalty.decision_no == fields["decision_no"])):
-        raise Conflict("处罚决定书文号已存在", {"decision_no": ["已登记于另一条记录"]})
+        raise Conflict(N_("处罚决定书文号已存在"), {"decision_no": [N_("已登记于另一条记录")]})
     penalty = Penalty(
         external_id=data["external_id"], internal_note=data.get("internal_note") or "", **fields
     )
@@ -198,7 +199,7 @@ def push_penalty(data: dict, *, actor=None) -> tuple[Penalty, bool]:
     except IntegrityError:
         existing = db.session.scalar(select(Penalty).where(Penalty.external_id == data["external_id"]))
         if existing is None:
-            raise Conflict("处罚决定书文号已存在", {"decision_no": ["已登记于另一条记录"]}) from None
+            raise Conflict(N_("处罚决定书文号已存在"), {"decision_no": [N_("已登记于另一条记录")]}) from None
         return _same_or_conflict(existing, {k: getattr(existing, k) for k in fields}, fields), False
     audit.record("penalty.push", penalty, actor=actor, after={**fields, "external_id": penalty.external_id})
     registry.after_shop_change(shop)
@@ -223,7 +224,7 @@ def decode_cursor(cursor: str) -> dict:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return {kind: (datetime.fromisoformat(data[kind][0]), int(data[kind][1])) for kind in STREAMS}
     except (ValueError, KeyError, TypeError, IndexError, binascii.Error, json.JSONDecodeError):
-        raise DomainError("无效的游标 (invalid cursor)", {"cursor": ["无效的游标"]}, status=400) from None
+        raise DomainError(N_("无效的游标 (invalid cursor)"), {"cursor": [N_("无效的游标")]}, status=400) from None
 
 
 def _after(column, id_column, position):
@@ -362,7 +363,7 @@ def changes(since: datetime | None, cursor: str | None, limit: int) -> dict:
     elif since is not None:
         position = {kind: (since, MAX_ID) for kind in STREAMS}  # strictly after `since`
     else:
-        raise DomainError("须提供 since 或 cursor", {"since": ["必填"]}, status=400)
+        raise DomainError(N_("须提供 since 或 cursor"), {"since": [N_("必填")]}, status=400)
     shops = _shop_rows(_after(Shop.updated_at, Shop.id, position["s"]), limit + 1)
     renewed = db.session.execute(
         select(Licence.id, Licence.updated_at, Licence.shop_id)

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import ChangeRequest, ClaimCode, Shop, User, utcnow
 from ..models.users import user_shops
 from . import Conflict, DomainError, audit
@@ -62,19 +63,19 @@ def _usable(code: str) -> ClaimCode:
     now = utcnow()
     if (claim is None or claim.used_at is not None or claim.revoked_at is not None
             or claim.expires_at < now or claim.shop.status == "closed"):
-        raise DomainError("认领码无效、已使用或已过期",
-                          {"claim_code": ["认领码无效、已使用或已过期，请联系监管部门重新发放"]})
+        raise DomainError(N_("认领码无效、已使用或已过期"),
+                          {"claim_code": [N_("认领码无效、已使用或已过期，请联系监管部门重新发放")]})
     return claim
 
 
 def claim(user: User, code: str) -> Shop:
     """An existing merchant claims one more shop. Raises DomainError / Conflict."""
     if user.role != "merchant":
-        raise DomainError("只有经营者可以认领店铺", status=403)
+        raise DomainError(N_("只有经营者可以认领店铺"), status=403)
     found = _usable(code)
     shop = found.shop
     if user.owns_shop(shop):
-        raise Conflict("您已认领该店铺", {"claim_code": ["您已认领该店铺"]})
+        raise Conflict(N_("您已认领该店铺"), {"claim_code": [N_("您已认领该店铺")]})
     found.used_at = utcnow()
     found.used_by_id = user.id
     user.shops.append(shop)
@@ -90,17 +91,17 @@ def register(phone: str, password: str, code: str, display_name: str = "") -> tu
     phone = (phone or "").strip().replace(" ", "")
     errors: dict[str, list[str]] = {}
     if not re.match(PHONE, phone):
-        errors["phone"] = ["请输入11位手机号码"]
+        errors["phone"] = [N_("请输入11位手机号码")]
     elif db.session.scalar(select(User.id).where(User.username == phone)):
-        errors["phone"] = ["该手机号已注册，请登录后在“认领店铺”中添加"]
+        errors["phone"] = [N_("该手机号已注册，请登录后在“认领店铺”中添加")]
     if len(password or "") < MIN_PASSWORD:
-        errors["password"] = [f"密码至少{MIN_PASSWORD}位"]
+        errors["password"] = [N_("密码至少%(min)s位", min=MIN_PASSWORD)]
     try:
         _usable(code)
     except DomainError as exc:
         errors.update(exc.errors)
     if errors:
-        raise DomainError("注册信息有误", errors)
+        raise DomainError(N_("注册信息有误"), errors)
     user = create_user(phone, "merchant", password, display_name=(display_name or "").strip()[:60],
                        phone=phone)
     shop = claim(user, code)

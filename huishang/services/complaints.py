@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
+from ..i18n import N_, Listing
 from ..models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintSupport, ReplyTemplate, Shop, User
 from ..models import today as district_today
 from ..models.feedback import CATEGORY_LABELS, CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, OPEN_STATUSES
@@ -105,12 +106,12 @@ def step_limits() -> dict[str, int]:
 def _clean_note(note, required: bool, errors: dict, field: str = "note") -> str:
     text = (note or "").strip() if isinstance(note, str) or note is None else None
     if text is None:
-        errors.setdefault(field, []).append("格式错误")
+        errors.setdefault(field, []).append(N_("格式错误"))
         return ""
     if required and not text:
-        errors.setdefault(field, []).append("请填写说明")
+        errors.setdefault(field, []).append(N_("请填写说明"))
     elif len(text) > NOTE_MAX:
-        errors.setdefault(field, []).append(f"不能超过{NOTE_MAX}字")
+        errors.setdefault(field, []).append(N_("不能超过%(max)s字", max=NOTE_MAX))
     return text
 
 
@@ -137,29 +138,30 @@ def validate(data: dict, photos: list[bytes]) -> tuple[dict, dict]:
     errors: dict[str, list[str]] = {}
     category = (data.get("category") or "").strip() if isinstance(data.get("category"), str) else ""
     if category not in COMPLAINT_CATEGORIES:
-        errors["category"] = ["请选择投诉类别：" + "、".join(CATEGORY_LABELS.values())]
+        errors["category"] = [N_("请选择投诉类别：%(categories)s", categories=Listing(CATEGORY_LABELS.values()))]
     kind = data.get("kind") or "complaint"
     if kind not in KINDS:
-        errors["kind"] = ["请选择 投诉（要求解决）或 举报（要求查处）"]
+        errors["kind"] = [N_("请选择 投诉（要求解决）或 举报（要求查处）")]
     description = data.get("description")
     description = description.strip() if isinstance(description, str) else ""
     if len(description) < DESCRIPTION_MIN:
-        errors["description"] = [f"请描述发生了什么（至少{DESCRIPTION_MIN}个字）"]
+        errors["description"] = [N_("请描述发生了什么（至少%(min)s个字）", min=DESCRIPTION_MIN)]
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [f"描述不能超过{DESCRIPTION_MAX}字（现为{len(description)}字）"]
+        errors["description"] = [N_("描述不能超过%(max)s字（现为%(count)s字）", max=DESCRIPTION_MAX,
+                                      count=len(description))]
     phone = data.get("phone")
     phone = "".join(phone.split()) if isinstance(phone, str) else ""
     if phone and not PHONE.match(phone):
-        errors["phone"] = ["电话号码格式错误（手机11位，或带区号的固定电话）"]
+        errors["phone"] = [N_("电话号码格式错误（手机11位，或带区号的固定电话）")]
     if len(photos) > MAX_PHOTOS:
-        errors["photos"] = [f"最多上传{MAX_PHOTOS}张照片"]
+        errors["photos"] = [N_("最多上传%(max)s张照片", max=MAX_PHOTOS)]
     else:
         for n, blob in enumerate(photos, 1):
             try:
                 uploads.read_image(blob, "photos")
             except DomainError as exc:
                 messages = exc.errors.get("photos", [exc.message])
-                errors.setdefault("photos", []).extend(f"第{n}张：{m}" for m in messages)
+                errors.setdefault("photos", []).extend(N_("第%(n)s张：%(message)s", n=n, message=m) for m in messages)
                 if exc.status == 413:
                     errors["_status"] = [413]  # type: ignore[list-item]
     return {"category": category, "kind": kind, "description": description, "phone": phone or None}, errors
@@ -176,7 +178,7 @@ def submit(shop: Shop, data: dict, photos: list[bytes] = (), *, client_hash: str
     clean, errors = validate(data, photos)
     if errors:
         status = 413 if errors.pop("_status", None) else 422
-        raise DomainError("投诉内容有误", errors, status=status)
+        raise DomainError(N_("投诉内容有误"), errors, status=status)
     on = on or district_today()
     key = secrets.token_urlsafe(16)
     complaint = Complaint(ticket="TMP" + secrets.token_hex(8), tracking_key_hash=hash_key(key),
@@ -230,13 +232,13 @@ def open_similar(shop: Shop, category: str | None, limit: int = 10) -> list[Comp
 def me_too(complaint: Complaint, *, client_hash: str) -> Complaint:
     """Add the client's "me too" to an open complaint. Conflict (409) when closed or repeated."""
     if not complaint.is_open:
-        raise Conflict("该投诉已办结，不能再附议", {"ticket": ["投诉已办结"]})
+        raise Conflict(N_("该投诉已办结，不能再附议"), {"ticket": [N_("投诉已办结")]})
     if complaint.client_hash and complaint.client_hash == client_hash:
-        raise Conflict("这是您自己提交的投诉", {"ticket": ["不能附议自己的投诉"]})
+        raise Conflict(N_("这是您自己提交的投诉"), {"ticket": [N_("不能附议自己的投诉")]})
     exists = db.session.scalar(select(ComplaintSupport.id).where(
         ComplaintSupport.complaint_id == complaint.id, ComplaintSupport.client_hash == client_hash))
     if exists:
-        raise Conflict("您已附议过这条投诉", {"ticket": ["每人只能附议一次"]})
+        raise Conflict(N_("您已附议过这条投诉"), {"ticket": [N_("每人只能附议一次")]})
     db.session.add(ComplaintSupport(complaint_id=complaint.id, client_hash=client_hash))
     complaint.supporters = (complaint.supporters or 0) + 1
     db.session.flush()
@@ -271,29 +273,31 @@ def transition(complaint: Complaint, action: str, *, role: str, actor=None, note
     """
     step = TRANSITIONS.get(action)
     if step is None:
-        raise DomainError("未知操作", {"action": [f"未知操作：{action}"]})
+        raise DomainError(N_("未知操作"), {"action": [N_("未知操作：%(action)s", action=action)]})
     if step.role != role:
-        raise Forbidden(f"「{step.label}」只能由{ROLE_LABELS[step.role]}操作", {"action": ["无权执行此操作"]})
+        raise Forbidden(N_("「%(step)s」只能由%(role)s操作", step=step.label, role=ROLE_LABELS[step.role]),
+                        {"action": [N_("无权执行此操作")]})
     if complaint.status not in step.sources:
-        raise Conflict(f"当前状态「{complaint.status_label}」不能执行「{step.label}」",
-                       {"action": [f"状态为{complaint.status_label}时不能{step.label}"]})
+        status, label = complaint.status_label, step.label
+        raise Conflict(N_("当前状态「%(status)s」不能执行「%(step)s」", status=status, step=label),
+                       {"action": [N_("状态为%(status)s时不能%(step)s", status=status, step=label)]})
     on = on or district_today()
     errors: dict[str, list[str]] = {}
     text = _clean_note(note, step.note_required, errors)
     if action in CLOSING and not isinstance(substantiated, bool):
-        errors["substantiated"] = ["办结时须认定投诉是否属实"]
+        errors["substantiated"] = [N_("办结时须认定投诉是否属实")]
     original = None
     if action == "duplicate":
         original = get(duplicate_of or "")
         if original is None or original.id == complaint.id or original.shop_id != complaint.shop_id:
-            errors["duplicate_of"] = ["请填写同一商铺的另一张工单号"]
+            errors["duplicate_of"] = [N_("请填写同一商铺的另一张工单号")]
     if errors:
-        raise DomainError("操作信息有误", errors)
+        raise DomainError(N_("操作信息有误"), errors)
     if action == "forward" and complaint.kind != "complaint":
-        raise Conflict("举报件不转交商户（保护举报人），请安排核查后办结", {"action": ["举报件不能转交商户"]})
+        raise Conflict(N_("举报件不转交商户（保护举报人），请安排核查后办结"), {"action": [N_("举报件不能转交商户")]})
     if action == "reopen" and not can_reopen(complaint, on):
-        raise Conflict(f"办结超过{REOPEN_DAYS}天，不能重新打开",
-                       {"action": [f"只能在办结后{REOPEN_DAYS}天内重新打开"]})
+        raise Conflict(N_("办结超过%(days)s天，不能重新打开", days=REOPEN_DAYS),
+                       {"action": [N_("只能在办结后%(days)s天内重新打开", days=REOPEN_DAYS)]})
     before = {"status": complaint.status}
     complaint.status = step.target
     _APPLY[action](complaint, on=on, note=text, substantiated=substantiated, original=original)
@@ -369,9 +373,9 @@ def assign(complaint: Complaint, handler: User | None, *, actor) -> Complaint:
     """Give the complaint to a handler: an active regulator whose streets cover the shop."""
     if handler is None or handler.role != "regulator" or not handler.active \
             or not handler.covers_street(complaint.shop.street_id):
-        raise DomainError("经办人须是管辖该街道的监管人员", {"handler": ["经办人须是管辖该街道的监管人员"]})
+        raise DomainError(N_("经办人须是管辖该街道的监管人员"), {"handler": [N_("经办人须是管辖该街道的监管人员")]})
     if complaint.status in CLOSED_STATUSES:
-        raise Conflict("已办结的投诉不能指派", {"handler": ["投诉已办结"]})
+        raise Conflict(N_("已办结的投诉不能指派"), {"handler": [N_("投诉已办结")]})
     before = {"assignee_id": complaint.assignee_id}
     complaint.assignee_id = handler.id
     complaint.assignee = handler
@@ -390,14 +394,14 @@ def rate(complaint: Complaint, satisfaction, note=None) -> Complaint:
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= 5:
-        errors["satisfaction"] = ["请选择 1–5 分"]
+        errors["satisfaction"] = [N_("请选择 1–5 分")]
     text = _clean_note(note, False, errors)
     if errors:
-        raise DomainError("评价信息有误", errors)
+        raise DomainError(N_("评价信息有误"), errors)
     if complaint.status not in CLOSED_STATUSES:
-        raise Conflict("投诉办结后才能评价满意度", {"satisfaction": ["投诉尚未办结"]})
+        raise Conflict(N_("投诉办结后才能评价满意度"), {"satisfaction": [N_("投诉尚未办结")]})
     if complaint.satisfaction is not None:
-        raise Conflict("您已评价过本次办理结果", {"satisfaction": ["已评价"]})
+        raise Conflict(N_("您已评价过本次办理结果"), {"satisfaction": [N_("已评价")]})
     complaint.satisfaction = value
     _event(complaint, "rate", role="citizen", from_status=complaint.status,
            note=f"满意度 {value}/5 {text}".strip())
@@ -465,7 +469,7 @@ def desk_query(user, *, street=None, status=None, due=None, category=None, assig
         st = db.session.scalar(select(Street).where(
             or_(Street.name == street, Street.code == street.upper())))
         if st is None:
-            raise DomainError("未知街道", {"street": [f"未知街道：{street}"]}, status=400)
+            raise DomainError(N_("未知街道"), {"street": [N_("未知街道：%(street)s", street=street)]}, status=400)
         query = query.where(Shop.street_id == st.id)
     if status == "open":
         query = query.where(Complaint.status.in_(OPEN_STATUSES))
@@ -473,7 +477,7 @@ def desk_query(user, *, street=None, status=None, due=None, category=None, assig
         query = query.where(Complaint.status.in_(CLOSED_STATUSES))
     elif status:
         if status not in OPEN_STATUSES + CLOSED_STATUSES:
-            raise DomainError("未知状态", {"status": [f"未知状态：{status}"]}, status=400)
+            raise DomainError(N_("未知状态"), {"status": [N_("未知状态：%(status)s", status=status)]}, status=400)
         query = query.where(Complaint.status == status)
     if due == "today":
         query = query.where(Complaint.due_on == on, Complaint.status.in_(OPEN_STATUSES))
@@ -482,10 +486,11 @@ def desk_query(user, *, street=None, status=None, due=None, category=None, assig
     elif due == "escalated":
         query = query.where(Complaint.escalated.is_(True), Complaint.status == "forwarded")
     elif due:
-        raise DomainError("未知期限筛选", {"due": ["应为 today、overdue 或 escalated"]}, status=400)
+        raise DomainError(N_("未知期限筛选"), {"due": [N_("应为 today、overdue 或 escalated")]}, status=400)
     if category:
         if category not in COMPLAINT_CATEGORIES:
-            raise DomainError("未知类别", {"category": [f"未知类别：{category}"]}, status=400)
+            raise DomainError(N_("未知类别"), {"category": [N_("未知类别：%(category)s", category=category)]},
+                              status=400)
         query = query.where(Complaint.category == category)
     if assigned == "me":
         query = query.where(Complaint.assignee_id == user.id)
@@ -541,11 +546,11 @@ def save_template(data: dict, *, actor, template: ReplyTemplate | None = None) -
     body = (data.get("body") or "").strip()
     errors: dict[str, list[str]] = {}
     if not title or len(title) > 60:
-        errors["title"] = ["标题必填，不超过60字"]
+        errors["title"] = [N_("标题必填，不超过60字")]
     if not body or len(body) > NOTE_MAX:
-        errors["body"] = [f"内容必填，不超过{NOTE_MAX}字"]
+        errors["body"] = [N_("内容必填，不超过%(max)s字", max=NOTE_MAX)]
     if errors:
-        raise DomainError("模板内容有误", errors)
+        raise DomainError(N_("模板内容有误"), errors)
     before = {"title": template.title, "body": template.body} if template else None
     if template is None:
         template = ReplyTemplate(title=title, body=body, position=len(templates()))
@@ -570,7 +575,7 @@ def note_from(data: dict) -> str | None:
     if not note and template_id.isdigit():
         template = db.session.get(ReplyTemplate, int(template_id))
         if template is None:
-            raise NotFound("回复模板不存在", {"template": ["回复模板不存在"]})
+            raise NotFound(N_("回复模板不存在"), {"template": [N_("回复模板不存在")]})
         return template.body
     return note
 
@@ -584,11 +589,11 @@ def set_calendar_day(day: date | None, is_workday: bool, name: str, *, actor):
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if day is None:
-        errors["day"] = ["请填写日期（YYYY-MM-DD）"]
+        errors["day"] = [N_("请填写日期（YYYY-MM-DD）")]
     if len(name) > 40:
-        errors["name"] = ["名称不能超过40字"]
+        errors["name"] = [N_("名称不能超过40字")]
     if errors:
-        raise DomainError("日历信息有误", errors)
+        raise DomainError(N_("日历信息有误"), errors)
     row = db.session.get(CalendarDay, day)
     before = {"is_workday": row.is_workday, "name": row.name} if row else None
     if row is None:
@@ -606,7 +611,7 @@ def delete_calendar_day(day: date, *, actor) -> None:
 
     row = db.session.get(CalendarDay, day)
     if row is None:
-        raise NotFound("该日期没有设置", {"day": ["该日期没有设置"]})
+        raise NotFound(N_("该日期没有设置"), {"day": [N_("该日期没有设置")]})
     audit.record("calendar.delete", row, actor=actor, before={"day": day, "is_workday": row.is_workday,
                                                               "name": row.name})
     db.session.delete(row)

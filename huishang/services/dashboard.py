@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
 from ..models.feedback import CATEGORY_LABELS, Complaint
@@ -67,9 +68,9 @@ def compute(user, on: date | None = None, street: str | None = None) -> Figures:
     if street:
         chosen = db.session.scalar(select(Street).where(Street.name == street))
         if chosen is None:
-            raise DomainError("未知街道", {"street": [f"未知街道：{street}"]}, status=400)
+            raise DomainError(N_("未知街道"), {"street": [N_("未知街道：%(street)s", street=street)]}, status=400)
         if not user.covers_street(chosen.id):
-            raise DomainError("该街道不在您的管辖范围", {"street": ["不在管辖范围"]}, status=403)
+            raise DomainError(N_("该街道不在您的管辖范围"), {"street": [N_("不在管辖范围")]}, status=403)
         ids, figures.street = {chosen.id}, chosen
     _shops(figures, ids)
     _ninegrid(figures, ids)

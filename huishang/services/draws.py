@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, Entity, Inspection, Shop, Street, User, today
 from ..models.grading import CREDIT_CLASSES, DrawTarget, RandomDraw
 from ..models.inspections import OUTCOME_LABELS
@@ -59,8 +60,8 @@ def run_draw(population: dict, pool: dict, ratios: dict, exclusions: list, seed:
         )
         if len(candidates) < 2:
             raise DomainError(
-                "可抽取的执法人员不足两名",
-                {"inspectors": [f"商铺 {shop_id} 所在街道排除回避后不足两名执法人员"]},
+                N_("可抽取的执法人员不足两名"),
+                {"inspectors": [N_("商铺 %(shop_id)s 所在街道排除回避后不足两名执法人员", shop_id=shop_id)]},
             )
         lead, co = rng.sample(candidates, 2)
         result.append((shop_id, klass, lead, co))
@@ -73,9 +74,10 @@ def _streets(names: list[str], user) -> list[Street]:
     for name in names:
         street = db.session.scalar(select(Street).where(Street.name == name))
         if street is None:
-            raise DomainError("未知街道", {"streets": [f"未知街道：{name}"]})
+            raise DomainError(N_("未知街道"), {"streets": [N_("未知街道：%(street)s", street=name)]})
         if allowed is not None and street.id not in allowed:
-            raise DomainError("该街道不在您的管辖范围", {"streets": [f"不在管辖范围：{name}"]}, status=403)
+            raise DomainError(N_("该街道不在您的管辖范围"), {"streets": [N_("不在管辖范围：%(name)s", name=name)]},
+                              status=403)
         streets.append(street)
     if not streets:
         query = select(Street).order_by(Street.position)
@@ -128,7 +130,7 @@ def parse_exclusions(text_or_pairs) -> tuple[list[list[int]], dict]:
             if not parts:
                 continue
             if len(parts) != 2:
-                errors.setdefault("exclusions", []).append(f"第{n}行应为“执法人员用户名 商铺码”")
+                errors.setdefault("exclusions", []).append(N_("第%(n)s行应为“执法人员用户名 商铺码”", n=n))
                 continue
             entries.append((n, parts[0], parts[1]))
     else:
@@ -139,9 +141,10 @@ def parse_exclusions(text_or_pairs) -> tuple[list[list[int]], dict]:
         user = db.session.scalar(select(User).where(User.username == username, User.role == "inspector"))
         shop = registry.get_shop(code)
         if user is None:
-            errors.setdefault("exclusions", []).append(f"第{n}项：未知执法人员 {username}")
+            errors.setdefault("exclusions", []).append(
+                N_("第%(n)s项：未知执法人员 %(username)s", n=n, username=username))
         if shop is None:
-            errors.setdefault("exclusions", []).append(f"第{n}项：未知商铺码 {code}")
+            errors.setdefault("exclusions", []).append(N_("第%(n)s项：未知商铺码 %(code)s", n=n, code=code))
         if user and shop:
             pairs.append([user.id, shop.id])
     return pairs, errors
@@ -154,13 +157,13 @@ def create_draw(data: dict, *, actor) -> RandomDraw:
     errors: dict[str, list[str]] = {}
     title = registry.clean_text(data.get("title")) or f"{today().isoformat()} 双随机抽查"
     if len(title) > 120:
-        errors["title"] = ["不能超过120个字符"]
+        errors["title"] = [N_("不能超过120个字符")]
     seed = registry.clean_text(data.get("seed")) or secrets.token_hex(16)
     if len(seed) > MAX_SEED:
-        errors["seed"] = [f"不能超过{MAX_SEED}个字符"]
+        errors["seed"] = [N_("不能超过%(max)s个字符", max=MAX_SEED)]
     classes = [c for c in (data.get("credit_classes") or CREDIT_CLASSES)]
     if not classes or not set(classes) <= set(CREDIT_CLASSES):
-        errors["credit_classes"] = ["应为 A/B/C/D 中的一项或多项"]
+        errors["credit_classes"] = [N_("应为 A/B/C/D 中的一项或多项")]
     ratios = dict(grading.load_rules()["sampling_ratios"])
     for klass, value in (data.get("ratios") or {}).items():
         try:
@@ -168,7 +171,7 @@ def create_draw(data: dict, *, actor) -> RandomDraw:
         except (TypeError, ValueError):
             ratio = -1
         if klass not in CREDIT_CLASSES or not 0 <= ratio <= 1:
-            errors.setdefault(f"ratios.{klass}", []).append("应为 0–1 之间的比例")
+            errors.setdefault(f"ratios.{klass}", []).append(N_("应为 0–1 之间的比例"))
         else:
             ratios[klass] = ratio
     bt = data.get("business_type") or None
@@ -179,11 +182,11 @@ def create_draw(data: dict, *, actor) -> RandomDraw:
         )
         is None
     ):
-        errors["business_type"] = [f"未知业态：{bt}"]
+        errors["business_type"] = [N_("未知业态：%(code)s", code=bt)]
     exclusions, ex_errors = parse_exclusions(data.get("exclusions") or "")
     errors.update(ex_errors)
     if errors:
-        raise DomainError("抽查条件有误", errors)
+        raise DomainError(N_("抽查条件有误"), errors)
     streets = _streets(list(data.get("streets") or []), actor)
     population = _population(streets, bt, classes)
     pool = _pool(streets)

@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text
 
 from ..extensions import db
+from ..i18n import N_, Listing, Message
 from ..models import BusinessType, Entity, Licence, PlateCode, Shop, today, utcnow
 from . import DomainError, audit, codes, registry
 
@@ -77,9 +78,15 @@ class RowError:
     field: str
     message: str
 
+    @property
+    def text(self) -> Message:
+        """The error as one line, translated where it is shown."""
+        if self.line:
+            return N_("第%(line)s行 %(field)s：%(message)s", line=self.line, field=self.field, message=self.message)
+        return N_("%(field)s：%(message)s", field=self.field, message=self.message)
+
     def __str__(self) -> str:
-        where = f"第{self.line}行 " if self.line else ""
-        return f"{where}{self.field}：{self.message}"
+        return str(self.text)
 
 
 @dataclass
@@ -143,8 +150,8 @@ def decode(raw: bytes) -> str:
         except UnicodeDecodeError as exc:
             problem = exc
     line = raw[:problem.start].count(b"\n") + 1
-    raise DomainError("无法识别文件编码（支持 UTF-8 与 GB18030）",
-                      {"file": [f"第{line}行含有无法识别的字符"]}, status=400)
+    raise DomainError(N_("无法识别文件编码（支持 UTF-8 与 GB18030）"),
+                      {"file": [N_("第%(line)s行含有无法识别的字符", line=line)]}, status=400)
 
 
 def cell_text(value):
@@ -168,7 +175,8 @@ def read_rows(path: str | Path, content: bytes | None = None) -> tuple[list[str]
     if path.suffix.lower() == ".xlsx" or raw[:2] == b"PK":
         return _read_xlsx(raw)
     if path.suffix.lower() not in (".csv", ".txt", ""):
-        raise DomainError("只支持 CSV 或 XLSX 文件", {"file": [f"不支持的文件类型：{path.suffix}"]},
+        raise DomainError(N_("只支持 CSV 或 XLSX 文件"),
+                          {"file": [N_("不支持的文件类型：%(suffix)s", suffix=path.suffix)]},
                           status=400)
     reader = csv.reader(io.StringIO(decode(raw), newline=""))
     header: list[str] | None = None
@@ -182,7 +190,9 @@ def read_rows(path: str | Path, content: bytes | None = None) -> tuple[list[str]
             else:
                 rows.append((reader.line_num, cells))
     except csv.Error as exc:
-        raise DomainError("CSV 格式错误", {"file": [f"第{reader.line_num}行：{exc}"]}, status=400) from None
+        raise DomainError(N_("CSV 格式错误"),
+                          {"file": [N_("第%(line)s行：%(error)s", line=reader.line_num, error=str(exc))]},
+                          status=400) from None
     return header or [], rows
 
 
@@ -192,7 +202,7 @@ def _read_xlsx(raw: bytes):
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds on a damaged file
-        raise DomainError("无法读取 XLSX 文件", {"file": [str(exc)[:200]]}, status=400) from None
+        raise DomainError(N_("无法读取 XLSX 文件"), {"file": [str(exc)[:200]]}, status=400) from None
     sheet = book.worksheets[0]
     header, rows = None, []
     for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -222,8 +232,9 @@ def plan_upload(filename: str, content: bytes, user, max_rows: int) -> ImportPla
     Raises DomainError(400) for an unreadable file or one over `max_rows` rows."""
     header, raw_rows = read_rows(filename, content)
     if len(raw_rows) > max_rows:
-        raise DomainError(f"文件共 {len(raw_rows)} 行，网页导入最多 {max_rows} 行；更大的文件请用命令行导入",
-                          {"file": [f"超过 {max_rows} 行"]}, status=400)
+        raise DomainError(N_("文件共 %(count)s 行，网页导入最多 %(max_rows)s 行；更大的文件请用命令行导入",
+                             count=len(raw_rows), max_rows=max_rows),
+                          {"file": [N_("超过 %(max_rows)s 行", max_rows=max_rows)]}, status=400)
     plan = plan_rows(Path(filename).name, header, raw_rows)
     check_scope(plan, user)
     return plan
@@ -268,13 +279,16 @@ def map_header(header: list[str], plan: ImportPlan) -> list[tuple[int, str]]:
                 plan.ignored_headers.append(registry.clean_text(title))
             continue
         if name in seen:
-            raise DomainError("表头重复", {"header": [f"“{title}”与“{seen[name]}”是同一列"]}, status=400)
+            raise DomainError(N_("表头重复"),
+                              {"header": [N_("“%(title)s”与“%(other)s”是同一列", title=title, other=seen[name])]},
+                              status=400)
         seen[name] = title
         plan.headers[name] = registry.clean_text(title)
         columns.append((i, name))
     missing = [HEADERS[name][0] + "/" + HEADERS[name][1] for name in REQUIRED if name not in seen]
     if missing:
-        raise DomainError("缺少必需的列", {"header": [f"缺少列：{'、'.join(missing)}"]}, status=400)
+        raise DomainError(N_("缺少必需的列"), {"header": [N_("缺少列：%(missing)s", missing=Listing(missing))]},
+                          status=400)
     return columns
 
 
@@ -319,23 +333,24 @@ def check_row(plan, row, lookups, index, seen_codes, seen_keys, seen_shops, enti
     key = (clean["uscc"], clean["sign_name"], clean["address"])
     if code:
         if code in seen_codes:
-            plan.error(row.line, "code", f"商铺码与第{seen_codes[code]}行重复：{code}")
+            plan.error(row.line, "code", N_("商铺码与第%(line)s行重复：%(code)s", line=seen_codes[code], code=code))
         seen_codes[code] = row.line
         if code in index.replaced_codes:
-            plan.error(row.line, "code", f"该商铺码的铭牌已补发，旧码不能再使用：{code}")
+            plan.error(row.line, "code", N_("该商铺码的铭牌已补发，旧码不能再使用：%(code)s", code=code))
             return
         row.shop_id = index.shop_by_code.get(code)
     if key in seen_keys:
-        plan.error(row.line, "sign_name", f"与第{seen_keys[key]}行是同一商铺（信用代码、店招、地址相同）")
+        plan.error(row.line, "sign_name",
+                   N_("与第%(line)s行是同一商铺（信用代码、店招、地址相同）", line=seen_keys[key]))
     seen_keys[key] = row.line
     by_key = index.shop_by_key.get(key)
     if row.shop_id is None and by_key is not None:
         if code:  # a new plate code for a shop that already has one
-            plan.error(row.line, "code", f"该商铺已登记，商铺码不一致：文件中为{code}")
+            plan.error(row.line, "code", N_("该商铺已登记，商铺码不一致：文件中为%(code)s", code=code))
         row.shop_id = by_key
     if row.shop_id is not None:
         if row.shop_id in seen_shops and seen_shops[row.shop_id] != row.line:
-            plan.error(row.line, "code", f"与第{seen_shops[row.shop_id]}行指向同一已登记商铺")
+            plan.error(row.line, "code", N_("与第%(line)s行指向同一已登记商铺", line=seen_shops[row.shop_id]))
         seen_shops[row.shop_id] = row.line
         check_status_change(plan, row, index.shop_status[row.shop_id])
     check_entity_name(plan, row, index, entity_names)
@@ -344,22 +359,23 @@ def check_row(plan, row, lookups, index, seen_codes, seen_keys, seen_shops, enti
 def check_status_change(plan, row, current: str) -> None:
     wanted = row.clean.get("status")
     if wanted == "closed" and current != "closed":
-        plan.error(row.line, "status", "注销须在商铺页面办理并写明原因，不能通过导入注销")
+        plan.error(row.line, "status", N_("注销须在商铺页面办理并写明原因，不能通过导入注销"))
     elif current == "closed" and wanted in ("open", "suspended"):
-        plan.error(row.line, "status", "已注销的商铺不能通过导入恢复")
+        plan.error(row.line, "status", N_("已注销的商铺不能通过导入恢复"))
 
 
 def check_entity_name(plan, row, index, entity_names) -> None:
     uscc_code, name = row.clean["uscc"], row.clean["entity_name"]
     if uscc_code in entity_names and entity_names[uscc_code][0] != name:
         first_name, first_line = entity_names[uscc_code]
-        plan.error(row.line, "entity_name", f"同一信用代码在第{first_line}行的主体名称为“{first_name}”")
+        plan.error(row.line, "entity_name", N_("同一信用代码在第%(line)s行的主体名称为“%(name)s”", line=first_line,
+                                                  name=first_name))
         return
     entity_names.setdefault(uscc_code, (name, row.line))
     registered = index.entity_names.get(uscc_code)
     if registered is not None and registered != name:
         plan.error(row.line, "entity_name",
-                   f"该信用代码已登记为“{registered}”；主体更名请在商铺页面修改")
+                   N_("该信用代码已登记为“%(name)s”；主体更名请在商铺页面修改", name=registered))
 
 
 def same(a, b) -> bool:
@@ -427,9 +443,9 @@ def check_scope(plan: ImportPlan, user) -> None:
                                           .where(Shop.id.in_(matched[start:start + CHUNK]))).all())
     for row in plan.rows:
         if "street_id" in row.clean and not user.covers_street(row.clean["street_id"]):
-            plan.error(row.line, "street", f"该街道不在您的管辖范围：{row.data.get('street')}")
+            plan.error(row.line, "street", N_("该街道不在您的管辖范围：%(street)s", street=row.data.get("street")))
         elif row.shop_id is not None and not user.covers_street(streets[row.shop_id]):
-            plan.error(row.line, "code", "该商铺不在您的管辖范围")
+            plan.error(row.line, "code", N_("该商铺不在您的管辖范围"))
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -437,7 +453,7 @@ def check_scope(plan: ImportPlan, user) -> None:
 def apply_import(plan: ImportPlan, *, actor=None, progress: Callable[[int], None] | None = None) -> None:
     """Write a valid plan (flush only; the caller commits). Raises DomainError if it has errors."""
     if not plan.ok:
-        raise DomainError("导入文件有误，未导入任何数据", {"file": [str(e) for e in plan.errors[:50]]})
+        raise DomainError(N_("导入文件有误，未导入任何数据"), {"file": [e.text for e in plan.errors[:50]]})
     lookups = registry.Lookups.load()
     new_ids = insert_new_shops(plan, progress)
     shops = {s.id: s for s in db.session.scalars(

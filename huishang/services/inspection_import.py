@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import ChecklistTemplate, Inspection, Rectification, Shop, today
 from . import DomainError, audit, codes, registry
 from .inspections import rectification_days
@@ -94,7 +95,7 @@ def _decode(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DomainError("无法识别文件编码（支持 UTF-8 与 GB18030）", {"file": ["无法识别的字符"]}, status=400)
+    raise DomainError(N_("无法识别文件编码（支持 UTF-8 与 GB18030）"), {"file": [N_("无法识别的字符")]}, status=400)
 
 
 def read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
@@ -106,7 +107,7 @@ def read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
         try:
             sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # noqa: BLE001 — any unreadable workbook is a bad file
-            raise DomainError("无法读取 XLSX 文件", {"file": [type(exc).__name__]}, status=400) from None
+            raise DomainError(N_("无法读取 XLSX 文件"), {"file": [type(exc).__name__]}, status=400) from None
         lines = [
             (n, list(cells))
             for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
@@ -117,11 +118,10 @@ def read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
         try:
             lines = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
         except csv.Error as exc:
-            raise DomainError("CSV 格式错误", {"file": [str(exc)]}, status=400) from None
+            raise DomainError(N_("CSV 格式错误"), {"file": [str(exc)]}, status=400) from None
     else:
-        raise DomainError(
-            "只支持 CSV 或 XLSX 文件", {"file": [f"不支持的文件类型：{path.suffix}"]}, status=400
-        )
+        raise DomainError(N_("只支持 CSV 或 XLSX 文件"),
+                          {"file": [N_("不支持的文件类型：%(suffix)s", suffix=path.suffix)]}, status=400)
     if not lines:
         return [], []
     return lines[0][1], lines[1:]
@@ -135,34 +135,34 @@ def _date(value, name: str, problems: dict) -> date | None:
     if errors:
         problems[name] = errors[name][0]
     elif parsed and parsed > today():
-        problems[name] = "日期不能晚于今天"
+        problems[name] = N_("日期不能晚于今天")
     return parsed
 
 
 def _check_row(data: dict, shops: dict, problems: dict) -> tuple | None:
     for name in REQUIRED:
         if not registry.clean_text(data.get(name)):
-            problems[name] = "必填项不能为空"
+            problems[name] = N_("必填项不能为空")
     code = codes.normalise(registry.clean_text(data.get("shop_code")))
     shop = shops.get(code)
     if code and shop is None:
-        problems.setdefault("shop_code", f"商铺码不存在：{data.get('shop_code')}")
+        problems.setdefault("shop_code", N_("商铺码不存在：%(code)s", code=data.get("shop_code")))
     outcome = OUTCOMES.get(registry.clean_text(data.get("outcome")).lower())
     if registry.clean_text(data.get("outcome")) and outcome is None:
-        problems["outcome"] = f"检查结果应为 符合/基本符合/不符合：{data.get('outcome')}"
+        problems["outcome"] = N_("检查结果应为 符合/基本符合/不符合：%(value)s", value=data.get("outcome"))
     on = _date(data.get("inspected_on"), "inspected_on", problems)
     deadline = _date(data.get("rectification_deadline"), "rectification_deadline", {})  # may be future
     if data.get("rectification_deadline") not in (None, "") and deadline is None:
         problems["rectification_deadline"] = (
-            f"日期格式错误（应为 YYYY-MM-DD）：{data['rectification_deadline']}"
+            N_("日期格式错误（应为 YYYY-MM-DD）：%(value)s", value=data["rectification_deadline"])
         )
     rectified = _date(data.get("rectified_on"), "rectified_on", problems)
     if outcome == "pass" and (deadline or rectified):
-        problems["outcome"] = "结果为符合时不应有整改期限或整改完成日期"
+        problems["outcome"] = N_("结果为符合时不应有整改期限或整改完成日期")
     if on and deadline and deadline <= on:
-        problems["rectification_deadline"] = "整改期限应晚于检查日期"
+        problems["rectification_deadline"] = N_("整改期限应晚于检查日期")
     if on and rectified and rectified < on:
-        problems["rectified_on"] = "整改完成日期不能早于检查日期"
+        problems["rectified_on"] = N_("整改完成日期不能早于检查日期")
     if problems or shop is None:
         return None
     if outcome != "pass" and deadline is None:
@@ -183,7 +183,8 @@ def plan_import(path: str | Path) -> ImportPlan:
             columns[name] = index
     missing = [n for n in REQUIRED if n not in columns]
     if missing:
-        raise DomainError("缺少必需的列", {"file": [f"缺少列：{', '.join(missing)}"]}, status=400)
+        raise DomainError(N_("缺少必需的列"), {"file": [N_("缺少列：%(missing)s", missing=", ".join(missing))]},
+                          status=400)
     wanted = {
         codes.normalise(registry.clean_text(cells[columns["shop_code"]]))
         for _, cells in lines
@@ -202,7 +203,8 @@ def plan_import(path: str | Path) -> ImportPlan:
         problems: dict[str, str] = {}
         checked = _check_row(data, shops, problems)
         for name, message in problems.items():
-            plan.errors.append(f"第{line}行 {header[columns[name]] if name in columns else name}：{message}")
+            plan.errors.append(N_("第%(line)s行 %(field)s：%(message)s", line=line,
+                                  field=header[columns[name]] if name in columns else name, message=message))
         if checked is None:
             continue
         shop, on, outcome, deadline, rectified = checked
@@ -222,7 +224,7 @@ def apply_import(plan: ImportPlan, *, actor=None) -> int:
     touched shops are refreshed once each at the end. Returns the number of inspections added.
     Raises DomainError if the plan has errors."""
     if not plan.ok:
-        raise DomainError("导入文件有错误，未导入任何记录", {"file": plan.errors})
+        raise DomainError(N_("导入文件有错误，未导入任何记录"), {"file": plan.errors})
     rows = sorted(plan.rows, key=lambda r: (r.shop.id, r.inspected_on, r.line))
     created: list[tuple[Row, Inspection]] = []
     for start in range(0, len(rows), CHUNK):

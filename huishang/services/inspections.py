@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     ChecklistTemplate,
     Inspection,
@@ -98,23 +99,24 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
         try:
             item_id = int(answer.get("item_id"))
         except (TypeError, ValueError, AttributeError):
-            problems.append(f"第{n}个答案缺少有效的 item_id")
+            problems.append(N_("第%(n)s个答案缺少有效的 item_id", n=n))
             continue
         result = RESULT_ALIASES.get(str(answer.get("result") or "").strip())
         note = str(answer.get("note") or "").strip()
         if item_id not in item_ids:
-            problems.append(f"检查项 {item_id} 不属于该检查表")
+            problems.append(N_("检查项 %(item_id)s 不属于该检查表", item_id=item_id))
         elif item_id in by_item:
-            problems.append(f"检查项 {item_id} 重复作答")
+            problems.append(N_("检查项 %(item_id)s 重复作答", item_id=item_id))
         elif result not in RESULTS:
-            problems.append(f"检查项 {item_id} 的结果应为 符合/不符合/不适用 (pass/fail/na)")
+            problems.append(N_("检查项 %(item_id)s 的结果应为 符合/不符合/不适用 (pass/fail/na)", item_id=item_id))
         elif len(note) > MAX_NOTE:
-            problems.append(f"检查项 {item_id} 的说明不能超过{MAX_NOTE}字")
+            problems.append(N_("检查项 %(item_id)s 的说明不能超过%(max)s字", item_id=item_id, max=MAX_NOTE))
         else:
             by_item[item_id] = {"result": result, "note": note}
     missing = [item for item in template.items if item.id not in by_item]
     if missing and not problems:
-        problems.append(f"还有 {len(missing)} 项未作答（第一项：{missing[0].text[:30]}）")
+        problems.append(N_("还有 %(count)s 项未作答（第一项：%(text)s）", count=len(missing),
+                           text=missing[0].text[:30]))
     if problems:
         errors["answers"] = problems
     return by_item
@@ -123,14 +125,14 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
 def _check_photos(photos: dict[int, list[bytes]], errors: dict) -> None:
     for blobs in photos.values():
         if len(blobs) > MAX_PHOTOS_PER_ITEM:
-            errors.setdefault("photos", []).append(f"每项最多 {MAX_PHOTOS_PER_ITEM} 张照片")
+            errors.setdefault("photos", []).append(N_("每项最多 %(n)s 张照片", n=MAX_PHOTOS_PER_ITEM))
         for blob in blobs:
             try:
                 uploads.read_image(blob, "photos")
             except DomainError as exc:
                 errors.setdefault("photos", []).extend(exc.errors.get("photos", [exc.message]))
                 if exc.status == 413:
-                    raise DomainError("照片过大", {"photos": exc.errors["photos"]}, status=413) from None
+                    raise DomainError(N_("照片过大"), {"photos": exc.errors["photos"]}, status=413) from None
 
 
 def eligible_co_inspectors(shop: Shop, actor) -> list[User]:
@@ -146,15 +148,15 @@ def eligible_co_inspectors(shop: Shop, actor) -> list[User]:
 def _check_co_inspector(shop: Shop, actor, username: str | None, errors: dict) -> User | None:
     username = (username or "").strip()
     if not username:
-        errors["co_inspector"] = ["必须选择同行执法人员（检查须由两名以上执法人员进行）"]
+        errors["co_inspector"] = [N_("必须选择同行执法人员（检查须由两名以上执法人员进行）")]
         return None
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or user.role not in ("inspector", "regulator"):
-        errors["co_inspector"] = [f"同行执法人员不存在或无执法资格：{username}"]
+        errors["co_inspector"] = [N_("同行执法人员不存在或无执法资格：%(username)s", username=username)]
     elif user.id == getattr(actor, "id", None):
-        errors["co_inspector"] = ["同行执法人员不能是本人"]
+        errors["co_inspector"] = [N_("同行执法人员不能是本人")]
     elif not user.can_inspect(shop):
-        errors["co_inspector"] = ["同行执法人员的辖区不包括该商铺"]
+        errors["co_inspector"] = [N_("同行执法人员的辖区不包括该商铺")]
     else:
         return user
     return None
@@ -163,17 +165,17 @@ def _check_co_inspector(shop: Shop, actor, username: str | None, errors: dict) -
 def _check_common(sub: Submission, errors: dict) -> date:
     on = sub.inspected_on or today()
     if on > today():
-        errors["inspected_on"] = ["检查日期不能晚于今天"]
+        errors["inspected_on"] = [N_("检查日期不能晚于今天")]
     for name, low, high in (("lat", -90, 90), ("lng", -180, 180)):
         value = getattr(sub, name)
         if value is not None and not low <= value <= high:
-            errors[name] = [f"应在 {low} 到 {high} 之间"]
+            errors[name] = [N_("应在 %(low)s 到 %(high)s 之间", low=low, high=high)]
     if (sub.lat is None) != (sub.lng is None):
-        errors.setdefault("lat" if sub.lat is None else "lng", []).append("经纬度须同时提供")
+        errors.setdefault("lat" if sub.lat is None else "lng", []).append(N_("经纬度须同时提供"))
     if len(sub.note or "") > MAX_NOTE:
-        errors["note"] = [f"不能超过{MAX_NOTE}字"]
+        errors["note"] = [N_("不能超过%(max)s字", max=MAX_NOTE)]
     if sub.client_id is not None and not (8 <= len(sub.client_id) <= 64):
-        errors["client_id"] = ["client_id 长度应为 8–64 个字符"]
+        errors["client_id"] = [N_("client_id 长度应为 8–64 个字符")]
     return on
 
 
@@ -204,14 +206,14 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
     existing = find_by_client_id(sub.client_id)
     if existing is not None:
         if existing.shop_id != shop.id or existing.inspector_id != getattr(actor, "id", None):
-            raise Conflict("client_id 已被另一检查记录使用", {"client_id": ["已被使用"]})
+            raise Conflict(N_("client_id 已被另一检查记录使用"), {"client_id": [N_("已被使用")]})
         return existing, False
     if shop.status == "closed":
-        raise Conflict("商铺已注销，不能录入检查", {"shop_code": ["商铺已注销"]})
+        raise Conflict(N_("商铺已注销，不能录入检查"), {"shop_code": [N_("商铺已注销")]})
     errors: dict[str, list[str]] = {}
     template = checklists.get_template(sub.template_id)
     if template is None or template.kind != "inspection":
-        errors["template_id"] = ["请选择有效的监督检查表"]
+        errors["template_id"] = [N_("请选择有效的监督检查表")]
     co = _check_co_inspector(shop, actor, sub.co_inspector, errors)
     on = _check_common(sub, errors)
     by_item = _check_answers(template, sub.answers, errors) if template else {}
@@ -219,17 +221,18 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
         _check_photos(sub.photos, errors)
         unknown = set(sub.photos) - {item.id for item in template.items}
         if unknown:
-            errors.setdefault("photos", []).append("照片对应的检查项不属于该检查表")
+            errors.setdefault("photos", []).append(N_("照片对应的检查项不属于该检查表"))
     outcome = outcome_of(template.items, {k: v["result"] for k, v in by_item.items()}) if template else None
     deadline = None
     if outcome in ("partial", "fail") and "inspected_on" not in errors:
         deadline = sub.rectification_deadline or on + timedelta(days=rectification_days())
         if deadline <= on:
-            errors["rectification_deadline"] = ["整改期限应晚于检查日期"]
+            errors["rectification_deadline"] = [N_("整改期限应晚于检查日期")]
         elif deadline > on + timedelta(days=MAX_RECTIFICATION_DAYS):
-            errors["rectification_deadline"] = [f"整改期限不能超过检查后 {MAX_RECTIFICATION_DAYS} 天"]
+            errors["rectification_deadline"] = [N_("整改期限不能超过检查后 %(days)s 天",
+                                                     days=MAX_RECTIFICATION_DAYS)]
     if errors:
-        raise DomainError("检查记录有误", errors)
+        raise DomainError(N_("检查记录有误"), errors)
     inspection = Inspection(
         shop_id=shop.id,
         template_id=template.id,
@@ -335,11 +338,11 @@ def acknowledge(inspection: Inspection, *, actor, accept: bool, reason: str = ""
     Raises DomainError naming `reason`, Conflict if already answered."""
     reason = " ".join((reason or "").split())
     if inspection.ack_status:
-        raise Conflict("该检查结果已确认或已拒签", {"ack": ["已处理"]})
+        raise Conflict(N_("该检查结果已确认或已拒签"), {"ack": [N_("已处理")]})
     if not accept and not reason:
-        raise DomainError("拒签须说明理由", {"reason": ["请填写拒签理由"]})
+        raise DomainError(N_("拒签须说明理由"), {"reason": [N_("请填写拒签理由")]})
     if len(reason) > MAX_NOTE:
-        raise DomainError("理由过长", {"reason": [f"不能超过{MAX_NOTE}字"]})
+        raise DomainError(N_("理由过长"), {"reason": [N_("不能超过%(max)s字", max=MAX_NOTE)]})
     inspection.ack_status = "acknowledged" if accept else "refused"
     inspection.ack_note = reason or None
     inspection.ack_at = utcnow()
@@ -358,12 +361,12 @@ def report_rectified(rect: Rectification, *, actor, note: str, photo: bytes | No
     """The merchant reports the rectification done, with a photo; a re-inspection closes it.
     Raises DomainError naming `photo` or `note`, Conflict when it is closed already."""
     if rect.closed_on is not None:
-        raise Conflict("该整改已经复查关闭", {"rectification": ["已关闭"]})
+        raise Conflict(N_("该整改已经复查关闭"), {"rectification": [N_("已关闭")]})
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise DomainError("说明过长", {"note": [f"不能超过{MAX_NOTE}字"]})
+        raise DomainError(N_("说明过长"), {"note": [N_("不能超过%(max)s字", max=MAX_NOTE)]})
     if not photo:
-        raise DomainError("请上传整改后的照片", {"photo": ["请上传整改后的照片"]})
+        raise DomainError(N_("请上传整改后的照片"), {"photo": [N_("请上传整改后的照片")]})
     path = uploads.store_image(photo, f"rectifications/{rect.shop_id}", "photo")
     before = {"reported_done_on": rect.reported_done_on, "report_photo": rect.report_photo}
     rect.reported_done_on, rect.report_note, rect.report_photo = today(), note, path
@@ -394,20 +397,20 @@ def record_self_check(
         existing = db.session.scalar(select(SelfCheck).where(SelfCheck.client_id == client_id))
         if existing is not None:
             if existing.shop_id != shop.id:
-                raise Conflict("client_id 已被使用", {"client_id": ["已被使用"]})
+                raise Conflict(N_("client_id 已被使用"), {"client_id": [N_("已被使用")]})
             return existing, False
     errors: dict[str, list[str]] = {}
     template = checklists.get_template(template_id)
     if template is None or template.kind != "self_check":
-        errors["template_id"] = ["请选择有效的自查表"]
+        errors["template_id"] = [N_("请选择有效的自查表")]
     on = checked_on or today()
     if on > today():
-        errors["checked_on"] = ["自查日期不能晚于今天"]
+        errors["checked_on"] = [N_("自查日期不能晚于今天")]
     if client_id is not None and not (8 <= len(client_id) <= 64):
-        errors["client_id"] = ["client_id 长度应为 8–64 个字符"]
+        errors["client_id"] = [N_("client_id 长度应为 8–64 个字符")]
     by_item = _check_answers(template, answers, errors) if template else {}
     if errors:
-        raise DomainError("自查记录有误", errors)
+        raise DomainError(N_("自查记录有误"), errors)
     outcome = outcome_of(template.items, {k: v["result"] for k, v in by_item.items()})
     check = SelfCheck(
         shop_id=shop.id,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import ChangeRequest, Licence, Rectification, ReminderSent, Shop, Staff, today
 from . import DomainError, audit, changes, notifications, registry, uploads
 
@@ -29,27 +30,27 @@ def validate(data: dict, *, image: bytes | None, licence: Licence | None) -> tup
     clean: dict = {}
     kind = (data.get("kind") or (licence.kind if licence else "")).strip()
     if kind not in LICENCE_KINDS:
-        errors["kind"] = ["请选择证照类型"]
+        errors["kind"] = [N_("请选择证照类型")]
     clean["kind"] = kind
     number = registry.clean_text(data.get("number"))
     if not number:
-        errors["number"] = ["请填写证照编号"]
+        errors["number"] = [N_("请填写证照编号")]
     elif len(number) > 60:
-        errors["number"] = ["不能超过60个字符"]
+        errors["number"] = [N_("不能超过60个字符")]
     clean["number"] = number
     clean["issued_on"] = registry.parse_date(data.get("issued_on"), "issued_on", errors)
     clean["expires_on"] = registry.parse_date(data.get("expires_on"), "expires_on", errors)
     if clean["issued_on"] and clean["expires_on"] and clean["expires_on"] <= clean["issued_on"]:
-        errors.setdefault("expires_on", []).append("有效期须晚于发证日期")
+        errors.setdefault("expires_on", []).append(N_("有效期须晚于发证日期"))
     if clean["issued_on"] and clean["issued_on"] > today():
-        errors.setdefault("issued_on", []).append("发证日期不能晚于今天")
+        errors.setdefault("issued_on", []).append(N_("发证日期不能晚于今天"))
     if image:
         try:
             uploads.read_image(image, "image")
         except DomainError as exc:
             errors.update(exc.errors)
     elif licence is None or not licence.image_path:
-        errors.setdefault("image", []).append("请上传证照照片")
+        errors.setdefault("image", []).append(N_("请上传证照照片"))
     return clean, errors
 
 
@@ -70,17 +71,17 @@ def request_change(shop: Shop, data: dict, *, image: bytes | None = None, licenc
                    actor=None) -> ChangeRequest:
     """File a new licence (licence=None) or an edit for review. Raises DomainError per field."""
     if licence is not None and licence.shop_id != shop.id:
-        raise DomainError("证照不属于该店铺", status=404)
+        raise DomainError(N_("证照不属于该店铺"), status=404)
     clean, errors = validate(data, image=image, licence=licence)
     if errors:
-        raise DomainError("证照信息有误", errors)
+        raise DomainError(N_("证照信息有误"), errors)
     fields = ("kind", "number", "issued_on", "expires_on")
     current = {k: getattr(licence, k) for k in fields} if licence else {}
     wanted = {k: v for k, v in clean.items() if not licence or current.get(k) != v}
     if image:
         wanted["image_path"] = uploads.store_image(image, f"licences/{shop.id}", "image")
     if not wanted:
-        raise DomainError("没有需要变更的内容", {"_schema": ["填写的内容与现有证照相同"]})
+        raise DomainError(N_("没有需要变更的内容"), {"_schema": [N_("填写的内容与现有证照相同")]})
     stored = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in wanted.items()}
     before = _shown({k: current.get(k) for k in wanted if k != "image_path"}) if licence else {}
     return changes.licence_request(shop, stored, before, _shown(wanted), licence, actor=actor)

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Review, Shop, utcnow
 from . import Conflict, DomainError, audit
 
@@ -136,16 +137,17 @@ def moderate(review: Review, action: str, reason: str, *, actor=None) -> Review:
     targets = {"hide": "hidden", "restore": "visible"}
     errors: dict[str, list[str]] = {}
     if action not in targets:
-        errors["action"] = ["操作必须是 hide 或 restore"]
+        errors["action"] = [N_("操作必须是 hide 或 restore")]
     if not reason:
-        errors["reason"] = ["请填写理由"]
+        errors["reason"] = [N_("请填写理由")]
     elif len(reason) > REASON_MAX:
-        errors["reason"] = [f"理由不能超过{REASON_MAX}字"]
+        errors["reason"] = [N_("理由不能超过%(max)s字", max=REASON_MAX)]
     if errors:
-        raise DomainError("审核信息有误", errors)
+        raise DomainError(N_("审核信息有误"), errors)
     target = targets[action]
     if review.status == target:
-        raise Conflict("该点评已是此状态", {"action": [f"点评已{'隐藏' if target == 'hidden' else '显示'}"]})
+        raise Conflict(N_("该点评已是此状态"),
+                       {"action": [N_("点评已隐藏") if target == "hidden" else N_("点评已显示")]})
     actor = actor or (current_user._get_current_object() if current_user and current_user.is_authenticated
                       else None)
     before = {"status": review.status}

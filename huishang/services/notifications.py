@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Notification, Shop, User, utcnow
 from . import DomainError
 
@@ -64,13 +65,13 @@ def recipients(target) -> list[User]:
         return list(db.session.scalars(
             select(User).join(user_shops, user_shops.c.user_id == User.id)
             .where(user_shops.c.shop_id == target.id, User.role == "merchant", User.active)))
-    raise DomainError("通知对象必须是用户或商铺", {"target": ["必须是用户或商铺"]})
+    raise DomainError(N_("通知对象必须是用户或商铺"), {"target": [N_("必须是用户或商铺")]})
 
 
 def notify(target, kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
     """Notify a user, or every merchant of a shop. Returns the notifications created."""
     if not (title or "").strip():
-        raise DomainError("通知标题不能为空", {"title": ["不能为空"]})
+        raise DomainError(N_("通知标题不能为空"), {"title": [N_("不能为空")]})
     shop_id = target.id if isinstance(target, Shop) else None
     return _create([(user, shop_id, kind, title, body, link) for user in recipients(target)])
 

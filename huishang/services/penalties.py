@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Penalty, Shop, today
 from ..models.grading import CreditRepair
 from ..models.penalties import SEVERITIES
@@ -50,29 +51,29 @@ def validate_penalty(data: dict) -> tuple[dict, dict]:
     clean: dict = {}
     number = registry.clean_text(data.get("decision_no"))
     if not number:
-        errors["decision_no"] = ["必填项不能为空"]
+        errors["decision_no"] = [N_("必填项不能为空")]
     elif len(number) > 60:
-        errors["decision_no"] = ["不能超过60个字符"]
+        errors["decision_no"] = [N_("不能超过60个字符")]
     elif db.session.scalar(select(Penalty.id).where(Penalty.decision_no == number)):
-        errors["decision_no"] = [f"决定书文号已存在：{number}"]
+        errors["decision_no"] = [N_("决定书文号已存在：%(number)s", number=number)]
     clean["decision_no"] = number
     decided_on = registry.parse_date(data.get("decided_on"), "decided_on", errors)
     if decided_on is None and "decided_on" not in errors:
-        errors["decided_on"] = ["必填项不能为空"]
+        errors["decided_on"] = [N_("必填项不能为空")]
     elif decided_on and decided_on > today():
-        errors["decided_on"] = ["处罚决定日期不能晚于今天"]
+        errors["decided_on"] = [N_("处罚决定日期不能晚于今天")]
     elif decided_on and decided_on.year < EARLIEST_DECISION_YEAR:
-        errors["decided_on"] = [f"处罚决定日期不能早于{EARLIEST_DECISION_YEAR}年"]
+        errors["decided_on"] = [N_("处罚决定日期不能早于%(year)s年", year=EARLIEST_DECISION_YEAR)]
     clean["decided_on"] = decided_on
     violation = (data.get("violation") or "").strip()
     if not violation:
-        errors["violation"] = ["必填项不能为空"]
+        errors["violation"] = [N_("必填项不能为空")]
     elif len(violation) > 2000:
-        errors["violation"] = ["不能超过2000个字符"]
+        errors["violation"] = [N_("不能超过2000个字符")]
     clean["violation"] = violation
     severity = data.get("severity") or "general"
     if severity not in SEVERITIES:
-        errors["severity"] = ["应为 minor、general 或 severe"]
+        errors["severity"] = [N_("应为 minor、general 或 severe")]
     clean["severity"] = severity
     fine = data.get("fine")
     if fine not in (None, ""):
@@ -82,10 +83,10 @@ def validate_penalty(data: dict) -> tuple[dict, dict]:
                 raise InvalidOperation
             clean["fine"] = amount.quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError):
-            errors["fine"] = ["罚款金额应为非负数字（元）"]
+            errors["fine"] = [N_("罚款金额应为非负数字（元）")]
     note = (data.get("internal_note") or "").strip()
     if len(note) > 2000:
-        errors["internal_note"] = ["不能超过2000个字符"]
+        errors["internal_note"] = [N_("不能超过2000个字符")]
     clean["internal_note"] = note
     return clean, errors
 
@@ -94,7 +95,7 @@ def record_penalty(shop: Shop, data: dict, *, actor=None) -> Penalty:
     """Record a penalty decision on `shop`. Raises DomainError naming each bad field."""
     clean, errors = validate_penalty(data)
     if errors:
-        raise DomainError("处罚信息有误", errors)
+        raise DomainError(N_("处罚信息有误"), errors)
     penalty = Penalty(
         shop_id=shop.id, publicity_ends_on=publicity_end(clean["decided_on"], clean["severity"]), **clean
     )
@@ -110,11 +111,11 @@ def mark_fulfilled(penalty: Penalty, fulfilled_on, *, actor=None) -> Penalty:
     errors: dict = {}
     on = registry.parse_date(fulfilled_on, "fulfilled_on", errors) if fulfilled_on else None
     if on is None and not errors:
-        errors["fulfilled_on"] = ["必填项不能为空"]
+        errors["fulfilled_on"] = [N_("必填项不能为空")]
     elif on and (on < penalty.decided_on or on > today()):
-        errors["fulfilled_on"] = ["履行日期须在处罚决定日期与今天之间"]
+        errors["fulfilled_on"] = [N_("履行日期须在处罚决定日期与今天之间")]
     if errors:
-        raise DomainError("履行日期有误", errors)
+        raise DomainError(N_("履行日期有误"), errors)
     before = {"fulfilled_on": penalty.fulfilled_on}
     penalty.fulfilled_on = on
     db.session.flush()
@@ -136,20 +137,20 @@ def repair_blockers(penalty: Penalty, on: date | None = None, rules: dict | None
     rules = rules or grading.load_rules()
     reasons = []
     if penalty.severity == "severe":
-        reasons.append("严重违法失信的处罚不适用信用修复")
+        reasons.append(N_("严重违法失信的处罚不适用信用修复"))
     if penalty.repaired_on is not None:
-        reasons.append("已完成信用修复")
+        reasons.append(N_("已完成信用修复"))
     if on >= penalty.publicity_ends_on:
-        reasons.append("公示期已届满，无需修复")
+        reasons.append(N_("公示期已届满，无需修复"))
     if penalty.fulfilled_on is None:
-        reasons.append("处罚尚未履行完毕")
+        reasons.append(N_("处罚尚未履行完毕"))
     earliest = grading.add_months(penalty.decided_on, int(rules["repair_min_months"]))
     if on < earliest:
-        reasons.append(f"最短公示期未满，{earliest.isoformat()} 起可申请")
+        reasons.append(N_("最短公示期未满，%(date)s 起可申请", date=earliest.isoformat()))
     if db.session.scalar(
         select(CreditRepair.id).where(CreditRepair.penalty_id == penalty.id, CreditRepair.status == "pending")
     ):
-        reasons.append("已有待审核的修复申请")
+        reasons.append(N_("已有待审核的修复申请"))
     return reasons
 
 
@@ -157,12 +158,12 @@ def apply_repair(penalty: Penalty, commitment: str, *, actor) -> CreditRepair:
     """The merchant's application (public commitment required). Raises DomainError / Conflict."""
     commitment = (commitment or "").strip()
     if len(commitment) < 20:
-        raise DomainError("请填写信用承诺", {"commitment": ["信用承诺书不少于20个字"]})
+        raise DomainError(N_("请填写信用承诺"), {"commitment": [N_("信用承诺书不少于20个字")]})
     if len(commitment) > 2000:
-        raise DomainError("信用承诺过长", {"commitment": ["不能超过2000个字符"]})
+        raise DomainError(N_("信用承诺过长"), {"commitment": [N_("不能超过2000个字符")]})
     blockers = repair_blockers(penalty)
     if blockers:
-        raise Conflict("暂不能申请信用修复", {"penalty": blockers})
+        raise Conflict(N_("暂不能申请信用修复"), {"penalty": blockers})
     repair = CreditRepair(
         penalty_id=penalty.id,
         shop_id=penalty.shop_id,
@@ -183,11 +184,11 @@ def decide_repair(repair: CreditRepair, approve: bool, reason: str, *, actor) ->
     """A regulator approves (the penalty stops counting from today) or rejects, with a reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("请填写审核理由", {"reason": ["必填项不能为空"]})
+        raise DomainError(N_("请填写审核理由"), {"reason": [N_("必填项不能为空")]})
     if len(reason) > 1000:
-        raise DomainError("审核理由过长", {"reason": ["不能超过1000个字符"]})
+        raise DomainError(N_("审核理由过长"), {"reason": [N_("不能超过1000个字符")]})
     if repair.status != "pending":
-        raise Conflict("该申请已审核", {"status": ["已审核"]})
+        raise Conflict(N_("该申请已审核"), {"status": [N_("已审核")]})
     repair.status = "approved" if approve else "rejected"
     repair.reviewer_id, repair.reviewed_on, repair.review_reason = actor.id, today(), reason
     if approve:

@@ -19,6 +19,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import PlateCode, Shop, utcnow
 from ..models.inspections import OUTCOME_FACES
 from . import Conflict, DomainError, audit, codes, fonts, qr
@@ -342,11 +343,11 @@ def reissue(shop: Shop, reason: str, *, actor=None) -> Shop:
 
     reason = clean_text(reason)
     if not reason:
-        raise DomainError("请填写补发原因", {"reason": ["必填项不能为空"]})
+        raise DomainError(N_("请填写补发原因"), {"reason": [N_("必填项不能为空")]})
     if len(reason) > REASON_MAX:
-        raise DomainError("补发原因过长", {"reason": [f"不能超过{REASON_MAX}个字符"]})
+        raise DomainError(N_("补发原因过长"), {"reason": [N_("不能超过%(max)s个字符", max=REASON_MAX)]})
     if shop.status == "closed":
-        raise Conflict("商铺已注销，不能补发铭牌", {"status": ["商铺已注销"]})
+        raise Conflict(N_("商铺已注销，不能补发铭牌"), {"status": [N_("商铺已注销")]})
     old_code, now = shop.code, utcnow()
     current = db.session.scalar(select(PlateCode).where(PlateCode.code == old_code))
     if current is None:  # a shop registered before codes were tracked

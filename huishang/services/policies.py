@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, Policy, Shop, User
 from ..models.merchant import policy_business_types
 from ..models.users import user_shops
@@ -16,21 +17,21 @@ def publish(title: str, body: str, type_codes, *, source: str = "", actor=None) 
     title, body, source = (title or "").strip(), (body or "").strip(), (source or "").strip()
     errors: dict[str, list[str]] = {}
     if not title:
-        errors["title"] = ["请填写标题"]
+        errors["title"] = [N_("请填写标题")]
     elif len(title) > 200:
-        errors["title"] = ["不能超过200个字"]
+        errors["title"] = [N_("不能超过200个字")]
     if not body:
-        errors["body"] = ["请填写正文"]
+        errors["body"] = [N_("请填写正文")]
     if len(source) > 200:
-        errors["source"] = ["不能超过200个字"]
+        errors["source"] = [N_("不能超过200个字")]
     codes = [c for c in (type_codes or []) if c]
     types = (list(db.session.scalars(select(BusinessType).where(BusinessType.code.in_(codes))))
              if codes else [])
     if len(types) != len(set(codes)):
         known = {t.code for t in types}
-        errors["business_types"] = [f"未知业态：{c}" for c in codes if c not in known]
+        errors["business_types"] = [N_("未知业态：%(code)s", code=c) for c in codes if c not in known]
     if errors:
-        raise DomainError("政策信息有误", errors)
+        raise DomainError(N_("政策信息有误"), errors)
     policy = Policy(title=title, body=body, source=source, published_by_id=getattr(actor, "id", None),
                     business_types=types)
     db.session.add(policy)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Complex, Message, Notice, PropertyReport, Rectification, Shop, today, utcnow
 from ..models.inspections import OUTCOME_FACES
 from . import Conflict, DomainError, audit, notifications, registry
@@ -45,7 +46,7 @@ def tenants(complex_id: int, *, include_closed: bool = False) -> list[dict]:
 
 def _complex(user) -> Complex:
     if user.role != "property" or user.complex_id is None:
-        raise DomainError("物业账户未关联商业综合体", status=403)
+        raise DomainError(N_("物业账户未关联商业综合体"), status=403)
     return user.complex
 
 
@@ -57,7 +58,7 @@ def report_move_in(user, data: dict, *, effective_on=None, note: str = "") -> Pr
     clean, errors = registry.validate_shop(probe, registry.Lookups.load())
     when = registry.parse_date(effective_on, "effective_on", errors) if effective_on else None
     if errors:
-        raise DomainError("入驻信息有误", errors)
+        raise DomainError(N_("入驻信息有误"), errors)
     report = PropertyReport(complex_id=cx.id, kind="move_in", details=details, effective_on=when,
                             note=(note or "").strip()[:1000], reported_by_id=user.id)
     db.session.add(report)
@@ -69,17 +70,17 @@ def report_move_in(user, data: dict, *, effective_on=None, note: str = "") -> Pr
 def report_move_out(user, shop: Shop, *, effective_on=None, note: str = "") -> PropertyReport:
     cx = _complex(user)
     if shop.complex_id != cx.id:
-        raise DomainError("该商铺不在您管理的综合体内", status=403)
+        raise DomainError(N_("该商铺不在您管理的综合体内"), status=403)
     if shop.status == "closed":
-        raise Conflict("该商铺已注销", {"shop": ["已注销"]})
+        raise Conflict(N_("该商铺已注销"), {"shop": [N_("已注销")]})
     if db.session.scalar(select(PropertyReport.id).where(
             PropertyReport.shop_id == shop.id, PropertyReport.kind == "move_out",
             PropertyReport.status == "pending")):
-        raise Conflict("该商铺已有待确认的撤场报告", {"shop": ["已报告，待监管部门确认"]})
+        raise Conflict(N_("该商铺已有待确认的撤场报告"), {"shop": [N_("已报告，待监管部门确认")]})
     errors: dict[str, list[str]] = {}
     when = registry.parse_date(effective_on, "effective_on", errors) if effective_on else None
     if errors:
-        raise DomainError("撤场信息有误", errors)
+        raise DomainError(N_("撤场信息有误"), errors)
     report = PropertyReport(complex_id=cx.id, kind="move_out", shop_id=shop.id, effective_on=when,
                             details={"sign_name": shop.sign_name, "code": shop.code},
                             note=(note or "").strip()[:1000], reported_by_id=user.id)
@@ -92,7 +93,7 @@ def report_move_out(user, shop: Shop, *, effective_on=None, note: str = "") -> P
 
 def _pending(report: PropertyReport) -> None:
     if report.status != "pending":
-        raise Conflict("该报告已处理", {"status": [str(report.status_label)]})
+        raise Conflict(N_("该报告已处理"), {"status": [str(report.status_label)]})
 
 
 def confirm(report: PropertyReport, *, actor=None) -> PropertyReport:
@@ -118,7 +119,7 @@ def confirm(report: PropertyReport, *, actor=None) -> PropertyReport:
 def reject(report: PropertyReport, reason: str, *, actor=None) -> PropertyReport:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("退回须说明理由", {"reason": ["请填写退回理由"]})
+        raise DomainError(N_("退回须说明理由"), {"reason": [N_("请填写退回理由")]})
     _pending(report)
     report.status, report.reason = "rejected", reason[:1000]
     report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(actor, "id", None)
@@ -146,11 +147,11 @@ def relay_notice(user, title: str, body: str) -> Notice:
     title, body = (title or "").strip(), (body or "").strip()
     errors = {}
     if not title or len(title) > 200:
-        errors["title"] = ["请填写标题（200字以内）"]
+        errors["title"] = [N_("请填写标题（200字以内）")]
     if not body:
-        errors["body"] = ["请填写通知内容"]
+        errors["body"] = [N_("请填写通知内容")]
     if errors:
-        raise DomainError("通知内容有误", errors)
+        raise DomainError(N_("通知内容有误"), errors)
     notice = Notice(complex_id=cx.id, sender_id=user.id, title=title, body=body)
     db.session.add(notice)
     count = 0
@@ -170,9 +171,9 @@ def notices(complex_id: int) -> list[Notice]:
 def post_message(complex_obj: Complex, user, body: str) -> Message:
     body = (body or "").strip()
     if not body:
-        raise DomainError("请填写留言内容", {"body": ["请填写留言内容"]})
+        raise DomainError(N_("请填写留言内容"), {"body": [N_("请填写留言内容")]})
     if len(body) > 2000:
-        raise DomainError("留言过长", {"body": ["不能超过2000个字"]})
+        raise DomainError(N_("留言过长"), {"body": [N_("不能超过2000个字")]})
     message = Message(complex_id=complex_obj.id, sender_id=user.id, from_regulator=user.role == "regulator",
                       body=body)
     db.session.add(message)

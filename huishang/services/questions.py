@@ -9,6 +9,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Question, Shop, today, utcnow
 from . import Conflict, DomainError, audit, notifications, uploads, workdays
 
@@ -39,16 +40,16 @@ def ask(shop: Shop, body: str, *, attachment: bytes | None = None, actor=None,
     body = (body or "").strip()
     errors = {}
     if not body:
-        errors["body"] = ["请填写咨询内容"]
+        errors["body"] = [N_("请填写咨询内容")]
     elif len(body) > MAX_BODY:
-        errors["body"] = [f"不能超过{MAX_BODY}个字"]
+        errors["body"] = [N_("不能超过%(max)s个字", max=MAX_BODY)]
     if attachment:
         try:
             uploads.read_image(attachment, "attachment")
         except DomainError as exc:
             errors.update(exc.errors)
     if errors:
-        raise DomainError("咨询内容有误", errors)
+        raise DomainError(N_("咨询内容有误"), errors)
     asked_on = asked_on or today()
     question = Question(shop_id=shop.id, asked_by_id=getattr(actor, "id", None), body=body,
                         due_on=due_date(asked_on))
@@ -63,9 +64,9 @@ def ask(shop: Shop, body: str, *, attachment: bytes | None = None, actor=None,
 def answer(question: Question, text: str, *, actor=None) -> Question:
     text = (text or "").strip()
     if not text:
-        raise DomainError("请填写答复内容", {"answer": ["请填写答复内容"]})
+        raise DomainError(N_("请填写答复内容"), {"answer": [N_("请填写答复内容")]})
     if len(text) > MAX_BODY * 2:
-        raise DomainError("答复过长", {"answer": [f"不能超过{MAX_BODY * 2}个字"]})
+        raise DomainError(N_("答复过长"), {"answer": [N_("不能超过%(max)s个字", max=MAX_BODY * 2)]})
     before = {"answer": question.answer}
     question.answer = text
     question.answered_at = question.answered_at or utcnow()
@@ -80,15 +81,15 @@ def answer(question: Question, text: str, *, actor=None) -> Question:
 def publish_faq(question: Question, faq_question: str, faq_answer: str, *, actor=None) -> Question:
     """Publish as FAQ. The regulator edits the texts so that no merchant identity remains."""
     if not question.is_answered:
-        raise Conflict("尚未答复的咨询不能发布为常见问题", {"answer": ["请先答复"]})
+        raise Conflict(N_("尚未答复的咨询不能发布为常见问题"), {"answer": [N_("请先答复")]})
     faq_question, faq_answer = (faq_question or "").strip(), (faq_answer or "").strip()
     errors = {}
     if not faq_question:
-        errors["faq_question"] = ["请填写公开的问题"]
+        errors["faq_question"] = [N_("请填写公开的问题")]
     if not faq_answer:
-        errors["faq_answer"] = ["请填写公开的答复"]
+        errors["faq_answer"] = [N_("请填写公开的答复")]
     if errors:
-        raise DomainError("常见问题内容有误", errors)
+        raise DomainError(N_("常见问题内容有误"), errors)
     question.faq_published, question.faq_question, question.faq_answer = True, faq_question, faq_answer
     db.session.flush()
     audit.record("question.publish_faq", question, actor=actor,

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, Complex, Entity, Licence, PlateCode, Shop, Street, today
 from . import Conflict, DomainError, audit, codes, uscc
 
@@ -53,7 +54,7 @@ def parse_bool(value, name: str, errors: dict) -> bool | None:
         return True
     if word in FALSE_WORDS:
         return False
-    errors.setdefault(name, []).append(f"无法识别的是/否值：{value}")
+    errors.setdefault(name, []).append(N_("无法识别的是/否值：%(value)s", value=value))
     return None
 
 
@@ -71,7 +72,7 @@ def parse_date(value, name: str, errors: dict) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    errors.setdefault(name, []).append(f"日期格式错误（应为 YYYY-MM-DD）：{value}")
+    errors.setdefault(name, []).append(N_("日期格式错误（应为 YYYY-MM-DD）：%(value)s", value=value))
     return None
 
 
@@ -81,13 +82,14 @@ def parse_float(value, name: str, errors: dict, bounds: tuple[float, float] | No
     try:
         number = float(clean_text(value)) if not isinstance(value, (int, float)) else float(value)
     except ValueError:
-        errors.setdefault(name, []).append(f"应为数字：{value}")
+        errors.setdefault(name, []).append(N_("应为数字：%(value)s", value=value))
         return None
     if number != number or number in (float("inf"), float("-inf")):
-        errors.setdefault(name, []).append("应为有限数字")
+        errors.setdefault(name, []).append(N_("应为有限数字"))
         return None
     if bounds and not bounds[0] <= number <= bounds[1]:
-        errors.setdefault(name, []).append(f"超出徐汇区范围（{bounds[0]}–{bounds[1]}）：{value}")
+        errors.setdefault(name, []).append(
+            N_("超出徐汇区范围（%(low)s–%(high)s）：%(value)s", low=bounds[0], high=bounds[1], value=value))
         return None
     return number
 
@@ -140,17 +142,17 @@ def validate_shop(data: dict, lookups: Lookups, *, partial: bool = False) -> tup
     if not partial:
         for name in required:
             if not clean_text(data.get(name)):
-                errors.setdefault(name, []).append("必填项不能为空")
+                errors.setdefault(name, []).append(N_("必填项不能为空"))
     for name, limit in TEXT_LIMITS.items():
         if name in data and data[name] is not None:
             value = clean_text(data[name])
             if len(value) > limit:
-                errors.setdefault(name, []).append(f"不能超过{limit}个字符")
+                errors.setdefault(name, []).append(N_("不能超过%(max)s个字符", max=limit))
             clean[name] = value
     if partial:
         for name in ("sign_name", "address"):
             if name in data and not clean.get(name):
-                errors.setdefault(name, []).append("必填项不能为空")
+                errors.setdefault(name, []).append(N_("必填项不能为空"))
     if clean_text(data.get("uscc")):
         problem = uscc.validate(data["uscc"])
         if problem:
@@ -159,25 +161,25 @@ def validate_shop(data: dict, lookups: Lookups, *, partial: bool = False) -> tup
     if clean_text(data.get("code")):
         code = codes.normalise(clean_text(data["code"]))
         if not codes.is_genuine(code):
-            errors.setdefault("code", []).append(f"商铺码格式或校验位错误：{data['code']}")
+            errors.setdefault("code", []).append(N_("商铺码格式或校验位错误：%(code)s", code=data["code"]))
         clean["code"] = code
     if clean_text(data.get("street")):
         street = lookups.street(data["street"])
         if street is None:
-            errors.setdefault("street", []).append(f"未知街道：{data['street']}")
+            errors.setdefault("street", []).append(N_("未知街道：%(street)s", street=data["street"]))
         else:
             clean["street_id"] = street.id
     if clean_text(data.get("business_type")):
         bt = lookups.business_type(data["business_type"])
         if bt is None:
-            errors.setdefault("business_type", []).append(f"未知业态：{data['business_type']}")
+            errors.setdefault("business_type", []).append(N_("未知业态：%(code)s", code=data["business_type"]))
         else:
             clean["business_type_id"] = bt.id
     if "complex" in data:
         if clean_text(data.get("complex")):
             cx = lookups.complex(data["complex"])
             if cx is None:
-                errors.setdefault("complex", []).append(f"未知商业综合体：{data['complex']}")
+                errors.setdefault("complex", []).append(N_("未知商业综合体：%(complex)s", complex=data["complex"]))
             else:
                 clean["complex_id"] = cx.id
         else:
@@ -186,19 +188,19 @@ def validate_shop(data: dict, lookups: Lookups, *, partial: bool = False) -> tup
         if name in data:
             clean[name] = parse_float(data[name], name, errors, bounds)
     if bool(clean.get("lat") is None) != bool(clean.get("lng") is None) and not partial:
-        errors.setdefault("lat" if clean.get("lat") is None else "lng", []).append("经纬度须同时填写")
+        errors.setdefault("lat" if clean.get("lat") is None else "lng", []).append(N_("经纬度须同时填写"))
     if clean.get("phone") and not PHONE.match(clean["phone"]):
-        errors.setdefault("phone", []).append(f"电话号码格式错误：{data['phone']}")
+        errors.setdefault("phone", []).append(N_("电话号码格式错误：%(phone)s", phone=data["phone"]))
     if "status" in data and data["status"] is not None:
         status = STATUS_ALIASES.get(clean_text(data["status"]).lower())
         if status is None:
-            errors.setdefault("status", []).append(f"状态必须是 营业/停业/注销：{data['status']}")
+            errors.setdefault("status", []).append(N_("状态必须是 营业/停业/注销：%(status)s", status=data["status"]))
         clean["status"] = status
     for name in ("registered_on", "licence_expires"):
         if name in data:
             clean[name] = parse_date(data[name], name, errors)
     if clean.get("registered_on") and clean["registered_on"] > today():
-        errors.setdefault("registered_on", []).append("登记日期不能晚于今天")
+        errors.setdefault("registered_on", []).append(N_("登记日期不能晚于今天"))
     for name in ("serves_breakfast", "cold_chain"):
         if name in data:
             value = parse_bool(data[name], name, errors)
@@ -210,7 +212,7 @@ def validate_shop(data: dict, lookups: Lookups, *, partial: bool = False) -> tup
         wait = parse_float(data["breakfast_wait"], "breakfast_wait", errors, (0, 240))
         clean["breakfast_wait"] = int(wait) if wait is not None else None
     if clean.get("licence_expires") and not clean.get("licence_no"):
-        errors.setdefault("licence_no", []).append("填写许可证有效期时须填写许可证号")
+        errors.setdefault("licence_no", []).append(N_("填写许可证有效期时须填写许可证号"))
     return clean, errors
 
 
@@ -248,9 +250,9 @@ def register_shop(data: dict, *, actor=None, lookups: Lookups | None = None) -> 
     lookups = lookups or Lookups.load()
     clean, errors = validate_shop(data, lookups)
     if errors:
-        raise DomainError("商铺信息有误", errors)
+        raise DomainError(N_("商铺信息有误"), errors)
     if clean.get("code") and code_in_use(clean["code"]):
-        raise Conflict("商铺码已被使用", {"code": [f"商铺码已被使用：{clean['code']}"]})
+        raise Conflict(N_("商铺码已被使用"), {"code": [N_("商铺码已被使用：%(code)s", code=clean["code"])]})
     entity = find_or_create_entity(clean["uscc"], clean["entity_name"], clean.get("legal_rep", ""))
     shop = Shop(code=clean.get("code") or new_code(), entity=entity,
                 **{k: clean[k] for k in SHOP_COLUMNS if k in clean and clean[k] is not None})
@@ -273,13 +275,13 @@ def register_shop(data: dict, *, actor=None, lookups: Lookups | None = None) -> 
 def update_shop(shop: Shop, data: dict, *, actor=None, lookups: Lookups | None = None) -> Shop:
     """Apply a partial update. Raises DomainError naming each bad field; writes nothing then."""
     if "code" in data:
-        raise DomainError("商铺码不能直接修改，请通过补发铭牌更换", {"code": ["商铺码只能通过补发铭牌更换"]})
+        raise DomainError(N_("商铺码不能直接修改，请通过补发铭牌更换"), {"code": [N_("商铺码只能通过补发铭牌更换")]})
     lookups = lookups or Lookups.load()
     clean, errors = validate_shop(data, lookups, partial=True)
     if clean.get("status") == "closed":
-        errors.setdefault("status", []).append("注销请使用关闭商铺操作")
+        errors.setdefault("status", []).append(N_("注销请使用关闭商铺操作"))
     if errors:
-        raise DomainError("商铺信息有误", errors)
+        raise DomainError(N_("商铺信息有误"), errors)
     before = audit.snapshot(shop, AUDITED_FIELDS)
     for key in SHOP_COLUMNS:
         if key in clean:
@@ -317,7 +319,7 @@ def set_main_licence(shop: Shop, number: str | None, expires_on: date | None) ->
 def close_shop(shop: Shop, *, actor=None, reason: str = "", on: date | None = None) -> Shop:
     """注销: the shop leaves the plan and the public lists; its history stays."""
     if shop.status == "closed":
-        raise Conflict("商铺已注销", {"status": ["商铺已注销"]})
+        raise Conflict(N_("商铺已注销"), {"status": [N_("商铺已注销")]})
     before = {"status": shop.status}
     shop.status = "closed"
     shop.closed_on = on or today()
@@ -366,13 +368,14 @@ def filter_shops(query, *, street=None, business_type=None, status=None, q=None,
     if street:
         st = db.session.scalar(select(Street).where((Street.name == street) | (Street.code == street.upper())))
         if st is None:
-            raise DomainError("未知街道", {"street": [f"未知街道：{street}"]}, status=400)
+            raise DomainError(N_("未知街道"), {"street": [N_("未知街道：%(street)s", street=street)]}, status=400)
         query = query.where(Shop.street_id == st.id)
     if business_type:
         bt = db.session.scalar(select(BusinessType).where(
             (BusinessType.code == business_type) | (BusinessType.name == business_type)))
         if bt is None:
-            raise DomainError("未知业态", {"business_type": [f"未知业态：{business_type}"]}, status=400)
+            raise DomainError(N_("未知业态"), {"business_type": [N_("未知业态：%(code)s", code=business_type)]},
+                              status=400)
         if bt.static_risk is None:  # a family: all its leaves
             query = query.join(BusinessType, Shop.business_type_id == BusinessType.id).where(
                 BusinessType.parent_id == bt.id)

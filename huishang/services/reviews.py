@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Review, Shop, utcnow
 from ..models.feedback import REVIEW_TAGS
 from . import Conflict, DomainError, audit, clients, moderation
@@ -32,7 +33,7 @@ def _clean_tags(tags, errors: dict) -> list[str]:
         tag = str(tag).strip()
         code = tag if tag in REVIEW_TAGS else TAG_BY_LABEL.get(tag)
         if code is None:
-            errors.setdefault("tags", []).append(f"未知标签：{tag[:20]}")
+            errors.setdefault("tags", []).append(N_("未知标签：%(tag)s", tag=tag[:20]))
         elif code not in out:
             out.append(code)
     return out
@@ -47,12 +48,12 @@ def validate(data: dict) -> tuple[dict, dict]:
     except (TypeError, ValueError):
         stars = None
     if stars is None or not 1 <= stars <= 5:
-        errors["stars"] = ["请选择 1–5 星"]
+        errors["stars"] = [N_("请选择 1–5 星")]
     text = (data.get("text") or "").strip()
     if not isinstance(data.get("text") or "", str):
-        errors["text"] = ["文字格式错误"]
+        errors["text"] = [N_("文字格式错误")]
     elif len(text) > TEXT_MAX:
-        errors["text"] = [f"评价文字不能超过{TEXT_MAX}字（现为{len(text)}字）"]
+        errors["text"] = [N_("评价文字不能超过%(max)s字（现为%(count)s字）", max=TEXT_MAX, count=len(text))]
     tags = _clean_tags(data.get("tags"), errors)
     return {"stars": stars, "text": text, "tags": tags}, errors
 
@@ -76,13 +77,13 @@ def submit(shop: Shop, data: dict, *, client_hash: str, ip_hash: str, known_clie
     clean, errors = validate(data)
     verdict = moderation.check(clean["text"])
     if verdict.reject:
-        errors.setdefault("text", []).append("评价内容包含不允许发布的信息，请修改后再提交")
+        errors.setdefault("text", []).append(N_("评价内容包含不允许发布的信息，请修改后再提交"))
     if errors:
-        raise DomainError("评价内容有误", errors)
+        raise DomainError(N_("评价内容有误"), errors)
     if shop.status == "closed":
-        raise Conflict("该商铺已注销，不能评价", {"shop": ["商铺已注销"]})
+        raise Conflict(N_("该商铺已注销，不能评价"), {"shop": [N_("商铺已注销")]})
     if recent_by_client(shop, client_hash, None if known_client else ip_hash):
-        raise Conflict("您在30天内已评价过这家店", {"stars": ["同一家店30天内只能评价一次"]})
+        raise Conflict(N_("您在30天内已评价过这家店"), {"stars": [N_("同一家店30天内只能评价一次")]})
     review = Review(shop_id=shop.id, stars=clean["stars"], text=clean["text"], tags=",".join(clean["tags"]),
                     client_hash=client_hash, ip_hash=ip_hash,
                     status="held" if verdict.hold else "visible", flagged=",".join(verdict.hold)[:200])
@@ -104,15 +105,15 @@ def reply(review: Review, text: str, *, actor) -> Review:
     text = (text or "").strip()
     errors: dict[str, list[str]] = {}
     if not text:
-        errors["reply"] = ["请填写回复内容"]
+        errors["reply"] = [N_("请填写回复内容")]
     elif len(text) > REPLY_MAX:
-        errors["reply"] = [f"回复不能超过{REPLY_MAX}字"]
+        errors["reply"] = [N_("回复不能超过%(max)s字", max=REPLY_MAX)]
     elif not moderation.check(text).clean:
-        errors["reply"] = ["回复包含不允许发布的内容或个人信息，请修改措辞"]
+        errors["reply"] = [N_("回复包含不允许发布的内容或个人信息，请修改措辞")]
     if errors:
-        raise DomainError("回复内容有误", errors)
+        raise DomainError(N_("回复内容有误"), errors)
     if review.status != "visible":
-        raise Conflict("该点评未公开显示，不能回复", {"reply": ["点评未公开显示"]})
+        raise Conflict(N_("该点评未公开显示，不能回复"), {"reply": [N_("点评未公开显示")]})
     before = {"reply": review.reply}
     review.reply = text
     review.reply_at = utcnow()

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Shop, Staff, today
 from . import DomainError, audit, registry
 
@@ -29,16 +30,16 @@ def validate(data: dict) -> tuple[dict, dict]:
     for name, limit in (("name", 40), ("phone", 30), ("role", 40), ("health_cert_no", 60)):
         value = registry.clean_text(data.get(name))
         if len(value) > limit:
-            errors.setdefault(name, []).append(f"不能超过{limit}个字符")
+            errors.setdefault(name, []).append(N_("不能超过%(max)s个字符", max=limit))
         clean[name] = value
     if not clean["name"]:
-        errors.setdefault("name", []).append("请填写姓名")
+        errors.setdefault("name", []).append(N_("请填写姓名"))
     if clean["phone"] and not registry.PHONE.match(clean["phone"]):
-        errors.setdefault("phone", []).append("电话号码格式错误")
+        errors.setdefault("phone", []).append(N_("电话号码格式错误"))
     clean["health_cert_expires"] = registry.parse_date(data.get("health_cert_expires"),
                                                        "health_cert_expires", errors)
     if clean["health_cert_expires"] and not clean["health_cert_no"]:
-        errors.setdefault("health_cert_no", []).append("填写有效期时请填写健康证编号")
+        errors.setdefault("health_cert_no", []).append(N_("填写有效期时请填写健康证编号"))
     dates = []
     raw = data.get("vaccine_dates") or []
     if isinstance(raw, str):
@@ -47,15 +48,15 @@ def validate(data: dict) -> tuple[dict, dict]:
         parsed = registry.parse_date(value, "vaccine_dates", errors)
         if parsed:
             if parsed > today():
-                errors.setdefault("vaccine_dates", []).append("接种日期不能晚于今天")
+                errors.setdefault("vaccine_dates", []).append(N_("接种日期不能晚于今天"))
             dates.append(parsed)
     try:
         doses = int(data.get("vaccine_doses") or 0)
     except (TypeError, ValueError):
-        errors.setdefault("vaccine_doses", []).append("应为整数")
+        errors.setdefault("vaccine_doses", []).append(N_("应为整数"))
         doses = 0
     if not 0 <= doses <= MAX_DOSES:
-        errors.setdefault("vaccine_doses", []).append(f"应在0–{MAX_DOSES}之间")
+        errors.setdefault("vaccine_doses", []).append(N_("应在0–%(max)s之间", max=MAX_DOSES))
     doses = max(doses, len(dates))
     clean["vaccine_doses"] = doses
     clean["vaccine_dates"] = sorted(d.isoformat() for d in dates)
@@ -66,7 +67,7 @@ def validate(data: dict) -> tuple[dict, dict]:
 def add(shop: Shop, data: dict, *, actor=None) -> Staff:
     clean, errors = validate(data)
     if errors:
-        raise DomainError("员工信息有误", errors)
+        raise DomainError(N_("员工信息有误"), errors)
     person = Staff(shop_id=shop.id, **clean)
     db.session.add(person)
     db.session.flush()
@@ -77,7 +78,7 @@ def add(shop: Shop, data: dict, *, actor=None) -> Staff:
 def update(person: Staff, data: dict, *, actor=None) -> Staff:
     clean, errors = validate(data)
     if errors:
-        raise DomainError("员工信息有误", errors)
+        raise DomainError(N_("员工信息有误"), errors)
     before = _audit_view(person)
     for key, value in clean.items():
         setattr(person, key, value)

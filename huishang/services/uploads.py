@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
+from ..i18n import N_
 from . import DomainError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -17,21 +18,22 @@ ALLOWED = {"JPEG": "jpg", "PNG": "png"}
 def read_image(data: bytes, field: str = "photo") -> Image.Image:
     """Validate image bytes. Raises DomainError naming `field`."""
     if not data:
-        raise DomainError("图片为空", {field: ["图片为空"]})
+        raise DomainError(N_("图片为空"), {field: [N_("图片为空")]})
     if len(data) > MAX_BYTES:
-        raise DomainError("图片过大", {field: [f"图片不能超过 {MAX_BYTES // 1024 // 1024} MB"]}, status=413)
+        raise DomainError(N_("图片过大"), {field: [N_("图片不能超过 %(mb)s MB", mb=MAX_BYTES // 1024 // 1024)]},
+                          status=413)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format
             probe.verify()
         if kind not in ALLOWED:
-            raise DomainError("只接受 JPEG 或 PNG 图片", {field: ["只接受 JPEG 或 PNG 图片"]})
+            raise DomainError(N_("只接受 JPEG 或 PNG 图片"), {field: [N_("只接受 JPEG 或 PNG 图片")]})
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise DomainError("图片尺寸过大", {field: ["图片尺寸过大"]})
+            raise DomainError(N_("图片尺寸过大"), {field: [N_("图片尺寸过大")]})
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise DomainError("无法识别的图片", {field: ["不是有效的 JPEG 或 PNG 图片"]}) from None
+        raise DomainError(N_("无法识别的图片"), {field: [N_("不是有效的 JPEG 或 PNG 图片")]}) from None
     image.format_hint = kind  # type: ignore[attr-defined]
     return image
 

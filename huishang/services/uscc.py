@@ -5,6 +5,8 @@ with the standard's weights, modulo 31.
 """
 import secrets
 
+from ..i18n import N_
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -31,12 +33,12 @@ def validate(value: str) -> str | None:
     """Return an error message (Chinese) for a bad code, or None when it is valid."""
     code = normalise(value)
     if len(code) != 18:
-        return "统一社会信用代码应为18位"
+        return N_("统一社会信用代码应为18位")
     bad = [c for c in code if c not in _VALUE]
     if bad:
-        return f"统一社会信用代码含有非法字符：{''.join(sorted(set(bad)))}"
+        return N_("统一社会信用代码含有非法字符：%(chars)s", chars="".join(sorted(set(bad))))
     if check_character(code[:17]) != code[17]:
-        return "统一社会信用代码校验位错误"
+        return N_("统一社会信用代码校验位错误")
     return None
 
 
