@@ -315,7 +315,7 @@ def moderate(review_id: int):
                             actor=current_user)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+        flash(exc.summary(), "error")
     else:
         db.session.commit()
         flash(_("已处理"), "ok")

@@ -109,7 +109,7 @@ def api_key_revoke(key_id):
         flash(f"已吊销密钥 {key.prefix}…（{key.name}）", "success")
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.translated(), "error")
     return redirect(url_for("admin.api_keys"))
 
 

@@ -242,7 +242,7 @@ def plan_generate():
         count = planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.translated(), "error")
         return _back_to_plan()
     db.session.commit()
     flash(_("已生成清单：%(n)s 家单位", n=count))
@@ -257,7 +257,7 @@ def plan_auto_assign():
         count = planning.auto_assign(street_ids, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.translated(), "error")
         return _back_to_plan()
     db.session.commit()
     flash(_("已自动分派 %(n)s 项（按街道内检查组工作量均衡）", n=count))
@@ -275,7 +275,7 @@ def plan_assign(item_id):
         )
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+        flash(exc.summary(), "error")
         return _back_to_plan()
     db.session.commit()
     flash(_("已分派"))
@@ -291,7 +291,7 @@ def plan_close(item_id):
         )
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.translated(), "error")
         return _back_to_plan()
     db.session.commit()
     flash(_("已关闭：%(s)s", s=PLAN_STATUS_LABELS[item.status]))
@@ -446,7 +446,7 @@ def penalty_fulfil(penalty_id):
         penalties.mark_fulfilled(penalty, request.form.get("fulfilled_on"), actor=current_user)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+        flash(exc.summary(), "error")
     else:
         db.session.commit()
         flash(_("已登记履行完毕"))
@@ -486,7 +486,7 @@ def repair_decide(repair_id):
         )
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.translated(), "error")
     else:
         db.session.commit()
         flash(_("已审核"))

@@ -250,7 +250,7 @@ def report_decide(report_id, action):
             abort(404)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message + "：" + "；".join(m for ms in exc.errors.values() for m in ms), "error")
+        flash(exc.summary(), "error")
         return redirect(url_for("admin.merchants.report_queue")), 303
     db.session.commit()
     flash(_("已处理"), "info")

@@ -185,7 +185,7 @@ def me_too(ticket: str):
         complaint_service.me_too(complaint, client_hash=clients.client_hash())
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.translated(), "error")
     else:
         db.session.commit()
         flash(_("已附议，监管部门会一并处理。谢谢！"), "ok")
