@@ -13,6 +13,10 @@ def N_(message: str) -> str:  # the conventional name of gettext's no-op marker
     return message
 
 
+def pgettext(context: str, message: str) -> str:  # a no-op marker too: the label with its context
+    return message
+
+
 LABELS = (
     # models/feedback.py CATEGORY_LABELS, KIND_LABELS, STATUS_LABELS, REVIEW_TAGS
     N_("食品安全"), N_("价格"), N_("计量"), N_("服务质量"), N_("环境卫生"), N_("虚假宣传"),
@@ -51,4 +55,12 @@ LABELS = (
     N_("疫情防控"), N_("冷链食品"), N_("证照图片"),
     # services/licences.py LICENCE_KINDS
     N_("小餐饮登记证"), N_("食品生产许可证"), N_("其他证照"),
+)
+
+
+# Labels whose Chinese carries two meanings: templates translate them with a context, e.g.
+# `pgettext('penalty severity', label)`. 一般 is also the dynamic grade (Fair), 注销 the shop status (Closed).
+CONTEXT_LABELS = (
+    # services/penalties.py SEVERITY_LABELS
+    pgettext("penalty severity", "轻微"), pgettext("penalty severity", "一般"), pgettext("penalty severity", "严重"),
 )
