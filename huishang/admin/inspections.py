@@ -113,14 +113,12 @@ def inspection_new(code):
         abort(404, description="没有适用的检查表 (no checklist applies)")
     errors, status = {}, 200
     if request.method == "POST":
-        try:
-            sub = submission_from_form(template)
-            inspection, _ = inspections.record_inspection(shop, sub, actor=current_user)
-            db.session.commit()
-            return redirect(url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors or {"_": [exc.message]}, exc.status
+        done, failed = views.commit_or_fail(
+            lambda: inspections.record_inspection(shop, submission_from_form(template), actor=current_user)[0],
+            done=lambda inspection: url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
+        if failed is None:
+            return done
+        errors, status = failed.errors or {"_": [failed.message]}, failed.status
     return render_template(
         "inspections/new.html",
         shop=shop,
@@ -279,13 +277,12 @@ def checklist_edit(template_id):
             for n in range(count)
             if request.form.get(f"delete-{n}") != "1"
         ]
-        try:
-            new = checklists.edit_template(template, request.form.get("name", ""), rows, actor=current_user)
-            db.session.commit()
-            return redirect(url_for("admin.checklist_detail", template_id=new.id))
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
+        done, failed = views.commit_or_fail(
+            lambda: checklists.edit_template(template, request.form.get("name", ""), rows, actor=current_user),
+            done=lambda new: url_for("admin.checklist_detail", template_id=new.id))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     if rows is None:
         rows = [
             {"section": i.section, "text": i.text, "basis": i.basis, "key": i.key} for i in template.items

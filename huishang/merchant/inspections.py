@@ -4,14 +4,15 @@ self-checks from the same checklist library on the configured cadence."""
 
 import uuid
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Inspection, Rectification, SelfCheck, today
-from ..services import DomainError, checklists, inspections, result_sheet
+from ..services import checklists, inspections, result_sheet
+from ..views import commit_or_fail
 from . import bp
 from .common import own_object, own_shop, upload_bytes
 
@@ -51,24 +52,25 @@ def inspection_ack(inspection_id):
     """Sign for the result, or refuse with the reason recorded."""
     inspection = own_object(Inspection, inspection_id)
     accept = request.form.get("decision") == "accept"
-    try:
-        inspections.acknowledge(
+    done, failed = commit_or_fail(
+        lambda: inspections.acknowledge(
             inspection, actor=current_user, accept=accept, reason=request.form.get("reason", "")
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        template = inspection.template
-        return render_template(
-            "inspections/merchant_detail.html",
-            inspection=inspection,
-            shop=inspection.shop,
-            groups=checklists.grouped_items(template) if template else [],
-            answers={a.item_id: a for a in inspection.answers},
-            errors=exc.errors,
-        ), exc.status
-    db.session.commit()
-    flash(_("已签收检查结果") if accept else _("已记录拒签及理由"))
-    return redirect(url_for("merchant.inspection", inspection_id=inspection.id))
+        ),
+        done=url_for("merchant.inspection", inspection_id=inspection.id),
+        message=_("已签收检查结果") if accept else _("已记录拒签及理由"),
+        category="message",
+    )
+    if failed is None:
+        return done
+    template = inspection.template
+    return render_template(
+        "inspections/merchant_detail.html",
+        inspection=inspection,
+        shop=inspection.shop,
+        groups=checklists.grouped_items(template) if template else [],
+        answers={a.item_id: a for a in inspection.answers},
+        errors=failed.errors,
+    ), failed.status
 
 
 @bp.get("/inspections/<int(max=2147483647):inspection_id>/sheet.pdf", endpoint="inspection_sheet")
@@ -106,16 +108,15 @@ def rectification_list(errors=None, status=200):
 def rectification_report(rect_id):
     """Report a rectification done, with a photo of the corrected state."""
     rect = own_object(Rectification, rect_id)
-    try:
-        inspections.report_rectified(
+    done, failed = commit_or_fail(
+        lambda: inspections.report_rectified(
             rect, actor=current_user, note=request.form.get("note", ""), photo=upload_bytes("photo")
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        return rectification_list(errors=exc.errors, status=exc.status)
-    db.session.commit()
-    flash(_("已报告整改完成，等待执法人员复查"))
-    return redirect(url_for("merchant.rectifications"))
+        ),
+        done=url_for("merchant.rectifications"), message=_("已报告整改完成，等待执法人员复查"), category="message",
+    )
+    if failed is None:
+        return done
+    return rectification_list(errors=failed.errors, status=failed.status)
 
 
 @bp.get("/self-checks", endpoint="self_checks")
@@ -162,19 +163,19 @@ def self_check_new(code):
             }
             for item in template.items
         ]
-        try:
-            check, _created = inspections.record_self_check(
+        done, failed = commit_or_fail(
+            lambda: inspections.record_self_check(
                 shop,
                 template.id,
                 answers,
                 actor=current_user,
                 client_id=(request.form.get("client_id") or "").strip() or None,
-            )
-            db.session.commit()
-            return redirect(url_for("merchant.self_check", check_id=check.id, saved=1))
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
+            )[0],
+            done=lambda check: url_for("merchant.self_check", check_id=check.id, saved=1),
+        )
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     return render_template(
         "inspections/self_check_form.html",
         shop=shop,
