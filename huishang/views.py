@@ -56,7 +56,7 @@ def commit_or_fail(action, *, done, message=None, category="info"):
     It raises a DomainError: roll back → (None, the error), for the view to show the form again with
     the error's message, field errors and status.
     `done` and `message` are a URL / text, or callables of the action's result (evaluated only after
-    the commit). `message` may be a lazy string; it is flashed as str(message)."""
+    the commit). `message` may be a lazy string: it is flashed as str(message), in the request's language."""
     try:
         result = action()
     except DomainError as exc:
@@ -80,8 +80,6 @@ def commit_or_flash(action, *, done, message=None, category="info", details=Fals
 
 
 def error_text(exc: DomainError, *, details: bool = False) -> str:
-    """A DomainError as one line to flash: the message, with `details` followed by the field messages.
-    str() on each part, so that lazily translated messages render in the request's language."""
-    if not details:
-        return str(exc.message)
-    return str(exc.message) + "：" + "；".join(str(m) for ms in exc.errors.values() for m in ms)
+    """A DomainError as one line to flash, in the reader's language: the message, and with `details`
+    the field messages after it (`DomainError.translated()` / `summary()`)."""
+    return exc.summary() if details else exc.translated()

@@ -42,6 +42,7 @@ from ..security import api_gate, json_error, page_gate
 from ..services import DomainError, moderation
 from ..services import complaints as service
 from ..services.registry import parse_date
+from ..views import commit_or_fail, commit_or_flash
 
 bp = Blueprint("desk", __name__, url_prefix="/admin", cli_group="complaints")
 bp.before_request(page_gate("regulator"))
@@ -184,31 +185,28 @@ def transition(ticket: str):
     complaint = load_complaint(ticket)
     form = request.form
     substantiated = {"yes": True, "no": False}.get(form.get("substantiated", ""))
-    try:
-        service.transition(complaint, form.get("action", ""), role="regulator", actor=current_user,
-                           note=service.note_from(form), substantiated=substantiated,
-                           duplicate_of=form.get("duplicate_of"))
-    except DomainError as exc:
-        db.session.rollback()
-        return _detail(service.get(ticket), exc.status, exc.errors or {"action": [exc.message]}, form,
-                       exc.message)
-    db.session.commit()
-    flash(_("已%(action)s", action=_(service.TRANSITIONS[form["action"]].label)), "ok")
-    return redirect(url_for("desk.complaint", ticket=complaint.ticket))
+    done, failed = commit_or_fail(
+        lambda: service.transition(complaint, form.get("action", ""), role="regulator", actor=current_user,
+                                   note=service.note_from(form), substantiated=substantiated,
+                                   duplicate_of=form.get("duplicate_of")),
+        done=url_for("desk.complaint", ticket=complaint.ticket), category="ok",
+        message=lambda _result: _("已%(action)s", action=_(service.TRANSITIONS[form["action"]].label)))
+    if failed is None:
+        return done
+    return _detail(service.get(ticket), failed.status, failed.errors or {"action": [failed.message]}, form,
+                   failed.message)
 
 
 @bp.post("/complaints/<ticket>/assign")
 def assign(ticket: str):
     complaint = load_complaint(ticket)
     handler = db.session.scalar(select(User).where(User.username == (request.form.get("handler") or "")))
-    try:
-        service.assign(complaint, handler, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return _detail(service.get(ticket), exc.status, exc.errors, message=exc.message)
-    db.session.commit()
-    flash(_("已指派经办人"), "ok")
-    return redirect(url_for("desk.complaint", ticket=complaint.ticket))
+    done, failed = commit_or_fail(lambda: service.assign(complaint, handler, actor=current_user),
+                                  done=url_for("desk.complaint", ticket=complaint.ticket),
+                                  message=_("已指派经办人"), category="ok")
+    if failed is None:
+        return done
+    return _detail(service.get(ticket), failed.status, failed.errors, message=failed.message)
 
 
 @bp.get("/complaints/<ticket>/photos/<int:n>")
@@ -230,15 +228,12 @@ def reply_templates():
         template = None
         if (request.form.get("id") or "").isdecimal():  # isdigit() admits "²", which int() refuses
             template = db.session.get(ReplyTemplate, int(request.form["id"])) or abort(404)
-        try:
-            service.save_template(request.form, actor=current_user, template=template)
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("模板已保存"), "ok")
-            return redirect(url_for("desk.templates"))
+        done, failed = commit_or_fail(
+            lambda: service.save_template(request.form, actor=current_user, template=template),
+            done=url_for("desk.templates"), message=_("模板已保存"), category="ok")
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     return render_template("feedback/templates.html", templates=service.templates(), errors=errors,
                            form=request.form), status
 
@@ -261,18 +256,18 @@ def calendar():
     if request.method == "POST":
         parse_errors: dict = {}
         day = parse_date(request.form.get("day"), "day", parse_errors)
-        try:
+
+        def set_day():
             if parse_errors:
                 raise DomainError("日期格式错误", parse_errors)
             service.set_calendar_day(day, request.form.get("is_workday") == "1", request.form.get("name", ""),
                                      actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("日历已更新"), "ok")
-            return redirect(url_for("desk.calendar", year=day.year))
+
+        done, failed = commit_or_fail(set_day, done=lambda _result: url_for("desk.calendar", year=day.year),
+                                      message=_("日历已更新"), category="ok")
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     year = request.args.get("year", today().year, type=int) or today().year
     if not 1 <= year <= 9999:  # date() refuses other years
         year = today().year
@@ -310,17 +305,12 @@ def moderate(review_id: int):
     review = db.session.get(Review, review_id) or abort(404)
     if not current_user.covers_street(review.shop.street_id):
         abort(403)
-    try:
-        moderation.moderate(review, request.form.get("action", ""), request.form.get("reason", ""),
-                            actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.summary(), "error")
-    else:
-        db.session.commit()
-        flash(_("已处理"), "ok")
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/admin/")
-                    else url_for("desk.reviews"))
+    back = request.form.get("back") or ""
+    return commit_or_flash(
+        lambda: moderation.moderate(review, request.form.get("action", ""), request.form.get("reason", ""),
+                                    actor=current_user),
+        done=back if back.startswith("/admin/") else url_for("desk.reviews"), message=_("已处理"),
+        category="ok", details=True)
 
 
 # -- API ----------------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today, utcnow
 from ..security import page_gate
-from ..services import DomainError, changes, claims, policies, registry
+from ..services import changes, claims, policies
 from ..services import property as property_service
 from ..services import questions as question_service
 from ..services import staff as staff_service
+from ..views import PLAIN_SCOPE, commit_or_fail, error_text, load_shop
 from . import bp as admin_bp
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
@@ -24,16 +25,9 @@ bp.before_request(page_gate("regulator"))
 admin_bp.register_blueprint(bp)
 
 
-def _in_scope(shop):
-    if shop is None:
-        abort(404)
-    if not current_user.covers_street(shop.street_id):
-        abort(403)
-    return shop
-
-
 def _shop(code):
-    return _in_scope(registry.get_shop(code))
+    """A shop in the regulator's streets (404 / 403)."""
+    return load_shop(code, "can_view", PLAIN_SCOPE)
 
 
 def _scoped(model, object_id):
@@ -100,29 +94,22 @@ def change_image(change_id):
 @bp.post("/changes/<int:change_id>/approve")
 def change_approve(change_id):
     cr = _scoped(ChangeRequest, change_id)
-    try:
-        changes.approve(cr, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_template("admin/merchants/change.html", cr=cr, labels=changes.FIELD_LABELS,
-                               errors=exc.errors, message=exc.message), exc.status
-    db.session.commit()
-    flash(_("已通过并生效"), "info")
-    return redirect(url_for("admin.merchants.change_queue"))
+    return _decide_change(cr, lambda: changes.approve(cr, actor=current_user), _("已通过并生效"))
 
 
 @bp.post("/changes/<int:change_id>/reject")
 def change_reject(change_id):
     cr = _scoped(ChangeRequest, change_id)
-    try:
-        changes.reject(cr, request.form.get("reason", ""), actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_template("admin/merchants/change.html", cr=cr, labels=changes.FIELD_LABELS,
-                               errors=exc.errors, message=exc.message), exc.status
-    db.session.commit()
-    flash(_("已驳回"), "info")
-    return redirect(url_for("admin.merchants.change_queue"))
+    return _decide_change(cr, lambda: changes.reject(cr, request.form.get("reason", ""), actor=current_user),
+                          _("已驳回"))
+
+
+def _decide_change(cr, decide, message):
+    done, failed = commit_or_fail(decide, done=url_for("admin.merchants.change_queue"), message=message)
+    if failed is None:
+        return done
+    return render_template("admin/merchants/change.html", cr=cr, labels=changes.FIELD_LABELS,
+                           errors=failed.errors, message=failed.message), failed.status
 
 
 # -- claiming -----------------------------------------------------------------------------------
@@ -183,7 +170,8 @@ def question(question_id):
     q = _scoped(Question, question_id)
     errors, status = {}, 200
     if request.method == "POST":
-        try:
+
+        def save():
             if request.form.get("action") == "faq":
                 question_service.publish_faq(q, request.form.get("faq_question", ""),
                                              request.form.get("faq_answer", ""), actor=current_user)
@@ -191,13 +179,12 @@ def question(question_id):
                 question_service.unpublish_faq(q, actor=current_user)
             else:
                 question_service.answer(q, request.form.get("answer", ""), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("已保存"), "info")
-            return redirect(url_for("admin.merchants.question", question_id=q.id))
+
+        done, failed = commit_or_fail(save, done=url_for("admin.merchants.question", question_id=q.id),
+                                      message=_("已保存"))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     return render_template("admin/merchants/question.html", q=q, left=question_service.time_left(q),
                            errors=errors), status
 
@@ -214,16 +201,14 @@ def policy_library():
     if request.method == "POST":
         form = {"title": request.form.get("title", ""), "body": request.form.get("body", ""),
                 "source": request.form.get("source", ""), "types": request.form.getlist("types")}
-        try:
-            policy = policies.publish(form["title"], form["body"], form["types"], source=form["source"],
-                                      actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("已发布，已通知 %(n)s 位相关经营者", n=len(policies.audience(policy))), "info")
-            return redirect(url_for("admin.merchants.policy_library"))
+        done, failed = commit_or_fail(
+            lambda: policies.publish(form["title"], form["body"], form["types"], source=form["source"],
+                                     actor=current_user),
+            done=url_for("admin.merchants.policy_library"),
+            message=lambda policy: _("已发布，已通知 %(n)s 位相关经营者", n=len(policies.audience(policy))))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     types = list(db.session.scalars(select(BusinessType).order_by(BusinessType.position)))
     return render_template("admin/merchants/policies.html", items=policies.all_policies(), types=types,
                            form=form, errors=errors), status
@@ -241,20 +226,21 @@ def report_queue():
 @bp.post("/reports/<int:report_id>/<action>")
 def report_decide(report_id, action):
     report = _scoped(PropertyReport, report_id)
-    try:
+
+    def decide():
         if action == "confirm":
             property_service.confirm(report, actor=current_user)
         elif action == "reject":
             property_service.reject(report, request.form.get("reason", ""), actor=current_user)
         else:
             abort(404)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.summary(), "error")
-        return redirect(url_for("admin.merchants.report_queue")), 303
-    db.session.commit()
-    flash(_("已处理"), "info")
-    return redirect(url_for("admin.merchants.report_queue"))
+
+    queue = url_for("admin.merchants.report_queue")
+    done, failed = commit_or_fail(decide, done=queue, message=_("已处理"))
+    if failed is None:
+        return done
+    flash(error_text(failed, details=True), "error")
+    return redirect(queue), 303
 
 
 @bp.get("/messages")
@@ -271,14 +257,12 @@ def message_thread(complex_id):
         abort(403)
     errors, status = {}, 200
     if request.method == "POST":
-        try:
-            property_service.post_message(cx, current_user, request.form.get("body", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            return redirect(url_for("admin.merchants.message_thread", complex_id=cx.id))
+        done, failed = commit_or_fail(
+            lambda: property_service.post_message(cx, current_user, request.form.get("body", "")),
+            done=url_for("admin.merchants.message_thread", complex_id=cx.id))
+        if failed is None:
+            return done
+        errors, status = failed.errors, failed.status
     messages = property_service.thread(cx.id, reader=current_user)
     db.session.commit()
     return render_template("admin/merchants/thread.html", complex=cx, messages=messages,
