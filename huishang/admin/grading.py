@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
+from .. import views
 from ..api import respond
 from ..extensions import csrf, db
 from ..models import Penalty, Shop, Street, User, today
@@ -67,13 +69,11 @@ PER_PAGE = 50
 # -- loading and authorising ----------------------------------------------------------------------
 
 
+GRADING_SCOPE = views.ShopScope(missing=_l("商铺不存在"), denied=_l("该商铺不在您的管辖范围"))
+
+
 def load_shop(code: str) -> Shop:
-    shop = registry.get_shop(code)
-    if shop is None:
-        abort(404, description=_("商铺不存在"))
-    if not current_user.can_supervise(shop):
-        abort(403, description=_("该商铺不在您的管辖范围"))
-    return shop
+    return views.load_shop(code, "can_supervise", GRADING_SCOPE)
 
 
 def load_item(item_id: int) -> PlanItem:
@@ -190,11 +190,9 @@ def plan_page():
     """The list for day T with filters, tracking state and progress per street and inspector."""
     try:
         args = _plan_args()
-        items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
-        error = None
+        rows, error = _plan_rows(args), None
     except DomainError as exc:
-        args, items, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], exc
-    rows = planning.present(items, args["as_of"])
+        args, rows, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], exc
     status = request.args.get("status", "")
     if status in PLAN_STATUS_LABELS:
         rows = [r for r in rows if r["status"] == status]
@@ -221,6 +219,12 @@ def plan_page():
     ), 400 if error else 200
 
 
+def _plan_rows(args: dict) -> list[dict]:
+    """The list for `_plan_args()` as the page, the exports and the API show it."""
+    items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
+    return planning.present(items, args["as_of"])
+
+
 def _scope_streets() -> list[Street]:
     query = select(Street).order_by(Street.position)
     allowed = current_user.street_ids()
@@ -229,39 +233,33 @@ def _scope_streets() -> list[Street]:
     return list(db.session.scalars(query))
 
 
-def _back_to_plan():
+def _back_to_plan() -> str:
     keep = {k: v for k, v in request.form.items() if k in ("as_of", "days", "street", "status") and v}
-    return redirect(url_for("grading.plan_page", **keep))
+    return url_for("grading.plan_page", **keep)
 
 
 @bp.post("/plan/generate")
 @regulators_only
 def plan_generate():
-    try:
+
+    def generate():
         args = _plan_args()
-        count = planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.translated(), "error")
-        return _back_to_plan()
-    db.session.commit()
-    flash(_("已生成清单：%(n)s 家单位", n=count))
-    return _back_to_plan()
+        return planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
+
+    return views.commit_or_flash(generate, done=_back_to_plan(), category="message",
+                                 message=lambda count: _("已生成清单：%(n)s 家单位", n=count))
 
 
 @bp.post("/plan/auto-assign")
 @regulators_only
 def plan_auto_assign():
-    try:
+
+    def auto_assign():
         street_ids = planning.scope_street_ids(current_user, request.form.get("street", "").strip() or None)
-        count = planning.auto_assign(street_ids, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.translated(), "error")
-        return _back_to_plan()
-    db.session.commit()
-    flash(_("已自动分派 %(n)s 项（按街道内检查组工作量均衡）", n=count))
-    return _back_to_plan()
+        return planning.auto_assign(street_ids, actor=current_user)
+
+    return views.commit_or_flash(auto_assign, done=_back_to_plan(), category="message",
+                                 message=lambda count: _("已自动分派 %(n)s 项（按街道内检查组工作量均衡）", n=count))
 
 
 @bp.post("/plan/items/<int:item_id>/assign")
@@ -269,33 +267,24 @@ def plan_auto_assign():
 def plan_assign(item_id):
     item = load_item(item_id)
     lead, co = request.form.get("pair", "").partition(",")[::2]
-    try:
-        planning.assign(
+    return views.commit_or_flash(
+        lambda: planning.assign(
             item, int(lead) if lead.isdecimal() else -1, int(co) if co.isdecimal() else None, actor=current_user
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.summary(), "error")
-        return _back_to_plan()
-    db.session.commit()
-    flash(_("已分派"))
-    return _back_to_plan()
+        ),
+        done=_back_to_plan(), message=_("已分派"), category="message", details=True,
+    )
 
 
 @bp.post("/plan/items/<int:item_id>/close")
 def plan_close(item_id):
     item = load_item(item_id)
-    try:
-        planning.close_item(
+    return views.commit_or_flash(
+        lambda: planning.close_item(
             item, request.form.get("status", ""), request.form.get("note", ""), actor=current_user
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.translated(), "error")
-        return _back_to_plan()
-    db.session.commit()
-    flash(_("已关闭：%(s)s", s=PLAN_STATUS_LABELS[item.status]))
-    return _back_to_plan()
+        ),
+        done=_back_to_plan(), category="message",
+        message=lambda _result: _("已关闭：%(s)s", s=PLAN_STATUS_LABELS[item.status]),
+    )
 
 
 @bp.get("/plan/export.<fmt>")
@@ -303,9 +292,8 @@ def plan_export(fmt):
     if fmt not in ("csv", "xlsx", "pdf"):
         abort(404)
     args = _plan_args()
-    items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
     title = f"{args['days']}日内待检查单位清单（{args['as_of'].isoformat()}）"
-    body = planning.export(planning.present(items, args["as_of"]), fmt, title)
+    body = planning.export(_plan_rows(args), fmt, title)
     types = {
         "csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -367,21 +355,20 @@ def rules_page():
         if current_user.role != "regulator":
             abort(403)
         data = _rules_from_form(request.form)
-        try:
-            result = grading.update_rules(data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(
+        done, failed = views.commit_or_fail(
+            lambda: grading.update_rules(data, actor=current_user),
+            done=url_for("grading.rules_page"), category="message",
+            message=lambda result: (
                 _("规则已保存，全部商铺的分级已按新规则重新计算")
                 if result["_refreshed"]
                 else _(
                     "规则已保存；商铺较多，分级和清单将在今晚的定时重算（flask plan refresh）后按新规则生效"
                 )
-            )
-            return redirect(url_for("grading.rules_page"))
+            ),
+        )
+        if failed is None:
+            return done
+        errors = failed.errors
     return render_template(
         "grading/rules.html",
         rules=grading.load_rules(),
@@ -424,15 +411,13 @@ def penalty_new(code):
     shop = load_shop(code)
     errors: dict = {}
     if request.method == "POST":
-        try:
-            penalties.record_penalty(shop, request.form.to_dict(), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("处罚已登记"))
-            return redirect(url_for("grading.shop_grading", code=shop.code))
+        done, failed = views.commit_or_fail(
+            lambda: penalties.record_penalty(shop, request.form.to_dict(), actor=current_user),
+            done=url_for("grading.shop_grading", code=shop.code), message=_("处罚已登记"), category="message",
+        )
+        if failed is None:
+            return done
+        errors = failed.errors
     return render_template(
         "grading/penalty_form.html", shop=shop, errors=errors, form=request.form, severities=SEVERITY_LABELS
     ), 422 if errors else 200
@@ -442,15 +427,11 @@ def penalty_new(code):
 @regulators_only
 def penalty_fulfil(penalty_id):
     penalty = load_penalty(penalty_id)
-    try:
-        penalties.mark_fulfilled(penalty, request.form.get("fulfilled_on"), actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.summary(), "error")
-    else:
-        db.session.commit()
-        flash(_("已登记履行完毕"))
-    return redirect(url_for("grading.shop_grading", code=db.session.get(Shop, penalty.shop_id).code))
+    return views.commit_or_flash(
+        lambda: penalties.mark_fulfilled(penalty, request.form.get("fulfilled_on"), actor=current_user),
+        done=url_for("grading.shop_grading", code=db.session.get(Shop, penalty.shop_id).code),
+        message=_("已登记履行完毕"), category="message", details=True,
+    )
 
 
 @bp.get("/credit-repairs")
@@ -477,20 +458,15 @@ def repair_decide(repair_id):
     if repair is None:
         abort(404)
     load_shop(repair.shop.code)
-    try:
-        penalties.decide_repair(
+    return views.commit_or_flash(
+        lambda: penalties.decide_repair(
             repair,
             request.form.get("decision") == "approve",
             request.form.get("reason", ""),
             actor=current_user,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.translated(), "error")
-    else:
-        db.session.commit()
-        flash(_("已审核"))
-    return redirect(url_for("grading.repairs_page"))
+        ),
+        done=url_for("grading.repairs_page"), message=_("已审核"), category="message",
+    )
 
 
 # -- random draws ---------------------------------------------------------------------------------------
@@ -526,15 +502,14 @@ def draw_new():
             "seed": form.get("seed", ""),
             "exclusions": form.get("exclusions", ""),
         }
-        try:
-            draw = draws.create_draw(data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors or {"_": [exc.message]}
-        else:
-            db.session.commit()
-            flash(_("抽查完成：%(n)s 个对象", n=len(draw.targets)))
-            return redirect(url_for("grading.draw_detail", draw_id=draw.id))
+        done, failed = views.commit_or_fail(
+            lambda: draws.create_draw(data, actor=current_user),
+            done=lambda draw: url_for("grading.draw_detail", draw_id=draw.id), category="message",
+            message=lambda draw: _("抽查完成：%(n)s 个对象", n=len(draw.targets)),
+        )
+        if failed is None:
+            return done
+        errors = failed.errors or {"_": [failed.message]}
     from ..models import BusinessType
 
     types = db.session.scalars(
@@ -554,14 +529,21 @@ def draw_new():
 @bp.get("/draws/<int:draw_id>")
 def draw_detail(draw_id):
     draw = load_draw(draw_id)
+    rows, population, replay_ok = _draw_results(draw)
     return render_template(
         "grading/draw.html",
         draw=draw,
-        rows=draws.results(draw),
-        population=draws.population_size(draw),
-        replay_ok=draws.replay(draw) == draws.recorded(draw),
+        rows=rows,
+        population=population,
+        replay_ok=replay_ok,
         show_class=current_user.role == "regulator" and current_user.district_wide,
     )
+
+
+def _draw_results(draw: RandomDraw) -> tuple[list[dict], int, bool]:
+    """What the draw page and the API show of a draw: its targets, the population it was drawn from
+    and whether replaying the recorded inputs gives the recorded targets."""
+    return draws.results(draw), draws.population_size(draw), draws.replay(draw) == draws.recorded(draw)
 
 
 # -- API ------------------------------------------------------------------------------------------------
@@ -737,7 +719,7 @@ class ShopPenalties(MethodView):
 
 
 def _draw_view(draw: RandomDraw) -> dict:
-    rows = draws.results(draw)
+    rows, population, replay_ok = _draw_results(draw)
     for row, target in zip(rows, draw.targets, strict=True):
         if current_user.role == "regulator" and current_user.covers_street(target.shop.street_id):
             row["credit_class"] = target.credit_class  # internal: regulators in scope only
@@ -749,11 +731,11 @@ def _draw_view(draw: RandomDraw) -> dict:
         "title": draw.title,
         "drawn_on": draw.drawn_on.isoformat(),
         "seed": draw.seed,
-        "population": draws.population_size(draw),
+        "population": population,
         "filters": filters,
         "ratios": draw.ratios if regulator else {},
         "exclusions": draw.exclusions,
-        "replay_matches": draws.replay(draw) == draws.recorded(draw),
+        "replay_matches": replay_ok,
         "targets": rows,
     }
 
