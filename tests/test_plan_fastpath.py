@@ -5,12 +5,13 @@ stored columns may be stale (refresh day older than today, rules changed since, 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import Shop, today
 from huishang.services import grading, planning
 
-from .factories import add_complaint, add_inspection, add_penalty, make_shop, street
+from .factories import add_complaint, add_inspection, add_penalty, make_inspector, make_shop, street
 
 D = timedelta
 
@@ -114,8 +115,7 @@ def test_fast_path_equals_general_query(case, build, expected):
     (fast, fast_total), (general, general_total) = both(t)
     assert fast == general and fast_total == general_total == len(general)
     # The fast query itself (not a silent fallback) gives the same rows.
-    rows = [planning.Item(*r) for r in db.session.execute(planning.fast_plan_query(t, 30, None, grading.load_rules()))]
-    assert rows == general
+    assert planning.fast_plan_items(db.session.connection(), t, 30, None) == general
     got = {i.shop_id: i for i in fast}
     if expected is None:
         assert shop.id not in got
@@ -154,8 +154,8 @@ def test_expired_worsening_falls_back_when_refresh_day_is_older():
     assert (shop.dynamic_grade, shop.next_due_on) == ("一般", t + D(20))
 
     assert not planning.fast_path_applies(t, planning._stale_ids(t))
-    stale_rows = [planning.Item(*r) for r in db.session.execute(planning.fast_plan_query(t, 30, None, rules))]
-    assert shop.id in {i.shop_id for i in stale_rows}  # what the stale columns would have listed
+    stale_rows = db.session.execute(planning.fast_plan_query(t, 30, None)).all()
+    assert shop.id in {row[0] for row in stale_rows}  # what the stale columns would have listed
     fast, general = both(t)
     assert fast == general
     assert shop.id not in {i.shop_id for i in fast[0]}
@@ -209,3 +209,49 @@ def test_no_refresh_yet_or_missing_facts_or_rules_changed_use_general_query(monk
     fast, general = both(t)
     assert fast == general
     assert {i.shop_id: i for i in fast[0]}[lonely.id].due_on == t - D(35)  # registered +10 days
+
+
+def test_pages_across_the_overdue_boundary_and_tracking_match_the_general_query():
+    """Pages are read in two ordered parts (overdue, then the rest): every page size and offset,
+    including pages that straddle the boundary or run past the end, gives the general query's
+    slice; tracking (open, assigned, closed 'not found', and items of past cycles) is the same."""
+    from huishang.models.grading import PlanItem
+
+    t = today()
+    background(t)
+    for _, build, _ in CASES:
+        build(t)
+    grading.refresh_all()
+    db.session.commit()
+    assert planning.fast_path_applies(t, planning._stale_ids(t))
+    planning.generate(t, 30, None)
+    db.session.commit()
+    items = list(db.session.scalars(select(PlanItem).order_by(PlanItem.id)))
+    inspector = make_inspector()
+    assert len(items) > 6
+    items[0].inspector_id = inspector.id
+    items[1].status, items[1].closed_on, items[1].closed_note = "not_found", t, "查无此店"
+    # A past cycle's item of a listed shop, closed as inspected: not this cycle's tracking.
+    db.session.add(
+        PlanItem(
+            shop_id=items[2].shop_id, cycle="2001-01-01", street_id=items[2].street_id, due_on=t,
+            reason="routine", static_tier="中", dynamic_grade="良好", generated_on=t, status="inspected",
+            closed_on=t,
+        )
+    )
+    db.session.commit()
+
+    general, total = planning.plan_page(t, 30, None, fast=False)
+    fast, fast_total = planning.plan_page(t, 30, None)
+    assert fast == general and fast_total == total == len(general)
+    overdue = sum(1 for i in general if i.due_on < t)
+    assert 0 < overdue < total
+    tracked = {i.shop_id: i for i in fast}
+    assert tracked[items[0].shop_id].inspector_id == inspector.id
+    assert tracked[items[1].shop_id].status == "not_found"
+    assert tracked[items[2].shop_id].item_id == items[2].id
+    for limit in (1, 2, 3, overdue, total + 1):
+        for offset in sorted({0, 1, overdue - 1, overdue, overdue + 1, total - 1, total, total + 3}):
+            page, page_total = planning.plan_page(t, 30, None, limit=limit, offset=max(0, offset))
+            assert page_total == total
+            assert page == general[max(0, offset) : max(0, offset) + limit], (limit, offset)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -136,7 +137,20 @@ class PlanItem(db.Model):
     inspector = relationship("User", foreign_keys=[inspector_id])
     co_inspector = relationship("User", foreign_keys=[co_inspector_id])
 
-    __table_args__ = (UniqueConstraint("shop_id", "cycle", name="uq_plan_item_cycle"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "cycle", name="uq_plan_item_cycle"),
+        # Items still live for their cycle: an item is closed as inspected only when its shop's
+        # cycle has moved on, so the list's tracking is found among these (planning.live_items),
+        # however many past cycles the table keeps.
+        Index(
+            "ix_plan_items_live",
+            "shop_id",
+            "cycle",
+            postgresql_include=["id", "status", "inspector_id", "co_inspector_id", "closed_on"],
+            postgresql_where=text("status <> 'inspected'"),
+            sqlite_where=text("status <> 'inspected'"),
+        ),
+    )
 
 
 class RandomDraw(db.Model):

@@ -12,8 +12,10 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,6 +26,18 @@ SHOP_STATUSES = ("open", "suspended", "closed")
 STATUS_LABELS = {"open": "营业", "suspended": "停业", "closed": "注销"}
 STATIC_RISKS = ("A", "B", "C", "D")
 COLOURS = ("red", "orange", "yellow", "blue")
+# What the 30-day list shows of a shop, carried in ix_shops_plan_order (PostgreSQL INCLUDE).
+PLAN_ORDER_INCLUDE = [
+    "code",
+    "sign_name",
+    "address",
+    "street_id",
+    "static_tier",
+    "dynamic_grade",
+    "plan_cycle",
+    "due_reason",
+    "registered_on",
+]
 
 
 class Street(db.Model):
@@ -117,6 +131,11 @@ class Shop(TimestampMixin, db.Model):
     dynamic_grade: Mapped[str | None] = mapped_column(String(4))  # 良好 | 一般 | 较差
     next_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     due_reason: Mapped[str | None] = mapped_column(String(16))
+    # The 30-day list for today reads these with the due date (planning.fast_plan_query): the list
+    # order of the shop's nine-grid cell (grading.cell_ranks) and its due cycle (the date of its
+    # last inspection, or "new"), written with next_due_on by every refresh.
+    plan_rank: Mapped[int | None] = mapped_column(SmallInteger)
+    plan_cycle: Mapped[str | None] = mapped_column(String(10))
     credit_class: Mapped[str | None] = mapped_column(String(1))  # internal only, never public
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
@@ -133,8 +152,20 @@ class Shop(TimestampMixin, db.Model):
 
     __table_args__ = (
         Index("ix_shops_street_status", "street_id", "status"),
-        # The 30-day list for today (planning.fast_plan_query): a range over the maintained due date.
+        # The 30-day list for today (planning.fast_plan_query): a range over the maintained due date
+        # (counts and pages) ...
         Index("ix_shops_status_next_due", "status", "next_due_on"),
+        # ... and the whole list in its order without a sort: open shops by (cell rank, due date, id),
+        # carrying every column the list shows, so PostgreSQL answers from the index alone.
+        Index(
+            "ix_shops_plan_order",
+            "plan_rank",
+            "next_due_on",
+            "id",
+            postgresql_include=PLAN_ORDER_INCLUDE,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
 
     @property

@@ -604,6 +604,24 @@ def _event_rows(shop_id: int, events: list[Event]) -> list[dict]:
     ]
 
 
+# The shop columns a refresh derives (in this order), compared before writing.
+DERIVED_NAMES = (
+    "static_tier",
+    "dynamic_grade",
+    "next_due_on",
+    "due_reason",
+    "credit_class",
+    "plan_rank",
+    "plan_cycle",
+)
+DERIVED_COLUMNS = tuple(getattr(Shop, name) for name in DERIVED_NAMES)
+UNRANKED = 99  # a cell the rules do not rank (never with the nine cells complete)
+
+
+def _plan_rank(result: Grading, rules: dict) -> int:
+    return cell_ranks(rules).get((result.static_tier, result.dynamic_grade), UNRANKED)
+
+
 def refresh_shop(shop: Shop) -> Grading:
     """Recompute one shop's stored facts and its derived columns for today. Registered as a
     shop-change hook; flushes."""
@@ -633,6 +651,7 @@ def refresh_shop(shop: Shop) -> Grading:
     result = evaluate(facts, events, today(), rules)
     shop.static_tier, shop.dynamic_grade = result.static_tier, result.dynamic_grade
     shop.next_due_on, shop.due_reason = result.due_on, result.reason
+    shop.plan_rank, shop.plan_cycle = _plan_rank(result, rules), facts.cycle
     shop.credit_class = credit.classify(history, today(), shop.unresponsive, shop.status).credit_class
     close_items_for(shop.id, facts.cycle, shop.status, facts.last_inspected_on)
     db.session.flush()
@@ -682,13 +701,14 @@ def refresh_all(
             return column.between(lo, hi) if every else column.in_(chunk)
 
         histories = load_histories(id_range=(lo, hi)) if every else load_histories(chunk)
-        flags, places = {}, {}
-        for sid, unresponsive, status, street, registered_on in db.session.execute(
-            select(Shop.id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on).where(
-                which(Shop.id)
-            )
+        flags, places, stored = {}, {}, {}
+        for sid, unresponsive, status, street, registered_on, *derived in db.session.execute(
+            select(
+                Shop.id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on, *DERIVED_COLUMNS
+            ).where(which(Shop.id))
         ):
             flags[sid], places[sid] = (unresponsive, status), (street, status, registered_on or on)
+            stored[sid] = tuple(derived)
         gradings, events_rows, shop_rows = [], [], []
         for sid in chunk:
             facts, events = build_facts(histories[sid], rules)
@@ -696,22 +716,26 @@ def refresh_all(
             events_rows.extend(_event_rows(sid, events))
             result = evaluate(facts, events, on, rules)
             klass = credit.classify(histories[sid], on, *flags[sid]).credit_class
-            shop_rows.append(
-                {
-                    "id": sid,
-                    "static_tier": result.static_tier,
-                    "dynamic_grade": result.dynamic_grade,
-                    "next_due_on": result.due_on,
-                    "due_reason": result.reason,
-                    "credit_class": klass,
-                }
+            derived = (
+                result.static_tier,
+                result.dynamic_grade,
+                result.due_on,
+                result.reason,
+                klass,
+                ranks.get((result.static_tier, result.dynamic_grade), UNRANKED),
+                facts.cycle,
             )
+            # Only rows whose values changed are written: a night where little changed leaves
+            # the rest of the table (and the list's covering index) as it was.
+            if derived != stored[sid]:
+                shop_rows.append({"id": sid, **dict(zip(DERIVED_NAMES, derived, strict=True))})
         db.session.execute(delete(GradeEvent).where(which(GradeEvent.shop_id)))
         db.session.execute(delete(ShopGrading).where(which(ShopGrading.shop_id)))
         db.session.execute(ShopGrading.__table__.insert(), gradings)
         if events_rows:
             db.session.execute(GradeEvent.__table__.insert(), events_rows)
-        db.session.execute(update(Shop), shop_rows)
+        if shop_rows:
+            db.session.execute(update(Shop), shop_rows)
     from .planning import close_stale_items
 
     close_stale_items()

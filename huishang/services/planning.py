@@ -21,7 +21,21 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, DateTime, and_, case, exists, func, insert, literal, or_, select, text, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -158,82 +172,115 @@ def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict 
             PlanItem.closed_on,
         )
         .join(Shop, Shop.id == mid.c.shop_id)
-        .outerjoin(PlanItem, and_(PlanItem.shop_id == mid.c.shop_id, PlanItem.cycle == mid.c.cycle))
+        .outerjoin(
+            PlanItem,
+            and_(PlanItem.shop_id == mid.c.shop_id, PlanItem.cycle == mid.c.cycle, PlanItem.status != LIVE),
+        )
         .order_by(case((mid.c.due_on < as_of, 0), else_=1), mid.c.rank, mid.c.due_on, mid.c.shop_id)
     )
 
 
-def _fast_where(as_of: date, days: int, street_ids: set[int] | None) -> list:
+OPEN = literal_column("'open'")  # inline, not a parameter: the partial indexes then serve every plan
+LIVE = literal_column("'inspected'")
+NO_TRACKING = (None, None, None, None, None)
+
+
+def _fast_where(as_of: date, days: int, street_ids: set[int] | None, part: str | None = None) -> list:
+    """Open shops due by the horizon; `part` "overdue" (due before `as_of`) or "due" (the rest)."""
     horizon = as_of + timedelta(days=days)
-    where = [Shop.status == "open", Shop.next_due_on <= horizon, Shop.registered_on <= as_of]
+    where = [Shop.status == OPEN, Shop.next_due_on <= horizon, Shop.registered_on <= as_of]
+    if part == "overdue":
+        where.append(Shop.next_due_on < as_of)
+    elif part == "due":
+        where.append(Shop.next_due_on >= as_of)
     if street_ids is not None:
         where.append(Shop.street_id.in_(street_ids or {-1}))
     return where
 
 
-def fast_plan_query(
-    as_of: date, days: int, street_ids: set[int] | None, rules: dict, limit: int | None = None, offset: int = 0
-):
-    """The list for TODAY from the columns every write maintains on `shops` (next_due_on,
-    due_reason, static_tier, dynamic_grade): a range over the index (status, next_due_on), the
-    cell rank a CASE over the stored cell. Only `shops` is sorted (and cut to the page, if any);
-    the cycle and the tracking are joined to the rows kept. Exact only when those columns
-    describe `as_of` — `plan_page` uses it only then (`fast_path_applies`); same columns and
-    order as `plan_query`."""
-    rank = case(
-        *[
-            (and_(Shop.static_tier == tier, Shop.dynamic_grade == grade), literal(r))
-            for (tier, grade), r in cell_ranks(rules).items()
-        ],
-        else_=literal(99),
-    )
-    overdue = case((Shop.next_due_on < as_of, 0), else_=1)
-    inner = (
+def fast_plan_query(as_of: date, days: int, street_ids: set[int] | None, part: str | None = None):
+    """The list for TODAY from the columns every refresh maintains on `shops` (next_due_on,
+    due_reason, static_tier, dynamic_grade, plan_rank, plan_cycle), ordered by (cell rank, due
+    date, id) — the order of the index `ix_shops_plan_order`, which carries every column selected:
+    PostgreSQL reads the list from the index alone, in order, with no sort. Overdue shops come
+    first in the list: `part` selects them ("overdue") or the rest ("due"); the whole list
+    (`part` None) is split in one pass (`_overdue_first`). Same columns, in the same order, as the
+    first ten of `plan_query`. Exact only when the columns describe `as_of` — `plan_page` uses it
+    only then (`fast_path_applies`)."""
+    return (
         select(
-            Shop.id.label("shop_id"),
+            Shop.id,
             Shop.code,
             Shop.sign_name,
             Shop.address,
             Shop.street_id,
             Shop.static_tier,
             Shop.dynamic_grade,
-            Shop.next_due_on.label("due_on"),
-            Shop.due_reason.label("reason"),
-            overdue.label("overdue"),
-            rank.label("rank"),
+            Shop.plan_cycle,
+            Shop.next_due_on,
+            Shop.due_reason,
         )
-        .where(*_fast_where(as_of, days, street_ids))
-    )
-    if limit is not None:  # a page: top-N of `shops` alone, then 200 rows joined
-        inner = inner.order_by(overdue, rank, Shop.next_due_on, Shop.id).limit(limit).offset(offset)
-    inner = inner.subquery("today")
-    g = ShopGrading
-    return (
-        select(
-            inner.c.shop_id,
-            inner.c.code,
-            inner.c.sign_name,
-            inner.c.address,
-            inner.c.street_id,
-            inner.c.static_tier,
-            inner.c.dynamic_grade,
-            g.cycle,
-            inner.c.due_on,
-            inner.c.reason,
-            PlanItem.id,
-            PlanItem.status,
-            PlanItem.inspector_id,
-            PlanItem.co_inspector_id,
-            PlanItem.closed_on,
-        )
-        .join(g, g.shop_id == inner.c.shop_id)
-        .outerjoin(PlanItem, and_(PlanItem.shop_id == inner.c.shop_id, PlanItem.cycle == g.cycle))
-        .order_by(inner.c.overdue, inner.c.rank, inner.c.due_on, inner.c.shop_id)
+        .where(*_fast_where(as_of, days, street_ids, part))
+        .order_by(Shop.plan_rank, Shop.next_due_on, Shop.id)
     )
 
 
-def fast_plan_count(as_of: date, days: int, street_ids: set[int] | None) -> int:
-    return db.session.scalar(select(func.count()).select_from(Shop).where(*_fast_where(as_of, days, street_ids)))
+def _overdue_first(rows, as_of: date) -> list:
+    """Rows in (rank, due, id) order → overdue first, each part keeping that order (stable)."""
+    return [r for r in rows if r[8] < as_of] + [r for r in rows if r[8] >= as_of]
+
+
+def _live_tracking(connection, where) -> dict:
+    """(shop id, cycle) → (item id, status, inspector, co-inspector, closed on) of the plan items
+    still live for their cycle (`ix_plan_items_live`): an item is closed as inspected only once
+    its shop's cycle has moved on, so the list's tracking is always among these."""
+    query = select(
+        PlanItem.shop_id,
+        PlanItem.cycle,
+        PlanItem.id,
+        PlanItem.status,
+        PlanItem.inspector_id,
+        PlanItem.co_inspector_id,
+        PlanItem.closed_on,
+    ).where(PlanItem.status != LIVE, *where)
+    return {(row[0], row[1]): row[2:] for row in connection.execute(query)}
+
+
+def fast_plan_items(connection, as_of: date, days: int, street_ids: set[int] | None) -> list[Item]:
+    """The whole list for today (fast path): one ordered read of the index and one of the live
+    tracking rows of the shops on it, merged in Python."""
+    rows = connection.execute(fast_plan_query(as_of, days, street_ids)).all()
+    tracking = _live_tracking(
+        connection,
+        [Shop.id == PlanItem.shop_id, Shop.plan_cycle == PlanItem.cycle, *_fast_where(as_of, days, street_ids)],
+    )
+    return [Item(*row, *tracking.get((row[0], row[7]), NO_TRACKING)) for row in _overdue_first(rows, as_of)]
+
+
+def fast_plan_page(
+    connection, as_of: date, days: int, street_ids: set[int] | None, limit: int, offset: int
+) -> tuple[list[Item], int]:
+    """One page of the list for today (fast path) and the list's length: the overdue part and
+    the rest are each read in index order, so a page costs its own rows, not a sort of the list."""
+    overdue_due = case((Shop.next_due_on < as_of, 1), else_=0)
+    total, overdue = connection.execute(
+        select(func.count(), func.coalesce(func.sum(overdue_due), 0)).where(*_fast_where(as_of, days, street_ids))
+    ).one()
+    rows = []
+    if offset < overdue:
+        rows = connection.execute(
+            fast_plan_query(as_of, days, street_ids, "overdue").limit(limit).offset(offset)
+        ).all()
+    if len(rows) < limit:
+        rows += connection.execute(
+            fast_plan_query(as_of, days, street_ids, "due")
+            .limit(limit - len(rows))
+            .offset(max(0, offset - overdue))
+        ).all()
+    tracking = {}
+    if rows:
+        tracking = _live_tracking(connection, [PlanItem.shop_id.in_([row[0] for row in rows])])
+    return [Item(*row, *tracking.get((row[0], row[7]), NO_TRACKING)) for row in rows], total
 
 
 def fast_path_applies(as_of: date, stale: set[int]) -> bool:
@@ -370,10 +417,10 @@ def plan_page(
     stale = _stale_ids(as_of)
     connection = db.session.connection()
     if fast and fast_path_applies(as_of, stale):
-        query = fast_plan_query(as_of, days, street_ids, rules, limit, offset)
-        items = [Item(*row) for row in connection.execute(query)]
-        total = len(items) if limit is None else fast_plan_count(as_of, days, street_ids)
-        return items, total
+        if limit is None:
+            items = fast_plan_items(connection, as_of, days, street_ids)
+            return items, len(items)
+        return fast_plan_page(connection, as_of, days, street_ids, limit, offset)
     slow = _slow_path(as_of, days, street_ids, rules, stale)
     query = plan_query(as_of, days, street_ids, rules)
     # Core rows, not ORM entities: a district's list is hundreds of thousands of rows.
