@@ -35,7 +35,10 @@ def inspection_list():
 
 @bp.get("/inspections/<int(max=2147483647):inspection_id>", endpoint="inspection")
 def inspection_detail(inspection_id):
-    inspection = own_object(Inspection, inspection_id)
+    return _detail_page(own_object(Inspection, inspection_id))
+
+
+def _detail_page(inspection: Inspection, errors: dict | None = None, status: int = 200):
     template = inspection.template
     return render_template(
         "inspections/merchant_detail.html",
@@ -43,8 +46,8 @@ def inspection_detail(inspection_id):
         shop=inspection.shop,
         groups=checklists.grouped_items(template) if template else [],
         answers={a.item_id: a for a in inspection.answers},
-        errors={},
-    )
+        errors=errors or {},
+    ), status
 
 
 @bp.post("/inspections/<int(max=2147483647):inspection_id>/ack", endpoint="inspection_ack")
@@ -62,15 +65,7 @@ def inspection_ack(inspection_id):
     )
     if failed is None:
         return done
-    template = inspection.template
-    return render_template(
-        "inspections/merchant_detail.html",
-        inspection=inspection,
-        shop=inspection.shop,
-        groups=checklists.grouped_items(template) if template else [],
-        answers={a.item_id: a for a in inspection.answers},
-        errors=failed.errors,
-    ), failed.status
+    return _detail_page(inspection, failed.errors, failed.status)
 
 
 @bp.get("/inspections/<int(max=2147483647):inspection_id>/sheet.pdf", endpoint="inspection_sheet")
