@@ -206,3 +206,20 @@ def test_templates_keep_no_full_width_colon_outside_the_msgid(template):
 
     text = (Path(__file__).resolve().parent.parent / "huishang" / "templates" / template).read_text("utf-8")
     assert not re.search(r"\}\}[：（）]|[（）]\{\{", text), template
+
+
+def test_grading_and_credit_explanations_in_english(client, login_as):
+    """The shop's explanation (why it is due, what worsened it) and its credit reasons are computed
+    in Chinese by the domain layer and shown in the reader's language."""
+    shop = f.make_shop(registered_on="2026-01-05")
+    f.db.session.commit()
+    login_as(f.make_regulator())
+    client.set_cookie("lang", "en")
+    refresh()
+    html = page_status(client, f"/admin/grading/shops/{shop.code}", 200)
+    assert "Never inspected: registered 2026-01-05 + " in html and "No full inspection on record yet" in html
+    assert "从未检查" not in html and "尚无全面检查记录" not in html
+    client.set_cookie("lang", "zh")
+    refresh()
+    html = page_status(client, f"/admin/grading/shops/{shop.code}", 200)
+    assert "从未检查：登记日 2026-01-05 + " in html and "尚无全面检查记录" in html

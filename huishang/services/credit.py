@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..i18n import N_
 from ..models import Shop, today
 
 CLASS_LABELS = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"}
@@ -43,30 +44,31 @@ def classify(history, on: date, unresponsive: bool = False, status: str = "open"
     counting = [p for p in history.penalties if penalty_counts(p, on)]
     severe = [p for p in counting if p[5] == "severe"]
     if severe:
-        result.raise_to("D", f"严重违法行政处罚公示期内（{severe[0][4]}）")
+        result.raise_to("D", N_("严重违法行政处罚公示期内（%(number)s）", number=severe[0][4]))
     if len(counting) >= 2:
-        result.raise_to("D", f"{len(counting)}件行政处罚处于公示期内")
+        result.raise_to("D", N_("%(n)s件行政处罚处于公示期内", n=len(counting)))
     elif counting:
-        result.raise_to("C", f"行政处罚公示期内（{counting[0][4]}，至 {counting[0][2].isoformat()}）")
+        number, ends_on = counting[0][4], counting[0][2].isoformat()
+        result.raise_to("C", N_("行政处罚公示期内（%(number)s，至 %(date)s）", number=number, date=ends_on))
     fulls = sorted((i for i in history.inspections if i[3] and i[1] <= on), key=lambda i: (i[1], i[0]))
     if not fulls:
-        result.raise_to("B", "尚无全面检查记录")
+        result.raise_to("B", N_("尚无全面检查记录"))
     elif fulls[-1][2] == "fail":
-        result.raise_to("C", f"最近一次全面检查不符合（{fulls[-1][1].isoformat()}）")
+        result.raise_to("C", N_("最近一次全面检查不符合（%(date)s）", date=fulls[-1][1].isoformat()))
     elif fulls[-1][2] == "partial":
-        result.raise_to("B", f"最近一次全面检查基本符合（{fulls[-1][1].isoformat()}）")
+        result.raise_to("B", N_("最近一次全面检查基本符合（%(date)s）", date=fulls[-1][1].isoformat()))
     year_ago = on - timedelta(days=COMPLAINT_YEAR)
     recent = [c for c in history.complaints if year_ago < c[1] <= on]
     if len(recent) >= 2:
-        result.raise_to("C", f"近一年查实投诉{len(recent)}件")
+        result.raise_to("C", N_("近一年查实投诉%(n)s件", n=len(recent)))
     elif recent:
-        result.raise_to("B", "近一年查实投诉1件")
+        result.raise_to("B", N_("近一年查实投诉1件"))
     if unresponsive:
-        result.raise_to("B", "经营异常：对投诉或通知长期未响应")
+        result.raise_to("B", N_("经营异常：对投诉或通知长期未响应"))
     if status == "suspended":
-        result.raise_to("B", "经营异常：停业")
+        result.raise_to("B", N_("经营异常：停业"))
     if result.credit_class == "A":
-        result.reasons.append(("A", "无公示期内处罚、近一年无查实投诉，最近全面检查符合"))
+        result.reasons.append(("A", N_("无公示期内处罚、近一年无查实投诉，最近全面检查符合")))
     return result
 
 

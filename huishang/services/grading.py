@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, inspect, select, update
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, Complaint, Inspection, Penalty, Rectification, Shop, today, utcnow
 from ..models.grading import GRADES, TIERS, GradeEvent, GradingRule, PlanItem, ShopGrading
 from . import DomainError, audit, registry
@@ -51,19 +52,19 @@ RULE_DEFAULTS: dict = {
     "repair_min_months": 3,
 }
 RULE_LABELS = {
-    "tier_map": "静态风险等级 → 静态层级（A/B/C/D → 高/中/低）",
-    "intervals": "检查间隔天数（静态层级 × 动态等级）",
-    "complaint_threshold": "加重：窗口内查实投诉件数（≥）",
-    "complaint_window_days": "加重：查实投诉统计窗口（天）",
-    "worsen_on_penalty": "加重：行政处罚公示期内",
-    "worsen_on_overdue_rectification": "加重：整改逾期未完成",
-    "no_repeat_days": "三个月内不重复检查（天）",
-    "new_shop_days": "新登记未检查：登记后（天）",
-    "complaint_trigger_days": "查实食品安全投诉后应检查（天）",
-    "sampling_ratios": "双随机抽取比例（按信用风险分类）",
-    "publicity_months_minor": "处罚公示期：轻微（月）",
-    "publicity_months_other": "处罚公示期：一般/严重（月）",
-    "repair_min_months": "信用修复：最短公示期（月）",
+    "tier_map": N_("静态风险等级 → 静态层级（A/B/C/D → 高/中/低）"),
+    "intervals": N_("检查间隔天数（静态层级 × 动态等级）"),
+    "complaint_threshold": N_("加重：窗口内查实投诉件数（≥）"),
+    "complaint_window_days": N_("加重：查实投诉统计窗口（天）"),
+    "worsen_on_penalty": N_("加重：行政处罚公示期内"),
+    "worsen_on_overdue_rectification": N_("加重：整改逾期未完成"),
+    "no_repeat_days": N_("三个月内不重复检查（天）"),
+    "new_shop_days": N_("新登记未检查：登记后（天）"),
+    "complaint_trigger_days": N_("查实食品安全投诉后应检查（天）"),
+    "sampling_ratios": N_("双随机抽取比例（按信用风险分类）"),
+    "publicity_months_minor": N_("处罚公示期：轻微（月）"),
+    "publicity_months_other": N_("处罚公示期：一般/严重（月）"),
+    "repair_min_months": N_("信用修复：最短公示期（月）"),
 }
 
 
@@ -98,10 +99,10 @@ def _positive_int(value, name, errors, low=1, high=3650):
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        errors.setdefault(name, []).append("应为整数")
+        errors.setdefault(name, []).append(N_("应为整数"))
         return None
     if not low <= number <= high:
-        errors.setdefault(name, []).append(f"应在 {low}–{high} 之间")
+        errors.setdefault(name, []).append(N_("应在 %(low)s–%(high)s 之间", low=low, high=high))
         return None
     return number
 
@@ -111,14 +112,14 @@ def validate_rules(data: dict) -> tuple[dict, dict]:
     clean, errors = {}, {}
     for key, value in data.items():
         if key not in RULE_DEFAULTS:
-            errors.setdefault(key, []).append("未知规则")
+            errors.setdefault(key, []).append(N_("未知规则"))
         elif key == "tier_map":
             if (
                 not isinstance(value, dict)
                 or set(value) != {"A", "B", "C", "D"}
                 or not set(value.values()) <= set(TIERS)
             ):
-                errors.setdefault(key, []).append("须为 A/B/C/D 各对应 高/中/低")
+                errors.setdefault(key, []).append(N_("须为 A/B/C/D 各对应 高/中/低"))
             else:
                 clean[key] = dict(value)
         elif key == "intervals":
@@ -138,13 +139,13 @@ def validate_rules(data: dict) -> tuple[dict, dict]:
                 except (TypeError, ValueError, AttributeError):
                     ratio = -1
                 if not 0 <= ratio <= 1:
-                    errors.setdefault(f"sampling_ratios.{cls}", []).append("应为 0–1 之间的比例")
+                    errors.setdefault(f"sampling_ratios.{cls}", []).append(N_("应为 0–1 之间的比例"))
                 ratios[cls] = ratio
             if not any(k.startswith("sampling_ratios.") for k in errors):
                 clean[key] = ratios
         elif isinstance(RULE_DEFAULTS[key], bool):
             if not isinstance(value, bool):
-                errors.setdefault(key, []).append("应为是/否")
+                errors.setdefault(key, []).append(N_("应为是/否"))
             else:
                 clean[key] = value
         else:
@@ -194,7 +195,7 @@ def update_rules(data: dict, *, actor=None) -> dict:
     """
     clean, errors = validate_rules(data)
     if errors:
-        raise DomainError("规则设置有误", errors)
+        raise DomainError(N_("规则设置有误"), errors)
     current = load_rules()
     changed = {k: v for k, v in clean.items() if current.get(k) != v}
     if not changed:
@@ -348,7 +349,7 @@ def build_events(history: History, inspections: list, rules: dict) -> list[Event
                 closed_on,
                 deadline,
                 rid,
-                f"整改期限 {deadline.isoformat()}",
+                N_("整改期限 %(date)s", date=deadline.isoformat()),
             )
         )
         if rules["worsen_on_overdue_rectification"] and (
@@ -362,7 +363,7 @@ def build_events(history: History, inspections: list, rules: dict) -> list[Event
                     closed_on,
                     None,
                     rid,
-                    f"整改逾期（期限 {deadline.isoformat()}）",
+                    N_("整改逾期（期限 %(date)s）", date=deadline.isoformat()),
                 )
             )
     trigger_days = timedelta(days=int(rules["complaint_trigger_days"]))
@@ -380,7 +381,7 @@ def build_events(history: History, inspections: list, rules: dict) -> list[Event
                     ends,
                     on + trigger_days,
                     cid,
-                    f"食品安全投诉查实于 {on.isoformat()}",
+                    N_("食品安全投诉查实于 %(date)s", date=on.isoformat()),
                 )
             )
     events.extend(complaint_windows(history.complaints, rules))
@@ -396,7 +397,7 @@ def build_events(history: History, inspections: list, rules: dict) -> list[Event
                         end,
                         None,
                         pid,
-                        f"行政处罚 {number} 公示期至 {ends_on.isoformat()}",
+                        N_("行政处罚 %(number)s 公示期至 %(date)s", number=number, date=ends_on.isoformat()),
                     )
                 )
     return events
@@ -419,7 +420,12 @@ def complaint_windows(complaints: list, rules: dict) -> list[Event]:
                     end,
                     None,
                     None,
-                    f"{window}天内查实投诉{n}件以上（{days[i].isoformat()} 起）",
+                    N_(
+                        "%(window)s天内查实投诉%(n)s件以上（%(date)s 起）",
+                        window=window,
+                        n=n,
+                        date=days[i].isoformat(),
+                    ),
                 )
             )
     return events
@@ -457,12 +463,18 @@ def evaluate(facts: Facts, events: list[Event], as_of: date, rules: dict) -> Gra
     grade = worse(facts.base_grade) if worsened_by else facts.base_grade
     routine = facts.routine_due_worse if worsened_by else facts.routine_due_base
     if facts.routine_reason == "new":
-        why = f"从未检查：登记日 {facts.registered_on.isoformat()} + {rules['new_shop_days']} 天"
+        why = N_(
+            "从未检查：登记日 %(date)s + %(days)s 天",
+            date=facts.registered_on.isoformat(),
+            days=rules["new_shop_days"],
+        )
     else:
-        why = (
-            f"上次全面检查 {facts.last_full_on or facts.last_inspected_on} + "
-            f"{interval_for(facts.static_tier, grade, rules)} 天，且不早于上次检查 "
-            f"{facts.last_inspected_on} + {rules['no_repeat_days']} 天"
+        why = N_(
+            "上次全面检查 %(full)s + %(interval)s 天，且不早于上次检查 %(last)s + %(no_repeat)s 天",
+            full=facts.last_full_on or facts.last_inspected_on,
+            interval=interval_for(facts.static_tier, grade, rules),
+            last=facts.last_inspected_on,
+            no_repeat=rules["no_repeat_days"],
         )
     candidates = [(facts.routine_reason, routine, why)]
     for e in events:

@@ -40,6 +40,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Shop, Street, User, today, utcnow
 from ..models.grading import (
     PLAN_STATUS_LABELS,
@@ -408,7 +409,7 @@ def plan_page(
     (`fast_plan_query`); `fast=False` forces the general query (tests compare the two)."""
     as_of = as_of or today()
     if not 0 <= days <= MAX_DAYS:
-        raise DomainError("天数超出范围", {"days": [f"应在 0–{MAX_DAYS} 之间"]}, status=400)
+        raise DomainError(N_("天数超出范围"), {"days": [N_("应在 0–%(max)s 之间", max=MAX_DAYS)]}, status=400)
     rules = rules or grading.load_rules()
     if db.engine.dialect.name == "postgresql":
         # Sorting a district's list (hundreds of thousands of rows) in memory, not on disk.
@@ -448,9 +449,9 @@ def scope_street_ids(user, street_name: str | None = None) -> set[int] | None:
         select(Street).where((Street.name == street_name) | (Street.code == street_name.upper()))
     )
     if street is None:
-        raise DomainError("未知街道", {"street": [f"未知街道：{street_name}"]}, status=400)
+        raise DomainError(N_("未知街道"), {"street": [N_("未知街道：%(street)s", street=street_name)]}, status=400)
     if allowed is not None and street.id not in allowed:
-        raise DomainError("该街道不在您的管辖范围", {"street": ["不在管辖范围"]}, status=403)
+        raise DomainError(N_("该街道不在您的管辖范围"), {"street": [N_("不在管辖范围")]}, status=403)
     return {street.id}
 
 
@@ -530,7 +531,7 @@ def generate(
     slow path go row by row). Returns the number of items on the list."""
     as_of = as_of or today()
     if not 0 <= days <= MAX_DAYS:
-        raise DomainError("天数超出范围", {"days": [f"应在 0–{MAX_DAYS} 之间"]}, status=400)
+        raise DomainError(N_("天数超出范围"), {"days": [N_("应在 0–%(max)s 之间", max=MAX_DAYS)]}, status=400)
     close_stale_items()
     rules = grading.load_rules()
     listed = plan_query(as_of, days, street_ids, rules).order_by(None).subquery("listed")
@@ -690,14 +691,14 @@ def assign(item: PlanItem, inspector_id: int, co_inspector_id: int | None, *, ac
     """Manual (re)assignment to inspectors of the item's street. Raises DomainError naming the field."""
     errors: dict[str, list[str]] = {}
     if item.status != "open":
-        raise DomainError("该清单事项已关闭", {"status": ["已关闭的事项不能再分派"]}, status=409)
+        raise DomainError(N_("该清单事项已关闭"), {"status": [N_("已关闭的事项不能再分派")]}, status=409)
     allowed = {u for p in street_pairs(item.street_id) for u in p if u}
     if inspector_id not in allowed:
-        errors["inspector_id"] = ["须为该街道的执法人员"]
+        errors["inspector_id"] = [N_("须为该街道的执法人员")]
     if co_inspector_id is not None and (co_inspector_id not in allowed or co_inspector_id == inspector_id):
-        errors["co_inspector_id"] = ["须为该街道的另一名执法人员"]
+        errors["co_inspector_id"] = [N_("须为该街道的另一名执法人员")]
     if errors:
-        raise DomainError("分派有误", errors)
+        raise DomainError(N_("分派有误"), errors)
     before = {"inspector_id": item.inspector_id, "co_inspector_id": item.co_inspector_id}
     item.inspector_id, item.co_inspector_id, item.assigned_at = inspector_id, co_inspector_id, utcnow()
     db.session.flush()
@@ -714,12 +715,12 @@ def assign(item: PlanItem, inspector_id: int, co_inspector_id: int | None, *, ac
 def close_item(item: PlanItem, status: str, note: str = "", *, actor=None) -> PlanItem:
     """Close an item by hand: 查无此店 (not_found) or 已停业/注销 (closed_business)."""
     if status not in ("not_found", "closed_business"):
-        raise DomainError("关闭方式有误", {"status": ["只能是 not_found 或 closed_business"]})
+        raise DomainError(N_("关闭方式有误"), {"status": [N_("只能是 not_found 或 closed_business")]})
     if item.status != "open":
-        raise DomainError("该清单事项已关闭", {"status": ["已关闭"]}, status=409)
+        raise DomainError(N_("该清单事项已关闭"), {"status": [N_("已关闭")]}, status=409)
     note = (note or "").strip()
     if len(note) > 300:
-        raise DomainError("说明过长", {"note": ["不能超过300个字符"]})
+        raise DomainError(N_("说明过长"), {"note": [N_("不能超过300个字符")]})
     item.status, item.closed_on, item.closed_note = status, today(), note
     db.session.flush()
     audit.record(
@@ -808,7 +809,7 @@ def export(rows: list[dict], fmt: str, title: str) -> bytes:
         return _xlsx(rows, title)
     if fmt == "pdf":
         return _pdf(rows, title)
-    raise DomainError("不支持的导出格式", {"format": ["应为 csv、xlsx 或 pdf"]}, status=400)
+    raise DomainError(N_("不支持的导出格式"), {"format": [N_("应为 csv、xlsx 或 pdf")]}, status=400)
 
 
 def _xlsx(rows: list[dict], title: str) -> bytes:
