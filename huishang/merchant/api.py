@@ -40,6 +40,7 @@ from ..services import changes, claims, notifications, policies
 from ..services import questions as question_service
 from ..services import staff as staff_service
 from ..views import load_shop
+from .common import own_object
 
 blp = Blueprint("merchant-api", __name__, url_prefix="/api/v1",
                 description="Merchant and property ends: staff, changes, questions, notifications")
@@ -48,15 +49,6 @@ csrf.exempt(blp)
 
 public_blp = Blueprint("faq-api", __name__, url_prefix="/api/v1/public", description="Published FAQ")
 csrf.exempt(public_blp)
-
-
-def _own(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    if not current_user.owns_shop(obj.shop):
-        abort(403)
-    return obj
 
 
 def _regulator_scope(obj):
@@ -105,7 +97,7 @@ def _staff_data(data):
 @blp.response(200, StaffSchema)
 def staff_update(data, staff_id):
     """Replace a staff member's record (the shop's merchant)."""
-    person = staff_service.update(_own(Staff, staff_id), _staff_data(data), actor=current_user)
+    person = staff_service.update(own_object(Staff, staff_id), _staff_data(data), actor=current_user)
     db.session.commit()
     return respond(StaffSchema().dump(person))
 
@@ -114,7 +106,7 @@ def staff_update(data, staff_id):
 @blp.response(204)
 def staff_delete(staff_id):
     """Remove a staff member (the shop's merchant)."""
-    staff_service.remove(_own(Staff, staff_id), actor=current_user)
+    staff_service.remove(own_object(Staff, staff_id), actor=current_user)
     db.session.commit()
     return "", 204
 
