@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import and_, case, func, insert, select, text  # noqa: E402
 
 from huishang import create_app  # noqa: E402
 from huishang.extensions import db  # noqa: E402
@@ -320,6 +320,7 @@ def timed(label: str, fn, repeat: int):
     times, result = [], None
     for _ in range(repeat):
         db.session.expire_all()
+        result = None  # the previous run's result is freed here, not inside the timed call
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
@@ -331,43 +332,91 @@ def timed(label: str, fn, repeat: int):
     return result, min(times), statistics.median(times)
 
 
-def fast_path(rules: dict, repeat: int) -> None:
-    """The list for today read from the maintained shop columns, against the general query.
+def _fill_shop_columns(rules: dict) -> None:
+    """What `flask plan refresh` on day T leaves behind, set-based: the derived shop columns
+    (cell, due date and reason, cell rank, due cycle) from the general query for T (every shop
+    due by T + 366 days; later ones stay empty and are on no list), T recorded as the refresh day,
+    the table vacuumed (the refresh command does that on PostgreSQL)."""
+    start = time.perf_counter()
+    listed = planning.plan_query(T, planning.MAX_DAYS, None, rules).order_by(None).subquery()
+    shops = Shop.__table__
+    rank = case(
+        *[(and_(listed.c.static_tier == t, listed.c.grade == g), r) for (t, g), r in grading.cell_ranks(rules).items()],
+        else_=grading.UNRANKED,
+    )
+    db.session.execute(
+        shops.update()
+        .where(shops.c.id == listed.c.shop_id)
+        .values(next_due_on=listed.c.due_on, due_reason=listed.c.reason, static_tier=listed.c.static_tier,
+                dynamic_grade=listed.c.grade, plan_rank=rank, plan_cycle=listed.c.cycle)
+    )
+    grading.mark_refreshed(T)
+    db.session.commit()
+    _vacuum()
+    print(f"  filled the shop columns for T and recorded the refresh day: {time.perf_counter() - start:.1f} s",
+          flush=True)
 
-    The synthesised data has stored facts (shop_gradings / grade_events) but not the derived shop
-    columns the nightly refresh writes; they are filled once, set-based, from the general query
-    for T (every shop due by T + 366 days; later ones stay empty and are on no list), and T is
-    recorded as the refresh day — what `flask plan refresh` on day T leaves behind."""
+
+def _vacuum() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE) shops, plan_items")
+
+
+def _track(rules: dict) -> None:
+    """Tracking as a district has it after a while: today's list saved as items (a third of them
+    assigned, one in fifty closed as not found) and two closed items of past cycles per shop."""
+    start = time.perf_counter()
+    saved = planning.generate(T, 30, None)
+    db.session.execute(text(
+        "UPDATE plan_items SET status = 'not_found', closed_on = :t, closed_note = '查无此店' WHERE id % 50 = 0"
+    ), {"t": T})
+    db.session.execute(text(
+        "INSERT INTO plan_items (shop_id, cycle, street_id, due_on, reason, static_tier, dynamic_grade,"
+        " generated_on, status, closed_on, closed_note, created_at)"
+        " SELECT s.id, '2025-0' || k.n || '-01', s.street_id, :d, 'routine', '中', '良好', :d, 'inspected', :d, '',"
+        " :now FROM shops s CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2) k"
+    ), {"d": date(2025, 6, 1), "now": NOW})
+    db.session.commit()
+    _vacuum()
+    items = db.session.scalar(select(func.count()).select_from(PlanItem))
+    print(f"  tracking: today's list saved ({saved:,} items) plus past cycles, {items:,} plan items in all: "
+          f"{time.perf_counter() - start:.1f} s", flush=True)
+
+
+def fast_path(rules: dict, repeat: int) -> None:
+    """The list for today read from the maintained shop columns, against the general query."""
     if planning.today() != T:
         sys.exit(f"the fast path is for today only: run this on {T} (or change T)")
-    for index in Shop.__table__.indexes:
-        index.create(db.engine, checkfirst=True)
-    if grading.refreshed_on() != T:
-        start = time.perf_counter()
-        listed = planning.plan_query(T, planning.MAX_DAYS, None, rules).order_by(None).subquery()
-        db.session.execute(
-            Shop.__table__.update()
-            .where(Shop.__table__.c.id == listed.c.shop_id)
-            .values(next_due_on=listed.c.due_on, due_reason=listed.c.reason,
-                    static_tier=listed.c.static_tier, dynamic_grade=listed.c.grade)
-        )
-        grading.mark_refreshed(T)
-        db.session.commit()
-        db.session.execute(text("ANALYZE shops"))
-        db.session.commit()
-        print(f"  filled the shop columns for T and recorded the refresh day: {time.perf_counter() - start:.1f} s",
-              flush=True)
+    for table in (Shop.__table__, PlanItem.__table__):
+        for index in table.indexes:
+            index.create(db.engine, checkfirst=True)
+    unfilled = db.session.scalar(select(func.count()).where(Shop.next_due_on.is_not(None), Shop.plan_rank.is_(None)))
+    if grading.refreshed_on() != T or unfilled:
+        _fill_shop_columns(rules)
+    if not db.session.scalar(select(func.count()).select_from(PlanItem)):
+        _track(rules)
+    start = time.perf_counter()
+    planning.sync_tracking()  # what generate and the refresh leave behind; nothing to write when in step
+    db.session.commit()
+    print(f"  tracking copy on the shops checked: {time.perf_counter() - start:.1f} s", flush=True)
+    _vacuum()
     assert planning.fast_path_applies(T, planning._stale_ids(T)), "fast path not applicable"
     fast, _, _ = timed("30-day list for today, district, FAST PATH (query + fetch all ordered items)",
                        lambda: planning.plan_items(T, 30, None, rules), repeat)
     general, _, _ = timed("30-day list for today, district, general query (fast=False)",
                           lambda: planning.plan_page(T, 30, None, rules, fast=False)[0], repeat)
-    print(f"    {len(fast):,} items; identical to the general query: {fast == general}", flush=True)
+    tracked = sum(1 for i in fast if i.item_id is not None)
+    print(f"    {len(fast):,} items ({tracked:,} tracked); identical to the general query: {fast == general}",
+          flush=True)
     street_id = db.session.scalar(select(Street.id).order_by(Street.position))
     timed("30-day list for today, one street, fast path",
           lambda: planning.plan_items(T, 30, {street_id}, rules), repeat)
     timed("first page of 200 with the total, fast path (the API's paged list)",
           lambda: planning.plan_page(T, 30, None, rules, limit=200), repeat)
+    overdue = sum(1 for i in fast if i.due_on < T)
+    timed(f"page of 200 across the overdue boundary (offset {overdue - 100:,}), fast path",
+          lambda: planning.plan_page(T, 30, None, rules, limit=200, offset=overdue - 100), repeat)
     timed("first page of 200 with the total, general query",
           lambda: planning.plan_page(T, 30, None, rules, limit=200, fast=False), repeat)
 

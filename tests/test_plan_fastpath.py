@@ -115,7 +115,7 @@ def test_fast_path_equals_general_query(case, build, expected):
     (fast, fast_total), (general, general_total) = both(t)
     assert fast == general and fast_total == general_total == len(general)
     # The fast query itself (not a silent fallback) gives the same rows.
-    assert planning.fast_plan_items(db.session.connection(), t, 30, None) == general
+    assert planning.fast_plan_items(db.session.connection(), t, 30, None, grading.load_rules()) == general
     got = {i.shop_id: i for i in fast}
     if expected is None:
         assert shop.id not in got
@@ -227,14 +227,23 @@ def test_pages_across_the_overdue_boundary_and_tracking_match_the_general_query(
     planning.generate(t, 30, None)
     db.session.commit()
     items = list(db.session.scalars(select(PlanItem).order_by(PlanItem.id)))
-    inspector = make_inspector()
     assert len(items) > 6
-    items[0].inspector_id = inspector.id
-    items[1].status, items[1].closed_on, items[1].closed_note = "not_found", t, "查无此店"
+    # Tracking changes through the services (each keeps the shops' copy): the automatic
+    # assignment of one street, then by hand a reassignment and a closure as not found.
+    lead, co = make_inspector(streets=("徐家汇街道",)), make_inspector(streets=("徐家汇街道",))
+    assert planning.auto_assign({lead.streets[0].id}) > 0
+    db.session.commit()
+    first = next(i for i in items if i.street_id == lead.streets[0].id)
+    assert (first.inspector_id, first.co_inspector_id) == (lead.id, co.id)
+    planning.assign(first, co.id, lead.id)
+    lost = next(i for i in items if i is not first)
+    planning.close_item(lost, "not_found", "查无此店")
+    db.session.commit()
     # A past cycle's item of a listed shop, closed as inspected: not this cycle's tracking.
+    past = next(i for i in items if i not in (first, lost))
     db.session.add(
         PlanItem(
-            shop_id=items[2].shop_id, cycle="2001-01-01", street_id=items[2].street_id, due_on=t,
+            shop_id=past.shop_id, cycle="2001-01-01", street_id=past.street_id, due_on=t,
             reason="routine", static_tier="中", dynamic_grade="良好", generated_on=t, status="inspected",
             closed_on=t,
         )
@@ -247,9 +256,19 @@ def test_pages_across_the_overdue_boundary_and_tracking_match_the_general_query(
     overdue = sum(1 for i in general if i.due_on < t)
     assert 0 < overdue < total
     tracked = {i.shop_id: i for i in fast}
-    assert tracked[items[0].shop_id].inspector_id == inspector.id
-    assert tracked[items[1].shop_id].status == "not_found"
-    assert tracked[items[2].shop_id].item_id == items[2].id
+    assert (tracked[first.shop_id].inspector_id, tracked[first.shop_id].co_inspector_id) == (co.id, lead.id)
+    assert tracked[lost.shop_id].status == "not_found" and tracked[lost.shop_id].closed_on == t
+    assert tracked[past.shop_id].item_id == past.id
+    assert any(i.inspector_id for i in fast if i.shop_id != first.shop_id)  # auto-assigned
+    # An inspection recorded today moves the shop's cycle on: its item closes, and the list no
+    # longer shows that item's tracking (nor the shop, once it is not due).
+    add_inspection(db.session.get(Shop, first.shop_id), t, "pass")
+    db.session.commit()
+    assert db.session.get(PlanItem, first.id).status == "inspected"
+    general, total = planning.plan_page(t, 30, None, fast=False)
+    fast, fast_total = planning.plan_page(t, 30, None)
+    assert fast == general and fast_total == total
+    assert first.shop_id not in {i.shop_id for i in fast}
     for limit in (1, 2, 3, overdue, total + 1):
         for offset in sorted({0, 1, overdue - 1, overdue, overdue + 1, total - 1, total, total + 3}):
             page, page_total = planning.plan_page(t, 30, None, limit=limit, offset=max(0, offset))

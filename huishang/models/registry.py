@@ -37,6 +37,11 @@ PLAN_ORDER_INCLUDE = [
     "plan_cycle",
     "due_reason",
     "registered_on",
+    "plan_item_id",
+    "plan_status",
+    "plan_inspector_id",
+    "plan_co_inspector_id",
+    "plan_closed_on",
 ]
 
 
@@ -136,6 +141,13 @@ class Shop(TimestampMixin, db.Model):
     # last inspection, or "new"), written with next_due_on by every refresh.
     plan_rank: Mapped[int | None] = mapped_column(SmallInteger)
     plan_cycle: Mapped[str | None] = mapped_column(String(10))
+    # ... and the tracking of that cycle's plan item (planning.sync_tracking, after every write to
+    # plan items or to the cycle): a copy, so the list is one read with no join.
+    plan_item_id: Mapped[int | None] = mapped_column(Integer)
+    plan_status: Mapped[str | None] = mapped_column(String(16))
+    plan_inspector_id: Mapped[int | None] = mapped_column(Integer)
+    plan_co_inspector_id: Mapped[int | None] = mapped_column(Integer)
+    plan_closed_on: Mapped[date | None] = mapped_column(Date)
     credit_class: Mapped[str | None] = mapped_column(String(1))  # internal only, never public
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)

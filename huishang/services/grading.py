@@ -667,6 +667,9 @@ def refresh_shop(shop: Shop) -> Grading:
     shop.credit_class = credit.classify(history, today(), shop.unresponsive, shop.status).credit_class
     close_items_for(shop.id, facts.cycle, shop.status, facts.last_inspected_on)
     db.session.flush()
+    from .planning import sync_tracking
+
+    sync_tracking([shop.id])
     return result
 
 
@@ -748,9 +751,16 @@ def refresh_all(
             db.session.execute(GradeEvent.__table__.insert(), events_rows)
         if shop_rows:
             db.session.execute(update(Shop), shop_rows)
-    from .planning import close_stale_items
+    from .planning import close_stale_items, sync_tracking
 
     close_stale_items()
+    if street_id is not None:
+        sync_tracking(street_ids={street_id})
+    elif shop_ids is None:
+        sync_tracking()
+    else:
+        for start in range(0, len(ids), batch_size):
+            sync_tracking(ids[start : start + batch_size])
     if street_id is None and shop_ids is None:
         mark_refreshed(on)  # every shop now describes today
     db.session.flush()

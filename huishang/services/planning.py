@@ -16,10 +16,12 @@ Tracking: a `PlanItem` per shop and due cycle (the shop's last inspection date),
 from __future__ import annotations
 
 import csv
+import gc
 import heapq
 import io
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import (
     Date,
@@ -199,15 +201,20 @@ def _fast_where(as_of: date, days: int, street_ids: set[int] | None, part: str |
     return where
 
 
-def fast_plan_query(as_of: date, days: int, street_ids: set[int] | None, part: str | None = None):
-    """The list for TODAY from the columns every refresh maintains on `shops` (next_due_on,
-    due_reason, static_tier, dynamic_grade, plan_rank, plan_cycle), ordered by (cell rank, due
-    date, id) — the order of the index `ix_shops_plan_order`, which carries every column selected:
-    PostgreSQL reads the list from the index alone, in order, with no sort. Overdue shops come
-    first in the list: `part` selects them ("overdue") or the rest ("due"); the whole list
-    (`part` None) is split in one pass (`_overdue_first`). Same columns, in the same order, as the
-    first ten of `plan_query`. Exact only when the columns describe `as_of` — `plan_page` uses it
-    only then (`fast_path_applies`)."""
+def fast_plan_query(
+    as_of: date, days: int, street_ids: set[int] | None, part: str | None = None, rank: int | None = None
+):
+    """The list for TODAY from the columns kept on `shops` — the cell, due date and reason, cell
+    rank and cycle every refresh writes, and the copy of that cycle's tracking `sync_tracking`
+    keeps — in the order of the index `ix_shops_plan_order` (cell rank, due date, id), which
+    carries every column selected. One group — `part` "overdue" (due before `as_of`) or "due",
+    and one cell `rank` — is one range of that index: PostgreSQL reads it from the index alone,
+    in order, with no sort and no join (`fast_plan_items` reads the groups in list order). Same
+    columns, in the same order, as `plan_query`. Exact only when the columns describe `as_of` —
+    `plan_page` uses it only then (`fast_path_applies`)."""
+    where = _fast_where(as_of, days, street_ids, part)
+    if rank is not None:
+        where.append(Shop.plan_rank == rank)
     return (
         select(
             Shop.id,
@@ -220,68 +227,131 @@ def fast_plan_query(as_of: date, days: int, street_ids: set[int] | None, part: s
             Shop.plan_cycle,
             Shop.next_due_on,
             Shop.due_reason,
+            Shop.plan_item_id,
+            Shop.plan_status,
+            Shop.plan_inspector_id,
+            Shop.plan_co_inspector_id,
+            Shop.plan_closed_on,
         )
-        .where(*_fast_where(as_of, days, street_ids, part))
+        .where(*where)
         .order_by(Shop.plan_rank, Shop.next_due_on, Shop.id)
     )
 
 
-def _overdue_first(rows, as_of: date) -> list:
-    """Rows in (rank, due, id) order → overdue first, each part keeping that order (stable)."""
-    return [r for r in rows if r[8] < as_of] + [r for r in rows if r[8] >= as_of]
+def _groups(rules: dict) -> list[tuple[str, int]]:
+    """The list's groups in list order: overdue shops first, then the rest; within each part
+    the cells by rank (`grading.cell_ranks`, and UNRANKED last)."""
+    ranks = sorted({*cell_ranks(rules).values(), grading.UNRANKED})
+    return [(part, rank) for part in ("overdue", "due") for rank in ranks]
 
 
-def _live_tracking(connection, where) -> dict:
-    """(shop id, cycle) → (item id, status, inspector, co-inspector, closed on) of the plan items
-    still live for their cycle (`ix_plan_items_live`): an item is closed as inspected only once
-    its shop's cycle has moved on, so the list's tracking is always among these."""
-    query = select(
-        PlanItem.shop_id,
-        PlanItem.cycle,
-        PlanItem.id,
-        PlanItem.status,
-        PlanItem.inspector_id,
-        PlanItem.co_inspector_id,
-        PlanItem.closed_on,
-    ).where(PlanItem.status != LIVE, *where)
-    return {(row[0], row[1]): row[2:] for row in connection.execute(query)}
+def _plain_rows(connection, query) -> list[tuple]:
+    """All rows of `query` as plain tuples. On PostgreSQL straight from the driver (psycopg's
+    loaders already give ints, strings and dates): for a district's list, building SQLAlchemy
+    rows costs more than the index scan. Elsewhere (SQLite stores dates as text) through
+    SQLAlchemy, whose result processors turn them into dates."""
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for row in connection.execute(query)]
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
-def fast_plan_items(connection, as_of: date, days: int, street_ids: set[int] | None) -> list[Item]:
-    """The whole list for today (fast path): one ordered read of the index and one of the live
-    tracking rows of the shops on it, merged in Python."""
-    rows = connection.execute(fast_plan_query(as_of, days, street_ids)).all()
-    tracking = _live_tracking(
-        connection,
-        [Shop.id == PlanItem.shop_id, Shop.plan_cycle == PlanItem.cycle, *_fast_where(as_of, days, street_ids)],
-    )
-    return [Item(*row, *tracking.get((row[0], row[7]), NO_TRACKING)) for row in _overdue_first(rows, as_of)]
+@contextmanager
+def _bulk_objects():
+    """Hundreds of thousands of small objects at once (rows, then items): the cyclic garbage
+    collector would otherwise walk the growing heap again and again while they are made, and
+    there are no reference cycles among them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def fast_plan_items(connection, as_of: date, days: int, street_ids: set[int] | None, rules: dict) -> list[Item]:
+    """The whole list for today (fast path): its groups read one after another, each an index
+    range already in list order — the database neither sorts nor joins, Python only appends."""
+    make = Item._make
+    items = []
+    with _bulk_objects():
+        for part, rank in _groups(rules):
+            items.extend(map(make, _plain_rows(connection, fast_plan_query(as_of, days, street_ids, part, rank))))
+    return items
 
 
 def fast_plan_page(
-    connection, as_of: date, days: int, street_ids: set[int] | None, limit: int, offset: int
+    connection, as_of: date, days: int, street_ids: set[int] | None, rules: dict, limit: int, offset: int
 ) -> tuple[list[Item], int]:
-    """One page of the list for today (fast path) and the list's length: the overdue part and
-    the rest are each read in index order, so a page costs its own rows, not a sort of the list."""
-    overdue_due = case((Shop.next_due_on < as_of, 1), else_=0)
-    total, overdue = connection.execute(
-        select(func.count(), func.coalesce(func.sum(overdue_due), 0)).where(*_fast_where(as_of, days, street_ids))
-    ).one()
-    rows = []
-    if offset < overdue:
-        rows = connection.execute(
-            fast_plan_query(as_of, days, street_ids, "overdue").limit(limit).offset(offset)
-        ).all()
-    if len(rows) < limit:
-        rows += connection.execute(
-            fast_plan_query(as_of, days, street_ids, "due")
-            .limit(limit - len(rows))
-            .offset(max(0, offset - overdue))
-        ).all()
-    tracking = {}
-    if rows:
-        tracking = _live_tracking(connection, [PlanItem.shop_id.in_([row[0] for row in rows])])
-    return [Item(*row, *tracking.get((row[0], row[7]), NO_TRACKING)) for row in rows], total
+    """One page of the list for today (fast path) and the list's length: one count per group
+    (over the index), then only the groups the page falls in, each from its own offset."""
+    part = case((Shop.next_due_on < as_of, "overdue"), else_="due")
+    sizes = {
+        (p, r): n
+        for p, r, n in connection.execute(
+            select(part, Shop.plan_rank, func.count()).where(*_fast_where(as_of, days, street_ids)).group_by(
+                part, Shop.plan_rank
+            )
+        )
+    }
+    total = sum(sizes.values())
+    rows, skip = [], offset
+    for group in _groups(rules):
+        size = sizes.get(group, 0)
+        if len(rows) >= limit:
+            break
+        if skip >= size:
+            skip -= size
+            continue
+        query = fast_plan_query(as_of, days, street_ids, *group).limit(limit - len(rows)).offset(skip)
+        rows += _plain_rows(connection, query)
+        skip = 0
+    return [Item._make(row) for row in rows], total
+
+
+# -- the tracking copy on shops -------------------------------------------------------------------
+
+TRACKING_COPY = {
+    "plan_item_id": PlanItem.id,
+    "plan_status": PlanItem.status,
+    "plan_inspector_id": PlanItem.inspector_id,
+    "plan_co_inspector_id": PlanItem.co_inspector_id,
+    "plan_closed_on": PlanItem.closed_on,
+}
+
+
+def sync_tracking(shop_ids=None, street_ids: set[int] | None = None) -> None:
+    """Copy onto each shop in scope the tracking of its current cycle's plan item (or nothing,
+    if that cycle has no item). Called after every write to plan items and by every refresh
+    (which may move a shop's cycle on); set-based, and writes only rows that differ.
+
+    The current item is the one of the shop's cycle that is still live: an item is closed as
+    inspected only once its shop's cycle has moved on (`ix_plan_items_live`)."""
+    scope = []
+    if shop_ids is not None:
+        scope.append(Shop.id.in_(sorted(shop_ids) or [-1]))
+    if street_ids is not None:
+        scope.append(Shop.street_id.in_(street_ids or {-1}))
+    current = and_(PlanItem.shop_id == Shop.id, PlanItem.cycle == Shop.plan_cycle, PlanItem.status != LIVE)
+    differs = or_(*[getattr(Shop, name).is_distinct_from(column) for name, column in TRACKING_COPY.items()])
+    db.session.execute(
+        update(Shop)
+        .where(current, differs, *scope)
+        .values(**TRACKING_COPY, updated_at=Shop.updated_at)  # internal bookkeeping, not a change to the shop
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Shop)
+        .where(Shop.plan_item_id.is_not(None), ~exists().where(current), *scope)
+        .values({**dict.fromkeys(TRACKING_COPY), "updated_at": Shop.updated_at})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fast_path_applies(as_of: date, stale: set[int]) -> bool:
@@ -292,8 +362,10 @@ def fast_path_applies(as_of: date, stale: set[int]) -> bool:
     return not stale and as_of == today() and grading.refreshed_on() == as_of
 
 
-@dataclass(slots=True)
-class Item:
+class Item(NamedTuple):
+    """One shop on the list. A tuple: a district's list is hundreds of thousands of them, made
+    straight from database rows (`Item._make(row + tracking)`)."""
+
     shop_id: int
     shop_code: str
     sign_name: str
@@ -304,8 +376,9 @@ class Item:
     cycle: str
     due_on: date
     reason: str
+    # The tracking of the shop's current cycle (None: not saved as an item yet)
     item_id: int | None = None
-    status: str = "open"
+    status: str | None = None
     inspector_id: int | None = None
     co_inspector_id: int | None = None
     closed_on: date | None = None
@@ -351,12 +424,12 @@ def _slow_path(as_of: date, days: int, street_ids, rules, stale: set[int] | None
     query = select(Shop).where(Shop.id.in_(stale))
     if street_ids is not None:
         query = query.where(Shop.street_id.in_(street_ids or {-1}))
-    items = []
+    due = []
     for shop in db.session.scalars(query):
         result = grading.explain(shop, as_of, rules)
         if result.due_on <= horizon:
-            items.append(
-                Item(
+            due.append(
+                (
                     shop.id,
                     shop.code,
                     shop.sign_name,
@@ -369,19 +442,19 @@ def _slow_path(as_of: date, days: int, street_ids, rules, stale: set[int] | None
                     result.reason,
                 )
             )
-    if items:
-        keys = {(i.shop_id, i.cycle): i for i in items}
-        for row in db.session.execute(
-            select(PlanItem).where(PlanItem.shop_id.in_([i.shop_id for i in items]))
-        ).scalars():
-            item = keys.get((row.shop_id, row.cycle))
-            if item:
-                item.item_id, item.status = row.id, row.status
-                item.inspector_id, item.co_inspector_id, item.closed_on = (
-                    row.inspector_id,
-                    row.co_inspector_id,
-                    row.closed_on,
-                )
+    tracking = {}
+    if due:
+        for row in db.session.scalars(
+            select(PlanItem).where(PlanItem.shop_id.in_([d[0] for d in due]), PlanItem.status != LIVE)
+        ):
+            tracking[(row.shop_id, row.cycle)] = (
+                row.id,
+                row.status,
+                row.inspector_id,
+                row.co_inspector_id,
+                row.closed_on,
+            )
+    items = [Item._make(d + tracking.get((d[0], d[7]), NO_TRACKING)) for d in due]
     return items
 
 
@@ -419,17 +492,17 @@ def plan_page(
     connection = db.session.connection()
     if fast and fast_path_applies(as_of, stale):
         if limit is None:
-            items = fast_plan_items(connection, as_of, days, street_ids)
+            items = fast_plan_items(connection, as_of, days, street_ids, rules)
             return items, len(items)
-        return fast_plan_page(connection, as_of, days, street_ids, limit, offset)
+        return fast_plan_page(connection, as_of, days, street_ids, rules, limit, offset)
     slow = _slow_path(as_of, days, street_ids, rules, stale)
     query = plan_query(as_of, days, street_ids, rules)
     # Core rows, not ORM entities: a district's list is hundreds of thousands of rows.
     if limit is not None and not slow:
         total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
-        page = [Item(*row) for row in connection.execute(query.limit(limit).offset(offset))]
+        page = [Item._make(row) for row in connection.execute(query.limit(limit).offset(offset))]
         return page, total
-    items = [Item(*row) for row in connection.execute(query)]
+    items = [Item._make(row) for row in connection.execute(query)]
     if slow:
         ranks = cell_ranks(rules)
         slow.sort(key=lambda i: i.sort_key(as_of, ranks))
@@ -600,6 +673,8 @@ def generate(
             added += 1
         elif item.status == "open":
             db.session.execute(update(PlanItem).where(PlanItem.id == item.item_id).values(**values))
+    db.session.flush()
+    sync_tracking(street_ids=street_ids)
     audit.record(
         "plan.generate",
         InspectionPlan(as_of.isoformat()),
@@ -679,7 +754,9 @@ def auto_assign(street_ids: set[int] | None, *, actor=None) -> int:
                 if u:
                     load[u] += 1
             assigned += 1
+    db.session.flush()
     if assigned:
+        sync_tracking(street_ids=street_ids)
         audit.record(
             "plan.auto_assign", InspectionPlan(today().isoformat()), actor=actor, after={"assigned": assigned}
         )
@@ -702,6 +779,7 @@ def assign(item: PlanItem, inspector_id: int, co_inspector_id: int | None, *, ac
     before = {"inspector_id": item.inspector_id, "co_inspector_id": item.co_inspector_id}
     item.inspector_id, item.co_inspector_id, item.assigned_at = inspector_id, co_inspector_id, utcnow()
     db.session.flush()
+    sync_tracking([item.shop_id])
     audit.record(
         "plan.assign",
         item,
@@ -723,6 +801,7 @@ def close_item(item: PlanItem, status: str, note: str = "", *, actor=None) -> Pl
         raise DomainError(N_("说明过长"), {"note": [N_("不能超过300个字符")]})
     item.status, item.closed_on, item.closed_note = status, today(), note
     db.session.flush()
+    sync_tracking([item.shop_id])
     audit.record(
         "plan.close", item, actor=actor, before={"status": "open"}, after={"status": status, "note": note}
     )
