@@ -360,3 +360,48 @@ def test_api_pages_are_slices_of_the_whole_list(client, auth_header):
     assert [i["shop_code"] for i in page1["items"]] == codes[:4]
     r = client.get("/api/v1/inspection-plan?page=0", headers=auth_header(reg))
     assert r.status_code == 422 and "page" in r.get_json()["errors"]
+
+
+@pytest.mark.parametrize("refreshed", [False, True], ids=["general query", "fast path"])
+def test_plan_page_pages_and_filters(client, login_as, monkeypatch, refreshed):
+    """The page is served a page at a time from the database; the status and "mine" filters
+    apply to the whole list before paging; the pages together are the list, in its order."""
+    from huishang.admin import grading as grading_views
+    from huishang.services import grading
+
+    monkeypatch.setattr(grading_views, "PER_PAGE", 2)
+    reg = make_regulator()
+    lead, co = make_inspector(), make_inspector()
+    shops_due(5)
+    if refreshed:
+        grading.refresh_all()
+    planning.generate(TODAY, 30, None)
+    db.session.commit()
+    assert planning.fast_path_applies(TODAY, planning._stale_ids(TODAY)) == refreshed
+    order = [i.shop_code for i in planning.plan_items(TODAY)]
+    assert len(order) == 5
+    items = {i.shop_id: i for i in db.session.scalars(select(PlanItem))}
+    codes = {s.id: s.code for s in db.session.scalars(select(Shop))}
+    by_code = {codes[k]: v for k, v in items.items()}
+    planning.assign(by_code[order[1]], lead.id, co.id)
+    planning.close_item(by_code[order[3]], "not_found")
+    db.session.commit()
+
+    def shown(url):
+        html = client.get(url).get_data(as_text=True)
+        return [c for c in order if c in html]
+
+    login_as(reg)
+    assert shown("/admin/plan") == order[:2]
+    assert shown("/admin/plan?page=2") == order[2:4]
+    assert shown("/admin/plan?page=3") == order[4:]
+    assert shown("/admin/plan?status=not_found") == [order[3]]
+    assert shown("/admin/plan?status=open") == [order[0], order[1]]
+    assert shown("/admin/plan?status=open&page=2") == [order[2], order[4]]
+    for inspector in (lead, co):
+        client.post("/logout")
+        login_as(inspector)
+        assert shown("/admin/plan?mine=1") == [order[1]]
+    client.post("/logout")
+    login_as(make_inspector())
+    assert shown("/admin/plan?mine=1") == []

@@ -187,25 +187,36 @@ def _plan_args():
 
 @bp.get("/plan")
 def plan_page():
-    """The list for day T with filters, tracking state and progress per street and inspector."""
+    """The list for day T with filters, tracking state and progress per street and inspector.
+
+    Without a status or "mine" filter the database serves just the page (a district's list is
+    hundreds of thousands of items); with one, the list is filtered and then paged."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    status = request.args.get("status", "")
+    mine = bool(request.args.get("mine"))
     try:
         args = _plan_args()
-        rows, error = _plan_rows(args), None
+        error = None
+        if status in PLAN_STATUS_LABELS or mine:
+            items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
+            if status in PLAN_STATUS_LABELS:
+                items = [i for i in items if (i.status or "open") == status]
+            if mine:
+                items = [i for i in items if current_user.id in (i.inspector_id, i.co_inspector_id)]
+            total, items = len(items), items[(page - 1) * PER_PAGE : page * PER_PAGE]
+        else:
+            items, total = planning.plan_page(
+                args["as_of"], args["days"], args["street_ids"], limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+            )
     except DomainError as exc:
-        args, rows, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], exc
-    status = request.args.get("status", "")
-    if status in PLAN_STATUS_LABELS:
-        rows = [r for r in rows if r["status"] == status]
-    if request.args.get("mine"):
-        rows = [r for r in rows if r["assignment"] and current_user.label in r["assignment"].values()]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+        args, items, total, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], 0, exc
     streets = _scope_streets()
     pairs = {s.id: planning.street_pairs(s.id) for s in streets} if current_user.role == "regulator" else {}
     names = {u.id: u.label for u in db.session.scalars(select(User).where(User.role == "inspector"))}
     return render_template(
         "grading/plan.html",
-        rows=rows[(page - 1) * PER_PAGE : page * PER_PAGE],
-        total=len(rows),
+        rows=planning.present(items, args["as_of"]),
+        total=total,
         page=page,
         per_page=PER_PAGE,
         args=args,
