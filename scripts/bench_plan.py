@@ -419,6 +419,34 @@ def fast_path(rules: dict, repeat: int) -> None:
           lambda: planning.plan_page(T, 30, None, rules, limit=200, offset=overdue - 100), repeat)
     timed("first page of 200 with the total, general query",
           lambda: planning.plan_page(T, 30, None, rules, limit=200, fast=False), repeat)
+    _http(repeat)
+
+
+def _http(repeat: int) -> None:
+    """What a district-wide regulator waits for: the page and the API's first page, end to end
+    through the app (test client: routing, login, query, JSON or template), on the fast path."""
+    from flask import current_app
+
+    from huishang.models import User
+    from huishang.services.accounts import create_user
+
+    if db.session.scalar(select(User).where(User.username == "bench-regulator")) is None:
+        create_user("bench-regulator", "regulator", "bench-password-1")
+        db.session.commit()
+    client = current_app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "bench-regulator", "password": "bench-password-1"})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    assert client.post("/login", data={"username": "bench-regulator", "password": "bench-password-1"}).status_code == 302
+
+    def get(url, **kw):
+        response = client.get(url, **kw)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    timed("GET /api/v1/inspection-plan?per_page=200 (district, first page, JSON)",
+          lambda: get("/api/v1/inspection-plan?days=30&page=1&per_page=200", headers=headers), repeat)
+    timed("GET /admin/plan (district, first page of 50, HTML with progress per street and inspector)",
+          lambda: get("/admin/plan"), repeat)
 
 
 def main() -> None:
@@ -446,7 +474,8 @@ def main() -> None:
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "huishang_bench_plan"], check=True)
     if args.backend == "sqlite" and not args.reuse:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "RATELIMIT_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False})
     with app.app_context():
         have = 0
         if args.reuse:
