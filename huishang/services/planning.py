@@ -7,10 +7,13 @@ Shop columns say. Shops whose records changed after T (an inspection dated after
 stored facts are evaluated from their history as it stood on T (`grading.explain`) and merged.
 
 Fast path: the list for today, once today's full refresh has run (`grading.refreshed_on()`), is
-read from the Shop columns every write maintains (`fast_plan_query`); it gives the same items.
+read from the Shop columns every write maintains (`fast_plan_query`), group by group in the order
+of one covering index; it gives the same items.
 
 Tracking: a `PlanItem` per shop and due cycle (the shop's last inspection date), created by
 `generate()`; regenerating on another day finds the same item, so assignments and closures stay.
+Each shop carries a copy of its current cycle's tracking (`sync_tracking`, after every write to
+plan items or to the cycle), which the fast path reads instead of joining.
 """
 
 from __future__ import annotations
@@ -364,7 +367,7 @@ def fast_path_applies(as_of: date, stale: set[int]) -> bool:
 
 class Item(NamedTuple):
     """One shop on the list. A tuple: a district's list is hundreds of thousands of them, made
-    straight from database rows (`Item._make(row + tracking)`)."""
+    straight from database rows (`Item._make(row)`), in the column order of `plan_query`."""
 
     shop_id: int
     shop_code: str
