@@ -1,6 +1,7 @@
 """Regulators' dashboard (监管驾驶舱), its export, and API-key management for city systems."""
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 
@@ -101,12 +102,12 @@ def api_key_revoke(key_id):
     _district_wide_only()
     key = db.session.get(ApiKey, key_id) or abort(404)
     if request.form.get("confirm") != "yes":
-        flash("请勾选确认后再吊销", "error")
+        flash(_("请勾选确认后再吊销"), "error")
         return redirect(url_for("admin.api_keys"))
     try:
         apikeys.revoke_key(key, actor=current_user)
         db.session.commit()
-        flash(f"已吊销密钥 {key.prefix}…（{key.name}）", "success")
+        flash(_("已吊销密钥 %(prefix)s…（%(name)s）", prefix=key.prefix, name=key.name), "success")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.translated(), "error")

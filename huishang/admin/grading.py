@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from .. import views
 from ..api import respond
 from ..extensions import csrf, db
+from ..i18n import N_
 from ..models import Penalty, Shop, Street, User, today
 from ..models.grading import (
     CREDIT_CLASSES,
@@ -107,7 +108,7 @@ def user_named(username: str | None, field: str) -> User | None:
         return None
     user = db.session.scalar(select(User).where(User.username == username, User.role == "inspector"))
     if user is None:
-        raise DomainError("未知执法人员", {field: [f"未知执法人员：{username}"]})
+        raise DomainError(N_("未知执法人员"), {field: [N_("未知执法人员：%(name)s", name=username)]})
     return user
 
 
@@ -118,14 +119,14 @@ def _date_arg(name: str) -> date | None:
     errors: dict = {}
     parsed = registry.parse_date(value, name, errors)
     if errors:
-        raise DomainError("日期格式错误", errors, status=400)
+        raise DomainError(N_("日期格式错误"), errors, status=400)
     return parsed
 
 
 def _days_arg() -> int:
     value = request.values.get("days", "30").strip() or "30"
     if not value.isdecimal() or not 0 <= int(value) <= planning.MAX_DAYS:  # isdigit() admits "²"
-        raise DomainError("天数超出范围", {"days": [f"应在 0–{planning.MAX_DAYS} 之间"]}, status=400)
+        raise DomainError(N_("天数超出范围"), {"days": [N_("应在 0–%(max)s 之间", max=planning.MAX_DAYS)]}, status=400)
     return int(value)
 
 

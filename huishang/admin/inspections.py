@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .. import views
 from ..api import respond
 from ..extensions import csrf, db
+from ..i18n import N_
 from ..merchant.common import send_upload
 from ..models import ChecklistTemplate, Inspection, Rectification, SelfCheck, Shop, today
 from ..schemas.inspections import (
@@ -61,7 +62,7 @@ def _date_field(name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise DomainError("日期格式错误", {name: ["日期格式应为 YYYY-MM-DD"]}) from None
+        raise DomainError(N_("日期格式错误"), {name: [N_("日期格式应为 YYYY-MM-DD")]}) from None
 
 
 def _float_field(name: str) -> float | None:
@@ -69,7 +70,7 @@ def _float_field(name: str) -> float | None:
     try:
         return float(value) if value else None
     except ValueError:
-        raise DomainError("位置格式错误", {name: ["应为数字"]}) from None
+        raise DomainError(N_("位置格式错误"), {name: [N_("应为数字")]}) from None
 
 
 def submission_from_form(template: ChecklistTemplate | None) -> inspections.Submission:

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -177,5 +178,5 @@ def plate_reissue(code):
         return render_template("admin/plate.html", shop=shop, reason=reason, errors=exc.errors,
                                message=exc.message), exc.status
     db.session.commit()
-    flash(f"已补发铭牌，新编号 {shop.code}；旧铭牌扫码将提示已更换。", "success")
+    flash(_("已补发铭牌，新编号 %(code)s；旧铭牌扫码将提示已更换。", code=shop.code), "success")
     return redirect(profile_url(shop.code))

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
+from ..i18n import N_
 from ..models import Street
 from ..schemas.breakfast import BreakfastListSchema, BreakfastPointSchema, BreakfastQuerySchema
 from ..services import DomainError, breakfast
@@ -79,7 +80,7 @@ def _origin(chosen: str):
     if chosen:
         found = breakfast.street_centre(chosen)
         if found is None:
-            raise DomainError("未知街道", {"street": [f"未知街道：{chosen}"]}, status=400)
+            raise DomainError(N_("未知街道"), {"street": [N_("未知街道：%(street)s", street=chosen)]}, status=400)
         _, lat, lng = found
         if lat is None:
             raise DomainError(

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Policy, Question
 from ..services import DomainError, policies
 from ..services import questions as question_service
@@ -27,7 +28,7 @@ def question_new():
 
         def ask():
             if not form["shop"]:
-                raise DomainError("请选择店铺", {"shop": ["请选择店铺"]})
+                raise DomainError(N_("请选择店铺"), {"shop": [N_("请选择店铺")]})
             return question_service.ask(own_shop(form["shop"]), form["body"], attachment=upload_bytes("attachment"),
                                         actor=current_user)
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import BusinessType, ChangeRequest, Licence
 from ..services import DomainError, audit, changes, licences, uploads
 from ..views import commit_or_fail
@@ -54,7 +55,7 @@ def sign_photo_upload(code):
 
     def replace_photo():
         if data is None:
-            raise DomainError("请选择照片", {"photo": ["请选择一张门头照片（JPEG 或 PNG）"]})
+            raise DomainError(N_("请选择照片"), {"photo": [N_("请选择一张门头照片（JPEG 或 PNG）")]})
         before = {"sign_photo": shop.sign_photo}
         shop.sign_photo = uploads.store_image(data, f"signs/{shop.id}")
         db.session.flush()
@@ -76,7 +77,7 @@ def shop_change(code):
 
     def request_change():
         if not data:
-            raise DomainError("请填写要变更的内容", {"_schema": ["请至少填写一项要变更的内容"]})
+            raise DomainError(N_("请填写要变更的内容"), {"_schema": [N_("请至少填写一项要变更的内容")]})
         return changes.request_shop_change(shop, data, actor=current_user, note=note)
 
     done, failed = commit_or_fail(request_change, done=lambda cr: url_for("merchant.change", change_id=cr.id),
