@@ -2,7 +2,8 @@
 staff/merchant complaints API under /api/v1/complaints and the `flask complaints sweep` command.
 
 Scope: a regulator sees the complaints of shops in their streets (all for a district-wide
-regulator). The complainant's phone is shown in full only to the assigned handler.
+regulator). The complainant's phone, and the numbers and e-mail addresses in the description, are
+shown in full only to the assigned handler; everyone else, and every export, gets them masked.
 """
 import csv
 import io
@@ -68,6 +69,7 @@ def load_complaint(ticket: str) -> Complaint:
 def staff_view(complaint: Complaint) -> dict:
     data = ComplaintStaffSchema().dump(complaint)
     data["phone"] = service.phone_for(complaint, current_user)
+    data["description"] = service.description_for(complaint, current_user)
     return data
 
 
@@ -113,7 +115,8 @@ EXPORT_COLUMNS = (
     ("经办人", lambda c: c.assignee.label if c.assignee else ""),
     ("联系电话（脱敏）", lambda c: service.mask_phone(c.phone) or ""), ("附议", lambda c: c.supporters),
     ("办结日期", lambda c: c.closed_on), ("属实", lambda c: "是" if c.substantiated else ""),
-    ("满意度", lambda c: c.satisfaction or ""), ("描述", lambda c: c.description),
+    ("满意度", lambda c: c.satisfaction or ""),
+    ("描述", lambda c: moderation.mask_personal(c.description, partial=True)),  # the handler's file too
     ("办理结果", lambda c: c.resolution or ""),
 )
 
@@ -131,7 +134,8 @@ def _cell(value):
 
 @bp.get("/complaints/export.<fmt>")
 def export(fmt: str):
-    """The filtered queue as CSV (UTF-8 with BOM, opens in Excel) or XLSX. Phones are masked."""
+    """The filtered queue as CSV (UTF-8 with BOM, opens in Excel) or XLSX. Phones and the personal data in
+    descriptions are masked for everyone, the handler too: the file leaves the system."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
     query = service.desk_query(current_user, **_filters())
@@ -168,6 +172,7 @@ def export(fmt: str):
 def _detail(complaint: Complaint, status: int = 200, errors=None, form=None, message=None):
     return render_template("feedback/desk_detail.html", c=complaint,
                            phone=service.phone_for(complaint, current_user),
+                           description=service.description_for(complaint, current_user),
                            actions=service.allowed_actions(complaint, "regulator"), steps=service.TRANSITIONS,
                            templates=service.templates(), handlers=service.handlers_for(complaint),
                            errors=errors or {}, form=form or {}, closing=service.CLOSING,

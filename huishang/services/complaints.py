@@ -90,11 +90,24 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * len(digits)
 
 
+def is_handler(complaint: Complaint, user) -> bool:
+    """Whether `user` is the complaint's assigned handler (a regulator): the one who sees personal data."""
+    return user is not None and getattr(user, "role", None) == "regulator" and complaint.assignee_id == user.id
+
+
 def phone_for(complaint: Complaint, user) -> str | None:
     """The phone in full for the assigned handler, masked for any other staff."""
-    if user is not None and getattr(user, "role", None) == "regulator" and complaint.assignee_id == user.id:
+    if is_handler(complaint, user):
         return complaint.phone
     return mask_phone(complaint.phone)
+
+
+def description_for(complaint: Complaint, user) -> str:
+    """The description as typed for the assigned handler; for any other staff the numbers and
+    e-mail addresses in it partly masked (138****5678), as on the supervision face."""
+    if is_handler(complaint, user):
+        return complaint.description or ""
+    return moderation.mask_personal(complaint.description, partial=True)
 
 
 def step_limits() -> dict[str, int]:

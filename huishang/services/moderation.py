@@ -2,9 +2,10 @@
 
 Two lists live in `huishang/catalog/sensitive_words.txt`:
 - `[reject]` (spam, illegal trades, threats): the text is refused outright, nothing is stored;
-- `[hold]` (insults, abuse) and anything that looks like a phone or ID-card number: the review
-  is stored but held — hidden from the public page and from the rating — until a regulator
-  restores it (or hides it for good). Every decision is audited with its reason.
+- `[hold]` (insults, abuse) and any personal data `mask_personal` would mask (a mobile, also grouped
+  or with +86, a landline, an ID-card number, an e-mail address): the review is stored but held —
+  hidden from the public page and from the rating — until a regulator restores it (or hides it for
+  good). Every decision is audited with its reason.
 """
 from __future__ import annotations
 
@@ -23,8 +24,6 @@ from ..models import Review, Shop, utcnow
 from . import Conflict, DomainError, audit
 
 WORDS_FILE = Path(__file__).resolve().parent.parent / "catalog" / "sensitive_words.txt"
-PHONE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _SKIP = re.compile(r"[\s\W_]+", re.UNICODE)
 REASON_MAX = 300
 
@@ -72,8 +71,7 @@ def check(text: str) -> Verdict:
     lists = word_lists()
     verdict.reject = [w for w in lists["reject"] if w in flat]
     verdict.hold = [w for w in lists["hold"] if w in flat]
-    folded = unicodedata.normalize("NFKC", text or "")
-    if PHONE_LIKE.search(folded) or ID_LIKE.search(folded):
+    if has_personal(text):
         verdict.hold.append("个人信息")
     return verdict
 
@@ -83,6 +81,16 @@ _MASKABLE = re.compile(
     r"|(?<![0-9])(?P<id>[0-9]{3})[0-9]{3}[- ]?[0-9]{8}[- ]?(?P<id_end>[0-9]{3}[0-9Xx])(?![0-9])"
     r"|(?<![0-9])(?P<cc>(?:\+|00)?86[- ]?)?(?P<mobile>1[3-9][0-9])[- ]?[0-9]{4}[- ]?(?P<mobile_end>[0-9]{4})(?![0-9])"
     r"|(?<![0-9])(?P<area>\(?0[0-9]{2,3}?\)?[- ]?)[0-9]{3,4}[- ]?(?P<line_end>[0-9]{4})(?![0-9])")
+
+
+def _fold(text: str) -> str:
+    """Full-width digits and letters → ASCII, character by character, so positions stay those of `text`."""
+    return "".join(f if len(f := unicodedata.normalize("NFKC", ch)) == 1 else ch for ch in text)
+
+
+def has_personal(text: str | None) -> bool:
+    """Whether `text` holds anything `mask_personal` would mask (the same patterns, one definition)."""
+    return _MASKABLE.search(_fold(text or "")) is not None
 
 
 def _mask(m: re.Match) -> str:
@@ -106,8 +114,7 @@ def mask_personal(text: str | None, *, partial: bool = False) -> str:
     hides the whole match in stars: for the merchant complained about (who may hold customers'
     numbers) and the public."""
     text = text or ""
-    # Fold character by character (full-width digits → ASCII) so match positions stay those of `text`.
-    folded = "".join(f if len(f := unicodedata.normalize("NFKC", ch)) == 1 else ch for ch in text)
+    folded = _fold(text)
     out, pos = [], 0
     for m in _MASKABLE.finditer(folded):
         out.append(text[pos:m.start()])
