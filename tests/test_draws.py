@@ -161,6 +161,15 @@ def test_draw_pages(client, login_as):
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "复现一致" in page and "s1" in page
     assert "测试" in client.get("/admin/draws").get_data(as_text=True)
+    assert "ng-credit-A" in page
+    # The same rule as the API: each target's class to regulators covering its street (a
+    # regulator of that street too, not only district-wide ones); never to inspectors.
+    url = r.headers["Location"]
+    for user, sees in ((make_regulator(streets=("徐家汇街道",)), True), (make_inspector(), False)):
+        client.post("/logout")
+        login_as(user)
+        page = client.get(url).get_data(as_text=True)
+        assert ("ng-credit-A" in page) is sees and ("比例" in page) is sees, user.role
 
 
 def test_severe_penalty_makes_class_d():

@@ -548,7 +548,15 @@ def draw_detail(draw_id):
         rows=rows,
         population=population,
         replay_ok=replay_ok,
-        show_class=current_user.role == "regulator" and current_user.district_wide,
+        # Internal, as in the API: the ratios to regulators, each target's class to regulators
+        # covering its street.
+        show_ratios=current_user.role == "regulator",
+        classes=[
+            t.credit_class
+            if current_user.role == "regulator" and current_user.covers_street(t.shop.street_id)
+            else None
+            for t in draw.targets
+        ],
     )
 
 
