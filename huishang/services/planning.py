@@ -895,21 +895,26 @@ def export(rows: list[dict], fmt: str, title: str) -> bytes:
 
 
 def _xlsx(rows: list[dict], title: str) -> bytes:
+    """Streamed (write-only): a district's list is tens of thousands of rows."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = "待检查清单"
-    sheet.append([title])
-    sheet.append(HEADERS)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for n, d in enumerate(rows, 1):
-        sheet.append(_row(n, d))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("待检查清单")
     for col, width in zip("ABCDEFGHIJKL", (6, 14, 24, 36, 12, 12, 12, 8, 8, 6, 10, 18), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A3"
+    sheet.append([title])
+    bold = Font(bold=True)
+    header = []
+    for name in HEADERS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for n, d in enumerate(rows, 1):
+        sheet.append(_row(n, d))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
