@@ -5,8 +5,9 @@
 - complainant (tracking key holder): their own ticket, their phone masked, public events only;
 - owner (the merchant): complaints forwarded to them — no phone, no photos, no client data, the
   description with numbers masked;
-- staff (regulators): everything but the client and IP hashes; the phone is masked unless the
-  caller is the assigned handler (set by the view through `context`).
+- staff (regulators): everything but the client and IP hashes; the phone, and numbers or e-mail
+  addresses typed into the description, are masked unless the caller is the assigned handler
+  (set by the view).
 """
 from marshmallow import Schema, fields, validate
 
