@@ -126,6 +126,14 @@ def test_generate_keeps_tracking_and_inspection_closes_the_item(client, auth_hea
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 2
     assert db.session.get(PlanItem, item_a.id).inspector_id is not None
+    # an open item takes the day's due date and reason when they moved (a food-safety complaint)
+    item_b = db.session.scalar(select(PlanItem).where(PlanItem.shop_id == b.id))
+    assert item_b.reason == "routine" and item_b.due_on > TODAY + D(7)
+    add_complaint(b, TODAY)
+    planning.generate(TODAY, 30)
+    db.session.commit()
+    db.session.refresh(item_b)
+    assert (item_b.due_on, item_b.reason) == (TODAY + D(7), "complaint")
     add_inspection(a, TODAY, "pass")
     item = db.session.get(PlanItem, item_a.id)
     assert (item.status, item.closed_on) == ("inspected", TODAY)

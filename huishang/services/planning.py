@@ -644,7 +644,17 @@ def generate(
     ).rowcount
     db.session.execute(
         update(PlanItem)
-        .where(PlanItem.id == listed.c.id, PlanItem.status == "open")
+        .where(
+            PlanItem.id == listed.c.id,
+            PlanItem.status == "open",
+            # only items whose day's values changed: regenerating writes what moved, not the list
+            or_(
+                PlanItem.due_on != listed.c.due_on,
+                PlanItem.reason != listed.c.reason,
+                PlanItem.static_tier != listed.c.static_tier,
+                PlanItem.dynamic_grade != listed.c.grade,
+            ),
+        )
         .values(
             due_on=listed.c.due_on,
             reason=listed.c.reason,
