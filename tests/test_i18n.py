@@ -157,7 +157,7 @@ LABEL_MAPS = [
     ("huishang.models.inspections", "OUTCOME_LABELS"),
     ("huishang.services.complaints", "ROLE_LABELS"), ("huishang.services.complaints", "ACTION_LABELS"),
     ("huishang.services.penalties", "SEVERITY_LABELS"), ("huishang.models.integration", "SCOPE_LABELS"),
-    ("huishang.admin.pages", "FIELD_LABELS"), ("huishang.admin.pages", "ACTION_LABELS"),
+    ("huishang.admin.pages", "FIELD_LABELS"), ("huishang.services.audit", "ACTION_LABELS"),
     ("huishang.services.grading", "RULE_LABELS"), ("huishang.services.checklists", "COLOUR_LABELS"),
     ("huishang.services.checklists", "KIND_LABELS"), ("huishang.services.checklists", "TOPIC_LABELS"),
     ("huishang.services.changes", "FIELD_LABELS"), ("huishang.services.licences", "LICENCE_KINDS"),

@@ -256,3 +256,25 @@ def test_import_page_row_limit_and_roles(client, login_as, monkeypatch):
     login_as(make_inspector())
     assert client.get("/admin/shops/import").status_code == 403
     assert upload(client, content, "import").status_code == 403
+
+
+def test_audit_trail_names_every_feature_s_actions_in_the_readers_language(client, login_as):
+    """Other features' events on the shop's trail read as words, not codes, in Chinese and English."""
+    from flask_babel import refresh
+
+    from huishang.services import audit
+
+    shop = make_shop()
+    for action in ("inspection.create", "plan.assign", "complaint.forward", "review.hide", "made.up"):
+        audit.record(action, shop)
+    db.session.commit()
+    login_as(make_regulator())
+    html = client.get(f"/admin/shops/{shop.code}").get_data(as_text=True)
+    for label in ("录入检查", "分派检查", "投诉：转交商户", "隐藏点评", "made.up"):
+        assert f"<strong>{label}</strong>" in html, label
+    assert "<strong>inspection.create</strong>" not in html
+    refresh()
+    html = client.get(f"/admin/shops/{shop.code}?lang=en").get_data(as_text=True)
+    refresh()
+    for label in ("Inspection recorded", "Inspection assigned", "Complaint: Forward to merchant", "Review hidden"):
+        assert f"<strong>{label}</strong>" in html, label

@@ -22,7 +22,7 @@ from .. import views
 from ..extensions import db
 from ..models import AuditEvent, BusinessType, Complex, Shop, Street, today
 from ..security import roles_required
-from ..services import DomainError, exporting, importing, registry
+from ..services import DomainError, audit, exporting, importing, registry
 from . import bp
 
 PER_PAGE = 30
@@ -321,7 +321,6 @@ FIELD_LABELS = {  # also the order in which a change lists its fields
     "breakfast_spend": "早餐人均", "breakfast_wait": "早餐等候", "breakfast_offer": "早餐品种",
     "breakfast_hours": "早餐时间", "reason": "原因",
 }
-ACTION_LABELS = {"shop.register": "登记", "shop.update": "修改", "shop.close": "注销"}
 # Keys whose values the trail never shows: other features' personal data may sit in their events.
 HIDDEN_KEY_PARTS = ("complainant", "reporter", "tracking", "vaccin", "health", "id_number", "password")
 
@@ -333,7 +332,7 @@ def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
                                 .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     names = ReferenceNames()
     return [{"at": event.at + timedelta(hours=8), "actor": event.actor_label or "—",
-             "action": ACTION_LABELS.get(event.action, event.action), "changes": changes(event, names)}
+             "action": audit.action_label(event.action), "changes": changes(event, names)}
             for event in events]
 
 
