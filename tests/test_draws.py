@@ -1,19 +1,20 @@
 """双随机: sampling by credit class, inspector pairs with conflict exclusion, replay from the seed,
 public results without the credit class."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
+from huishang.models.base import today as district_today
 from huishang.models.grading import RandomDraw
 from huishang.services import DomainError, draws
 
 from .factories import add_inspection, add_penalty, make_inspector, make_merchant, make_regulator, make_shop
 
-TODAY = date.today()
+TODAY = district_today()
 
 
 def population(n_a=10, n_c=5, street="徐家汇街道"):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
+from huishang.models.base import today as district_today
 from huishang.models.grading import GradingRule, ShopGrading
 from huishang.services import DomainError, grading, planning
 
@@ -49,7 +50,7 @@ def test_default_rules_are_seeded_as_rows():
     ],
 )
 def test_never_inspected_is_registration_plus_30(registered, due, listed):
-    shop = make_shop(registered_on=min(registered, date.today()).isoformat())
+    shop = make_shop(registered_on=min(registered, district_today()).isoformat())
     shop.registered_on = registered
     grading.refresh_shop(shop)
     db.session.commit()
@@ -256,15 +257,15 @@ def test_closed_shop_leaves_the_list():
     from huishang.services import registry
 
     shop = make_shop()
-    assert planned(shop, date.today()) is not None
+    assert planned(shop, district_today()) is not None
     registry.close_shop(shop, reason="歇业")
     db.session.commit()
-    assert planning.plan_items(date.today(), 30) == []
+    assert planning.plan_items(district_today(), 30) == []
 
 
 def test_refresh_keeps_shop_columns_and_refresh_all_matches():
     shop = make_shop()
-    add_inspection(shop, date.today() - D(100), "fail")
+    add_inspection(shop, district_today() - D(100), "fail")
     stored = db.session.get(Shop, shop.id)
     result = grading.explain(stored)
     assert (stored.static_tier, stored.dynamic_grade, stored.next_due_on, stored.due_reason) == (

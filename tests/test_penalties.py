@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Penalty, Shop
+from huishang.models.base import today as district_today
 from huishang.models.grading import CreditRepair
 from huishang.services import Conflict, DomainError, grading, penalties
 
@@ -21,7 +22,7 @@ from .factories import (
     make_shop,
 )
 
-TODAY = date.today()
+TODAY = district_today()
 D = timedelta
 COMMITMENT = "本店已全面整改，承诺今后严格遵守食品安全法律法规，接受社会监督。"
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
+from huishang.models.base import today as district_today
 from huishang.models.grading import PlanItem
 from huishang.services import planning, registry
 
@@ -23,7 +24,7 @@ from .factories import (
     make_shop,
 )
 
-TODAY = date.today()
+TODAY = district_today()
 D = timedelta
 
 

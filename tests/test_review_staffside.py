@@ -1,5 +1,7 @@
 """Review (staffside): input paths of the staff pages that must answer 4xx, never 500."""
 
+from huishang.models.base import today as district_today
+
 from .factories import make_regulator
 
 
@@ -23,7 +25,7 @@ def test_reply_template_id_with_a_non_ascii_digit_is_not_a_server_error(client, 
 
 
 def test_plan_assign_with_a_non_ascii_digit_is_not_a_server_error(client, login_as):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import select
 
@@ -33,7 +35,7 @@ def test_plan_assign_with_a_non_ascii_digit_is_not_a_server_error(client, login_
     from .factories import add_inspection, make_shop
 
     shop = make_shop()
-    add_inspection(shop, date.today() - timedelta(days=170), "pass")
+    add_inspection(shop, district_today() - timedelta(days=170), "pass")
     login_as(make_regulator())
     assert client.post("/admin/plan/generate", data={"days": "30"}).status_code == 302
     item = db.session.scalar(select(PlanItem))
@@ -44,12 +46,12 @@ def test_plan_assign_with_a_non_ascii_digit_is_not_a_server_error(client, login_
 
 
 def test_draw_api_does_not_tell_an_inspector_the_credit_classes(client, auth_header):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from .factories import add_inspection, make_inspector, make_shop
 
     for _ in range(2):
-        add_inspection(make_shop(), date.today() - timedelta(days=30), "fail")  # class C
+        add_inspection(make_shop(), district_today() - timedelta(days=30), "fail")  # class C
     inspectors = [make_inspector() for _ in range(2)]
     reg = make_regulator()
     body = {"title": "C类专项", "credit_classes": ["C"], "ratios": {"C": 1.0}, "seed": "abc"}
