@@ -404,6 +404,8 @@ def test_plan_page_pages_and_filters(client, login_as, monkeypatch, refreshed):
     assert shown("/admin/plan") == order[:2]
     assert shown("/admin/plan?page=2") == order[2:4]
     assert shown("/admin/plan?page=3") == order[4:]
+    far = client.get("/admin/plan?page=100000000000000000000")  # past the end: an empty page
+    assert far.status_code == 200 and not [c for c in order if c in far.get_data(as_text=True)]
     assert shown("/admin/plan?status=not_found") == [order[3]]
     assert shown("/admin/plan?status=open") == [order[0], order[1]]
     assert shown("/admin/plan?status=open&page=2") == [order[2], order[4]]

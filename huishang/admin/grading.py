@@ -188,27 +188,22 @@ def _plan_args():
 
 @bp.get("/plan")
 def plan_page():
-    """The list for day T with filters, tracking state and progress per street and inspector.
-
-    Without a status or "mine" filter the database serves just the page (a district's list is
-    hundreds of thousands of items); with one, the list is filtered and then paged."""
+    """The list for day T with filters, tracking state and progress per street and inspector,
+    a page at a time (a district's list is hundreds of thousands of items)."""
     page = max(1, request.args.get("page", 1, type=int) or 1)
     status = request.args.get("status", "")
-    mine = bool(request.args.get("mine"))
     try:
         args = _plan_args()
         error = None
-        if status in PLAN_STATUS_LABELS or mine:
-            items = planning.plan_items(args["as_of"], args["days"], args["street_ids"])
-            if status in PLAN_STATUS_LABELS:
-                items = [i for i in items if (i.status or "open") == status]
-            if mine:
-                items = [i for i in items if current_user.id in (i.inspector_id, i.co_inspector_id)]
-            total, items = len(items), items[(page - 1) * PER_PAGE : page * PER_PAGE]
-        else:
-            items, total = planning.plan_page(
-                args["as_of"], args["days"], args["street_ids"], limit=PER_PAGE, offset=(page - 1) * PER_PAGE
-            )
+        items, total = planning.plan_page(
+            args["as_of"],
+            args["days"],
+            args["street_ids"],
+            limit=PER_PAGE,
+            offset=(page - 1) * PER_PAGE,
+            status=status if status in PLAN_STATUS_LABELS else None,
+            assignee_id=current_user.id if request.args.get("mine") else None,
+        )
     except DomainError as exc:
         args, items, total, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], 0, exc
     streets = _scope_streets()

@@ -476,13 +476,24 @@ def plan_page(
     limit: int | None = None,
     offset: int = 0,
     *,
+    status: str | None = None,
+    assignee_id: int | None = None,
     fast: bool = True,
 ) -> tuple[list[Item], int]:
     """(items, total): one page of the list (all of it when `limit` is None) and its length.
 
-    A page is a top-N of the ordered query: the database sorts, Python fetches only the page.
-    The list for today after today's refresh reads the maintained shop columns
-    (`fast_plan_query`); `fast=False` forces the general query (tests compare the two)."""
+    A page is read from the database alone: the groups it falls in on the fast path, a top-N of
+    the ordered query otherwise. The list for today after today's refresh reads the maintained
+    shop columns (`fast_plan_query`); `fast=False` forces the general query (tests compare the
+    two). `status` (a tracking status; no item yet counts as open) and `assignee_id` (lead or
+    co-inspector) filter the whole list before it is paged."""
+    if status is not None or assignee_id is not None:
+        items, _ = plan_page(as_of, days, street_ids, rules, fast=fast)
+        if status is not None:
+            items = [i for i in items if (i.status or "open") == status]
+        if assignee_id is not None:
+            items = [i for i in items if assignee_id in (i.inspector_id, i.co_inspector_id)]
+        return (items if limit is None else items[offset : offset + limit]), len(items)
     as_of = as_of or today()
     if not 0 <= days <= MAX_DAYS:
         raise DomainError(N_("天数超出范围"), {"days": [N_("应在 0–%(max)s 之间", max=MAX_DAYS)]}, status=400)
@@ -503,6 +514,8 @@ def plan_page(
     # Core rows, not ORM entities: a district's list is hundreds of thousands of rows.
     if limit is not None and not slow:
         total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+        if offset >= total:  # past the end (also an offset the database could not take)
+            return [], total
         page = [Item._make(row) for row in connection.execute(query.limit(limit).offset(offset))]
         return page, total
     items = [Item._make(row) for row in connection.execute(query)]
