@@ -630,8 +630,9 @@ DERIVED_COLUMNS = tuple(getattr(Shop, name) for name in DERIVED_NAMES)
 UNRANKED = 99  # a cell the rules do not rank (never with the nine cells complete)
 
 
-def _plan_rank(result: Grading, rules: dict) -> int:
-    return cell_ranks(rules).get((result.static_tier, result.dynamic_grade), UNRANKED)
+def _plan_rank(result: Grading, ranks: dict) -> int:
+    """The list order of the shop's cell (`cell_ranks`), stored as shops.plan_rank."""
+    return ranks.get((result.static_tier, result.dynamic_grade), UNRANKED)
 
 
 def refresh_shop(shop: Shop) -> Grading:
@@ -644,11 +645,10 @@ def refresh_shop(shop: Shop) -> Grading:
     # insert its ShopGrading row). PostgreSQL row lock; SQLite writers are serialised anyway.
     db.session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
     rules = load_rules()
+    ranks = cell_ranks(rules)
     history = load_histories([shop.id])[shop.id]
     facts, events = build_facts(history, rules)
-    row = _grading_row(
-        shop.id, facts, (shop.street_id, shop.status, shop.registered_on or today()), cell_ranks(rules)
-    )
+    row = _grading_row(shop.id, facts, (shop.street_id, shop.status, shop.registered_on or today()), ranks)
     stored = db.session.get(ShopGrading, shop.id)  # update in place: no identity-map clash
     if stored is None:
         db.session.add(ShopGrading(**row))
@@ -663,7 +663,7 @@ def refresh_shop(shop: Shop) -> Grading:
     result = evaluate(facts, events, today(), rules)
     shop.static_tier, shop.dynamic_grade = result.static_tier, result.dynamic_grade
     shop.next_due_on, shop.due_reason = result.due_on, result.reason
-    shop.plan_rank, shop.plan_cycle = _plan_rank(result, rules), facts.cycle
+    shop.plan_rank, shop.plan_cycle = _plan_rank(result, ranks), facts.cycle
     shop.credit_class = credit.classify(history, today(), shop.unresponsive, shop.status).credit_class
     close_items_for(shop.id, facts.cycle, shop.status, facts.last_inspected_on)
     db.session.flush()
@@ -737,7 +737,7 @@ def refresh_all(
                 result.due_on,
                 result.reason,
                 klass,
-                ranks.get((result.static_tier, result.dynamic_grade), UNRANKED),
+                _plan_rank(result, ranks),
                 facts.cycle,
             )
             # Only rows whose values changed are written: a night where little changed leaves
