@@ -1,9 +1,20 @@
 """Huishang (汇商码): one QR plate per shop, three faces — supervision, merchant, citizen."""
-from flask import Flask, request
+from flask import Flask, current_app, request
 
+from . import accounts, cli, core, errors, web
 from . import config as config_module
+from .admin import register as register_admin
 from .api import api
+from .citizen import register as register_citizen
+from .citizen import scan_cache
 from .extensions import babel, csrf, db, limiter, login, migrate
+from .integration import register as register_integration
+from .merchant import register as register_merchant
+from .models import User
+from .property import register as register_property
+from .services import grading
+from .services.scan import faces as scan_faces
+from .signals import shop_changed, shops_imported
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -26,12 +37,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_cli(app)
     register_errorhandlers(app)
     register_hooks(app)
+    register_signals(app)
     return app
 
 
 def select_locale():
-    from flask import current_app
-
     wanted = request.args.get("lang") or request.cookies.get("lang")
     languages = current_app.config["LANGUAGES"]
     if wanted in languages:
@@ -40,8 +50,6 @@ def select_locale():
 
 
 def register_extensions(app: Flask) -> None:
-    from .models import User
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login.init_app(app)
@@ -66,13 +74,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import accounts, core
-    from .admin import register as register_admin
-    from .citizen import register as register_citizen
-    from .integration import register as register_integration
-    from .merchant import register as register_merchant
-    from .property import register as register_property
-
     app.register_blueprint(core.bp)
     app.register_blueprint(accounts.bp)
     api.register_blueprint(accounts.api_bp)
@@ -83,18 +84,22 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from .cli import register
-
-    register(app)
+    cli.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .errors import register
-
-    register(app)
+    errors.register(app)
 
 
 def register_hooks(app: Flask) -> None:
-    from .web import register
+    web.register(app)
 
-    register(app)
+
+def register_signals(app: Flask) -> None:
+    """Connect the cross-feature reactions declared in `huishang.signals` to their receivers, in
+    the order they must run: grading first (it rewrites the shop's derived columns), then the
+    caches of the shop's scan faces. Connecting twice (several apps in one process) is a no-op."""
+    shop_changed.connect(grading.refresh_shop, weak=False)
+    shop_changed.connect(scan_faces.forget_shop, weak=False)
+    shop_changed.connect(scan_cache.forget_shop, weak=False)
+    shops_imported.connect(grading.refresh_imported, weak=False)

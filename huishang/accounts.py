@@ -10,9 +10,10 @@ from marshmallow import Schema, fields, validate
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from huishang.services import DomainError
+
 from .extensions import db, limiter
 from .security import issue_token, json_error
-from .services import DomainError
 from .services.accounts import authenticate
 
 bp = Blueprint("auth", __name__)

@@ -8,8 +8,9 @@ import importlib
 import click
 from flask.cli import AppGroup
 
+from huishang.services import DomainError
+
 from .extensions import db
-from .services import DomainError
 
 COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders")
 
@@ -44,7 +45,7 @@ def create_user_command(name, role, password, streets, shops, complex_name, disp
 @click.command("seed")
 def seed_command():
     """Add the shipped reference data (streets, catalogue, checklists) where missing."""
-    from .services.catalog import seed_reference_data
+    from huishang.services.reference import seed_reference_data
 
     added = seed_reference_data()
     db.session.commit()

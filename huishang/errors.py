@@ -4,12 +4,13 @@ import logging
 from flask import render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
+from huishang.services import DomainError
+
 from .api import is_api_request
 from .extensions import db
 from .i18n import init_app as init_messages
 from .i18n import localize
 from .security import json_error
-from .services import DomainError
 
 log = logging.getLogger(__name__)
 UNAVAILABLE_TEXT = "服务暂时不可用，请稍后重试 / Service unavailable, please retry shortly"

@@ -5,8 +5,9 @@ from typing import NamedTuple
 from flask import abort, flash, redirect
 from flask_login import current_user
 
+from huishang.services import DomainError, registry
+
 from .extensions import db
-from .services import DomainError, registry
 
 # -- loading a shop for an action ------------------------------------------------------------------
 

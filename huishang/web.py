@@ -1,9 +1,12 @@
 """Request hooks shared by every page: proxy trust, security headers, template helpers."""
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+
+from .security import forget_request_user
+from .services.core import audit
 
 CSP = ("default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self'; "
        "script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
@@ -51,11 +54,27 @@ def _is_private(response) -> bool:
     return bool(getattr(current_user, "is_authenticated", False))
 
 
-def register(app) -> None:
-    from .security import forget_request_user
+def _signed_in_user():
+    return current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
 
+
+def bind_audit_origin() -> None:
+    """The audit trail's origin for this request: the signed-in user (a session or a bearer token,
+    resolved when an event is written), else "anonymous", and the client address."""
+    g.audit_origin = audit.bind(audit.Origin(label="anonymous", ip=request.remote_addr, user=_signed_in_user))
+
+
+def unbind_audit_origin(_exc=None) -> None:
+    token = g.pop("audit_origin", None)
+    if token is not None:
+        audit.unbind(token)
+
+
+def register(app) -> None:
     trust_proxy(app)
     bound_integer_routes(app)
+    app.before_request_funcs.setdefault(None, []).insert(0, bind_audit_origin)  # before any hook that writes
+    app.teardown_request(unbind_audit_origin)
     app.teardown_request(forget_request_user)
 
     @app.after_request

@@ -94,8 +94,9 @@ def timed(label: str, fn, runs: int) -> None:
 def main(n_shops: int, n_inspections: int) -> None:
     from huishang import create_app
     from huishang.extensions import db
-    from huishang.services import apikeys, dashboard, opendata
+    from huishang.services import dashboard
     from huishang.services.accounts import create_user
+    from huishang.services.integration import apikeys, opendata
 
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():

@@ -168,8 +168,8 @@ def main() -> None:
     from huishang import create_app
     from huishang.extensions import db
     from huishang.models import Shop, Street, User, today
-    from huishang.services import complaints, reviews
     from huishang.services.accounts import create_user
+    from huishang.services.feedback import complaints, reviews
 
     app = create_app()
     with app.app_context():

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from huishang import create_app  # noqa: E402
 from huishang.config import _database_url  # noqa: E402
 from huishang.extensions import db  # noqa: E402
-from huishang.services import importing, uscc  # noqa: E402
-from huishang.services.catalog import seed_reference_data  # noqa: E402
+from huishang.services.reference import seed_reference_data  # noqa: E402
+from huishang.services.registry import importing, uscc  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/huishang_bench"
 STREETS = ("天平路街道", "湖南路街道", "斜土路街道", "枫林路街道", "长桥街道", "田林街道", "虹梅路街道",

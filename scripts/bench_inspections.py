@@ -42,9 +42,13 @@ def main(n_shops: int, n_rows: int) -> None:
     from huishang.extensions import db
     from huishang.models import ChecklistTemplate, Inspection, today
     from huishang.security import issue_token
-    from huishang.services import checklists, inspection_import, inspections, registry, result_sheet, uscc
+    from huishang.services import inspections, registry
     from huishang.services.accounts import create_user
-    from huishang.services.catalog import seed_reference_data
+    from huishang.services.catalog import checklists
+    from huishang.services.inspections import history_import as inspection_import
+    from huishang.services.inspections import result_sheet
+    from huishang.services.reference import seed_reference_data
+    from huishang.services.registry import uscc
 
     class Bench(TestingConfig):
         SQLALCHEMY_DATABASE_URI = TestingConfig.SQLALCHEMY_DATABASE_URI

@@ -36,8 +36,11 @@ from huishang import create_app  # noqa: E402
 from huishang.extensions import db  # noqa: E402
 from huishang.models import BusinessType, Shop, Street  # noqa: E402
 from huishang.models.grading import PlanItem  # noqa: E402
-from huishang.services import grading, planning  # noqa: E402
-from huishang.services.catalog import seed_reference_data  # noqa: E402
+from huishang.services import (
+    grading,  # noqa: E402
+    planning,  # noqa: E402
+)
+from huishang.services.reference import seed_reference_data  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/huishang_bench_plan"
 SQLITE_URL = "sqlite:////tmp/huishang_bench_plan.sqlite"
@@ -401,7 +404,7 @@ def fast_path(rules: dict, repeat: int) -> None:
     db.session.commit()
     print(f"  tracking copy on the shops checked: {time.perf_counter() - start:.1f} s", flush=True)
     _vacuum()
-    assert planning.fast_path_applies(T, planning._stale_ids(T)), "fast path not applicable"
+    assert planning.fast_path_applies(T, planning.stale_ids(T)), "fast path not applicable"
     fast, _, _ = timed("30-day list for today, district, FAST PATH (query + fetch all ordered items)",
                        lambda: planning.plan_items(T, 30, None, rules), repeat)
     general, _, _ = timed("30-day list for today, district, general query (fast=False)",

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from huishang.services import codes, plates  # noqa: E402
+from huishang.services.registry import codes  # noqa: E402
+from huishang.services.scan import plates  # noqa: E402
 
 NAMES = ["老上海生煎", "阿大葱油饼", "徐家汇面馆", "小杨烧烤", "湘味小厨", "兰州拉面", "便利蜂",
          "全家便利店", "果果水果", "好德超市", "沙县小吃", "味千拉面", "新疆大盘鸡", "早餐铺"]

@@ -27,7 +27,7 @@ def load(n_shops: int, today: date) -> None:
     from huishang.extensions import db
     from huishang.models import BusinessType, Entity, Licence, Shop, Staff, Street, User
     from huishang.models.users import user_shops
-    from huishang.services import codes
+    from huishang.services.registry import codes
 
     rng = random.Random(7)
     street_id = db.session.scalar(select(Street.id))
@@ -57,10 +57,10 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     from huishang import create_app
     from huishang.extensions import db
-    from huishang.services.catalog import seed_reference_data
-    from huishang.services.licences import send_reminders
+    from huishang.services.merchant import send_reminders
+    from huishang.services.reference import seed_reference_data
 
-    app = create_app({"NOTIFY_SENDER": "huishang.services.notifications.log_sender"})
+    app = create_app({"NOTIFY_SENDER": "huishang.services.core.notifications.log_sender"})
     today = date(2026, 6, 1)
     with app.app_context():
         db.drop_all()

@@ -10,7 +10,7 @@ def fresh_schema() -> tuple[list[int], list[int]]:
 
     from huishang.extensions import db
     from huishang.models import BusinessType, Street
-    from huishang.services.catalog import seed_reference_data
+    from huishang.services.reference import seed_reference_data
 
     db.drop_all()
     db.create_all()
@@ -23,7 +23,7 @@ def fresh_schema() -> tuple[list[int], list[int]]:
 
 def shop_codes(n: int) -> list[str]:
     """`n` distinct public shop codes, sorted."""
-    from huishang.services import codes
+    from huishang.services.registry import codes
 
     minted: set[str] = set()
     while len(minted) < n:
@@ -33,7 +33,7 @@ def shop_codes(n: int) -> list[str]:
 
 def copy_entities(cur, n: int, now) -> None:
     """Entities 1..n (one per shop, same ids) through COPY on a raw psycopg cursor."""
-    from huishang.services import uscc
+    from huishang.services.registry import uscc
 
     with cur.copy("COPY entities (id, uscc, name, legal_rep, created_at, updated_at) FROM STDIN") as copy:
         for i in range(1, n + 1):

@@ -66,9 +66,10 @@ def build_fixture(url: str, shops: int) -> dict:
     os.environ["DATABASE_URL"] = url
     from huishang import create_app
     from huishang.extensions import db
-    from huishang.services import registry, uscc
+    from huishang.services import registry
     from huishang.services.accounts import create_user
-    from huishang.services.catalog import seed_reference_data
+    from huishang.services.reference import seed_reference_data
+    from huishang.services.registry import uscc
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
                       "RATELIMIT_ENABLED": False})

@@ -12,7 +12,7 @@ from huishang import create_app
 from huishang.config import TestingConfig
 from huishang.extensions import db
 from huishang.security import issue_token
-from huishang.services.catalog import seed_reference_data
+from huishang.services.reference import seed_reference_data
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,9 @@ from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import BusinessType, Complex, Street
-from huishang.services import registry, uscc
+from huishang.services import registry
 from huishang.services.accounts import create_user
+from huishang.services.registry import uscc
 
 _seq = itertools.count(1)
 PASSWORD = "password123"
@@ -109,7 +110,7 @@ def add_complaint(shop, substantiated_on, category="food_safety"):
 
 def add_penalty(shop, decided_on, severity="general", **extra):
     """A penalty recorded through the penalties service (decided_on may not be in the future)."""
-    from huishang.services import penalties
+    from huishang.services.grading import penalties
 
     data = {"decision_no": f"徐市监案〔2026〕{next(_seq)}号", "decided_on": decided_on,
             "violation": "未按规定进行食品留样", "severity": severity, "fine": "5000"}
@@ -124,7 +125,7 @@ def add_penalty(shop, decided_on, severity="general", **extra):
 def make_complaint(shop, *, category="food_safety", kind="complaint", description="饭菜里有头发，店员态度差",
                    phone=None, on=None, client_hash="client-a", status=None, **extra):
     """A complaint filed through the service; `status` then forces a workflow state for table tests."""
-    from huishang.services import complaints
+    from huishang.services.feedback import complaints
 
     complaint, key = complaints.submit(shop, {"category": category, "kind": kind, "description": description,
                                               "phone": phone}, client_hash=client_hash, ip_hash="ip-a", on=on)
@@ -138,13 +139,13 @@ def make_complaint(shop, *, category="food_safety", kind="complaint", descriptio
 
 
 def make_review(shop, *, stars=4, text="", client_hash=None, ip_hash=None, status=None):
-    from huishang.services import reviews
+    from huishang.services.feedback import reviews
 
     review = reviews.submit(shop, {"stars": stars, "text": text}, client_hash=client_hash or f"c{next(_seq)}",
                             ip_hash=ip_hash or f"i{next(_seq)}", known_client=True)
     if status is not None:
         review.status = status
-        from huishang.services.moderation import recount
+        from huishang.services.feedback import recount
 
         recount(shop)
     db.session.commit()

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
-from huishang.services import uscc
+from huishang.services.registry import uscc
 
 from .factories import PASSWORD, make_inspector, make_merchant, make_regulator, make_shop
 

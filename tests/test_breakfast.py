@@ -4,7 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from huishang.services import breakfast, geo
+from huishang.services import breakfast
+from huishang.services.core import geo
 
 from .factories import make_shop
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, ChecklistTemplate, Inspection
-from huishang.services import Conflict, DomainError, checklists
-from huishang.services.catalog import seed_reference_data
+from huishang.services import Conflict, DomainError
+from huishang.services.catalog import checklists
+from huishang.services.reference import seed_reference_data
 
 from .factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 

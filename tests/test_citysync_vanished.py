@@ -7,7 +7,7 @@ from sqlalchemy import delete, event, func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Inspection, Penalty, Shop
-from huishang.services import citysync
+from huishang.services.integration import citysync
 
 from .factories import make_shop
 from .test_integration import H, inspection_body, new_key, penalty_body

@@ -10,8 +10,8 @@ from huishang import create_app
 from huishang.config import TestingConfig
 from huishang.extensions import db, limiter
 from huishang.models import AuditEvent, ClaimCode, User, utcnow
-from huishang.services import claims
-from huishang.services.catalog import seed_reference_data
+from huishang.services.merchant import claims
+from huishang.services.reference import seed_reference_data
 
 from .factories import make_inspector, make_merchant, make_regulator, make_shop
 
@@ -154,7 +154,7 @@ def test_claim_attempts_are_throttled(app):
 
 def test_reset_withdraws_the_previous_holders_pending_changes():
     from huishang.models import ChangeRequest
-    from huishang.services import changes
+    from huishang.services.merchant import changes
 
     shop = make_shop()
     merchant = make_merchant(shops=[shop])

@@ -1,7 +1,7 @@
 """Plate codes: unguessable, no look-alikes, a check character that catches typing errors."""
 import pytest
 
-from huishang.services import codes
+from huishang.services.registry import codes
 
 
 def test_minted_codes_are_well_formed_and_distinct():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, CalendarDay, Complaint, ReplyTemplate, today
-from huishang.services import complaints
+from huishang.services.feedback import complaints
 
 from .factories import make_complaint, make_inspector, make_merchant, make_regulator, make_shop
 

@@ -14,7 +14,9 @@ from huishang.extensions import db
 from huishang.models import CalendarDay, Complaint, ComplaintEvent, ComplaintPhoto, Shop
 from huishang.models import today as district_today
 from huishang.models.feedback import CLOSED_STATUSES, STATUS_LABELS
-from huishang.services import Conflict, DomainError, Forbidden, complaints, registry
+from huishang.services import Conflict, DomainError, Forbidden
+from huishang.services.feedback import complaints
+from huishang.signals import shop_changed
 
 from .factories import make_complaint, make_merchant, make_regulator, make_shop
 
@@ -485,8 +487,7 @@ def test_sweep_command(runner):
 
 def test_substantiated_food_safety_complaint_reaches_the_grading_hook():
     seen = []
-    registry.SHOP_CHANGE_HOOKS.append(seen.append)
-    try:
+    with shop_changed.connected_to(seen.append):
         shop = make_shop()
         complaint = make_complaint(shop, status="accepted")
         complaints.transition(
@@ -500,8 +501,6 @@ def test_substantiated_food_safety_complaint_reaches_the_grading_hook():
             other, "close_unresolved", role="regulator", note="无法核实", substantiated=False
         )
         assert not other.substantiated and other.substantiated_on is None and seen == []
-    finally:
-        registry.SHOP_CHANGE_HOOKS.remove(seen.append)
 
 
 def _closed(days_ago: int):

@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Complex, Licence, Shop, Street, User, today
-from huishang.services import codes, demo, uscc
-from huishang.services.catalog import seed_reference_data
+from huishang.services.demo import district as demo
+from huishang.services.reference import seed_reference_data
+from huishang.services.registry import codes, uscc
 
 from .conftest import _truncate_all
 

@@ -10,7 +10,8 @@ from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
 from huishang.models.base import today as district_today
 from huishang.models.grading import RandomDraw
-from huishang.services import DomainError, draws
+from huishang.services import DomainError
+from huishang.services.grading import draws
 
 from .factories import add_inspection, add_penalty, make_inspector, make_merchant, make_regulator, make_shop
 

@@ -7,7 +7,7 @@ import pytest
 
 from huishang import create_app
 from huishang.config import TestingConfig
-from huishang.services import codes
+from huishang.services.registry import codes
 
 CODE = codes.mint()  # genuine, so the lookup reaches the database
 

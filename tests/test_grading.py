@@ -10,6 +10,7 @@ from huishang.models import AuditEvent, Shop
 from huishang.models.base import today as district_today
 from huishang.models.grading import GradingRule, ShopGrading
 from huishang.services import DomainError, grading, planning
+from huishang.services.grading import refresh as grading_refresh
 
 from .factories import add_complaint, add_inspection, add_penalty, make_regulator, make_shop
 
@@ -331,7 +332,7 @@ def test_partial_refreshes_touch_only_their_shops():
 def test_rules_change_in_a_large_district_waits_for_the_nightly_refresh(monkeypatch):
     shop = make_shop()
     add_inspection(shop, T - D(100), "pass")
-    monkeypatch.setattr(grading, "REFRESH_NOW_LIMIT", 0)
+    monkeypatch.setattr(grading_refresh, "REFRESH_NOW_LIMIT", 0)
     table = grading.load_rules()["intervals"]
     table["中"]["良好"] = 100
     assert grading.update_rules({"intervals": table}, actor=make_regulator())["_refreshed"] is False

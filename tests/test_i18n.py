@@ -155,12 +155,12 @@ LABEL_MAPS = [
     ("huishang.models.grading", "TIERS"), ("huishang.models.grading", "GRADES"),
     ("huishang.models.grading", "REASON_LABELS"), ("huishang.models.grading", "PLAN_STATUS_LABELS"),
     ("huishang.models.inspections", "OUTCOME_LABELS"),
-    ("huishang.services.complaints", "ROLE_LABELS"), ("huishang.services.complaints", "ACTION_LABELS"),
-    ("huishang.services.penalties", "SEVERITY_LABELS"), ("huishang.models.integration", "SCOPE_LABELS"),
-    ("huishang.admin.pages", "FIELD_LABELS"), ("huishang.services.audit", "ACTION_LABELS"),
-    ("huishang.services.grading", "RULE_LABELS"), ("huishang.services.checklists", "COLOUR_LABELS"),
-    ("huishang.services.checklists", "KIND_LABELS"), ("huishang.services.checklists", "TOPIC_LABELS"),
-    ("huishang.services.changes", "FIELD_LABELS"), ("huishang.services.licences", "LICENCE_KINDS"),
+    ("huishang.services.feedback.complaints", "ROLE_LABELS"), ("huishang.services.feedback.complaints", "ACTION_LABELS"),
+    ("huishang.services.grading.penalties", "SEVERITY_LABELS"), ("huishang.models.integration", "SCOPE_LABELS"),
+    ("huishang.admin.pages", "FIELD_LABELS"), ("huishang.services.core.audit", "ACTION_LABELS"),
+    ("huishang.services.grading.rules", "RULE_LABELS"), ("huishang.services.catalog.checklists", "COLOUR_LABELS"),
+    ("huishang.services.catalog.checklists", "KIND_LABELS"), ("huishang.services.catalog.checklists", "TOPIC_LABELS"),
+    ("huishang.services.merchant.changes", "FIELD_LABELS"), ("huishang.services.merchant.licences", "LICENCE_KINDS"),
 ]
 
 

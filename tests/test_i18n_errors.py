@@ -11,7 +11,8 @@ import pytest
 from flask_babel import gettext, pgettext, refresh
 
 from huishang.i18n import N_, Listing, describe, localize
-from huishang.services import DomainError, uscc
+from huishang.services import DomainError
+from huishang.services.registry import uscc
 
 from . import factories as f
 from .test_i18n import page

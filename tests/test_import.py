@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Entity, Licence, PlateCode, Shop
-from huishang.services import codes, importing, uscc
+from huishang.services.registry import codes, importing, uscc
 
 from .factories import make_shop
 

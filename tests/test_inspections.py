@@ -24,7 +24,9 @@ from huishang.schemas.inspections import (
     InspectionPublicSchema,
     InspectionStaffSchema,
 )
-from huishang.services import DomainError, checklists, inspections
+from huishang.services import DomainError, inspections
+from huishang.services.catalog import checklists
+from huishang.services.inspections import records as inspection_records
 
 from .factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 
@@ -602,7 +604,7 @@ def test_concurrent_retry_lands_on_the_first_inspection(team, monkeypatch):
         calls.append(client_id)
         return None if len(calls) == 1 else real(client_id)
 
-    monkeypatch.setattr(inspections, "find_by_client_id", not_yet_visible)
+    monkeypatch.setattr(inspection_records, "find_by_client_id", not_yet_visible)
     second, created = inspections.record_inspection(shop, sub, actor=me)
     db.session.commit()
     assert not created and second.id == first.id

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from huishang.extensions import db
 from huishang.models import ApiKey, AuditEvent, Inspection, Licence, Penalty, Rectification, Shop, utcnow
-from huishang.services import apikeys
+from huishang.services.integration import apikeys
 
 from .factories import make_inspector, make_regulator, make_shop
 

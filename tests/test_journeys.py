@@ -46,7 +46,7 @@ class LiveConfig(TestingConfig):
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, app):
     """A second app on its own SQLite file, served by werkzeug on a free loopback port."""
-    from huishang.services.catalog import seed_reference_data
+    from huishang.services.reference import seed_reference_data
 
     folder = tmp_path_factory.mktemp("journeys")
 
@@ -180,7 +180,8 @@ def test_citizen_scans_complains_and_tracks(live, phone, browser):
 
 def test_merchant_updates_the_store_and_answers_a_complaint(live, phone):
     from huishang.models import Shop
-    from huishang.services import complaints, registry
+    from huishang.services import registry
+    from huishang.services.feedback import complaints
 
     def forwarded_complaint():
         shop = registry.get_shop(live["shop"])

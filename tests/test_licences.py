@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import ChangeRequest, Licence, Notification, ReminderSent, Staff
-from huishang.services import DomainError, changes, licences
-from huishang.services.licences import send_reminders, threshold_due
+from huishang.services import DomainError
+from huishang.services.merchant import changes, licences, send_reminders, threshold_due
 
 from .factories import make_merchant, make_regulator, make_shop
 

@@ -5,8 +5,7 @@ merchant's view of a complaint against their shop, and the public "same complain
 import pytest
 
 from huishang.extensions import db
-from huishang.services import complaints
-from huishang.services.moderation import mask_personal
+from huishang.services.feedback import complaints, mask_personal
 
 from .factories import make_complaint, make_inspector, make_merchant, make_regulator, make_shop
 

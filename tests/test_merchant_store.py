@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, ChangeRequest, Notification, Shop
-from huishang.services import changes
+from huishang.services.merchant import changes
 
 from .factories import make_inspector, make_merchant, make_regulator, make_shop
 

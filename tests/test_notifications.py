@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import Notification
 from huishang.services import DomainError
-from huishang.services.notifications import mark_read, notify, unread_count
+from huishang.services.core import mark_read, notify, unread_count
 
 from .factories import make_complex, make_merchant, make_property, make_shop
 

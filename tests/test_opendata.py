@@ -12,7 +12,7 @@ from huishang import create_app
 from huishang.config import TestingConfig
 from huishang.extensions import db, limiter
 from huishang.models import Inspection, Penalty, Shop, today, utcnow
-from huishang.services import opendata
+from huishang.services.integration import opendata
 
 from .factories import make_shop
 

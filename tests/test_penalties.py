@@ -11,7 +11,8 @@ from huishang.extensions import db
 from huishang.models import AuditEvent, Penalty, Shop
 from huishang.models.base import today as district_today
 from huishang.models.grading import CreditRepair
-from huishang.services import Conflict, DomainError, grading, penalties
+from huishang.services import Conflict, DomainError, grading
+from huishang.services.grading import penalties
 
 from .factories import (
     add_inspection,

@@ -386,7 +386,7 @@ def test_plan_page_pages_and_filters(client, login_as, monkeypatch, refreshed):
         grading.refresh_all()
     planning.generate(TODAY, 30, None)
     db.session.commit()
-    assert planning.fast_path_applies(TODAY, planning._stale_ids(TODAY)) == refreshed
+    assert planning.fast_path_applies(TODAY, planning.stale_ids(TODAY)) == refreshed
     order = [i.shop_code for i in planning.plan_items(TODAY)]
     assert len(order) == 5
     items = {i.shop_id: i for i in db.session.scalars(select(PlanItem))}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from huishang.extensions import db
 from huishang.models import Shop, today
 from huishang.services import grading, planning
+from huishang.services.grading import refresh as grading_refresh
 
 from .factories import add_complaint, add_inspection, add_penalty, make_inspector, make_shop, street
 
@@ -110,7 +111,7 @@ def test_fast_path_equals_general_query(case, build, expected):
     grading.refresh_all()  # the nightly refresh records today as the refresh day
     db.session.commit()
     assert grading.refreshed_on() == t
-    assert planning.fast_path_applies(t, planning._stale_ids(t))
+    assert planning.fast_path_applies(t, planning.stale_ids(t))
 
     (fast, fast_total), (general, general_total) = both(t)
     assert fast == general and fast_total == general_total == len(general)
@@ -153,21 +154,21 @@ def test_expired_worsening_falls_back_when_refresh_day_is_older():
     db.session.commit()
     assert (shop.dynamic_grade, shop.next_due_on) == ("一般", t + D(20))
 
-    assert not planning.fast_path_applies(t, planning._stale_ids(t))
+    assert not planning.fast_path_applies(t, planning.stale_ids(t))
     stale_rows = db.session.execute(planning.fast_plan_query(t, 30, None)).all()
     assert shop.id in {row[0] for row in stale_rows}  # what the stale columns would have listed
     fast, general = both(t)
     assert fast == general
     assert shop.id not in {i.shop_id for i in fast[0]}
     # Yesterday's list (a past day) always takes the general query, and there the shop is on it.
-    assert not planning.fast_path_applies(yesterday, planning._stale_ids(yesterday))
+    assert not planning.fast_path_applies(yesterday, planning.stale_ids(yesterday))
     item = {i.shop_id: i for i in planning.plan_items(yesterday)}[shop.id]
     assert (item.dynamic_grade, item.due_on) == ("一般", t + D(20))
 
     # Today's refresh makes the fast path applicable again, and right.
     grading.refresh_all()
     db.session.commit()
-    assert planning.fast_path_applies(t, planning._stale_ids(t))
+    assert planning.fast_path_applies(t, planning.stale_ids(t))
     fast, general = both(t)
     assert fast == general and shop.id not in {i.shop_id for i in fast[0]}
 
@@ -176,10 +177,10 @@ def test_no_refresh_yet_or_missing_facts_or_rules_changed_use_general_query(monk
     t = today()
     background(t)
     assert grading.refreshed_on() is None  # hooks ran, but no full refresh: not trusted
-    assert not planning.fast_path_applies(t, planning._stale_ids(t))
+    assert not planning.fast_path_applies(t, planning.stale_ids(t))
     grading.refresh_all()
     db.session.commit()
-    assert planning.fast_path_applies(t, planning._stale_ids(t))
+    assert planning.fast_path_applies(t, planning.stale_ids(t))
 
     # A shop without stored facts (written without the hook) is stale: general query + history.
     from huishang.models.grading import ShopGrading
@@ -187,25 +188,25 @@ def test_no_refresh_yet_or_missing_facts_or_rules_changed_use_general_query(monk
     lonely = make_shop(registered_on=(t - D(45)).isoformat())
     db.session.delete(db.session.get(ShopGrading, lonely.id))
     db.session.commit()
-    assert not planning.fast_path_applies(t, planning._stale_ids(t))
+    assert not planning.fast_path_applies(t, planning.stale_ids(t))
     assert lonely.id in {i.shop_id for i in planning.plan_items(t)}
     grading.refresh_all()
     db.session.commit()
-    assert planning.fast_path_applies(t, planning._stale_ids(t))
+    assert planning.fast_path_applies(t, planning.stale_ids(t))
 
     # A rules change too large to recompute at once leaves the columns on the old rules.
-    monkeypatch.setattr(grading, "REFRESH_NOW_LIMIT", 0)
+    monkeypatch.setattr(grading_refresh, "REFRESH_NOW_LIMIT", 0)
     result = grading.update_rules({"new_shop_days": 10})
     db.session.commit()
     assert result["_refreshed"] is False
     assert grading.refreshed_on() is None
-    assert not planning.fast_path_applies(t, planning._stale_ids(t))
+    assert not planning.fast_path_applies(t, planning.stale_ids(t))
     fast, general = both(t)
     assert fast == general
     # The nightly refresh applies the new rule to every shop and marks the day again.
     grading.refresh_all()
     db.session.commit()
-    assert planning.fast_path_applies(t, planning._stale_ids(t))
+    assert planning.fast_path_applies(t, planning.stale_ids(t))
     fast, general = both(t)
     assert fast == general
     assert {i.shop_id: i for i in fast[0]}[lonely.id].due_on == t - D(35)  # registered +10 days
@@ -223,7 +224,7 @@ def test_pages_across_the_overdue_boundary_and_tracking_match_the_general_query(
         build(t)
     grading.refresh_all()
     db.session.commit()
-    assert planning.fast_path_applies(t, planning._stale_ids(t))
+    assert planning.fast_path_applies(t, planning.stale_ids(t))
     planning.generate(t, 30, None)
     db.session.commit()
     items = list(db.session.scalars(select(PlanItem).order_by(PlanItem.id)))

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, PlateCode, Shop
-from huishang.services import plates, registry
+from huishang.services import registry
+from huishang.services.scan import plates
 
 from .factories import make_complex, make_inspector, make_merchant, make_regulator, make_shop
 
@@ -154,7 +155,7 @@ def test_batch_command_rejects_bad_selection(runner, tmp_path, args):
 def test_batch_over_worker_processes_keeps_order(monkeypatch, tmp_path):
     monkeypatch.setattr(plates, "CHUNK", 2)
     batch = [data(f"店{i}", code=code) for i, code in enumerate(
-        __import__("huishang.services.codes", fromlist=["mint"]).mint() for _ in range(7))]
+        __import__("huishang.services.registry.codes", fromlist=["mint"]).mint() for _ in range(7))]
     done = []
     with open(tmp_path / "b.pdf", "wb") as fh:
         assert plates.render_batch(batch, fh, workers=2, progress=done.append) == 7

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import Complaint, Inspection, PropertyReport, Rectification, Shop, today
-from huishang.services import DomainError, uscc
+from huishang.services import DomainError
 from huishang.services import property as property_service
+from huishang.services.registry import uscc
 
 from .factories import make_complex, make_merchant, make_property, make_regulator, make_shop
 

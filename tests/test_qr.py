@@ -6,7 +6,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from huishang.services import qr
+from huishang.services.scan import qr
 
 from .factories import make_inspector, make_merchant, make_regulator, make_shop
 

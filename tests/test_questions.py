@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import CalendarDay, Notification, Question, today
-from huishang.services import DomainError, policies
-from huishang.services import questions as question_service
+from huishang.services import DomainError
+from huishang.services.merchant import policies
+from huishang.services.merchant import questions as question_service
 
 from .factories import make_merchant, make_regulator, make_shop
 

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from huishang.services import codes
+from huishang.services.registry import codes
 
 from .factories import make_regulator, make_shop
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop, today
-from huishang.services import uscc
+from huishang.services.registry import uscc
 
 from .factories import make_inspector, make_regulator, make_shop
 
@@ -262,7 +262,7 @@ def test_audit_trail_names_every_feature_s_actions_in_the_readers_language(clien
     """Other features' events on the shop's trail read as words, not codes, in Chinese and English."""
     from flask_babel import refresh
 
-    from huishang.services import audit
+    from huishang.services.core import audit
 
     shop = make_shop()
     for action in ("inspection.create", "plan.assign", "complaint.forward", "review.hide", "made.up"):

@@ -5,7 +5,7 @@ building numbers) stays visible."""
 
 import pytest
 
-from huishang.services import moderation
+from huishang.services.feedback import moderation
 
 from .factories import make_shop
 

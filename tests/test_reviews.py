@@ -10,7 +10,7 @@ from huishang import create_app
 from huishang.config import TestingConfig
 from huishang.extensions import db, limiter
 from huishang.models import AuditEvent, Review, Shop, Street
-from huishang.services.catalog import seed_reference_data
+from huishang.services.reference import seed_reference_data
 
 from .factories import make_merchant, make_regulator, make_review, make_shop
 

@@ -56,7 +56,7 @@ def shared_db(tmp_path_factory, app):
     class SharedConfig(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url.replace("postgresql://", "postgresql+psycopg://", 1)
 
-    from huishang.services.catalog import seed_reference_data
+    from huishang.services.reference import seed_reference_data
 
     helper = create_app(SharedConfig)
     with helper.app_context():

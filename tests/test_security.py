@@ -13,7 +13,7 @@ from huishang.extensions import db, limiter
 from huishang.models import AuditEvent, User, utcnow
 from huishang.services import DomainError
 from huishang.services.accounts import MAX_FAILURES, authenticate
-from huishang.services.uploads import MAX_BYTES, read_image, store_image
+from huishang.services.core import MAX_BYTES, read_image, store_image
 
 from .factories import PASSWORD, make_inspector, make_merchant, make_property, make_regulator, make_shop
 
@@ -398,7 +398,7 @@ def test_api_writes_are_audited_with_actor_and_address(client, auth_header):
 def test_audit_events_never_hold_secrets():
     reg = make_regulator()
     db.session.get(User, reg.id).set_password("another-secret-9")
-    from huishang.services import audit
+    from huishang.services.core import audit
 
     audit.record("user.password", reg, before={"password": PASSWORD}, after={"password": "another-secret-9"})
     db.session.commit()

@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, PlateCode, Shop
-from huishang.services import Conflict, DomainError, codes, registry, uscc
+from huishang.services import Conflict, DomainError, registry
+from huishang.services.registry import codes, uscc
 
 from .factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Staff, today
 from huishang.services import DomainError
-from huishang.services import staff as staff_service
+from huishang.services.merchant import staff as staff_service
 
 from .factories import make_complex, make_inspector, make_merchant, make_property, make_regulator, make_shop
 

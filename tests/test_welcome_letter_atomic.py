@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, ClaimCode, User
-from huishang.services import claims
+from huishang.services.merchant import claims
 
 from .factories import make_merchant, make_regulator, make_shop
 

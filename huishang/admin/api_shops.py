@@ -5,6 +5,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
+from huishang.services import registry
+
 from ..api import respond
 from ..extensions import csrf, db
 from ..models import BusinessType, Shop
@@ -19,7 +21,6 @@ from ..schemas.shops import (
     ShopWriteSchema,
 )
 from ..security import api_gate, json_error
-from ..services import registry
 from ..views import load_shop
 
 blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="The shop registry")

@@ -26,6 +26,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
+from huishang.services import DomainError
+from huishang.services.feedback import complaints as service
+from huishang.services.feedback import moderation
+from huishang.services.registry import parse_date
+
 from ..api import respond
 from ..extensions import csrf, db
 from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
@@ -40,9 +45,6 @@ from ..schemas.feedback import (
     TransitionSchema,
 )
 from ..security import api_gate, json_error, page_gate
-from ..services import DomainError, moderation
-from ..services import complaints as service
-from ..services.registry import parse_date
 from ..views import commit_or_fail, commit_or_flash
 
 bp = Blueprint("desk", __name__, url_prefix="/admin", cli_group="complaints")

@@ -5,11 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 
+from huishang.services import DomainError, dashboard
+from huishang.services.integration import apikeys
+
 from ..extensions import db
 from ..models import ApiKey
 from ..models.integration import API_SCOPES, SCOPE_LABELS
 from ..security import roles_required
-from ..services import DomainError, apikeys, dashboard
 from . import bp
 
 

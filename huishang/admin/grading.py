@@ -18,6 +18,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
+from huishang.services import DomainError, grading, planning, registry
+from huishang.services.grading import SEVERITY_LABELS, credit, draws, penalties
+
 from .. import views
 from ..api import respond
 from ..extensions import csrf, db
@@ -50,8 +53,6 @@ from ..schemas.grading import (
     PlanQuerySchema,
 )
 from ..security import api_gate, json_error, page_gate, roles_required
-from ..services import DomainError, credit, draws, grading, penalties, planning, registry
-from ..services.penalties import SEVERITY_LABELS
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator", "inspector"))

@@ -11,6 +11,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
+from huishang.services import DomainError, inspections, registry
+from huishang.services.catalog import checklists
+from huishang.services.inspections import result_sheet
+
 from .. import views
 from ..api import respond
 from ..extensions import csrf, db
@@ -27,7 +31,6 @@ from ..schemas.inspections import (
     ShopChecklistsSchema,
 )
 from ..security import api_gate, json_error
-from ..services import DomainError, checklists, inspections, registry, result_sheet
 from . import bp
 
 PER_PAGE = 50

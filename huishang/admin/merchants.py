@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from huishang.services import property as property_service
+from huishang.services.merchant import changes, claims, policies
+from huishang.services.merchant import questions as question_service
+from huishang.services.merchant import staff as staff_service
+
 from ..extensions import db
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today, utcnow
 from ..security import page_gate
-from ..services import changes, claims, policies
-from ..services import property as property_service
-from ..services import questions as question_service
-from ..services import staff as staff_service
 from ..views import PLAIN_SCOPE, commit_or_fail, error_text, load_shop
 from . import bp as admin_bp
 

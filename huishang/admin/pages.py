@@ -18,11 +18,14 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from huishang.services import DomainError, registry
+from huishang.services.core import audit
+from huishang.services.registry import exporting, importing
+
 from .. import views
 from ..extensions import db
 from ..models import AuditEvent, BusinessType, Complex, Shop, Street, today
 from ..security import roles_required
-from ..services import DomainError, audit, exporting, importing, registry
 from . import bp
 
 PER_PAGE = 30

@@ -19,11 +19,12 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from huishang.services import DomainError
+from huishang.services.scan import faces as scans
+from huishang.services.scan import plates as plate_service
+
 from ..extensions import csrf, db
 from ..security import api_gate, json_error
-from ..services import DomainError
-from ..services import plates as plate_service
-from ..services import scan as scans
 from ..views import load_shop
 from . import bp
 

@@ -2,10 +2,11 @@
 from flask import jsonify
 from flask_smorest import Blueprint
 
+from huishang.services.scan import faces as scans
+
 from ..extensions import csrf, limiter
 from ..schemas.scan import ShopScanPublicSchema
 from ..security import json_error
-from ..services import scan as scans
 
 blp = Blueprint("public_shops", __name__, url_prefix="/api/v1/public",
                 description="A shop's public face, by the code on its plate (no account)")

@@ -4,12 +4,13 @@ from flask import current_app, jsonify, render_template, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from huishang.services import DomainError, breakfast
+from huishang.services.core import for_display
+
 from ..extensions import csrf, db, limiter
 from ..i18n import N_
 from ..models import Street
 from ..schemas.breakfast import BreakfastListSchema, BreakfastPointSchema, BreakfastQuerySchema
-from ..services import DomainError, breakfast
-from ..services.geo import for_display
 from . import bp
 
 blp = Blueprint(

@@ -6,10 +6,11 @@ credit class, the population snapshot or any inspector contact data."""
 from flask import Blueprint, abort, jsonify, render_template
 from flask_smorest import Blueprint as ApiBlueprint
 
+from huishang.services.grading import draws
+
 from ..extensions import csrf, db, limiter
 from ..models.grading import RandomDraw
 from ..schemas.grading import DrawPublicSchema
-from ..services import draws
 
 bp = Blueprint("draws_public", __name__)
 blp = ApiBlueprint(

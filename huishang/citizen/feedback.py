@@ -15,6 +15,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as ApiBlueprint
 
+from huishang.services import DomainError, registry
+from huishang.services.core import clients
+from huishang.services.feedback import complaints as complaint_service
+from huishang.services.feedback import reviews as review_service
+
 from ..api import respond
 from ..extensions import csrf, db, limiter
 from ..models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KIND_LABELS, REVIEW_TAGS
@@ -32,9 +37,6 @@ from ..schemas.feedback import (
     SimilarArgs,
     TrackingArgs,
 )
-from ..services import DomainError, clients, registry
-from ..services import complaints as complaint_service
-from ..services import reviews as review_service
 
 bp = Blueprint("feedback", __name__)
 blp = ApiBlueprint("public-feedback", __name__, url_prefix="/api/v1/public",

@@ -3,9 +3,10 @@
 from flask import abort, jsonify, render_template, send_file
 from flask_smorest import Blueprint
 
+from huishang.services.integration import opendata
+
 from ..extensions import csrf, limiter
 from ..schemas.opendata import OpenBusinessPage, OpenInspectionPage, OpenQuerySchema
-from ..services import opendata
 from . import bp
 
 blp = Blueprint(

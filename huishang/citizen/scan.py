@@ -11,9 +11,10 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from huishang.services.scan import faces as scans
+
 from ..extensions import db
 from ..models import today
-from ..services import scan as scans
 from . import bp, scan_cache
 
 CITIZEN_MAX_AGE = 60  # seconds a browser or CDN may keep the anonymous face
@@ -93,7 +94,7 @@ def scan_lookup():
     scan URL of the normalised code; the scan page then says whether it is genuine."""
     from flask import redirect, url_for
 
-    from ..services.codes import normalise
+    from huishang.services.registry import normalise
 
     code = normalise(request.args.get("code", ""))[:32]
     if not code:
@@ -124,8 +125,8 @@ def scan(code: str):
 
 @bp.record_once
 def _install(state) -> None:
-    """Counts still buffered when a worker stops are written on the way out; registry writes
-    drop cached faces; the micro-cache goes in front of the app."""
+    """Counts still buffered when a worker stops are written on the way out; the micro-cache goes
+    in front of the app. (A changed shop's cached faces are dropped on `shop_changed`.)"""
     import atexit
 
     app = state.app
@@ -140,11 +141,6 @@ def _install(state) -> None:
                 db.session.rollback()
 
     atexit.register(flush)
-    from ..services import registry
-
-    for hook in (scans.forget_shop, scan_cache.forget_shop):
-        if hook not in registry.SHOP_CHANGE_HOOKS:
-            registry.SHOP_CHANGE_HOOKS.append(hook)
     if app.config.get("SCAN_MICROCACHE", True):
         app.wsgi_app = scan_cache.ScanMicroCache(app.wsgi_app, app.config)
 
@@ -152,7 +148,7 @@ def _install(state) -> None:
 @bp.app_template_filter("plate_code")
 def plate_code_filter(code: str) -> str:
     """A code grouped for reading: `ABCD EFGH J`."""
-    from ..services.codes import display
+    from huishang.services.registry import display
 
     return display(code)
 
@@ -160,7 +156,7 @@ def plate_code_filter(code: str) -> str:
 @bp.app_template_filter("mask_personal")
 def mask_personal_filter(text: str | None, partial: bool = False) -> str:
     """Citizen text with phones, ID numbers and e-mail masked (see services.moderation)."""
-    from ..services.moderation import mask_personal
+    from huishang.services.feedback import mask_personal
 
     return mask_personal(text, partial=partial)
 

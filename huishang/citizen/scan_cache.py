@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from werkzeug.http import parse_cookie
 
-from ..services import scan as scans
+from huishang.services.scan import faces as scans
 
 MARK = "huishang.scan_shop"
 _instances: list[ScanMicroCache] = []

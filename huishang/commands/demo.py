@@ -1,14 +1,15 @@
 """`flask --app huishang demo`: load the demo district once and print the demo logins."""
 import click
 
+from huishang.services import DomainError
+
 from ..extensions import db
-from ..services import DomainError
 
 
 @click.command("demo")
 def demo_command():
     """Load a believable demo district (reproducible; a second run adds nothing)."""
-    from ..services import demo
+    from huishang.services.demo import district as demo
 
     try:
         ctx = demo.load_demo(echo=click.echo)

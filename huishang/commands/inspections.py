@@ -3,8 +3,9 @@
 import click
 from flask.cli import AppGroup
 
+from huishang.services import DomainError
+
 from ..extensions import db
-from ..services import DomainError
 
 inspections = AppGroup("inspections", help="Inspection history.")
 MAX_REPORTED = 200
@@ -21,7 +22,7 @@ def import_command(file, dry_run):
     and every bad row is reported with its line and column. Rows already recorded (same shop,
     date and outcome) are skipped.
     """
-    from ..services import inspection_import
+    from huishang.services.inspections import history_import as inspection_import
 
     try:
         plan = inspection_import.plan_import(file)

@@ -16,7 +16,7 @@ opendata_group = AppGroup("opendata", help="Open data: the daily bulk export.")
 )
 def export_command(out_dir):
     """Write huishang-open-data-YYYYMMDD.zip and latest.zip (public fields only)."""
-    from ..services import opendata
+    from huishang.services.integration import opendata
 
     path, counts = opendata.export(out_dir or current_app.config["OPENDATA_DIR"])
     click.echo(f"wrote {path}")

@@ -7,9 +7,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from huishang.services import DomainError, grading, planning
+
 from ..extensions import db
 from ..models import Street, today
-from ..services import DomainError, grading, planning
 
 
 def _as_of(value: str | None) -> date:

@@ -6,9 +6,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from huishang.services.scan import plates as plate_service
+
 from ..extensions import db
 from ..models import Complex, Shop, Street
-from ..services import plates as plate_service
 
 
 @click.command("plates")

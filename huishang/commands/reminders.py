@@ -14,7 +14,7 @@ reminders = AppGroup("reminders", help="Expiry reminders for licences and health
               help="Pretend today is this date (YYYY-MM-DD); default: today in the district.")
 def send_command(as_of):
     """Create the due in-app notifications and hand them to NOTIFY_SENDER."""
-    from ..services.licences import send_reminders
+    from huishang.services.merchant import send_reminders
 
     sent = send_reminders(as_of.date() if as_of else None)
     db.session.commit()

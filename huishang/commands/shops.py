@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from huishang.services import DomainError
+
 from ..extensions import db
-from ..services import DomainError
 
 shops = AppGroup("shops", help="Import and export the shop registry.")
 MAX_REPORTED = 200
@@ -28,7 +29,7 @@ def import_command(file, dry_run):
 
     Any bad row: nothing is imported and every bad row is reported with its line and field.
     """
-    from ..services import importing
+    from huishang.services.registry import importing
 
     try:
         header, rows = importing.read_rows(file)
@@ -70,8 +71,10 @@ def export_command(out, street):
     """Export the registry to CSV (UTF-8 with BOM) or XLSX, in the import format."""
     from sqlalchemy import select
 
+    from huishang.services import registry
+    from huishang.services.registry import exporting
+
     from ..models import Shop
-    from ..services import exporting, registry
 
     fmt = Path(out).suffix.lower().lstrip(".")
     if fmt not in exporting.FORMATS:

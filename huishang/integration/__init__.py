@@ -29,7 +29,7 @@ SCOPE_BY_ENDPOINT = {
 
 @blp.before_request
 def key_gate():
-    from ..services import apikeys
+    from huishang.services.integration import apikeys
 
     if request.method == "OPTIONS":
         return None

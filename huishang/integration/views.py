@@ -2,6 +2,8 @@
 
 from flask import g, jsonify
 
+from huishang.services.integration import apikeys, citysync, opendata
+
 from ..extensions import db
 from ..models import Shop
 from ..schemas.integration import (
@@ -12,7 +14,6 @@ from ..schemas.integration import (
     PenaltyPushSchema,
     PenaltyRecordSchema,
 )
-from ..services import apikeys, citysync, opendata
 from . import SECURITY, blp
 
 ERRORS = {

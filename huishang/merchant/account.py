@@ -3,8 +3,9 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from huishang.services.merchant import claims
+
 from ..extensions import limiter
-from ..services import claims
 from ..views import commit_or_fail
 from . import bp
 

@@ -14,6 +14,11 @@ from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from huishang.services.core import notifications
+from huishang.services.merchant import changes, claims, policies
+from huishang.services.merchant import questions as question_service
+from huishang.services.merchant import staff as staff_service
+
 from ..api import respond
 from ..extensions import csrf, db, limiter
 from ..models import ChangeRequest, Question, Staff
@@ -36,9 +41,6 @@ from ..schemas.merchant import (
     StaffWriteSchema,
 )
 from ..security import api_gate, json_error
-from ..services import changes, claims, notifications, policies
-from ..services import questions as question_service
-from ..services import staff as staff_service
 from ..views import load_shop
 from .common import own_object
 

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from huishang.services.grading import SEVERITY_LABELS, penalties
+
 from ..extensions import db
 from ..models import Penalty, Shop
 from ..models.grading import CreditRepair
-from ..services import penalties
-from ..services.penalties import SEVERITY_LABELS
 from ..views import commit_or_fail
 from . import bp
 

@@ -4,12 +4,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from huishang.services import DomainError
+from huishang.services.feedback import complaints as service
+from huishang.services.feedback import mask_personal
+from huishang.services.feedback import reviews as review_service
+
 from ..extensions import db
 from ..models import Review, today
-from ..services import DomainError
-from ..services import complaints as service
-from ..services import reviews as review_service
-from ..services.moderation import mask_personal
 from . import bp
 
 

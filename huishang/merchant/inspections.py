@@ -9,9 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from huishang.services import inspections
+from huishang.services.catalog import checklists
+from huishang.services.inspections import result_sheet
+
 from ..extensions import db
 from ..models import Inspection, Rectification, SelfCheck, today
-from ..services import checklists, inspections, result_sheet
 from ..views import commit_or_fail
 from . import bp
 from .common import own_object, own_shop, upload_bytes

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from huishang.services.core import KINDS, notifications
+
 from ..extensions import db
 from ..models import ChangeRequest, Notification
-from ..services import notifications
-from ..services.notifications import KINDS
 from . import bp
 
 # Links of the merchant end in menu order. Endpoints owned by other features appear only when

@@ -4,8 +4,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from huishang.services import DomainError, registry
+from huishang.services.merchant import claims, questions
+
 from ..extensions import db, limiter
-from ..services import DomainError, claims, questions, registry
 from .common import send_upload
 
 bp = Blueprint("merchant_public", __name__)

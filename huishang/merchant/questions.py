@@ -3,11 +3,13 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from huishang.services import DomainError
+from huishang.services.merchant import policies
+from huishang.services.merchant import questions as question_service
+
 from ..extensions import db
 from ..i18n import N_
 from ..models import Policy, Question
-from ..services import DomainError, policies
-from ..services import questions as question_service
 from ..views import commit_or_fail
 from . import bp
 from .common import own_object, own_shop, send_upload, upload_bytes

@@ -3,9 +3,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from huishang.services.merchant import staff as staff_service
+
 from ..extensions import db
 from ..models import today
-from ..services import staff as staff_service
 from ..views import commit_or_fail
 from . import bp
 from .common import form_data, own_shop, own_staff

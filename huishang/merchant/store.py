@@ -5,10 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from huishang.services import DomainError
+from huishang.services.core import audit, uploads
+from huishang.services.merchant import changes, licences
+
 from ..extensions import db
 from ..i18n import N_
 from ..models import BusinessType, ChangeRequest, Licence
-from ..services import DomainError, audit, changes, licences, uploads
 from ..views import commit_or_fail
 from . import bp
 from .common import form_data, own_object, own_shop, send_upload, upload_bytes

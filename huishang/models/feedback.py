@@ -6,6 +6,7 @@ per-30-days, me-too and rate limits (never shown to anyone). The raw IP is never
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -39,6 +40,32 @@ STATUS_LABELS = {
 }
 CLOSED_STATUSES = ("rejected", "resolved", "closed_unresolved", "duplicate", "not_our_jurisdiction")
 OPEN_STATUSES = ("submitted", "accepted", "forwarded", "answered", "reopened")
+
+# The complaint workflow: each action names the statuses it may start from, the status it leads
+# to, the role that may take it and its label (the desk's buttons, the change record's words).
+@dataclass(frozen=True)
+class Step:
+    sources: tuple[str, ...]
+    target: str
+    role: str  # regulator | merchant | citizen
+    label: str
+    note_required: bool = True
+
+
+HANDLING = ("accepted", "reopened")
+TRANSITIONS: dict[str, Step] = {
+    "accept": Step(("submitted",), "accepted", "regulator", "受理", note_required=False),
+    "reject": Step(("submitted",), "rejected", "regulator", "不予受理"),
+    "forward": Step(HANDLING + ("answered",), "forwarded", "regulator", "转交商户"),
+    "answer": Step(("forwarded",), "answered", "merchant", "商户答复"),
+    "resolve": Step(HANDLING + ("forwarded", "answered"), "resolved", "regulator", "办结（已解决）"),
+    "close_unresolved": Step(HANDLING + ("forwarded", "answered"), "closed_unresolved", "regulator",
+                             "办结（未解决）"),
+    "duplicate": Step(("submitted",) + HANDLING, "duplicate", "regulator", "重复件"),
+    "not_our_jurisdiction": Step(("submitted",) + HANDLING, "not_our_jurisdiction", "regulator",
+                                 "非本部门管辖"),
+    "reopen": Step(CLOSED_STATUSES, "reopened", "citizen", "重新打开"),
+}
 
 REVIEW_STATUSES = ("visible", "held", "hidden")  # held = waiting in the moderation queue
 REVIEW_TAGS = {  # code → label; positive first

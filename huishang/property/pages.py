@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from huishang.services import property as property_service
+
 from ..extensions import db
 from ..models import BusinessType
-from ..services import property as property_service
 from ..views import PLAIN_SCOPE, commit_or_fail, load_shop
 from . import bp
 
@@ -45,7 +46,7 @@ def home():
 
 @bp.get("/tenants/<code>")
 def tenant(code):
-    from ..services import staff as staff_service
+    from huishang.services.merchant import staff as staff_service
 
     shop = _tenant(code)
     staff = [staff_service.public_view(p) for p in staff_service.for_shop(shop, active_only=True)]

@@ -11,9 +11,10 @@
 """
 from marshmallow import Schema, fields, validate
 
+from huishang.services.feedback import complaints as service
+from huishang.services.feedback import mask_personal
+
 from ..models.feedback import CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, REVIEW_TAGS
-from ..services import complaints as service
-from ..services.moderation import mask_personal
 
 # -- input --------------------------------------------------------------------------------------
 

@@ -124,12 +124,12 @@ class QuestionSchema(Schema):
     faq_published = fields.Boolean()
 
     def get_left(self, q):
-        from ..services.questions import time_left
+        from huishang.services.merchant import time_left
 
         return time_left(q)["workdays"]
 
     def get_overdue(self, q):
-        from ..services.questions import time_left
+        from huishang.services.merchant import time_left
 
         return time_left(q)["overdue"]
 

@@ -30,7 +30,7 @@ class ShopScanPublicSchema(ShopPublicSchema):
     scan_url = fields.Method("get_scan_url")
 
     def get_licence_state(self, shop) -> str:
-        from ..services.scan import licence_state
+        from huishang.services.scan import licence_state
 
         return licence_state(shop)
 
@@ -43,6 +43,6 @@ class ShopScanPublicSchema(ShopPublicSchema):
                                    "inspected_on": shop.latest_inspected_on})
 
     def get_scan_url(self, shop) -> str:
-        from ..services.qr import scan_url
+        from huishang.services.scan import scan_url
 
         return scan_url(shop.code)

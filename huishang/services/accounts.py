@@ -3,11 +3,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from huishang.services import DomainError
+from huishang.services.core import audit
+
 from ..extensions import db
 from ..i18n import N_
 from ..models import Complex, Shop, Street, User, utcnow
 from ..models.users import ROLES
-from . import DomainError, audit
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)

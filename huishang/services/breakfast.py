@@ -15,12 +15,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from huishang.services import DomainError
+from huishang.services.core import bounding_box, for_display, haversine_m
+
 from ..extensions import db
 from ..i18n import N_
 from ..models import Shop, Street, utcnow
 from ..models.inspections import OUTCOME_FACES
-from . import DomainError
-from .geo import bounding_box, for_display, haversine_m
 
 START_RADIUS_M = 1500.0
 MAX_RADIUS_M = 60000.0  # beyond this the whole table is read (a district is ~10 km across)

@@ -15,12 +15,13 @@ from datetime import date, datetime, time, timedelta
 from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
+from huishang.services import DomainError
+
 from ..extensions import db
 from ..i18n import N_
 from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
 from ..models.feedback import CATEGORY_LABELS, Complaint
-from . import DomainError
 
 try:  # the grading feature's 30-day list; the dashboard works without it
     from ..models.grading import PLAN_STATUS_LABELS, PlanItem

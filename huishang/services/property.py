@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from huishang.services import Conflict, DomainError, registry
+from huishang.services.core import audit, notifications
+
 from ..extensions import db
 from ..i18n import N_
 from ..models import Complex, Message, Notice, PropertyReport, Rectification, Shop, today, utcnow
 from ..models.inspections import OUTCOME_FACES
-from . import Conflict, DomainError, audit, notifications, registry
 
 MOVE_IN_FIELDS = ("uscc", "entity_name", "sign_name", "address", "business_type", "contact", "phone",
                   "opening_hours")

@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade():
-    from huishang.services.catalog import seed_reference_data
+    from huishang.services.reference import seed_reference_data
 
     session = Session(bind=op.get_bind())
     seed_reference_data(session)

@@ -1,0 +1,16 @@
+"""The shared core every feature may use: the audit trail, anonymous clients, working days, uploads,
+fonts, distances and in-app notifications. It imports no feature package.
+
+Others use: `audit`, `clients`, `workdays`, `uploads`, `fonts`, `geo`, `notifications` and the names
+re-exported below."""
+from . import audit, clients, fonts, geo, notifications, uploads, workdays
+from .fonts import pdf_font
+from .geo import bounding_box, for_display, haversine_m
+from .notifications import KINDS, mark_read, notify, unread_count
+from .uploads import MAX_BYTES, read_image, store_image
+
+__all__ = [
+    "audit", "clients", "fonts", "geo", "notifications", "uploads", "workdays",
+    "pdf_font", "bounding_box", "for_display", "haversine_m", "KINDS", "mark_read", "notify",
+    "unread_count", "MAX_BYTES", "read_image", "store_image",
+]

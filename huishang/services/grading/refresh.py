@@ -1,0 +1,249 @@
+"""Storing the grading: each shop's facts, events and derived columns (`refresh_shop` on the
+`shop_changed` signal, `refresh_all` nightly and after a rules change), and `explain` for any day."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, func, select, update
+
+from huishang.extensions import db
+from huishang.i18n import N_
+from huishang.models import Shop, today, utcnow
+from huishang.models.grading import GRADES, TIERS, GradeEvent, GradingRule, ShopGrading
+from huishang.services import DomainError
+from huishang.services.core import audit
+
+from . import credit
+from .facts import Event, Facts, Grading, build_facts, evaluate, interval_for, worse
+from .history import load_histories
+from .rules import clear_refresh_mark, load_rules, mark_refreshed, validate_rules
+from .tracking import close_items_for, close_stale_items, sync_tracking
+
+
+def explain(shop: Shop, as_of: date | None = None, rules: dict | None = None) -> Grading:
+    """The grading of `shop` on `as_of` (default today) from its records as they stood then."""
+    as_of = as_of or today()
+    rules = rules or load_rules()
+    history = load_histories([shop.id])[shop.id].upto(as_of)
+    facts, events = build_facts(history, rules)
+    return evaluate(facts, events, as_of, rules)
+
+
+
+
+REFRESH_NOW_LIMIT = 50_000  # shops regraded at once after a rules change; a larger district waits for the night
+
+
+def update_rules(data: dict, *, actor=None) -> dict:
+    """Change rule values (regulators). Audited; raises DomainError naming each bad field.
+
+    Every shop's stored facts depend on the rules: with up to REFRESH_NOW_LIMIT shops they are
+    recomputed at once (batched, a few seconds); a larger district picks the change up at the
+    nightly `flask plan refresh` (or run it by hand), so a web request never runs for minutes.
+    Returns the rules in force with "_refreshed": bool.
+    """
+    clean, errors = validate_rules(data)
+    if errors:
+        raise DomainError(N_("规则设置有误"), errors)
+    current = load_rules()
+    changed = {k: v for k, v in clean.items() if current.get(k) != v}
+    if not changed:
+        return {**current, "_refreshed": False}
+    for key, value in changed.items():
+        row = db.session.get(GradingRule, key)
+        if row is None:
+            row = GradingRule(key=key, value=value)
+            db.session.add(row)
+        row.value = value
+        row.updated_at = utcnow()
+        row.updated_by_id = getattr(actor, "id", None)
+        audit.record("grading.rule", row, actor=actor, before={key: current.get(key)}, after={key: value})
+    db.session.flush()
+    refreshed = db.session.scalar(select(func.count()).select_from(Shop)) <= REFRESH_NOW_LIMIT
+    if refreshed:
+        refresh_all()
+    else:
+        clear_refresh_mark()  # the stored columns follow the old rules until the nightly refresh
+    return {**load_rules(), "_refreshed": refreshed}
+
+
+# -- storing ------------------------------------------------------------------------------------
+
+
+def cell_ranks(rules: dict) -> dict[tuple[str, str], int]:
+    """List order of the nine cells: shorter interval first; at equal interval the higher tier."""
+    cells = [(t, g) for t in TIERS for g in GRADES]
+    cells.sort(key=lambda c: (interval_for(c[0], c[1], rules), TIERS.index(c[0])))
+    return {cell: rank for rank, cell in enumerate(cells)}
+
+
+def _grading_row(shop_id: int, facts: Facts, shop: tuple, ranks: dict) -> dict:
+    """`shop`: (street_id, status, registered_on)."""
+    worse_grade = worse(facts.base_grade)
+    return {
+        "shop_id": shop_id,
+        "street_id": shop[0],
+        "status": shop[1],
+        "registered_on": shop[2],
+        "static_tier": facts.static_tier,
+        "base_grade": facts.base_grade,
+        "worse_grade": worse_grade,
+        "rank_base": ranks[(facts.static_tier, facts.base_grade)],
+        "rank_worse": ranks[(facts.static_tier, worse_grade)],
+        "last_full_on": facts.last_full_on,
+        "last_inspected_on": facts.last_inspected_on,
+        "cycle": facts.cycle,
+        "routine_reason": facts.routine_reason,
+        "routine_due_base": facts.routine_due_base,
+        "routine_due_worse": facts.routine_due_worse,
+        "floor_due": min(facts.routine_due_base, facts.routine_due_worse),
+        "refreshed_at": utcnow(),
+    }
+
+
+def _event_rows(shop_id: int, events: list[Event]) -> list[dict]:
+    return [
+        {
+            "shop_id": shop_id,
+            "effect": e.effect,
+            "kind": e.kind,
+            "starts_on": e.starts_on,
+            "ends_on": e.ends_on,
+            "due_on": e.due_on,
+            "ref_id": e.ref_id,
+            "note": e.note[:200],
+        }
+        for e in events
+    ]
+
+
+# The shop columns a refresh derives (in this order), compared before writing.
+DERIVED_NAMES = (
+    "static_tier",
+    "dynamic_grade",
+    "next_due_on",
+    "due_reason",
+    "credit_class",
+    "plan_rank",
+    "plan_cycle",
+)
+DERIVED_COLUMNS = tuple(getattr(Shop, name) for name in DERIVED_NAMES)
+UNRANKED = 99  # a cell the rules do not rank (never with the nine cells complete)
+
+
+def _plan_rank(result: Grading, ranks: dict) -> int:
+    """The list order of the shop's cell (`cell_ranks`), stored as shops.plan_rank."""
+    return ranks.get((result.static_tier, result.dynamic_grade), UNRANKED)
+
+
+def refresh_shop(shop: Shop) -> Grading:
+    """Recompute one shop's stored facts and its derived columns for today. The
+    `shop_changed` receiver; flushes."""
+    db.session.flush()
+    # Serialise concurrent refreshes of one shop (two inspections at once would otherwise both
+    # insert its ShopGrading row). PostgreSQL row lock; SQLite writers are serialised anyway.
+    db.session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
+    rules = load_rules()
+    ranks = cell_ranks(rules)
+    history = load_histories([shop.id])[shop.id]
+    facts, events = build_facts(history, rules)
+    row = _grading_row(shop.id, facts, (shop.street_id, shop.status, shop.registered_on or today()), ranks)
+    stored = db.session.get(ShopGrading, shop.id)  # update in place: no identity-map clash
+    if stored is None:
+        db.session.add(ShopGrading(**row))
+    else:
+        for key, value in row.items():
+            setattr(stored, key, value)
+    # Core statements for the events: they are never loaded as objects.
+    db.session.execute(delete(GradeEvent).where(GradeEvent.shop_id == shop.id))
+    event_rows = _event_rows(shop.id, events)
+    if event_rows:
+        db.session.execute(GradeEvent.__table__.insert(), event_rows)
+    result = evaluate(facts, events, today(), rules)
+    shop.static_tier, shop.dynamic_grade = result.static_tier, result.dynamic_grade
+    shop.next_due_on, shop.due_reason = result.due_on, result.reason
+    shop.plan_rank, shop.plan_cycle = _plan_rank(result, ranks), facts.cycle
+    shop.credit_class = credit.classify(history, today(), shop.unresponsive, shop.status).credit_class
+    close_items_for(shop.id, facts.cycle, shop.status, facts.last_inspected_on)
+    db.session.flush()
+    sync_tracking([shop.id])
+    return result
+
+
+def refresh_all(
+    batch_size: int = 2000, street_id: int | None = None, shop_ids: list[int] | None = None
+) -> int:
+    """Recompute every shop's facts, events and derived columns (nightly, and after a rules
+    change): batched bulk loads and bulk writes, not a query per shop. Returns shops refreshed.
+    `shop_ids` limits it to those shops (the registry import's hook for new shops)."""
+    rules = load_rules()
+    ranks = cell_ranks(rules)
+    on = today()
+    query = select(Shop.id).order_by(Shop.id)
+    if street_id is not None:
+        query = query.where(Shop.street_id == street_id)
+    ids = sorted(set(shop_ids)) if shop_ids is not None else list(db.session.scalars(query))
+    # The whole district goes by id ranges (range scans); a subset (one street, an import) by id,
+    # unless it is one contiguous block of ids, as a bulk import's new shops usually are.
+    contiguous = shop_ids is not None and bool(ids) and ids[-1] - ids[0] + 1 == len(ids)
+    every = street_id is None and (shop_ids is None or contiguous)
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        lo, hi = chunk[0], chunk[-1]
+
+        def which(column, chunk=chunk, lo=lo, hi=hi):
+            return column.between(lo, hi) if every else column.in_(chunk)
+
+        histories = load_histories(id_range=(lo, hi)) if every else load_histories(chunk)
+        flags, places, stored = {}, {}, {}
+        for sid, unresponsive, status, street, registered_on, *derived in db.session.execute(
+            select(
+                Shop.id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on, *DERIVED_COLUMNS
+            ).where(which(Shop.id))
+        ):
+            flags[sid], places[sid] = (unresponsive, status), (street, status, registered_on or on)
+            stored[sid] = tuple(derived)
+        gradings, events_rows, shop_rows = [], [], []
+        for sid in chunk:
+            facts, events = build_facts(histories[sid], rules)
+            gradings.append(_grading_row(sid, facts, places[sid], ranks))
+            events_rows.extend(_event_rows(sid, events))
+            result = evaluate(facts, events, on, rules)
+            klass = credit.classify(histories[sid], on, *flags[sid]).credit_class
+            derived = (
+                result.static_tier,
+                result.dynamic_grade,
+                result.due_on,
+                result.reason,
+                klass,
+                _plan_rank(result, ranks),
+                facts.cycle,
+            )
+            # Only rows whose values changed are written: a night where little changed leaves
+            # the rest of the table (and the list's covering index) as it was.
+            if derived != stored[sid]:
+                shop_rows.append({"id": sid, **dict(zip(DERIVED_NAMES, derived, strict=True))})
+        db.session.execute(delete(GradeEvent).where(which(GradeEvent.shop_id)))
+        db.session.execute(delete(ShopGrading).where(which(ShopGrading.shop_id)))
+        db.session.execute(ShopGrading.__table__.insert(), gradings)
+        if events_rows:
+            db.session.execute(GradeEvent.__table__.insert(), events_rows)
+        if shop_rows:
+            db.session.execute(update(Shop), shop_rows)
+    close_stale_items()
+    if street_id is not None:
+        sync_tracking(street_ids={street_id})
+    elif shop_ids is None:
+        sync_tracking()
+    else:
+        for start in range(0, len(ids), batch_size):
+            sync_tracking(ids[start : start + batch_size])
+    if street_id is None and shop_ids is None:
+        mark_refreshed(on)  # every shop now describes today
+    db.session.flush()
+    return len(ids)
+
+
+def refresh_imported(shop_ids: list[int]) -> None:
+    """Set-based refresh of shops an import has just written (the `shops_imported` receiver)."""
+    refresh_all(shop_ids=shop_ids)

@@ -1,0 +1,264 @@
+"""开放数据 — the public open-data feed: businesses and inspection results, public fields only.
+
+The same column lists serve the paginated API and the daily bulk export (a zip of CSV files in
+the spirit of Yelp's LIVES format: businesses.csv, inspections.csv, results.csv (the legend of
+outcomes) and feed_info.csv). Never published: credit class, penalties and their notes,
+contacts and phones, complainants, staff, inspectors' names, inspection notes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from huishang.extensions import db
+from huishang.models import BusinessType, Inspection, Shop, Street, today
+from huishang.models.inspections import OUTCOME_FACES, OUTCOME_LABELS
+
+FEED_VERSION = "1.0"
+DEFAULT_LICENCE = "CC BY 4.0"
+LATEST_NAME = "latest.zip"
+INSPECTION_TYPES = {True: "routine", False: "followup"}
+
+BUSINESS_COLUMNS = (
+    "business_id",
+    "name",
+    "address",
+    "city",
+    "district",
+    "street",
+    "business_type",
+    "business_type_code",
+    "status",
+    "latitude",
+    "longitude",
+    "opening_hours",
+    "serves_breakfast",
+    "latest_outcome",
+    "latest_inspected_on",
+    "updated_at",
+)
+INSPECTION_COLUMNS = (
+    "inspection_id",
+    "business_id",
+    "date",
+    "type",
+    "outcome",
+    "description",
+    "grade",
+    "updated_at",
+)
+RESULT_COLUMNS = ("outcome", "description", "grade", "face")
+FEED_COLUMNS = ("feed_date", "feed_version", "municipality_name", "municipality_url", "licence")
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """A stored naive-UTC timestamp as RFC 3339 with its offset (`...+00:00`)."""
+    return moment.replace(tzinfo=UTC).isoformat() if moment is not None else None
+
+
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """A query timestamp as the naive UTC the columns store: an offset is converted, none means
+    UTC. Instants beyond the calendar after conversion are clamped (never a server error)."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return datetime.min if moment.year < 1000 else datetime.max
+
+
+def business_row(row) -> dict:
+    """A shop as open data (public fields only). `row` comes from `businesses_query()`."""
+    return {
+        "business_id": row.code,
+        "name": row.sign_name,
+        "address": row.address,
+        "city": "上海市",
+        "district": current_app.config.get("DISTRICT_NAME", ""),
+        "street": row.street,
+        "business_type": row.business_type,
+        "business_type_code": row.business_type_code,
+        "status": row.status,
+        "latitude": row.lat,
+        "longitude": row.lng,
+        "opening_hours": row.opening_hours,
+        "serves_breakfast": bool(row.serves_breakfast),
+        "latest_outcome": row.latest_outcome,
+        "latest_inspected_on": _iso(row.latest_inspected_on),
+        "updated_at": utc_iso(row.updated_at),
+    }
+
+
+def inspection_row(row) -> dict:
+    """An inspection result as open data: no inspectors, no notes, no answers or photos."""
+    return {
+        "inspection_id": row.id,
+        "business_id": row.code,
+        "date": _iso(row.inspected_on),
+        "type": INSPECTION_TYPES[bool(row.full)],
+        "outcome": row.outcome,
+        "description": OUTCOME_LABELS.get(row.outcome, ""),
+        "grade": OUTCOME_FACES.get(row.outcome, ("",))[0],
+        "updated_at": utc_iso(row.created_at),
+    }
+
+
+def businesses_query(updated_since: datetime | None = None):
+    """Only the published columns are selected: what is not read cannot leak."""
+    query = (
+        select(
+            Shop.id,
+            Shop.code,
+            Shop.sign_name,
+            Shop.address,
+            Street.name.label("street"),
+            BusinessType.name.label("business_type"),
+            BusinessType.code.label("business_type_code"),
+            Shop.status,
+            Shop.lat,
+            Shop.lng,
+            Shop.opening_hours,
+            Shop.serves_breakfast,
+            Shop.latest_outcome,
+            Shop.latest_inspected_on,
+            Shop.updated_at,
+        )
+        .join(Street, Shop.street_id == Street.id)
+        .join(BusinessType, Shop.business_type_id == BusinessType.id)
+    )
+    if updated_since is not None:
+        query = query.where(Shop.updated_at > updated_since)
+    return query
+
+
+def inspections_query(updated_since: datetime | None = None):
+    query = select(
+        Inspection.id,
+        Shop.code,
+        Inspection.inspected_on,
+        Inspection.full,
+        Inspection.outcome,
+        Inspection.created_at,
+    ).join(Shop, Inspection.shop_id == Shop.id)
+    if updated_since is not None:
+        query = query.where(Inspection.created_at > updated_since)
+    return query
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def page_of_businesses(updated_since, page: int, per_page: int) -> tuple[list[dict], int]:
+    query = businesses_query(updated_since)
+    rows = db.session.execute(query.order_by(Shop.id).limit(per_page).offset((page - 1) * per_page))
+    return [business_row(r) for r in rows], _count(query)
+
+
+def page_of_inspections(updated_since, page: int, per_page: int) -> tuple[list[dict], int]:
+    query = inspections_query(updated_since)
+    rows = db.session.execute(query.order_by(Inspection.id).limit(per_page).offset((page - 1) * per_page))
+    return [inspection_row(r) for r in rows], _count(query)
+
+
+def _write_csv(archive: zipfile.ZipFile, name: str, columns, rows) -> int:
+    """Stream rows into a CSV member, UTF-8 with BOM so that Excel as used in Chinese offices
+    opens it without garbling. Returns the row count."""
+    count = 0
+    with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+        writer = csv.DictWriter(text, fieldnames=columns, extrasaction="raise", lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+            count += 1
+    return count
+
+
+def _all_businesses():
+    rows = db.session.execute(businesses_query().order_by(Shop.id).execution_options(yield_per=2000))
+    for row in rows:
+        yield business_row(row)
+
+
+def _all_inspections():
+    rows = db.session.execute(inspections_query().order_by(Inspection.id).execution_options(yield_per=5000))
+    for row in rows:
+        yield inspection_row(row)
+
+
+def result_rows():
+    for outcome, label in OUTCOME_LABELS.items():
+        grade, face = OUTCOME_FACES[outcome]
+        yield {"outcome": outcome, "description": label, "grade": grade, "face": face}
+
+
+def feed_info() -> dict:
+    cfg = current_app.config
+    return {
+        "feed_date": today().strftime("%Y%m%d"),
+        "feed_version": FEED_VERSION,
+        "municipality_name": f"上海市{cfg.get('DISTRICT_NAME', '')}",
+        "municipality_url": cfg.get("PUBLIC_BASE_URL", ""),
+        "licence": cfg.get("OPENDATA_LICENCE", DEFAULT_LICENCE),
+    }
+
+
+def build_zip(target) -> dict:
+    """Write the bulk feed to `target` (a path or binary file). Returns row counts per file."""
+    counts = {}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, columns, rows in (
+            ("businesses.csv", BUSINESS_COLUMNS, _all_businesses()),
+            ("inspections.csv", INSPECTION_COLUMNS, _all_inspections()),
+            ("results.csv", RESULT_COLUMNS, result_rows()),
+            ("feed_info.csv", FEED_COLUMNS, [feed_info()]),
+        ):
+            counts[name] = _write_csv(archive, name, columns, rows)
+    return counts
+
+
+def export(out_dir: str | os.PathLike) -> tuple[Path, dict]:
+    """Write `huishang-open-data-YYYYMMDD.zip` into `out_dir` and make it `latest.zip` there
+    (atomically: a download never sees half a file). Returns the dated path and row counts."""
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    dated = directory / f"huishang-open-data-{today():%Y%m%d}.zip"
+    handle, tmp = tempfile.mkstemp(dir=directory, suffix=".zip.part")
+    try:
+        with os.fdopen(handle, "wb") as fh:
+            counts = build_zip(fh)
+        latest_tmp = directory / (LATEST_NAME + ".part")
+        latest_tmp.write_bytes(Path(tmp).read_bytes())
+        os.replace(tmp, dated)
+        os.replace(latest_tmp, directory / LATEST_NAME)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dated, counts
+
+
+def latest_path() -> Path | None:
+    path = Path(current_app.config["OPENDATA_DIR"]) / LATEST_NAME
+    return path if path.is_file() else None
+
+
+def latest_info() -> dict | None:
+    path = latest_path()
+    if path is None:
+        return None
+    stat = path.stat()
+    local = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None) + timedelta(hours=8)
+    return {"size": stat.st_size, "modified": local}

@@ -1,0 +1,10 @@
+"""The merchant's side of the registry: change requests and licences, staff, ownership claims,
+policies and the merchants' questions.
+
+Others use: `changes`, `licences`, `staff`, `claims`, `policies`, `questions` and the names below."""
+from . import changes, claims, licences, policies, questions, staff
+from .licences import send_reminders, threshold_due
+from .questions import time_left
+
+__all__ = ["changes", "claims", "licences", "policies", "questions", "staff", "send_reminders",
+           "threshold_due", "time_left"]
