@@ -2,7 +2,7 @@
 
 How other features notify a merchant::
 
-    from huishang.services.notifications import notify
+    from huishang.services.core import notify
     notify(shop_or_user, "rectification_due", "整改即将到期", "请于 5 月 3 日前完成整改", "/merchant/...")
 
 - `target` is a `User` (that user only) or a `Shop` (every merchant holding the shop; a shop with
