@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 from .extensions import db
 from .services import DomainError
 
-COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders")
+COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders",
+                   "complaints")
 
 users = AppGroup("users", help="Manage user accounts.")
 
