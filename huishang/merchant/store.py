@@ -9,7 +9,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..models import BusinessType, ChangeRequest, Licence
 from ..services import DomainError, audit, changes, licences, uploads
-from ..views import commit_or_fail
+from ..views import commit, commit_or_fail
 from . import bp
 from .common import form_data, own_object, own_shop, send_upload, upload_bytes
 
@@ -142,7 +142,7 @@ def change_image(change_id):
 def change_withdraw(change_id):
     cr = own_object(ChangeRequest, change_id)
     changes.withdraw(cr, actor=current_user)
-    db.session.commit()
+    commit()
     flash(_("变更申请已撤回"), "info")
     return redirect(url_for("merchant.shop", code=cr.shop.code))
 
