@@ -13,6 +13,7 @@ from ..schemas.integration import (
     PenaltyRecordSchema,
 )
 from ..services import apikeys, citysync, opendata
+from ..views import commit
 from . import SECURITY, blp
 
 ERRORS = {
@@ -49,7 +50,7 @@ def push_inspection(data):
     """Push an inspection (scope `inspections:write`). Idempotent by `external_id`."""
     inspection, created = citysync.push_inspection(data, actor=apikeys.actor_for(g.api_key))
     body = citysync.inspection_change(inspection, _code(inspection))  # before commit expires the objects
-    db.session.commit()
+    commit()
     return _respond(body, created)
 
 
@@ -73,7 +74,7 @@ def push_penalty(data):
         "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
         "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None,
     }
-    db.session.commit()
+    commit()
     return _respond(body, created)
 
 
