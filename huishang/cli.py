@@ -12,7 +12,8 @@ from huishang.services import DomainError
 
 from .extensions import db
 
-COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders")
+COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders",
+                   "complaints")
 
 users = AppGroup("users", help="Manage user accounts.")
 

@@ -25,8 +25,8 @@ from huishang.schemas.inspections import (
     InspectionStaffSchema,
 )
 from huishang.services import DomainError, inspections
+from huishang.services import inspections as inspection_records
 from huishang.services.catalog import checklists
-from huishang.services.inspections import records as inspection_records
 
 from .factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 

@@ -1,5 +1,6 @@
-"""The regulators' complaint desk (pages), review moderation, the working-day calendar, the
-staff/merchant complaints API under /api/v1/complaints and the `flask complaints sweep` command.
+"""The regulators' complaint desk (pages), review moderation, the working-day calendar and the
+staff/merchant complaints API under /api/v1/complaints. The overdue sweep is the nightly
+`flask complaints sweep` (huishang/commands/complaints.py).
 
 Scope: a regulator sees the complaints of shops in their streets (all for a district-wide
 regulator). The complainant's phone, and the numbers and e-mail addresses in the description, are
@@ -9,7 +10,6 @@ import csv
 import io
 from datetime import date
 
-import click
 from flask import (
     Blueprint,
     abort,
@@ -45,16 +45,15 @@ from ..schemas.feedback import (
     TransitionSchema,
 )
 from ..security import api_gate, json_error, page_gate
-from ..views import commit_or_fail, commit_or_flash
+from ..views import commit, commit_or_fail, commit_or_flash
 
-bp = Blueprint("desk", __name__, url_prefix="/admin", cli_group="complaints")
+bp = Blueprint("desk", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator"))
 blp = ApiBlueprint("complaints", __name__, url_prefix="/api/v1",
                    description="The complaint desk (regulators) and answers (merchants)")
 blp.before_request(api_gate("regulator", "merchant"))
 csrf.exempt(blp)
 PER_PAGE = 30
-DESK_SWEEP_BATCH = 50
 FILTERS = ("street", "status", "due", "category", "assigned", "q")
 
 
@@ -83,10 +82,9 @@ def _filters() -> dict:
 
 @bp.get("/complaints", endpoint="complaints")
 def queue():
-    """The desk's queue. Loading it also runs the overdue sweep (a bounded batch, so that a
-    backlog never stalls the page; the cron command has no bound)."""
-    if service.sweep_overdue(today(), limit=DESK_SWEEP_BATCH):
-        db.session.commit()
+    """The desk's queue. A GET never writes: forwards the merchant did not answer in time are
+    escalated by the nightly `flask complaints sweep` (huishang/commands/complaints.py, run from cron
+    as docs/deploy.md shows), not by loading this page."""
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     error = None
@@ -249,7 +247,7 @@ def reply_templates():
 def delete_template(template_id: int):
     template = db.session.get(ReplyTemplate, template_id) or abort(404)
     service.delete_template(template, actor=current_user)
-    db.session.commit()
+    commit()
     flash(_("模板已删除"), "ok")
     return redirect(url_for("desk.templates"))
 
@@ -291,7 +289,7 @@ def delete_calendar_day(day: str):
     if errors or parsed is None:
         abort(404)
     service.delete_calendar_day(parsed, actor=current_user)
-    db.session.commit()
+    commit()
     flash(_("已删除"), "ok")
     return redirect(url_for("desk.calendar", year=parsed.year))
 
@@ -374,7 +372,7 @@ def api_transition(data, ticket: str):
     role = "merchant" if current_user.role == "merchant" else "regulator"
     service.transition(complaint, data["action"], role=role, actor=current_user, note=service.note_from(data),
                        substantiated=data.get("substantiated"), duplicate_of=data.get("duplicate_of"))
-    db.session.commit()
+    commit()
     return respond(api_view(complaint))
 
 
@@ -388,7 +386,7 @@ def api_assign(data, ticket: str):
     complaint = api_load(ticket)
     handler = db.session.scalar(select(User).where(User.username == data["handler"]))
     service.assign(complaint, handler, actor=current_user)
-    db.session.commit()
+    commit()
     return respond(staff_view(complaint))
 
 
@@ -399,21 +397,6 @@ def api_review_queue():
     if current_user.role != "regulator":
         return json_error(403, "只有监管者可以审核点评 (regulators only)")
     return respond(ReviewStaffSchema(many=True).dump(moderation.queue(current_user)))
-
-
-# -- the command --------------------------------------------------------------------------------
-
-@bp.cli.command("sweep")
-@click.option("--on", "on", default=None, help="Date to judge by (YYYY-MM-DD); default today.")
-def sweep_command(on):
-    """Escalate forwarded complaints the merchant did not answer in time (run daily from cron)."""
-    errors: dict = {}
-    day = parse_date(on, "on", errors) if on else today()
-    if errors:
-        raise click.BadParameter("; ".join(errors["on"]))
-    count = service.sweep_overdue(day)
-    db.session.commit()
-    click.echo(f"escalated {count} complaint(s) not answered by the merchant in time")
 
 
 # -- template globals for the include slots -------------------------------------------------------

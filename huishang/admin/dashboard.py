@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 
-from huishang.services import DomainError, dashboard
+from huishang.services import dashboard
 from huishang.services.integration import apikeys
 
+from .. import views
 from ..extensions import db
 from ..models import ApiKey
 from ..models.integration import API_SCOPES, SCOPE_LABELS
@@ -72,13 +73,12 @@ def api_keys_page():
     form = {"name": "", "scopes": []}
     if request.method == "POST":
         form = {"name": request.form.get("name", ""), "scopes": request.form.getlist("scopes")}
-        try:
-            created, raw = apikeys.create_key(form["name"], form["scopes"], actor=current_user)
-            db.session.commit()
-            form = {"name": "", "scopes": []}
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, 422
+        result, failed = views.commit_or_rollback(
+            lambda: apikeys.create_key(form["name"], form["scopes"], actor=current_user))
+        if failed is None:
+            (created, raw), form = result, {"name": "", "scopes": []}
+        else:
+            errors, status = failed.errors, 422
     response = current_app.make_response(
         (
             render_template(
@@ -106,14 +106,9 @@ def api_key_revoke(key_id):
     if request.form.get("confirm") != "yes":
         flash(_("请勾选确认后再吊销"), "error")
         return redirect(url_for("admin.api_keys"))
-    try:
-        apikeys.revoke_key(key, actor=current_user)
-        db.session.commit()
-        flash(_("已吊销密钥 %(prefix)s…（%(name)s）", prefix=key.prefix, name=key.name), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.translated(), "error")
-    return redirect(url_for("admin.api_keys"))
+    return views.commit_or_flash(
+        lambda: apikeys.revoke_key(key, actor=current_user), done=url_for("admin.api_keys"), category="success",
+        message=lambda _key: _("已吊销密钥 %(prefix)s…（%(name)s）", prefix=key.prefix, name=key.name))
 
 
 def _district_wide_only() -> None:

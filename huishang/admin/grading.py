@@ -603,7 +603,7 @@ def api_generate(args):
         return json_error(403, "只有监管者可以生成清单 (regulators only)")
     street_ids = planning.scope_street_ids(current_user, args.get("street"))
     count = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond({"count": count})
 
 
@@ -617,7 +617,7 @@ def api_auto_assign(args):
     count = planning.auto_assign(
         planning.scope_street_ids(current_user, args.get("street")), actor=current_user
     )
-    db.session.commit()
+    views.commit()
     return respond({"count": count})
 
 
@@ -654,7 +654,7 @@ def api_assign(body, item_id):
     lead = user_named(body["inspector"], "inspector")
     co = user_named(body.get("co_inspector"), "co_inspector")
     planning.assign(item, lead.id, co.id if co else None, actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond(_item_view(item))
 
 
@@ -665,7 +665,7 @@ def api_close(body, item_id):
     """Close an item as not found (查无此店) or business closed."""
     item = load_item(item_id)
     planning.close_item(item, body["status"], body["note"], actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond(_item_view(item))
 
 
@@ -730,7 +730,7 @@ class ShopPenalties(MethodView):
             return json_error(403, "只有监管者可以登记处罚 (regulators only)")
         shop = load_shop(code)
         penalty = penalties.record_penalty(shop, body, actor=current_user)
-        db.session.commit()
+        views.commit()
         return respond(_penalty_view(penalty), 201)
 
 
@@ -764,7 +764,7 @@ def api_draw_create(body):
     if current_user.role != "regulator":
         return json_error(403, "只有监管者可以组织抽查 (regulators only)")
     draw = draws.create_draw(body, actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond(_draw_view(draw), 201)
 
 

@@ -393,7 +393,7 @@ def create_inspection(data):
         }
     )
     inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
-    db.session.commit()
+    views.commit()
     return respond(InspectionStaffSchema().dump(inspection), 201 if created else 200)
 
 
@@ -445,5 +445,5 @@ class SelfChecks(MethodView):
             client_id=data["client_id"],
             checked_on=data["checked_on"],
         )
-        db.session.commit()
+        views.commit()
         return respond(SelfCheckSchema().dump(check), 201 if created else 200)

@@ -18,7 +18,7 @@ from huishang.services.merchant import staff as staff_service
 from ..extensions import db
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today, utcnow
 from ..security import page_gate
-from ..views import PLAIN_SCOPE, commit_or_fail, error_text, load_shop
+from ..views import PLAIN_SCOPE, commit, commit_or_fail, error_text, load_shop
 from . import bp as admin_bp
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
@@ -145,7 +145,7 @@ def welcome_letter(code):
     if shop.status == "closed":
         abort(409)
     response = _letter(shop, claims.issue(shop, actor=current_user))
-    db.session.commit()
+    commit()
     return response
 
 
@@ -153,7 +153,7 @@ def welcome_letter(code):
 def reset_ownership(code):
     shop = _shop(code)
     response = _letter(shop, claims.reset_ownership(shop, actor=current_user))
-    db.session.commit()
+    commit()
     return response
 
 
@@ -265,7 +265,10 @@ def message_thread(complex_id):
             return done
         errors, status = failed.errors, failed.status
     messages = property_service.thread(cx.id, reader=current_user)
-    db.session.commit()
+    # Opening the thread is reading it: the property manager's messages are marked read here, which
+    # clears both ends' unread counts. A separate "mark read" POST would leave them unread until a
+    # button is pressed, a change users would see.
+    commit(on_get="read marks: opening a message thread reads it")
     return render_template("admin/merchants/thread.html", complex=cx, messages=messages,
                            errors=errors), status
 

@@ -208,8 +208,8 @@ def registry_import():
                 m for msgs in exc.errors.values() for m in msgs]
         else:
             if plan.ok and request.form.get("action") == "import":
-                importing.apply_import(plan, actor=current_user)
-                db.session.commit()
+                importing.apply_import(plan, actor=current_user)  # a DomainError: the error page
+                views.commit()
                 flash(_("导入完成：%(s)s", s=plan.summary), "info")
                 return redirect(url_for("admin.registry"))
             db.session.rollback()
@@ -228,14 +228,13 @@ def shop_new():
     del form.status  # a new shop is open
     form.fill_choices(current_user)
     if form.validate_on_submit() and street_in_scope(form):
-        try:
-            shop = registry.register_shop(form.payload(editing=False), actor=current_user)
-        except DomainError as exc:
-            form.show_errors(exc)
-        else:
-            db.session.commit()
-            flash(_("已登记，商铺码 %(code)s", code=shop.code), "info")
-            return redirect(url_for("admin.shop_profile", code=shop.code))
+        done, failed = views.commit_or_fail(
+            lambda: registry.register_shop(form.payload(editing=False), actor=current_user),
+            done=lambda shop: url_for("admin.shop_profile", code=shop.code),
+            message=lambda shop: _("已登记，商铺码 %(code)s", code=shop.code))
+        if failed is None:
+            return done
+        form.show_errors(failed)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_form.html", form=form, shop=None), status
 
@@ -250,15 +249,12 @@ def shop_edit(code: str):
     form = ShopForm(data=form_data(shop) if request.method == "GET" else None)
     form.fill_choices(current_user)
     if form.validate_on_submit() and street_in_scope(form):
-        try:
-            registry.update_shop(shop, form.payload(editing=True), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form.show_errors(exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "info")
-            return redirect(url_for("admin.shop_profile", code=shop.code))
+        done, failed = views.commit_or_fail(
+            lambda: registry.update_shop(shop, form.payload(editing=True), actor=current_user),
+            done=url_for("admin.shop_profile", code=shop.code), message=_("已保存"))
+        if failed is None:
+            return done
+        form.show_errors(failed)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_form.html", form=form, shop=shop), status
 
@@ -289,16 +285,13 @@ def shop_close(code: str):
     shop = load_shop(code, "can_edit")
     form = CloseForm()
     if form.validate_on_submit():
-        try:
-            registry.close_shop(shop, actor=current_user, reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.reason.errors = list(form.reason.errors or []) + [exc.message]
-            return render_template("admin/shop_close.html", form=form, shop=shop), exc.status
-        else:
-            db.session.commit()
-            flash(_("商铺已注销"), "info")
-            return redirect(url_for("admin.shop_profile", code=shop.code))
+        done, failed = views.commit_or_fail(
+            lambda: registry.close_shop(shop, actor=current_user, reason=form.reason.data),
+            done=url_for("admin.shop_profile", code=shop.code), message=_("商铺已注销"))
+        if failed is None:
+            return done
+        form.reason.errors = list(form.reason.errors or []) + [failed.message]
+        return render_template("admin/shop_close.html", form=form, shop=shop), failed.status
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_close.html", form=form, shop=shop), status
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from huishang.services.scan import faces as scans
 
+from .. import views
 from ..extensions import db
 from ..models import today
 from . import bp, scan_cache
@@ -22,13 +23,17 @@ log = logging.getLogger(__name__)
 
 
 def _count(shop_id: int, face: str) -> None:
-    """Count the scan; a failed write of the counts never fails the page (they are retried)."""
+    """Count the scan; a failed write of the counts never fails the page (they are retried).
+
+    The one GET that writes by design: a scan is a GET by nature (a phone's camera opens the plate's
+    URL), and counting scans is what the plate's statistics are. The counts are buffered in memory;
+    the background flusher writes them, or this request when SCAN_FLUSH_HITS scans are waiting."""
     config = current_app.config
     if not current_app.testing:  # tests flush explicitly (SCAN_FLUSH_HITS=1 or flush_scans())
         scans.flusher.ensure_started(current_app._get_current_object(), config.get("SCAN_FLUSH_SECONDS", 5.0))
     try:
         if scans.count_scan(shop_id, face, every_hits=config.get("SCAN_FLUSH_HITS", 5000)):
-            db.session.commit()
+            views.commit(on_get="scan counts: a scan is a GET by nature")
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.warning("scan counts not written, kept for the next flush: %s", type(exc).__name__)
@@ -132,15 +137,7 @@ def _install(state) -> None:
     app = state.app
     scans.citizen_pages.fresh = float(app.config.get("SCAN_CACHE_FRESH", CITIZEN_MAX_AGE))
 
-    def flush():
-        with app.app_context():
-            try:
-                if scans.flush_scans():
-                    db.session.commit()
-            except Exception:  # noqa: BLE001 — the database may already be gone at shutdown
-                db.session.rollback()
-
-    atexit.register(flush)
+    atexit.register(scans.flush_at_exit, app)
     if app.config.get("SCAN_MICROCACHE", True):
         app.wsgi_app = scan_cache.ScanMicroCache(app.wsgi_app, app.config)
 

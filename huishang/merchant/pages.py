@@ -12,6 +12,7 @@ from huishang.services.core import KINDS, notifications
 
 from ..extensions import db
 from ..models import ChangeRequest, Notification
+from ..views import commit
 from . import bp
 
 # Links of the merchant end in menu order. Endpoints owned by other features appear only when
@@ -89,7 +90,7 @@ def notification_open(notification_id: int):
     if note is None or note.user_id != current_user.id:
         abort(404)
     notifications.mark_read(current_user, note.id)
-    db.session.commit()
+    commit()
     link = note.link if note.link.startswith("/") and not note.link.startswith(("//", "/\\")) else ""
     return redirect(link or url_for("merchant.notifications"))
 
@@ -97,7 +98,7 @@ def notification_open(notification_id: int):
 @bp.post("/notifications/read-all")
 def notifications_read_all():
     notifications.mark_read(current_user)
-    db.session.commit()
+    commit()
     return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
                     else url_for("merchant.notifications"))
 

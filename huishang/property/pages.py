@@ -10,7 +10,7 @@ from huishang.services import property as property_service
 
 from ..extensions import db
 from ..models import BusinessType
-from ..views import PLAIN_SCOPE, commit_or_fail, load_shop
+from ..views import PLAIN_SCOPE, commit, commit_or_fail, load_shop
 from . import bp
 
 
@@ -120,7 +120,10 @@ def messages():
             return done
         errors, status = failed.errors, failed.status
     thread = property_service.thread(cx.id, reader=current_user)
-    db.session.commit()
+    # Opening the thread is reading it: the regulators' messages are marked read here, which clears
+    # both ends' unread counts. A separate "mark read" POST would leave them unread until a button is
+    # pressed, a change users would see.
+    commit(on_get="read marks: opening a message thread reads it")
     return render_template("property/messages.html", complex=cx, messages=thread, errors=errors), status
 
 

@@ -57,8 +57,8 @@ from huishang.models.grading import (
 )
 from huishang.models.users import user_streets
 from huishang.services import DomainError, grading
-from huishang.services.grading import LIVE, close_stale_items, sync_tracking
 from huishang.services.core import audit
+from huishang.services.grading import LIVE, close_stale_items, sync_tracking
 
 FAR = date(9999, 12, 31)
 MAX_DAYS = 366

@@ -240,6 +240,16 @@ class Flusher:
 flusher = Flusher()
 
 
+def flush_at_exit(app) -> None:
+    """Write the counts still buffered when a worker stops (registered with atexit by the scan page)."""
+    with app.app_context():
+        try:
+            if flush_scans():
+                db.session.commit()
+        except Exception:  # noqa: BLE001 — the database may already be gone at shutdown
+            db.session.rollback()
+
+
 def scan_stats(shop: Shop, days: int = 30) -> dict:
     """Scans of the last `days` district days: totals by face and a per-day table, newest first."""
     since = today() - timedelta(days=days - 1)
