@@ -5,7 +5,6 @@ and nothing is rendered. Reissue is for regulators in scope, with a reason, and 
 """
 from flask import (
     abort,
-    current_app,
     flash,
     jsonify,
     make_response,
@@ -136,10 +135,8 @@ def scan_stats(args, code):
 # -- staff pages ---------------------------------------------------------------------------
 
 def profile_url(code: str) -> str:
-    """The shop's profile page when the registry feature provides one, else the plate page."""
-    if "admin.shop_profile" in current_app.view_functions:
-        return url_for("admin.shop_profile", code=code) + "#plate"
-    return url_for("admin.plate_page", code=code)
+    """The plate section of the shop's profile page."""
+    return url_for("admin.shop_profile", code=code) + "#plate"
 
 
 @bp.app_template_global("plate_panel")

@@ -164,8 +164,3 @@ def mask_personal_filter(text: str | None, partial: bool = False) -> str:
 
     return mask_personal(text, partial=partial)
 
-
-@bp.app_template_global("has_endpoint")
-def has_endpoint(name: str) -> bool:
-    """Whether another feature provides `name` (so a link is shown only when it leads somewhere)."""
-    return name in current_app.view_functions

@@ -382,9 +382,7 @@ def manage_context(shop: Shop) -> dict:
 
 def supervise_context(shop: Shop, inspections: int = 5) -> dict:
     """The supervision face: latest inspections, open rectifications and open complaints (no
-    complainant data), next due date. Feature partials may replace the default lists."""
-    from flask import current_app
-
+    complainant data), next due date."""
     from ..models import Complaint, Inspection
     from ..models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
 
@@ -394,8 +392,7 @@ def supervise_context(shop: Shop, inspections: int = 5) -> dict:
     complaints = list(db.session.scalars(
         select(Complaint).where(Complaint.shop_id == shop.id, Complaint.status.in_(OPEN_STATUSES))
         .order_by(Complaint.created_at.desc()).limit(20)))
-    has_inspection_form = "admin.inspection_new" in current_app.view_functions
     return {"licence_state": licence_state(shop), "inspections": latest,
             "rectifications": open_rectifications(shop), "complaints": complaints,
-            "today": today(), "has_inspection_form": has_inspection_form,
+            "today": today(),
             "category_labels": CATEGORY_LABELS, "status_labels": STATUS_LABELS}
