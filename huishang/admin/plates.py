@@ -139,20 +139,20 @@ def profile_url(code: str) -> str:
     return url_for("admin.shop_profile", code=code) + "#plate"
 
 
-@bp.app_template_global("plate_panel")
-def plate_panel(shop) -> dict:
-    """What the profile's plate partial shows: code history, scans of the last 30 days, and
-    whether the viewer may reissue."""
+def plate_panel(shop, user) -> dict:
+    """The plate section (admin/profile/_plate.html, on the profile and the plate page): code
+    history, scans of the last 30 days, and whether `user` may reissue (a regulator in scope)."""
     scans.flush_scans()  # this process's buffered scans, so the figures include them
     return {"history": plate_service.history(shop), "stats": scans.scan_stats(shop, 30),
-            "can_reissue": current_user.role == "regulator" and current_user.can_edit(shop)}
+            "can_reissue": user.role == "regulator" and user.can_edit(shop)}
 
 
 @bp.get("/shops/<code>/plate", endpoint="plate_page")
 def plate_page(code):
     """The plate: preview, downloads, code history, scan statistics, reissue form."""
     shop = load_shop(code)
-    return render_template("admin/plate.html", shop=shop, reason="", errors={})
+    return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user),
+                           reason="", errors={})
 
 
 @bp.get("/shops/<code>/plate/<kind>", endpoint="plate_file")
@@ -172,8 +172,8 @@ def plate_reissue(code):
         plate_service.reissue(shop, reason, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
-        return render_template("admin/plate.html", shop=shop, reason=reason, errors=exc.errors,
-                               message=exc.message), exc.status
+        return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user),
+                               reason=reason, errors=exc.errors, message=exc.message), exc.status
     db.session.commit()
     flash(_("已补发铭牌，新编号 %(code)s；旧铭牌扫码将提示已更换。", code=shop.code), "success")
     return redirect(profile_url(shop.code))
