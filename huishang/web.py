@@ -52,6 +52,7 @@ def _is_private(response) -> bool:
 
 
 def register(app) -> None:
+    from .nav import nav
     from .security import forget_request_user
 
     trust_proxy(app)
@@ -80,5 +81,7 @@ def register(app) -> None:
 
     @app.context_processor
     def template_helpers():
+        """The only context processor: the locale, the district's name and the nav presenter."""
         return {"locale": str(get_locale() or "zh"),
-                "district_name": current_app.config.get("DISTRICT_NAME", "徐汇区")}
+                "district_name": current_app.config.get("DISTRICT_NAME", "徐汇区"),
+                "nav": nav(current_user)}
