@@ -21,6 +21,7 @@ from .factories import (
     make_shop,
 )
 
+
 def english(client, url):
     refresh()  # requests share the test's app context: let Babel choose the locale again (test_i18n)
     return client.get(url + "?lang=en").get_data(as_text=True)
@@ -44,6 +45,9 @@ def test_no_template_includes_ignore_missing_or_falls_back():
 
 def test_jinja_globals_hold_no_query_globals(app):
     assert not REMOVED_GLOBALS & set(app.jinja_env.globals)
+    ours = [proc for procs in app.template_context_processors.values() for proc in procs
+            if proc.__module__.startswith("huishang")]
+    assert [proc.__module__ for proc in ours] == ["huishang.web"]  # the one that calls nav()
 
 
 def test_no_feature_guards_in_the_code():
