@@ -1,19 +1,18 @@
 """Command-line interface: `flask --app huishang <command>`.
 
 Each feature keeps its commands in its own module under `huishang/commands/`, exposing a
-`commands` list; they are collected here.
+`commands` list; they are collected here. Every module is always present: a missing one is an
+ImportError, not a quietly missing command.
 """
-import importlib
-
 import click
 from flask.cli import AppGroup
 
 from huishang.services import DomainError
 
+from .commands import complaints, demo, inspections, opendata, plan, plates, reminders, shops
 from .extensions import db
 
-COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders",
-                   "complaints")
+COMMAND_MODULES = (demo, shops, plates, inspections, plan, opendata, reminders, complaints)
 
 users = AppGroup("users", help="Manage user accounts.")
 
@@ -56,12 +55,6 @@ def seed_command():
 def register(app) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_command)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f".commands.{name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.commands.{name}":
-                raise
-            continue
-        for command in getattr(module, "commands", []):
+    for module in COMMAND_MODULES:
+        for command in module.commands:
             app.cli.add_command(command)

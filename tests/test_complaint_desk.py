@@ -383,20 +383,23 @@ def test_staff_api_transitions_and_assign(client, auth_header):
     assert "/api/v1/complaints/{ticket}/transitions" in client.get("/api/v1/openapi.json").get_json()["paths"]
 
 
-def test_supervise_and_profile_slots_render(app):
+def test_supervise_and_profile_sections_render(app):
     from flask import render_template
-    from flask_login import login_user
+
+    from huishang.admin.complaints import complaints_section, shop_review_overview
 
     shop = make_shop()
     make_complaint(shop, description="<b>粗体</b>投诉")
     inspector = make_inspector()
     with app.test_request_context("/"):
-        login_user(inspector)
-        html = render_template("scan/_supervise_complaints.html", shop=shop)
+        html = render_template("scan/_supervise_complaints.html", shop=shop,
+                               complaints=complaints_section(shop, inspector, open_only=True))
         assert "&lt;b&gt;粗体" in html and "/admin/complaints/" not in html  # no desk link for inspectors
-        html = render_template("admin/profile/_complaints.html", shop=shop)
+        html = render_template("admin/profile/_complaints.html", shop=shop,
+                               complaints=complaints_section(shop, inspector))
         assert "食品安全" in html
-        html = render_template("admin/profile/_reviews.html", shop=shop)
+        html = render_template("admin/profile/_reviews.html", shop=shop,
+                               reviews=shop_review_overview(shop, inspector))
         assert "暂无公开评价" in html
 
 

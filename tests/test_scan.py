@@ -8,8 +8,8 @@ from huishang.citizen import scan_cache
 from huishang.extensions import db
 from huishang.models import Licence, ScanCount, Shop, today
 from huishang.services import registry
-from huishang.services.scan import faces as scans
 from huishang.services.registry import codes
+from huishang.services.scan import faces as scans
 from huishang.services.scan import plates
 
 from .factories import make_inspector, make_merchant, make_property, make_regulator, make_shop

@@ -8,6 +8,7 @@ shown in full only to the assigned handler; everyone else, and every export, get
 """
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -34,7 +35,7 @@ from huishang.services.registry import parse_date
 from ..api import respond
 from ..extensions import csrf, db
 from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
-from ..models.feedback import CATEGORY_LABELS, CLOSED_STATUSES, OPEN_STATUSES, STATUS_LABELS
+from ..models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
 from ..schemas.feedback import (
     AssignSchema,
     ComplaintOwnerSchema,
@@ -399,7 +400,7 @@ def api_review_queue():
     return respond(ReviewStaffSchema(many=True).dump(moderation.queue(current_user)))
 
 
-# -- template globals for the include slots -------------------------------------------------------
+# -- presenters of the complaints and reviews sections (profile and supervision face) ---------------
 
 def shop_complaints(shop, open_only: bool = False, limit: int = 20) -> list[Complaint]:
     query = select(Complaint).where(Complaint.shop_id == shop.id)
@@ -408,7 +409,23 @@ def shop_complaints(shop, open_only: bool = False, limit: int = 20) -> list[Comp
     return list(db.session.scalars(query.order_by(Complaint.created_at.desc()).limit(limit)))
 
 
-def shop_review_overview(shop) -> dict:
+@dataclass(frozen=True)
+class ComplaintsSection:
+    """What admin/profile/_complaints.html and scan/_supervise_complaints.html show."""
+
+    rows: list[Complaint]  # newest first, at most 20
+    links_to_desk: bool  # a regulator opens the ticket on the desk; an inspector sees its number
+
+
+def complaints_section(shop, user, *, open_only: bool = False) -> ComplaintsSection:
+    """The shop's latest complaints (only the open ones on the supervision face)."""
+    return ComplaintsSection(rows=shop_complaints(shop, open_only=open_only),
+                             links_to_desk=user.role == "regulator")
+
+
+def shop_review_overview(shop, user) -> dict:
+    """The reviews section of the profile: rating, held and hidden counts, the latest ten reviews
+    in any status, and whether `user` may open the moderation queue (regulators)."""
     held = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id,
                                                                 Review.status == "held"))
     hidden = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id,
@@ -416,13 +433,10 @@ def shop_review_overview(shop) -> dict:
     recent = db.session.scalars(select(Review).where(Review.shop_id == shop.id)
                                 .order_by(Review.created_at.desc()).limit(10)).all()
     return {"average": shop.rating_average, "count": shop.rating_count or 0, "held": held, "hidden": hidden,
-            "recent": recent}
+            "recent": recent, "can_moderate": user.role == "regulator"}
 
 
 def register(app, api) -> None:
     """Called from huishang.admin.register()."""
     app.register_blueprint(bp)
     api.register_blueprint(blp)
-    app.add_template_global(shop_complaints, "feedback_shop_complaints")
-    app.add_template_global(shop_review_overview, "feedback_shop_reviews")
-    app.add_template_global(lambda: CLOSED_STATUSES, "feedback_closed_statuses")

@@ -131,7 +131,7 @@ def _days_arg() -> int:
     return int(value)
 
 
-# -- template globals (include slots of the profile, scan page and dashboard) -----------------------
+# -- presenters (the sections of the profile, the scan page and the dashboard) ----------------------
 
 
 def nine_grid(user) -> dict:
@@ -154,11 +154,14 @@ def nine_grid(user) -> dict:
     }
 
 
-def grading_panel(shop: Shop) -> dict:
-    """The explanation for the profile / supervision partials; credit only for regulators."""
+def grading_panel(shop: Shop, user) -> dict:
+    """The grading section of the profile, the supervision face and the grading page: the
+    explanation for everyone in scope; credit class, penalties and repairs for regulators only;
+    `can_record_penalty` for a regulator who may change the shop."""
     result = grading.explain(shop)
-    panel = {"result": result, "reason_labels": REASON_LABELS, "credit": None, "penalties": []}
-    if current_user.is_authenticated and current_user.role == "regulator":
+    panel = {"result": result, "reason_labels": REASON_LABELS, "credit": None, "penalties": [],
+             "can_record_penalty": user.role == "regulator" and user.can_edit(shop)}
+    if user.is_authenticated and user.role == "regulator":
         panel["credit"] = credit.assess(shop)
         panel["penalties"] = penalties.shop_penalties(shop)
         panel["repairs"] = penalties.shop_repairs(shop)
@@ -170,8 +173,6 @@ def grading_panel(shop: Shop) -> dict:
 def register(app, api) -> None:
     app.register_blueprint(bp)
     api.register_blueprint(blp)
-    app.add_template_global(nine_grid, "nine_grid")
-    app.add_template_global(grading_panel, "grading_panel")
 
 
 # -- the 30-day list: pages ---------------------------------------------------------------------------
@@ -349,7 +350,7 @@ def shop_grading(code):
     except DomainError:
         as_of = today()
     return render_template(
-        "grading/shop.html", shop=shop, panel=grading_panel(shop), result=grading.explain(shop, as_of)
+        "grading/shop.html", shop=shop, panel=grading_panel(shop, current_user), result=grading.explain(shop, as_of)
     )
 
 

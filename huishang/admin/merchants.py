@@ -47,14 +47,14 @@ def _send(relative):
     return send_upload(relative)
 
 
-@bp.app_template_global("staff_summary")
-def staff_summary(shop):
-    """For admin/profile/_staff.html: coverage and the staff list, or None when the viewer may not
-    see staff data (only the shop's merchants and staff in scope may)."""
-    if shop is None or not staff_service.may_see_personal(current_user, shop):
+def staff_summary(shop, user):
+    """For admin/profile/_staff.html: coverage, the staff list and the claiming merchants, or None
+    when `user` may not see staff data (only the shop's merchants and staff in scope may);
+    `can_manage_owners` for regulators (the claims and welcome-letter page)."""
+    if shop is None or not staff_service.may_see_personal(user, shop):
         return None
     return {"coverage": staff_service.coverage(shop), "people": staff_service.for_shop(shop),
-            "owners": claims.owners(shop), "today": today()}
+            "owners": claims.owners(shop), "today": today(), "can_manage_owners": user.role == "regulator"}
 
 
 @bp.get("/")
@@ -135,7 +135,7 @@ def _letter(shop, code):
 def shop_owners(code):
     shop = _shop(code)
     return render_template("admin/merchants/shop.html", shop=shop, owners=claims.owners(shop),
-                           latest=claims.latest(shop), now=utcnow(), summary=staff_summary(shop))
+                           latest=claims.latest(shop), now=utcnow(), staff=staff_summary(shop, current_user))
 
 
 @bp.post("/shops/<code>/welcome-letter")

@@ -296,17 +296,7 @@ def shop_close(code: str):
     return render_template("admin/shop_close.html", form=form, shop=shop), status
 
 
-# -- profile --------------------------------------------------------------------------------
-
-@bp.get("/shops/<code>", endpoint="shop_profile")
-def shop_profile(code: str):
-    """Everything known about the shop; other features add their sections through include slots."""
-    shop = load_shop(code)
-    siblings = db.session.scalars(registry.scoped_shops(current_user).where(
-        Shop.entity_id == shop.entity_id, Shop.id != shop.id).order_by(Shop.id).limit(20)).all()
-    return render_template("admin/shop_profile.html", shop=shop, siblings=siblings, today=today(),
-                           expiring_by=today() + timedelta(days=EXPIRING_DAYS))
-
+# -- the profile's audit-trail section (the view is in profile.py) ---------------------------------
 
 FIELD_LABELS = {  # also the order in which a change lists its fields
     "code": "商铺码", "sign_name": "店招名称", "entity_id": "市场主体", "address": "地址",
@@ -321,9 +311,9 @@ FIELD_LABELS = {  # also the order in which a change lists its fields
 HIDDEN_KEY_PARTS = ("complainant", "reporter", "tracking", "vaccin", "health", "id_number", "password")
 
 
-@bp.app_template_global("shop_audit_events")
 def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
-    """The shop's audit trail, newest first, ready to show (ids turned into names)."""
+    """The shop's audit trail (admin/profile/_audit.html), newest first, ready to show: ids turned
+    into names, personal-data keys left out."""
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.shop_id == shop.id)
                                 .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     names = ReferenceNames()

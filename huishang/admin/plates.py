@@ -5,7 +5,6 @@ and nothing is rendered. Reissue is for regulators in scope, with a reason, and 
 """
 from flask import (
     abort,
-    current_app,
     jsonify,
     make_response,
     render_template,
@@ -134,30 +133,28 @@ def scan_stats(args, code):
 # -- staff pages ---------------------------------------------------------------------------
 
 def profile_url(code: str) -> str:
-    """The shop's profile page when the registry feature provides one, else the plate page."""
-    if "admin.shop_profile" in current_app.view_functions:
-        return url_for("admin.shop_profile", code=code) + "#plate"
-    return url_for("admin.plate_page", code=code)
+    """The plate section of the shop's profile page."""
+    return url_for("admin.shop_profile", code=code) + "#plate"
 
 
-@bp.app_template_global("plate_panel")
-def plate_panel(shop) -> dict:
-    """What the profile's plate partial shows: code history, scans of the last 30 days, and
-    whether the viewer may reissue."""
+def plate_panel(shop, user) -> dict:
+    """The plate section (admin/profile/_plate.html, on the profile and the plate page): code
+    history, scans of the last 30 days, and whether `user` may reissue (a regulator in scope)."""
     if scans.flush_scans():
         # This process's buffered scans are written so that the figures include them. The counts were
         # recorded by the scans (GETs by nature, see citizen/scan.py), not by this read; flushed and
         # not committed they would be lost when the request's session is rolled back.
         commit(on_get="scan counts buffered by earlier scans")
     return {"history": plate_service.history(shop), "stats": scans.scan_stats(shop, 30),
-            "can_reissue": current_user.role == "regulator" and current_user.can_edit(shop)}
+            "can_reissue": user.role == "regulator" and user.can_edit(shop)}
 
 
 @bp.get("/shops/<code>/plate", endpoint="plate_page")
 def plate_page(code):
     """The plate: preview, downloads, code history, scan statistics, reissue form."""
     shop = load_shop(code)
-    return render_template("admin/plate.html", shop=shop, reason="", errors={})
+    return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user),
+                           reason="", errors={})
 
 
 @bp.get("/shops/<code>/plate/<kind>", endpoint="plate_file")
@@ -179,5 +176,5 @@ def plate_reissue(code):
         message=lambda _result: _("已补发铭牌，新编号 %(code)s；旧铭牌扫码将提示已更换。", code=shop.code))
     if failed is None:
         return done
-    return render_template("admin/plate.html", shop=shop, reason=reason, errors=failed.errors,
+    return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user), reason=reason, errors=failed.errors,
                            message=failed.message), failed.status

@@ -381,8 +381,6 @@ def register(app, api) -> None:
     """Called from huishang.citizen.register()."""
     app.register_blueprint(bp)
     api.register_blueprint(blp)
-    app.add_template_global(review_service.summary, "feedback_reviews")
-    app.add_template_global(lambda: REVIEW_TAGS, "feedback_review_tags")
     app.add_template_filter(local_time, "fb_local")
 
 

@@ -24,14 +24,6 @@ def _tenant(code):
     return load_shop(code, "manages_shop", PLAIN_SCOPE)
 
 
-@bp.app_template_global("property_unread_messages")
-def property_unread_messages(user) -> int:
-    """Regulator replies the property manager has not read yet (nav badge)."""
-    if not getattr(user, "is_authenticated", False) or user.complex_id is None:
-        return 0
-    return property_service.unread_for_complex(user.complex_id)
-
-
 @bp.get("/")
 def home():
     cx = _complex()

@@ -22,11 +22,7 @@ from ..i18n import N_
 from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
 from ..models.feedback import CATEGORY_LABELS, Complaint
-
-try:  # the grading feature's 30-day list; the dashboard works without it
-    from ..models.grading import PLAN_STATUS_LABELS, PlanItem
-except ImportError:  # pragma: no cover - only when the grading feature is absent
-    PlanItem, PLAN_STATUS_LABELS = None, {}
+from ..models.grading import PLAN_STATUS_LABELS, PlanItem
 
 WEEKS = 12
 COMPLAINT_WINDOW_DAYS = 90
@@ -137,10 +133,8 @@ def _ninegrid(figures: Figures, ids) -> None:
         figures.ninegrid[key] = figures.ninegrid.get(key, 0) + count
 
 
-def _plan(ids, on: date) -> dict | None:
+def _plan(ids, on: date) -> dict:
     """Progress of the 30-day list: items open (overdue among them) and closed in the last 30 days."""
-    if PlanItem is None:
-        return None
     window = on - timedelta(days=30)
     rows = db.session.execute(
         _scope(
