@@ -8,9 +8,11 @@ import click
 from flask.cli import AppGroup
 
 from huishang.services import DomainError
+from huishang.services.reference import seed_reference_data
 
 from .commands import complaints, demo, inspections, opendata, plan, plates, reminders, shops
 from .extensions import db
+from .services.accounts import create_user
 
 COMMAND_MODULES = (demo, shops, plates, inspections, plan, opendata, reminders, complaints)
 
@@ -27,8 +29,6 @@ users = AppGroup("users", help="Manage user accounts.")
 @click.option("--display-name", default="", help="Name shown in the UI.")
 def create_user_command(name, role, password, streets, shops, complex_name, display_name):
     """Create a user NAME with a role and scope."""
-    from .services.accounts import create_user
-
     try:
         user = create_user(name, role, password, streets=streets, shops=shops,
                            complex_name=complex_name, display_name=display_name)
@@ -45,8 +45,6 @@ def create_user_command(name, role, password, streets, shops, complex_name, disp
 @click.command("seed")
 def seed_command():
     """Add the shipped reference data (streets, catalogue, checklists) where missing."""
-    from huishang.services.reference import seed_reference_data
-
     added = seed_reference_data()
     db.session.commit()
     click.echo(f"reference data: {added} rows added")

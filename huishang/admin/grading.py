@@ -25,7 +25,7 @@ from .. import views
 from ..api import respond
 from ..extensions import csrf, db
 from ..i18n import N_
-from ..models import Penalty, Shop, Street, User, today
+from ..models import BusinessType, Penalty, Shop, Street, User, today
 from ..models.grading import (
     CREDIT_CLASSES,
     GRADES,
@@ -519,7 +519,6 @@ def draw_new():
         if failed is None:
             return done
         errors = failed.errors or {"_": [failed.message]}
-    from ..models import BusinessType
 
     types = db.session.scalars(
         select(BusinessType).where(BusinessType.static_risk.is_not(None)).order_by(BusinessType.position)

@@ -16,6 +16,7 @@ from huishang.services.merchant import questions as question_service
 from huishang.services.merchant import staff as staff_service
 
 from ..extensions import db
+from ..merchant.common import send_upload
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today, utcnow
 from ..security import page_gate
 from ..views import PLAIN_SCOPE, commit, commit_or_fail, error_text, load_shop
@@ -42,8 +43,6 @@ def _scoped(model, object_id):
 
 
 def _send(relative):
-    from ..merchant.common import send_upload
-
     return send_upload(relative)
 
 

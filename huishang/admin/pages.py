@@ -24,7 +24,8 @@ from huishang.services.registry import exporting, importing
 
 from .. import views
 from ..extensions import db
-from ..models import AuditEvent, BusinessType, Complex, Shop, Street, today
+from ..models import AuditEvent, BusinessType, Complex, Entity, Shop, Street, today
+from ..models.registry import STATUS_LABELS
 from ..security import roles_required
 from . import bp
 
@@ -351,13 +352,9 @@ class ReferenceNames:
             obj = db.session.get(model, value) if isinstance(value, int) else None
             return getattr(obj, attr) if obj is not None else str(value)
         if key == "entity_id":
-            from ..models import Entity
-
             entity = db.session.get(Entity, value) if isinstance(value, int) else None
             return f"{entity.name}（{entity.uscc}）" if entity else str(value)
         if key == "status":
-            from ..models.registry import STATUS_LABELS
-
             return STATUS_LABELS.get(value, str(value))
         text = value if isinstance(value, str) else str(value)
         return text if len(text) <= 120 else text[:117] + "…"

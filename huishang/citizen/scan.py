@@ -12,7 +12,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from huishang.services.feedback import mask_personal
 from huishang.services.feedback import reviews as review_service
+from huishang.services.registry import display, normalise
 from huishang.services.scan import faces as scans
 
 from .. import views
@@ -141,7 +143,6 @@ def scan_lookup():
     scan URL of the normalised code; the scan page then says whether it is genuine."""
     from flask import redirect, url_for
 
-    from huishang.services.registry import normalise
 
     code = normalise(request.args.get("code", ""))[:32]
     if not code:
@@ -189,15 +190,11 @@ def _install(state) -> None:
 @bp.app_template_filter("plate_code")
 def plate_code_filter(code: str) -> str:
     """A code grouped for reading: `ABCD EFGH J`."""
-    from huishang.services.registry import display
-
     return display(code)
 
 
 @bp.app_template_filter("mask_personal")
 def mask_personal_filter(text: str | None, partial: bool = False) -> str:
     """Citizen text with phones, ID numbers and e-mail masked (see services.moderation)."""
-    from huishang.services.feedback import mask_personal
-
     return mask_personal(text, partial=partial)
 

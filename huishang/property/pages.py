@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from huishang.services import property as property_service
+from huishang.services.merchant import staff as staff_service
 
 from ..extensions import db
 from ..models import BusinessType
@@ -38,8 +39,6 @@ def home():
 
 @bp.get("/tenants/<code>")
 def tenant(code):
-    from huishang.services.merchant import staff as staff_service
-
     shop = _tenant(code)
     staff = [staff_service.public_view(p) for p in staff_service.for_shop(shop, active_only=True)]
     row = next((r for r in property_service.tenants(shop.complex_id, include_closed=True)

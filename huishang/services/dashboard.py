@@ -21,7 +21,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
-from ..models.feedback import CATEGORY_LABELS, Complaint
+from ..models.feedback import CATEGORY_LABELS, Complaint, ComplaintEvent
 from ..models.grading import PLAN_STATUS_LABELS, PlanItem
 
 WEEKS = 12
@@ -229,8 +229,6 @@ def _utc_midnight(day: date) -> datetime:
 
 def _time_limits(ids, since: date, on: date) -> dict:
     """Accepted (or otherwise decided) within 2 working days; merchant answered within 3."""
-    from ..models.feedback import ComplaintEvent
-
     decided = (
         select(ComplaintEvent.complaint_id, func.min(ComplaintEvent.at).label("at"))
         .where(ComplaintEvent.from_status == "submitted")

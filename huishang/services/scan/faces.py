@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from huishang.extensions import db
-from huishang.models import PlateCode, ScanCount, Shop, today
+from huishang.models import PlateCode, Rectification, ScanCount, Shop, today
 from huishang.services.registry import codes
 
 FACES = ("citizen", "manage", "supervise")
@@ -377,8 +377,6 @@ def revalidate_cached(chunk: int = 1000) -> int:
 # -- what the signed-in faces show -----------------------------------------------------------
 
 def open_rectifications(shop: Shop) -> list:
-    from huishang.models import Rectification
-
     return list(db.session.scalars(select(Rectification).where(
         Rectification.shop_id == shop.id, Rectification.closed_on.is_(None))
         .order_by(Rectification.deadline)))
