@@ -1,0 +1,182 @@
+"""双随机: sampling by credit class, inspector pairs with conflict exclusion, replay from the seed,
+public results without the credit class."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from huishang.extensions import db
+from huishang.models import AuditEvent, Shop
+from huishang.models.base import today as district_today
+from huishang.models.grading import RandomDraw
+from huishang.services import DomainError
+from huishang.services.grading import draws
+
+from tests.factories import add_inspection, add_penalty, make_inspector, make_merchant, make_regulator, make_shop
+
+TODAY = district_today()
+
+
+def population(n_a=10, n_c=5, street="徐家汇街道"):
+    """`n_a` class-A shops (passed their last full inspection) and `n_c` class-C (failed)."""
+    shops = {"A": [], "C": []}
+    for klass, count, outcome in (("A", n_a, "pass"), ("C", n_c, "fail")):
+        for _ in range(count):
+            shop = make_shop(street=street)
+            add_inspection(shop, TODAY - timedelta(days=30), outcome)
+            assert db.session.get(Shop, shop.id).credit_class == klass
+            shops[klass].append(shop)
+    return shops
+
+
+@pytest.mark.parametrize(
+    "count,ratio,size",
+    [(0, 0.5, 0), (10, 0, 0), (10, 0.03, 1), (100, 0.03, 3), (5, 0.3, 2), (5, 0.8, 4), (3, 1, 3)],
+)
+def test_sample_size_rounds_up(count, ratio, size):
+    assert draws.sample_size(count, ratio) == size
+
+
+def test_draw_samples_each_class_at_its_ratio_and_replays():
+    shops = population()
+    inspectors = [make_inspector() for _ in range(4)]
+    reg = make_regulator()
+    draw = draws.create_draw({"ratios": {"A": 0.2, "C": 0.4}, "seed": "2026-Q4"}, actor=reg)
+    db.session.commit()
+    classes = [t.credit_class for t in draw.targets]
+    assert classes.count("A") == 2 and classes.count("C") == 2
+    ids = {s.id for s in shops["A"] + shops["C"]}
+    team = {u.id for u in inspectors}
+    for t in draw.targets:
+        assert t.shop_id in ids and {t.inspector_id, t.co_inspector_id} <= team
+        assert t.inspector_id != t.co_inspector_id
+    assert draws.replay(draw) == draws.recorded(draw)
+    again = draws.create_draw({"ratios": {"A": 0.2, "C": 0.4}, "seed": "2026-Q4"}, actor=reg)
+    assert draws.recorded(again) == draws.recorded(draw)  # same inputs, same seed: same draw
+    other = draws.create_draw({"ratios": {"A": 0.2, "C": 0.4}, "seed": "another"}, actor=reg)
+    assert draws.recorded(other) != draws.recorded(draw)
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "draw.create")).after["seed"]
+        == "2026-Q4"
+    )
+
+
+def test_replay_survives_later_changes_to_the_pools():
+    population(4, 2)
+    [make_inspector() for _ in range(3)]
+    draw = draws.create_draw({"ratios": {"A": 0.5, "C": 0.5}}, actor=make_regulator())
+    db.session.commit()
+    assert len(draw.seed) == 32  # generated and recorded
+    make_shop(), make_inspector()  # the pools change afterwards
+    stored = db.session.get(RandomDraw, draw.id)
+    assert draws.replay(stored) == draws.recorded(stored)
+
+
+def test_conflicted_inspector_is_never_drawn_for_that_shop():
+    shops = population(6, 0)
+    inspectors = [make_inspector() for _ in range(3)]
+    conflicted = inspectors[0]
+    lines = "\n".join(f"{conflicted.username} {s.code}" for s in shops["A"][:3])
+    for seed in range(25):
+        draw = draws.create_draw(
+            {"ratios": {"A": 1.0}, "seed": str(seed), "exclusions": lines}, actor=make_regulator()
+        )
+        for t in draw.targets:
+            if t.shop_id in {s.id for s in shops["A"][:3]}:
+                assert conflicted.id not in (t.inspector_id, t.co_inspector_id)
+        assert draws.replay(draw) == draws.recorded(draw)
+    db.session.rollback()
+
+
+def test_too_few_inspectors_after_exclusion_is_refused():
+    shop = population(1, 0)["A"][0]
+    a, _b = make_inspector(), make_inspector()
+    with pytest.raises(DomainError) as exc:
+        draws.create_draw(
+            {"ratios": {"A": 1.0}, "exclusions": f"{a.username} {shop.code}"}, actor=make_regulator()
+        )
+    assert "inspectors" in exc.value.errors
+    with pytest.raises(DomainError) as exc:
+        draws.create_draw({"exclusions": "nobody XXXX"}, actor=make_regulator())
+    assert "exclusions" in exc.value.errors
+
+
+def test_population_filters_street_and_class():
+    population(3, 3, "徐家汇街道")
+    other = population(3, 0, "湖南路街道")
+    [make_inspector() for _ in range(2)]
+    [make_inspector(streets=("湖南路街道",)) for _ in range(2)]
+    draw = draws.create_draw(
+        {"streets": ["湖南路街道"], "credit_classes": ["A"], "ratios": {"A": 1.0}}, actor=make_regulator()
+    )
+    assert sorted(t.shop_id for t in draw.targets) == sorted(s.id for s in other["A"])
+    with pytest.raises(DomainError) as exc:
+        draws.create_draw({"streets": ["湖南路街道"]}, actor=make_regulator(streets=("徐家汇街道",)))
+    assert exc.value.status == 403
+
+
+def test_api_roles_and_public_results(client, auth_header):
+    shops = population(2, 1)
+    inspectors = [make_inspector() for _ in range(2)]
+    inspectors[0].phone = "13900001111"
+    db.session.commit()
+    reg = make_regulator()
+    body = {"title": "第四季度抽查", "ratios": {"A": 1.0, "C": 1.0}, "seed": "abc"}
+    assert client.post("/api/v1/draws", json=body, headers=auth_header(inspectors[0])).status_code == 403
+    merchant = make_merchant(shops=[shops["A"][0]])
+    assert client.post("/api/v1/draws", json=body, headers=auth_header(merchant)).status_code == 403
+    r = client.post("/api/v1/draws", json={**body, "ratios": {"A": 2}}, headers=auth_header(reg))
+    assert r.status_code == 422 and r.get_json()["errors"]
+    r = client.post("/api/v1/draws", json=body, headers=auth_header(reg))
+    assert r.status_code == 201, r.get_json()
+    staff = r.get_json()
+    assert staff["replay_matches"] is True and {t["credit_class"] for t in staff["targets"]} == {"A", "C"}
+    draw_id = staff["id"]
+    inspector_view = client.get(f"/api/v1/draws/{draw_id}", headers=auth_header(inspectors[1])).get_json()
+    assert all("credit_class" not in t for t in inspector_view["targets"])
+    # public: outcomes once inspected, never the credit class nor inspector contact data
+    add_inspection(shops["C"][0], TODAY, "partial")
+    public = client.get(f"/api/v1/public/draws/{draw_id}").get_json()
+    assert "credit_class" not in str(public) and "13900001111" not in str(public)
+    assert "population" in public and "filters" not in public and "ratios" not in public
+    outcomes = {t["shop_code"]: t["outcome"] for t in public["targets"]}
+    assert outcomes[shops["C"][0].code] == "partial" and outcomes[shops["A"][0].code] is None
+    page = client.get(f"/draws/{draw_id}").get_data(as_text=True)
+    assert "基本符合" in page and "尚未检查" in page and "信用" not in page and "13900001111" not in page
+    assert client.get("/draws/999").status_code == 404
+
+
+def test_draw_pages(client, login_as):
+    population(2, 0)
+    [make_inspector() for _ in range(2)]
+    reg = make_regulator()
+    login_as(reg)
+    assert client.get("/admin/draws/new").status_code == 200
+    r = client.post("/admin/draws/new", data={"ratio.A": "150", "credit_classes": ["A"]})
+    assert r.status_code == 422
+    r = client.post(
+        "/admin/draws/new",
+        data={"title": "测试", "credit_classes": ["A"], "ratio.A": "100", "seed": "s1", "exclusions": ""},
+    )
+    assert r.status_code == 302
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "复现一致" in page and "s1" in page
+    assert "测试" in client.get("/admin/draws").get_data(as_text=True)
+    assert "ng-credit-A" in page
+    # The same rule as the API: each target's class to regulators covering its street (a
+    # regulator of that street too, not only district-wide ones); never to inspectors.
+    url = r.headers["Location"]
+    for user, sees in ((make_regulator(streets=("徐家汇街道",)), True), (make_inspector(), False)):
+        client.post("/logout")
+        login_as(user)
+        page = client.get(url).get_data(as_text=True)
+        assert ("ng-credit-A" in page) is sees and ("比例" in page) is sees, user.role
+
+
+def test_severe_penalty_makes_class_d():
+    shop = make_shop()
+    add_inspection(shop, TODAY - timedelta(days=30), "pass")
+    assert db.session.get(Shop, shop.id).credit_class == "A"
+    add_penalty(shop, TODAY - timedelta(days=1), "severe")
+    assert db.session.get(Shop, shop.id).credit_class == "D"
