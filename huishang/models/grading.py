@@ -35,7 +35,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from ..extensions import db
 from .base import utcnow
 from .registry import Street
-from .scope import holds, regulates, scoped, signed_in, supervises
+from .scope import holds, scoped, signed_in, supervises
 
 TIERS = ("高", "中", "低")
 GRADES = ("良好", "一般", "较差")
