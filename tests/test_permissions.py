@@ -187,3 +187,145 @@ def test_object_checks_truth_table(who, where, view, edit, inspect):
     }
     user, shop = users[who](), shops[where]
     assert (user.can_view(shop), user.can_edit(shop), user.can_inspect(shop)) == (view, edit, inspect)
+
+
+# -- object checks of every scoped entity: roles × entities × can_view / can_change ---------------
+# Every entity below is about `shop` (徐家汇街道, in the complex 港汇恒隆广场, held by the owner) or is
+# that complex; a draw is over 徐家汇街道. "out of scope" staff cover 华泾镇 instead, the other
+# merchant holds a shop there, the other property manager runs 美罗城. Each cell is "VC" (may view,
+# may change), "V-" (view only) or "--" (neither).
+WHO = ("district regulator", "street regulator (in scope)", "street regulator (out of scope)",
+       "inspector (in scope)", "inspector (out of scope)", "merchant (owner)", "merchant (other shop)",
+       "property (its complex)", "property (other complex)", "anonymous")
+#                                 district  reg in  reg out  insp in  insp out  owner  other m.  prop   other p.  anon
+ENTITY_TABLE = {
+    "shop":                       ("VC",    "VC",   "--",    "V-",    "--",     "VC",  "--",     "V-",  "--",     "--"),
+    "plan item":                  ("VC",    "VC",   "--",    "VC",    "--",     "--",  "--",     "--",  "--",     "--"),
+    "inspection":                 ("V-",    "V-",   "--",    "V-",    "--",     "VC",  "--",     "--",  "--",     "--"),
+    "rectification":              ("V-",    "V-",   "--",    "V-",    "--",     "VC",  "--",     "--",  "--",     "--"),
+    "self-check":                 ("V-",    "V-",   "--",    "V-",    "--",     "VC",  "--",     "--",  "--",     "--"),
+    "complaint (forwarded)":      ("VC",    "VC",   "--",    "--",    "--",     "VC",  "--",     "--",  "--",     "--"),
+    "complaint (not forwarded)":  ("VC",    "VC",   "--",    "--",    "--",     "--",  "--",     "--",  "--",     "--"),
+    "review (published)":         ("VC",    "VC",   "--",    "V-",    "--",     "VC",  "--",     "--",  "--",     "--"),
+    "review (held)":              ("VC",    "VC",   "--",    "V-",    "--",     "-C",  "--",     "--",  "--",     "--"),
+    "penalty":                    ("VC",    "VC",   "--",    "--",    "--",     "V-",  "--",     "--",  "--",     "--"),
+    "credit repair":              ("VC",    "VC",   "--",    "--",    "--",     "V-",  "--",     "--",  "--",     "--"),
+    "draw":                       ("VC",    "VC",   "--",    "V-",    "--",     "--",  "--",     "--",  "--",     "--"),
+    "question":                   ("VC",    "VC",   "--",    "--",    "--",     "V-",  "--",     "--",  "--",     "--"),
+    "change request":             ("VC",    "VC",   "--",    "V-",    "--",     "V-",  "--",     "--",  "--",     "--"),
+    "complex":                    ("VC",    "VC",   "--",    "--",    "--",     "--",  "--",     "VC",  "--",     "--"),
+    "property report":            ("VC",    "VC",   "--",    "--",    "--",     "--",  "--",     "V-",  "--",     "--"),
+}  # fmt: skip
+CELLS = [(entity, who, row[i]) for entity, row in ENTITY_TABLE.items() for i, who in enumerate(WHO)]
+
+
+def _user(who: str, shop):
+    from flask_login import AnonymousUserMixin
+
+    return {
+        "district regulator": lambda: make_regulator(),
+        "street regulator (in scope)": lambda: make_regulator(streets=("徐家汇街道",)),
+        "street regulator (out of scope)": lambda: make_regulator(streets=("华泾镇",)),
+        "inspector (in scope)": lambda: make_inspector(streets=("徐家汇街道",)),
+        "inspector (out of scope)": lambda: make_inspector(streets=("华泾镇",)),
+        "merchant (owner)": lambda: make_merchant(shops=[shop]),
+        "merchant (other shop)": lambda: make_merchant(shops=[make_shop(street="华泾镇")]),
+        "property (its complex)": lambda: make_property("港汇恒隆广场"),
+        "property (other complex)": lambda: make_property("美罗城"),
+        "anonymous": AnonymousUserMixin,
+    }[who]()
+
+
+def _entity(name: str, shop, complex_):
+    """The entity `name` about `shop` (rows written directly: only their scope matters here)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from huishang.extensions import db
+    from huishang.models import ChangeRequest, ChecklistTemplate, PropertyReport, Question, SelfCheck, today
+    from huishang.models.grading import CreditRepair, PlanItem, RandomDraw
+
+    from .factories import add_inspection, add_penalty, make_complaint, make_review
+
+    on = today()
+    if name == "shop":
+        return shop
+    if name == "complex":
+        return complex_
+    if name in ("inspection", "rectification"):
+        inspection = add_inspection(shop, on - timedelta(days=3), "fail", deadline=on + timedelta(days=7))
+        return inspection if name == "inspection" else inspection.rectification
+    if name.startswith("complaint"):
+        return make_complaint(shop, forwarded_on=on if name == "complaint (forwarded)" else None)
+    if name.startswith("review"):
+        return make_review(shop, status="held" if name == "review (held)" else None)
+    if name in ("penalty", "credit repair"):
+        penalty = add_penalty(shop, on - timedelta(days=120))
+        if name == "penalty":
+            return penalty
+        row = CreditRepair(penalty_id=penalty.id, shop_id=shop.id, commitment="承诺", applied_on=on)
+    elif name == "plan item":
+        row = PlanItem(shop_id=shop.id, cycle="new", street_id=shop.street_id, due_on=on, reason="new",
+                       static_tier="中", dynamic_grade="一般", generated_on=on)
+    elif name == "self-check":
+        template = db.session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.kind == "self_check"))
+        row = SelfCheck(shop_id=shop.id, template_id=template, checked_on=on, outcome="pass", answers=[])
+    elif name == "draw":
+        row = RandomDraw(title="抽查", seed="s", filters={"streets": ["徐家汇街道"]}, ratios={},
+                         population={"classes": {}, "street_of": {}}, inspector_pool={}, exclusions=[],
+                         drawn_on=on)
+    elif name == "question":
+        row = Question(shop_id=shop.id, body="请问如何办理健康证？", due_on=on)
+    elif name == "change request":
+        row = ChangeRequest(shop_id=shop.id, changes={}, before={}, after={})
+    elif name == "property report":
+        row = PropertyReport(complex_id=complex_.id, kind="move_out", shop_id=shop.id)
+    else:
+        raise AssertionError(name)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def test_the_entity_table_is_complete():
+    from huishang import models
+
+    assert all(len(row) == len(WHO) and set(row) <= {"VC", "V-", "-C", "--"} for row in ENTITY_TABLE.values())
+    for model in (models.Shop, models.PlanItem, models.Inspection, models.Rectification, models.SelfCheck,
+                  models.Complaint, models.Review, models.Penalty, models.CreditRepair, models.RandomDraw,
+                  models.Question, models.ChangeRequest, models.Complex, models.PropertyReport):
+        assert callable(getattr(model, "can_view", None)) and callable(getattr(model, "can_change", None)), model
+
+
+@pytest.mark.parametrize("entity,who,expected", CELLS, ids=[f"{e} / {w}" for e, w, _x in CELLS])
+def test_entity_truth_table(entity, who, expected):
+    complex_ = make_complex("港汇恒隆广场")
+    make_complex("美罗城")
+    shop = make_shop(street="徐家汇街道", complex="港汇恒隆广场")
+    user = _user(who, shop)
+    obj = _entity(entity, shop, complex_)
+    answer = ("V" if obj.can_view(user) else "-") + ("C" if obj.can_change(user) else "-")
+    assert answer == expected
+
+
+def test_a_draw_over_two_streets():
+    """Seen by staff covering either street; changed only by a regulator covering both."""
+    from huishang.extensions import db
+    from huishang.models import today
+    from huishang.models.grading import RandomDraw
+
+    draw = RandomDraw(title="两街道", seed="s", filters={"streets": ["徐家汇街道", "华泾镇"]}, ratios={},
+                      population={"classes": {}, "street_of": {}}, inspector_pool={}, exclusions=[],
+                      drawn_on=today())
+    db.session.add(draw)
+    db.session.commit()
+    one = make_regulator(streets=("华泾镇",))
+    both = make_regulator(streets=("华泾镇", "徐家汇街道"))
+    inspector = make_inspector(streets=("华泾镇",))
+    elsewhere = make_inspector(streets=("湖南路街道",))
+    assert (draw.can_view(one), draw.can_change(one)) == (True, False)
+    assert (draw.can_view(both), draw.can_change(both)) == (True, True)
+    assert (draw.can_view(inspector), draw.can_change(inspector)) == (True, False)
+    assert (draw.can_view(elsewhere), draw.can_change(elsewhere)) == (False, False)
+    assert draw.can_view(make_merchant()) is False
