@@ -6,6 +6,7 @@ this file: every page under the admin / merchant / property ends refuses anonymo
 /api/v1/public and /api/v1/auth answers 401 without a token. Plus the truth table of the object
 checks `can_view / can_edit / can_inspect` over roles × in / out of scope.
 """
+import itertools
 import re
 import uuid
 
@@ -329,3 +330,61 @@ def test_a_draw_over_two_streets():
     assert (draw.can_view(inspector), draw.can_change(inspector)) == (True, False)
     assert (draw.can_view(elsewhere), draw.can_change(elsewhere)) == (False, False)
     assert draw.can_view(make_merchant()) is False
+
+
+# -- the role gates answer each caller in its own form ------------------------------------------
+BILINGUAL = re.compile(r"^[^()]*[\u4e00-\u9fff][^()]* \([ -~]+\)$")  # "中文 (English)"
+
+
+def test_api_refusals_are_the_error_body(app, client, world):
+    """Every 403 the API gives a signed-in caller is `{"code": 403, "message": ..., "errors": {...}}`,
+    whichever gate, decorator or object check refused; a refused role (the shop in scope) is told
+    so in both languages, "中文 (English)"."""
+    shop, other, users = world
+    failures, refused = [], 0
+    for role, target in itertools.product(ROLES, (shop, other)):  # in scope and out of it
+        headers = {"Authorization": f"Bearer {issue_token(users[role])}"}
+        for method, url, endpoint in api_routes(app, target):
+            r = call(client, method, url, headers)
+            if r.status_code != 403:
+                continue
+            refused += 1
+            body = r.get_json(silent=True) or {}
+            message = body.get("message") or ""
+            if body.get("code") != 403 or not isinstance(body.get("errors"), dict) or not message \
+                    or (target is shop and not BILINGUAL.match(message)):
+                failures.append(f"{role}: {method} {url} ({endpoint}) → {body}")
+    assert refused > 40  # the sweep does reach the refusals
+    assert not failures, "403 without the error body:\n" + "\n".join(failures)
+
+
+def test_roles_required_answers_json_callers_and_pages(app, client, login_as, world):
+    """The same gate on a page: the error page for a browser, the error body for a caller that
+    accepts JSON; not signed in: the login page, or 401 with the error body."""
+    _shop, _other, users = world
+    json = {"Accept": "application/json"}
+    r = client.get("/admin/shops/new")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    r = client.get("/admin/shops/new", headers=json)
+    assert r.status_code == 401 and r.get_json()["code"] == 401
+    login_as(users["inspector"])
+    r = client.get("/admin/shops/new")  # @roles_required("regulator") on an admin page
+    assert r.status_code == 403 and r.mimetype == "text/html"
+    r = client.get("/admin/shops/new", headers=json)
+    assert r.status_code == 403 and r.get_json() == {"code": 403, "message": r.get_json()["message"], "errors": {}}
+    assert BILINGUAL.match(r.get_json()["message"])
+    r = client.get("/admin/merchants/", headers=json)  # the blueprint's gate: regulators only
+    assert r.status_code == 403 and r.get_json()["code"] == 403
+    assert client.get("/admin/rules").status_code == 200  # the rules page: read by inspectors ...
+    assert client.post("/admin/rules", data={}).status_code == 403  # ... saved by regulators only
+
+
+def test_api_role_refusals_keep_their_messages(client, auth_header, world):
+    shop, _other, users = world
+    r = client.post("/api/v1/draws", json={}, headers=auth_header(users["inspector"]))
+    assert r.status_code == 403
+    assert r.get_json() == {"code": 403, "message": "只有监管者可以组织抽查 (regulators only)", "errors": {}}
+    r = client.post(f"/api/v1/shops/{shop.code}/self-checks", json={}, headers=auth_header(users["inspector"]))
+    assert r.status_code == 422  # the body is read first; a valid one from staff would be refused
+    r = client.get("/api/v1/change-requests", headers=auth_header(users["merchant"]))
+    assert r.get_json()["message"] == "只有监管者可以审核 (regulators only)"
