@@ -388,3 +388,14 @@ def test_api_role_refusals_keep_their_messages(client, auth_header, world):
     assert r.status_code == 422  # the body is read first; a valid one from staff would be refused
     r = client.get("/api/v1/change-requests", headers=auth_header(users["merchant"]))
     assert r.get_json()["message"] == "只有监管者可以审核 (regulators only)"
+
+
+def test_moving_a_shop_out_of_scope_is_refused_in_both_languages(client, auth_header, world):
+    """The street check of PATCH /api/v1/shops/<code> answered in Chinese only, unlike the same
+    check of POST /api/v1/shops."""
+    shop, _other, _users = world
+    regulator = make_regulator(streets=("徐家汇街道",))
+    r = client.patch(f"/api/v1/shops/{shop.code}", json={"street": "华泾镇"}, headers=auth_header(regulator))
+    assert r.status_code == 403
+    assert r.get_json() == {"code": 403, "message": "该街道不在您的管辖范围 (street out of scope)",
+                            "errors": {"street": ["不在管辖范围"]}}

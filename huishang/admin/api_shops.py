@@ -95,7 +95,7 @@ class ShopResource(MethodView):
         if "street" in data:
             street = registry.Lookups.load().street(data["street"])
             if street is not None and not current_user.covers_street(street.id):
-                return json_error(403, "该街道不在您的管辖范围", {"street": ["不在管辖范围"]})
+                return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
         registry.update_shop(shop, data, actor=current_user)
         commit()
         return respond(shop_view(shop))
