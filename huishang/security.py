@@ -1,5 +1,9 @@
 """Authentication and the role gates.
 
+One family says which roles may use a view: `page_gate` / `api_gate` on a blueprint (every route,
+added later too) and `roles_required` on a view; all three refuse through `refusal`. Which object a
+user may see or change is the model's answer (`shop.can_view(user)`, see huishang/models/scope.py).
+
 Pages use a Flask-Login session (CSRF on every form). The JSON API uses bearer tokens only: a
 session cookie never authenticates an API call, so API writes need no CSRF token. A token is
 signed, expires after TOKEN_MAX_AGE seconds and dies when the user's password changes.
@@ -78,9 +82,11 @@ def wants_json() -> bool:
 
 def refusal(roles: tuple[str, ...], message: str | None = None):
     """None when the current user is signed in with one of `roles` (any role when none are named).
-    Otherwise the answer, in the caller's form: not signed in → 401 with the error body (JSON) or a
-    redirect to the login page; a role not named → 403 with the error body `{"code": 403, "message":
-    message, "errors": {}}` (JSON) or the error page."""
+
+    Otherwise the refusal in the caller's form (`wants_json`). Not signed in: returns 401 with the
+    error body, or the redirect to the login page. A role not named: returns 403 with the error body
+    `{"code": 403, "message": message or ROLE_REFUSED, "errors": {}}`, or raises Forbidden for a
+    page, which the error handler renders as the error page (with `message`, if any)."""
     if not current_user.is_authenticated:
         if wants_json():
             return json_error(401, TOKEN_REQUIRED)

@@ -3,8 +3,9 @@
 The sweep is generated from `app.url_map`, so routes added later are covered without editing
 this file: every page under the admin / merchant / property ends refuses anonymous users
 (redirect to the login page) and the wrong roles (403), and every /api/v1 operation outside
-/api/v1/public and /api/v1/auth answers 401 without a token. Plus the truth table of the object
-checks `can_view / can_edit / can_inspect` over roles × in / out of scope.
+/api/v1/public and /api/v1/auth answers 401 without a token, and every 403 it gives is the error
+body. Plus the truth tables of the object checks: the shop's `can_view / can_edit / can_inspect` over
+roles × in / out of scope, and `can_view / can_change` of every scoped entity over ten callers.
 """
 import itertools
 import re
