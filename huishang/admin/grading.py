@@ -162,7 +162,7 @@ def grading_panel(shop: Shop, user) -> dict:
     `can_record_penalty` for a regulator who may change the shop."""
     result = grading.explain(shop)
     panel = {"result": result, "reason_labels": REASON_LABELS, "credit": None, "penalties": [],
-             "can_record_penalty": user.role == "regulator" and user.can_edit(shop)}
+             "can_record_penalty": shop.can_regulate(user)}
     if user.is_authenticated and user.role == "regulator":
         panel["credit"] = credit.assess(shop)
         panel["penalties"] = penalties.shop_penalties(shop)

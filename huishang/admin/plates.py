@@ -144,7 +144,7 @@ def plate_panel(shop, user) -> dict:
         # not committed they would be lost when the request's session is rolled back.
         commit(on_get="scan counts buffered by earlier scans")
     return {"history": plate_service.history(shop), "stats": scans.scan_stats(shop, 30),
-            "can_reissue": user.role == "regulator" and user.can_edit(shop)}
+            "can_reissue": shop.can_regulate(user)}
 
 
 @bp.get("/shops/<code>/plate", endpoint="plate_page")
