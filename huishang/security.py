@@ -1,12 +1,16 @@
 """Authentication and the role gates.
 
+One family says which roles may use a view: `page_gate` / `api_gate` on a blueprint (every route,
+added later too) and `roles_required` on a view; all three refuse through `refusal`. Which object a
+user may see or change is the model's answer (`shop.can_view(user)`, see huishang/models/scope.py).
+
 Pages use a Flask-Login session (CSRF on every form). The JSON API uses bearer tokens only: a
 session cookie never authenticates an API call, so API writes need no CSRF token. A token is
 signed, expires after TOKEN_MAX_AGE seconds and dies when the user's password changes.
 """
 from functools import wraps
 
-from flask import current_app, g, jsonify, redirect, request, url_for
+from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -63,54 +67,78 @@ def json_error(status: int, message: str, errors: dict | None = None):
     return response
 
 
+# -- the role gates: one family for blueprints and views, pages and the API ---------------------
+
+TOKEN_REQUIRED = "需要有效的访问令牌 (a valid bearer token is required)"  # noqa: S105 — a message, not a secret
+ROLE_REFUSED = "当前角色无权进行此操作 (this role may not do that)"
+
+
+def wants_json() -> bool:
+    """A JSON caller: any /api/ path, or a page request whose Accept header prefers JSON to HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(("text/html", "application/json")) == "application/json"
+
+
+def refusal(roles: tuple[str, ...], message: str | None = None):
+    """None when the current user is signed in with one of `roles` (any role when none are named).
+
+    Otherwise the refusal in the caller's form (`wants_json`). Not signed in: returns 401 with the
+    error body, or the redirect to the login page. A role not named: returns 403 with the error body
+    `{"code": 403, "message": message or ROLE_REFUSED, "errors": {}}`, or raises Forbidden for a
+    page, which the error handler renders as the error page (with `message`, if any)."""
+    if not current_user.is_authenticated:
+        if wants_json():
+            return json_error(401, TOKEN_REQUIRED)
+        return redirect(url_for("auth.login", next=request.full_path))
+    if roles and current_user.role not in roles:
+        if wants_json():
+            return json_error(403, message or ROLE_REFUSED)
+        abort(403, description=message)  # None: the generic description
+    return None
+
+
+def roles_required(*roles: str, message: str | None = None, methods: tuple[str, ...] | None = None):
+    """View decorator: the current user must have one of `roles` (see `refusal` for the answers).
+    `message` is the 403 text for JSON callers (bilingual, "中文 (English)"); `methods` limits the
+    check to those HTTP methods (a page everyone in the blueprint may read, only `roles` may post).
+    On an API view put it right above the function, below flask-smorest's decorators."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if methods is None or request.method in methods:
+                refused = refusal(roles, message)
+                if refused is not None:
+                    return refused
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def page_gate(*roles: str):
+    """A before_request hook for a page blueprint: signed in (session), with one of `roles`."""
+
+    def gate():
+        return refusal(roles)
+
+    return gate
+
+
 def api_gate(*roles: str):
-    """A before_request hook for an API blueprint: a valid bearer token of one of `roles`."""
+    """A before_request hook for an API blueprint: a valid bearer token, of one of `roles`. The
+    token's user is `current_user` for this request only; no session is created."""
 
     def gate():
         if request.method == "OPTIONS":
             return None
         user = bearer_user()
         if user is None:
-            return json_error(401, "需要有效的访问令牌 (a valid bearer token is required)")
-        g._login_user = user  # current_user for this request only; no session is created
+            return json_error(401, TOKEN_REQUIRED)
+        g._login_user = user
         g.api_user = user
-        if roles and user.role not in roles:
-            return json_error(403, "当前角色无权进行此操作 (this role may not do that)")
-        return None
+        return refusal(roles)
 
     return gate
-
-
-def page_gate(*roles: str):
-    """A before_request hook for a page blueprint: logged in, with one of `roles`."""
-
-    def gate():
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        if roles and current_user.role not in roles:
-            from flask import abort
-
-            abort(403)
-        return None
-
-    return gate
-
-
-def roles_required(*roles: str):
-    """Per-view role check inside a blueprint whose gate admits more roles."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            user = current_user
-            if not user.is_authenticated or user.role not in roles:
-                if request.path.startswith("/api/"):
-                    return json_error(403, "当前角色无权进行此操作 (this role may not do that)")
-                from flask import abort
-
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

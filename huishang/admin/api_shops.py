@@ -20,7 +20,7 @@ from ..schemas.shops import (
     ShopStaffSchema,
     ShopWriteSchema,
 )
-from ..security import api_gate, json_error
+from ..security import api_gate, json_error, roles_required
 from ..views import commit, load_shop
 
 blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="The shop registry")
@@ -64,10 +64,9 @@ class Shops(MethodView):
 
     @blp.arguments(ShopCreateSchema)
     @blp.response(201, ShopRegulatorSchema)
+    @roles_required("regulator", message="只有监管者可以登记商铺 (regulators only)")
     def post(self, data):
         """Register a shop (regulators). Its public code is minted unless a plate code is given."""
-        if current_user.role != "regulator":
-            return json_error(403, "只有监管者可以登记商铺 (regulators only)")
         street = registry.Lookups.load().street(data.get("street", ""))
         if street is not None and not current_user.covers_street(street.id):
             return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
@@ -96,7 +95,7 @@ class ShopResource(MethodView):
         if "street" in data:
             street = registry.Lookups.load().street(data["street"])
             if street is not None and not current_user.covers_street(street.id):
-                return json_error(403, "该街道不在您的管辖范围", {"street": ["不在管辖范围"]})
+                return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
         registry.update_shop(shop, data, actor=current_user)
         commit()
         return respond(shop_view(shop))
@@ -105,11 +104,10 @@ class ShopResource(MethodView):
 @blp.route("/shops/<code>/close", methods=["POST"])
 @blp.arguments(ShopCloseSchema)
 @blp.response(200, ShopRegulatorSchema)
+@roles_required("regulator", message="只有监管者可以注销商铺 (regulators only)")
 def close(data, code):
     """注销 a shop (regulators in scope)."""
     shop = load_shop(code, "can_edit")
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以注销商铺 (regulators only)")
     registry.close_shop(shop, actor=current_user, reason=data["reason"])
     commit()
     return respond(ShopRegulatorSchema().dump(shop))

@@ -45,7 +45,7 @@ from ..schemas.feedback import (
     ReviewStaffSchema,
     TransitionSchema,
 )
-from ..security import api_gate, json_error, page_gate
+from ..security import api_gate, page_gate, roles_required
 from ..views import commit, commit_or_fail, commit_or_flash
 
 bp = Blueprint("desk", __name__, url_prefix="/admin")
@@ -63,7 +63,7 @@ def load_complaint(ticket: str) -> Complaint:
     complaint = service.get(ticket)
     if complaint is None:
         abort(404, description=_("工单不存在"))
-    if not current_user.covers_street(complaint.shop.street_id):
+    if not complaint.can_view(current_user):
         abort(403, description=_("该工单不在您的管辖范围"))
     return complaint
 
@@ -309,7 +309,7 @@ def review_queue():
 @bp.post("/reviews/<int:review_id>/moderate")
 def moderate(review_id: int):
     review = db.session.get(Review, review_id) or abort(404)
-    if not current_user.covers_street(review.shop.street_id):
+    if not review.can_change(current_user):
         abort(403)
     back = request.form.get("back") or ""
     return commit_or_flash(
@@ -326,11 +326,10 @@ def api_load(ticket: str) -> Complaint:
     complaint = service.get(ticket)
     if complaint is None:
         abort(404, description="工单不存在 (no such ticket)")
-    if current_user.role == "merchant":
+    if not complaint.can_view(current_user):
         # A merchant sees only complaints forwarded about their own shops; others look absent.
-        if not current_user.owns_shop(complaint.shop) or complaint.forwarded_on is None:
+        if current_user.role == "merchant":
             abort(404, description="工单不存在 (no such ticket)")
-    elif not current_user.covers_street(complaint.shop.street_id):
         abort(403, description="该工单不在您的管辖范围 (out of scope)")
     return complaint
 
@@ -380,10 +379,9 @@ def api_transition(data, ticket: str):
 @blp.route("/complaints/<ticket>/assign", methods=["POST"])
 @blp.arguments(AssignSchema)
 @blp.response(200, ComplaintStaffSchema)
+@roles_required("regulator", message="只有监管者可以指派 (regulators only)")
 def api_assign(data, ticket: str):
     """Give the complaint to a handler (regulators)."""
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以指派 (regulators only)")
     complaint = api_load(ticket)
     handler = db.session.scalar(select(User).where(User.username == data["handler"]))
     service.assign(complaint, handler, actor=current_user)
@@ -393,10 +391,9 @@ def api_assign(data, ticket: str):
 
 @blp.route("/reviews/moderation", methods=["GET"])
 @blp.response(200, ReviewStaffSchema(many=True))
+@roles_required("regulator", message="只有监管者可以审核点评 (regulators only)")
 def api_review_queue():
     """Regulators: held reviews waiting for moderation in their streets."""
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以审核点评 (regulators only)")
     return respond(ReviewStaffSchema(many=True).dump(moderation.queue(current_user)))
 
 

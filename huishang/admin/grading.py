@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from huishang.services import DomainError, grading, planning, registry
 from huishang.services.grading import SEVERITY_LABELS, credit, draws, penalties
@@ -36,6 +37,7 @@ from ..models.grading import (
     PlanItem,
     RandomDraw,
 )
+from ..models.scope import scoped
 from ..schemas.grading import (
     AsOfSchema,
     AssignBodySchema,
@@ -52,7 +54,7 @@ from ..schemas.grading import (
     PlanListSchema,
     PlanQuerySchema,
 )
-from ..security import api_gate, json_error, page_gate, roles_required
+from ..security import api_gate, page_gate, roles_required
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator", "inspector"))
@@ -64,7 +66,6 @@ blp = ApiBlueprint(
 )
 blp.before_request(api_gate("regulator", "inspector"))
 csrf.exempt(blp)
-regulators_only = roles_required("regulator")
 PER_PAGE = 50
 
 
@@ -82,7 +83,7 @@ def load_item(item_id: int) -> PlanItem:
     item = db.session.get(PlanItem, item_id)
     if item is None:
         abort(404, description=_("清单事项不存在"))
-    if not current_user.covers_street(item.street_id):
+    if not item.can_change(current_user):
         abort(403, description=_("该清单事项不在您的管辖范围"))
     return item
 
@@ -91,7 +92,8 @@ def load_penalty(penalty_id: int) -> Penalty:
     penalty = db.session.get(Penalty, penalty_id)
     if penalty is None:
         abort(404, description=_("处罚记录不存在"))
-    load_shop(db.session.get(Shop, penalty.shop_id).code)
+    if not penalty.can_change(current_user):
+        abort(403, description=_("该商铺不在您的管辖范围"))
     return penalty
 
 
@@ -99,7 +101,7 @@ def load_draw(draw_id: int) -> RandomDraw:
     draw = db.session.get(RandomDraw, draw_id)
     if draw is None:
         abort(404, description=_("抽查不存在"))
-    if not _draw_in_scope(draw):
+    if not draw.can_view(current_user):
         abort(403, description=_("该抽查不在您的管辖范围"))
     return draw
 
@@ -160,7 +162,7 @@ def grading_panel(shop: Shop, user) -> dict:
     `can_record_penalty` for a regulator who may change the shop."""
     result = grading.explain(shop)
     panel = {"result": result, "reason_labels": REASON_LABELS, "credit": None, "penalties": [],
-             "can_record_penalty": user.role == "regulator" and user.can_edit(shop)}
+             "can_record_penalty": shop.can_regulate(user)}
     if user.is_authenticated and user.role == "regulator":
         panel["credit"] = credit.assess(shop)
         panel["penalties"] = penalties.shop_penalties(shop)
@@ -235,11 +237,7 @@ def _plan_rows(args: dict) -> list[dict]:
 
 
 def _scope_streets() -> list[Street]:
-    query = select(Street).order_by(Street.position)
-    allowed = current_user.street_ids()
-    if allowed is not None:
-        query = query.where(Street.id.in_(allowed or {-1}))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(scoped(select(Street).order_by(Street.position), current_user, Street.id)))
 
 
 def _back_to_plan() -> str:
@@ -248,7 +246,7 @@ def _back_to_plan() -> str:
 
 
 @bp.post("/plan/generate")
-@regulators_only
+@roles_required("regulator")
 def plan_generate():
 
     def generate():
@@ -260,7 +258,7 @@ def plan_generate():
 
 
 @bp.post("/plan/auto-assign")
-@regulators_only
+@roles_required("regulator")
 def plan_auto_assign():
 
     def auto_assign():
@@ -272,7 +270,7 @@ def plan_auto_assign():
 
 
 @bp.post("/plan/items/<int:item_id>/assign")
-@regulators_only
+@roles_required("regulator")
 def plan_assign(item_id):
     item = load_item(item_id)
     lead, co = request.form.get("pair", "").partition(",")[::2]
@@ -358,11 +356,10 @@ def shop_grading(code):
 
 
 @bp.route("/rules", methods=["GET", "POST"])
+@roles_required("regulator", methods=("POST",))
 def rules_page():
     errors: dict = {}
     if request.method == "POST":
-        if current_user.role != "regulator":
-            abort(403)
         data = _rules_from_form(request.form)
         done, failed = views.commit_or_fail(
             lambda: grading.update_rules(data, actor=current_user),
@@ -415,7 +412,7 @@ def _percent(value: str):
 
 
 @bp.route("/shops/<code>/penalties/new", methods=["GET", "POST"])
-@regulators_only
+@roles_required("regulator")
 def penalty_new(code):
     shop = load_shop(code)
     errors: dict = {}
@@ -433,7 +430,7 @@ def penalty_new(code):
 
 
 @bp.post("/penalties/<int:penalty_id>/fulfil")
-@regulators_only
+@roles_required("regulator")
 def penalty_fulfil(penalty_id):
     penalty = load_penalty(penalty_id)
     return views.commit_or_flash(
@@ -444,7 +441,7 @@ def penalty_fulfil(penalty_id):
 
 
 @bp.get("/credit-repairs")
-@regulators_only
+@roles_required("regulator")
 def repairs_page():
     query = (
         select(CreditRepair)
@@ -452,21 +449,20 @@ def repairs_page():
         .order_by(CreditRepair.status != "pending", CreditRepair.id.desc())
         .limit(200)
     )
-    allowed = current_user.street_ids()
-    if allowed is not None:
-        query = query.where(Shop.street_id.in_(allowed or {-1}))
+    query = scoped(query, current_user, Shop.street_id)
     return render_template(
         "grading/repairs.html", repairs=db.session.scalars(query).all(), severity_labels=SEVERITY_LABELS
     )
 
 
 @bp.post("/credit-repairs/<int:repair_id>/decide")
-@regulators_only
+@roles_required("regulator")
 def repair_decide(repair_id):
     repair = db.session.get(CreditRepair, repair_id)
     if repair is None:
         abort(404)
-    load_shop(repair.shop.code)
+    if not repair.can_change(current_user):
+        abort(403, description=_("该商铺不在您的管辖范围"))
     return views.commit_or_flash(
         lambda: penalties.decide_repair(
             repair,
@@ -483,21 +479,16 @@ def repair_decide(repair_id):
 
 @bp.get("/draws")
 def draws_page():
-    query = select(RandomDraw).order_by(RandomDraw.id.desc()).limit(100)
-    rows = [d for d in db.session.scalars(query) if _draw_in_scope(d)]
+    """The latest 100 draws the user may see, filtered in SQL (`RandomDraw.in_scope`) before the
+    limit: one query for the draws and one for their targets, however many draws there are."""
+    query = (select(RandomDraw).where(*RandomDraw.in_scope(current_user))
+             .options(selectinload(RandomDraw.targets)).order_by(RandomDraw.id.desc()).limit(100))
+    rows = db.session.scalars(query).all()
     return render_template("grading/draws.html", draws=rows, population_size=draws.population_size)
 
 
-def _draw_in_scope(draw: RandomDraw) -> bool:
-    allowed = current_user.street_ids()
-    if allowed is None:
-        return True
-    names = set(draw.filters.get("streets") or [])
-    return bool(set(db.session.scalars(select(Street.id).where(Street.name.in_(names)))) & allowed)
-
-
 @bp.route("/draws/new", methods=["GET", "POST"])
-@regulators_only
+@roles_required("regulator")
 def draw_new():
     errors: dict = {}
     if request.method == "POST":
@@ -548,9 +539,7 @@ def draw_detail(draw_id):
         # covering its street.
         show_ratios=current_user.role == "regulator",
         classes=[
-            t.credit_class
-            if current_user.role == "regulator" and current_user.covers_street(t.shop.street_id)
-            else None
+            t.credit_class if t.shop.can_regulate(current_user) else None
             for t in draw.targets
         ],
     )
@@ -597,10 +586,9 @@ class InspectionPlan(MethodView):
 @blp.route("/inspection-plan/generate", methods=["POST"])
 @blp.arguments(GenerateSchema)
 @blp.response(200, CountSchema)
+@roles_required("regulator", message="只有监管者可以生成清单 (regulators only)")
 def api_generate(args):
     """Save the list as tracked items (regulators); keeps earlier tracking."""
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以生成清单 (regulators only)")
     street_ids = planning.scope_street_ids(current_user, args.get("street"))
     count = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
     views.commit()
@@ -610,10 +598,9 @@ def api_generate(args):
 @blp.route("/inspection-plan/auto-assign", methods=["POST"])
 @blp.arguments(AutoAssignSchema)
 @blp.response(200, CountSchema)
+@roles_required("regulator", message="只有监管者可以分派 (regulators only)")
 def api_auto_assign(args):
     """Assign open unassigned items to inspector pairs, balanced by workload within each street."""
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以分派 (regulators only)")
     count = planning.auto_assign(
         planning.scope_street_ids(current_user, args.get("street")), actor=current_user
     )
@@ -646,10 +633,9 @@ def _item_view(item: PlanItem) -> dict:
 @blp.route("/inspection-plan/items/<int:item_id>/assign", methods=["POST"])
 @blp.arguments(AssignBodySchema)
 @blp.response(200, PlanItemSchema)
+@roles_required("regulator", message="只有监管者可以分派 (regulators only)")
 def api_assign(body, item_id):
     """Reassign an item to an inspector pair of its street (regulators)."""
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以分派 (regulators only)")
     item = load_item(item_id)
     lead = user_named(body["inspector"], "inspector")
     co = user_named(body.get("co_inspector"), "co_inspector")
@@ -715,19 +701,17 @@ def _penalty_view(p: Penalty) -> dict:
 @blp.route("/shops/<code>/penalties")
 class ShopPenalties(MethodView):
     @blp.response(200, PenaltyStaffSchema(many=True))
+    @roles_required("regulator", message="只有监管者可以查看处罚 (regulators only)")
     def get(self, code):
         """The shop's penalties with internal notes (regulators)."""
-        if current_user.role != "regulator":
-            return json_error(403, "只有监管者可以查看处罚 (regulators only)")
         shop = load_shop(code)
         return respond([_penalty_view(p) for p in penalties.shop_penalties(shop)])
 
     @blp.arguments(PenaltyCreateSchema)
     @blp.response(201, PenaltyStaffSchema)
+    @roles_required("regulator", message="只有监管者可以登记处罚 (regulators only)")
     def post(self, body, code):
         """Record a penalty decision (regulators); publicity ends 3 months / 3 years later."""
-        if current_user.role != "regulator":
-            return json_error(403, "只有监管者可以登记处罚 (regulators only)")
         shop = load_shop(code)
         penalty = penalties.record_penalty(shop, body, actor=current_user)
         views.commit()
@@ -737,7 +721,7 @@ class ShopPenalties(MethodView):
 def _draw_view(draw: RandomDraw) -> dict:
     rows, population, replay_ok = _draw_results(draw)
     for row, target in zip(rows, draw.targets, strict=True):
-        if current_user.role == "regulator" and current_user.covers_street(target.shop.street_id):
+        if target.shop.can_regulate(current_user):
             row["credit_class"] = target.credit_class  # internal: regulators in scope only
     regulator = current_user.role == "regulator"
     # The class filter and the per-class ratios tell which classes the targets are in: regulators only.
@@ -759,10 +743,9 @@ def _draw_view(draw: RandomDraw) -> dict:
 @blp.route("/draws", methods=["POST"])
 @blp.arguments(DrawCreateSchema)
 @blp.response(201, DrawStaffSchema)
+@roles_required("regulator", message="只有监管者可以组织抽查 (regulators only)")
 def api_draw_create(body):
     """Run and record a random draw (regulators). Give `seed` to replay an earlier draw's inputs."""
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以组织抽查 (regulators only)")
     draw = draws.create_draw(body, actor=current_user)
     views.commit()
     return respond(_draw_view(draw), 201)

@@ -30,7 +30,7 @@ from ..schemas.inspections import (
     SelfCheckSchema,
     ShopChecklistsSchema,
 )
-from ..security import api_gate, json_error
+from ..security import api_gate, json_error, roles_required
 from . import bp
 
 PER_PAGE = 50
@@ -48,14 +48,9 @@ def load_inspection(inspection_id: int) -> Inspection:
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None:
         abort(404)
-    if not current_user.can_view(inspection.shop):
+    if not inspection.can_view(current_user):
         abort(403)
     return inspection
-
-
-def regulators_only():
-    if current_user.role != "regulator":
-        abort(403)
 
 
 def _date_field(name: str) -> date | None:
@@ -215,7 +210,7 @@ def rectification_photo(rect_id):
     rect = db.session.get(Rectification, rect_id)
     if rect is None:
         abort(404)
-    if not current_user.can_view(rect.shop):
+    if not rect.can_view(current_user):
         abort(403)
     return send_upload(rect.report_photo)
 
@@ -262,9 +257,9 @@ def checklist_detail(template_id):
 @bp.route(
     "/checklists/<int(max=2147483647):template_id>/edit", methods=["GET", "POST"], endpoint="checklist_edit"
 )
+@roles_required("regulator")
 def checklist_edit(template_id):
     """Regulators edit items, sections and the key flag; saving makes a new version."""
-    regulators_only()
     template = checklists.get_template(template_id) or abort(404)
     if not template.current:
         return redirect(url_for("admin.checklist_detail", template_id=template.id))
@@ -366,15 +361,14 @@ def shop_checklists(code):
 @blp.arguments(InspectionCreateSchema)
 @blp.response(201, InspectionStaffSchema)
 @blp.alt_response(200, schema=InspectionStaffSchema, description="A retry: the inspection already recorded")
+@roles_required("regulator", "inspector", message="只有执法人员可以录入监督检查 (inspectors and regulators only)")
 def create_inspection(data):
     """Record an inspection (inspectors and regulators in scope). A retry with the same
     client_id answers 200 with the inspection already recorded."""
-    if not current_user.is_staff:
-        return json_error(403, "只有执法人员可以录入监督检查 (inspectors and regulators only)")
     shop = registry.get_shop(data["shop_code"])
     if shop is None:
         return json_error(422, "商铺不存在", {"shop_code": ["商铺码不存在"]})
-    if not current_user.can_inspect(shop):
+    if not shop.can_inspect(current_user):
         return json_error(403, "该商铺不在您的辖区 (out of scope)", {"shop_code": ["不在辖区"]})
     sub = inspections.Submission(
         **{
@@ -404,7 +398,8 @@ def get_inspection(inspection_id):
     inspection = db.session.get(Inspection, inspection_id) if inspection_id <= checklists.MAX_ID else None
     if inspection is None:
         abort(404)
-    api_shop(inspection.shop.code)
+    if not inspection.can_view(current_user):
+        abort(403, description=views.API_SCOPE.denied)
     return respond(inspection_view(inspection))
 
 
@@ -432,11 +427,11 @@ class SelfChecks(MethodView):
 
     @blp.arguments(SelfCheckCreateSchema)
     @blp.response(201, SelfCheckSchema)
+    @roles_required("merchant", message="自查由经营者本人提交 (the shop's merchant only)")
     def post(self, data, code):
-        """Record a self-check of the merchant's own shop. A retry with the same client_id → 200."""
+        """Record a self-check of the merchant's own shop (`api_shop` then admits only its merchant).
+        A retry with the same client_id → 200."""
         shop = api_shop(code)
-        if not current_user.owns_shop(shop):
-            return json_error(403, "自查由经营者本人提交 (the shop's merchant only)")
         check, created = inspections.record_self_check(
             shop,
             data["template_id"],

@@ -33,11 +33,13 @@ def _shop(code):
 
 
 def _scoped(model, object_id):
+    """A change request, question or property report the regulator may see (GET) or decide (any
+    other method): 404 / 403."""
     obj = db.session.get(model, object_id)
     if obj is None:
         abort(404)
-    street_id = obj.complex.street_id if isinstance(obj, PropertyReport) else obj.shop.street_id
-    if not current_user.covers_street(street_id):
+    allowed = obj.can_view if request.method == "GET" else obj.can_change
+    if not allowed(current_user):
         abort(403)
     return obj
 
@@ -253,7 +255,7 @@ def message_thread(complex_id):
     cx = db.session.get(Complex, complex_id)
     if cx is None:
         abort(404)
-    if not current_user.covers_street(cx.street_id):
+    if not cx.can_view(current_user):
         abort(403)
     errors, status = {}, 200
     if request.method == "POST":

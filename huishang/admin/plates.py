@@ -20,7 +20,7 @@ from huishang.services.scan import faces as scans
 from huishang.services.scan import plates as plate_service
 
 from ..extensions import csrf
-from ..security import api_gate, json_error
+from ..security import api_gate, roles_required
 from ..views import commit, commit_or_fail, load_shop
 from . import bp
 
@@ -104,11 +104,10 @@ for _kind, _mime in (("qr.png", "image/png"), ("qr.svg", "image/svg+xml"),
 @blp.route("/shops/<code>/reissue", methods=["POST"])
 @blp.arguments(ReissueSchema)
 @blp.response(200, ReissueResultSchema)
+@roles_required("regulator", message="只有监管者可以补发铭牌 (regulators only)")
 def reissue(data, code):
     """补发铭牌 (regulators in scope): a new code; the old one answers "replaced"."""
     shop = load_shop(code, "can_edit")
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以补发铭牌 (regulators only)")
     previous = shop.code
     plate_service.reissue(shop, data["reason"], actor=current_user)
     commit()
@@ -119,11 +118,10 @@ def reissue(data, code):
 @blp.route("/shops/<code>/scans")
 @blp.arguments(ScanStatsQuery, location="query")
 @blp.response(200, ScanStatsSchema)
+@roles_required("regulator", "inspector", message="只有监管人员可以查看扫码统计 (staff only)")
 def scan_stats(args, code):
     """Scans per day by face (citizen / manage / supervise) over the last `days` days."""
     shop = load_shop(code)
-    if not current_user.is_staff:
-        return json_error(403, "只有监管人员可以查看扫码统计 (staff only)")
     stats = scans.scan_stats(shop, args["days"])
     return jsonify({"days": stats["days"], "since": stats["since"].isoformat(), "totals": stats["totals"],
                     "total": stats["total"],
@@ -146,7 +144,7 @@ def plate_panel(shop, user) -> dict:
         # not committed they would be lost when the request's session is rolled back.
         commit(on_get="scan counts buffered by earlier scans")
     return {"history": plate_service.history(shop), "stats": scans.scan_stats(shop, 30),
-            "can_reissue": user.role == "regulator" and user.can_edit(shop)}
+            "can_reissue": shop.can_regulate(user)}
 
 
 @bp.get("/shops/<code>/plate", endpoint="plate_page")
@@ -165,10 +163,9 @@ def plate_file(code, kind):
 
 
 @bp.post("/shops/<code>/plate/reissue", endpoint="plate_reissue")
+@roles_required("regulator")
 def plate_reissue(code):
     shop = load_shop(code, "can_edit")
-    if current_user.role != "regulator":
-        abort(403)
     reason = request.form.get("reason", "")
     done, failed = commit_or_fail(
         lambda: plate_service.reissue(shop, reason, actor=current_user),

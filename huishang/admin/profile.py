@@ -58,5 +58,5 @@ def shop_profile(code: str):
         Shop.entity_id == shop.entity_id, Shop.id != shop.id).order_by(Shop.id).limit(20)).all()
     return render_template("admin/shop_profile.html", shop=shop, siblings=siblings, today=today(),
                            expiring_by=today() + timedelta(days=EXPIRING_DAYS),
-                           can_edit=current_user.role == "regulator" and current_user.can_edit(shop),
+                           can_edit=shop.can_regulate(current_user),
                            **profile_sections(shop, current_user)._asdict())

@@ -40,7 +40,7 @@ from ..schemas.merchant import (
     StaffSchema,
     StaffWriteSchema,
 )
-from ..security import api_gate, json_error
+from ..security import api_gate, roles_required
 from ..views import commit, load_shop
 from .common import own_object
 
@@ -54,7 +54,8 @@ csrf.exempt(public_blp)
 
 
 def _regulator_scope(obj):
-    if current_user.role != "regulator" or not current_user.covers_street(obj.shop.street_id):
+    """A change request or question the current user may decide (regulators in scope), else 403."""
+    if not obj.can_change(current_user):
         abort(403, description="无权处理 (regulators in scope only)")
     return obj
 
@@ -76,11 +77,10 @@ def staff_list(code):
 @blp.route("/shops/<code>/staff", methods=["POST"])
 @blp.arguments(StaffWriteSchema)
 @blp.response(201, StaffSchema)
+@roles_required("merchant", message="只有本店经营者可以登记员工 (the shop's merchant only)")
 def staff_add(data, code):
-    """Add a staff member (the shop's merchant)."""
+    """Add a staff member (the shop's merchant: a merchant may view only the shops they hold)."""
     shop = load_shop(code)
-    if not current_user.owns_shop(shop):
-        return json_error(403, "只有本店经营者可以登记员工 (the shop's merchant only)")
     person = staff_service.add(shop, _staff_data(data), actor=current_user)
     commit()
     return respond(StaffSchema().dump(person), 201)
@@ -116,22 +116,20 @@ def staff_delete(staff_id):
 # -- change requests ----------------------------------------------------------------------------
 @blp.route("/shops/<code>/change-requests", methods=["GET"])
 @blp.response(200, ChangeRequestSchema(many=True))
+@roles_required("regulator", "inspector", "merchant", message="物业无权查看变更申请 (not for property managers)")
 def shop_changes(code):
     """Change requests of a shop (its merchant, or staff in scope)."""
     shop = load_shop(code)
-    if current_user.role == "property":
-        return json_error(403, "物业无权查看变更申请 (not for property managers)")
     return respond(ChangeRequestSchema(many=True).dump(changes.for_shops([shop.id])))
 
 
 @blp.route("/shops/<code>/change-requests", methods=["POST"])
 @blp.arguments(ChangeRequestWriteSchema)
 @blp.response(201, ChangeRequestSchema)
+@roles_required("merchant", message="只有本店经营者可以申请变更 (the shop's merchant only)")
 def shop_change_create(data, code):
     """File a change of sign name, address or business type for review (the shop's merchant)."""
     shop = load_shop(code)
-    if not current_user.owns_shop(shop):
-        return json_error(403, "只有本店经营者可以申请变更 (the shop's merchant only)")
     note = data.pop("note", "")
     cr = changes.request_shop_change(shop, data, actor=current_user, note=note)
     commit()
@@ -140,10 +138,9 @@ def shop_change_create(data, code):
 
 @blp.route("/change-requests", methods=["GET"])
 @blp.response(200, ChangeRequestSchema(many=True))
+@roles_required("regulator", message="只有监管者可以审核 (regulators only)")
 def change_queue():
     """The review queue: pending requests of shops in the regulator's streets."""
-    if current_user.role != "regulator":
-        return json_error(403, "只有监管者可以审核 (regulators only)")
     return respond(ChangeRequestSchema(many=True).dump(changes.queue(current_user)))
 
 
@@ -195,25 +192,23 @@ def notification_read(data):
 # -- questions and policies ---------------------------------------------------------------------
 @blp.route("/questions", methods=["GET"])
 @blp.response(200, QuestionSchema(many=True))
+@roles_required("merchant", "regulator", message="当前角色无权查看咨询 (this role may not)")
 def question_list():
     """Merchants: their questions. Regulators: the unanswered queue of their streets."""
     if current_user.role == "merchant":
         items = question_service.for_shops([s.id for s in current_user.shops])
-    elif current_user.role == "regulator":
-        items = question_service.queue(current_user)
     else:
-        return json_error(403, "当前角色无权查看咨询 (this role may not)")
+        items = question_service.queue(current_user)
     return respond(QuestionSchema(many=True).dump(items))
 
 
 @blp.route("/questions", methods=["POST"])
 @blp.arguments(QuestionWriteSchema)
 @blp.response(201, QuestionSchema)
+@roles_required("merchant", message="只有本店经营者可以咨询 (the shop's merchant only)")
 def question_ask(data):
     """Ask the regulator (merchants, for one of their shops). Attachments: the web form."""
     shop = load_shop(data["shop_code"])
-    if not current_user.owns_shop(shop):
-        return json_error(403, "只有本店经营者可以咨询 (the shop's merchant only)")
     question = question_service.ask(shop, data["body"], actor=current_user)
     commit()
     return respond(QuestionSchema().dump(question), 201)
@@ -232,14 +227,13 @@ def question_answer(data, question_id):
 
 @blp.route("/policies", methods=["GET"])
 @blp.response(200, PolicySchema(many=True))
+@roles_required("merchant", "regulator", "inspector", message="当前角色无权查看 (this role may not)")
 def policy_list():
     """Policies for the merchant's business types; every policy for staff."""
     if current_user.role == "merchant":
         items = policies.for_merchant(current_user)
-    elif current_user.is_staff:
-        items = policies.all_policies()
     else:
-        return json_error(403, "当前角色无权查看 (this role may not)")
+        items = policies.all_policies()
     return respond(PolicySchema(many=True).dump(items))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from huishang.services.grading import SEVERITY_LABELS, penalties
 
 from ..extensions import db
-from ..models import Penalty, Shop
+from ..models import Penalty
 from ..models.grading import CreditRepair
 from ..views import commit_or_fail
 from . import bp
@@ -18,7 +18,7 @@ def load_own_penalty(penalty_id: int) -> Penalty:
     penalty = db.session.get(Penalty, penalty_id)
     if penalty is None:
         abort(404)
-    if not current_user.owns_shop(db.session.get(Shop, penalty.shop_id)):
+    if not penalty.can_view(current_user):
         abort(403)
     return penalty
 

@@ -18,7 +18,7 @@ def own_complaint(ticket: str):
     """A complaint forwarded about one of the merchant's shops; 404 otherwise (even when it
     exists: a merchant may not learn of complaints the desk has not forwarded)."""
     complaint = service.get(ticket)
-    if complaint is None or complaint.forwarded_on is None or not current_user.owns_shop(complaint.shop):
+    if complaint is None or not complaint.can_view(current_user):
         abort(404)
     return complaint
 
@@ -67,7 +67,7 @@ def reply(review_id: int):
     review = db.session.get(Review, review_id)
     if review is None:
         abort(404)
-    if not current_user.owns_shop(review.shop):
+    if not review.can_change(current_user):
         abort(403)
     done, failed = commit_or_fail(lambda: review_service.reply(review, request.form.get("reply"), actor=current_user),
                                   done=url_for("merchant.reviews"), message=_("回复已发布"), category="ok")

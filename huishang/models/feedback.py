@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
+from .scope import holds
 
 COMPLAINT_CATEGORIES = ("food_safety", "price", "measurement", "service", "hygiene",
                         "false_advertising", "other")
@@ -119,6 +120,17 @@ class Complaint(db.Model):
 
     __table_args__ = (Index("ix_complaints_shop_status", "shop_id", "status"),)
 
+    def can_view(self, user) -> bool:
+        """The desk's record: regulators covering the shop's street; the shop's merchant once the
+        desk has forwarded it (never the complainant's data: the owner schema). Inspectors see the
+        shop's open complaints only as a summary on its supervision face."""
+        return self.shop.can_regulate(user) or (self.forwarded_on is not None and holds(user, self.shop))
+
+    def can_change(self, user) -> bool:
+        """May take a step of the workflow (which steps, the service decides by role): the same
+        people as `can_view`."""
+        return self.can_view(user)
+
     @property
     def category_label(self) -> str:
         return CATEGORY_LABELS.get(self.category, self.category)
@@ -212,6 +224,16 @@ class Review(db.Model):
     shop = relationship("Shop")
 
     __table_args__ = (Index("ix_reviews_shop_status", "shop_id", "status", "created_at"),)
+
+    def can_view(self, user) -> bool:
+        """Beyond the public page: staff covering the shop's street see it in any status (held,
+        hidden); the shop's merchant sees it once published (held ones may hold personal data)."""
+        return self.shop.can_inspect(user) or (self.status == "visible" and holds(user, self.shop))
+
+    def can_change(self, user) -> bool:
+        """Regulators covering the shop's street moderate it; the shop's merchant replies (the
+        service refuses a reply to an unpublished review with 409)."""
+        return self.shop.can_regulate(user) or holds(user, self.shop)
 
     @property
     def tag_list(self) -> list[str]:

@@ -22,12 +22,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
+    literal_column,
+    select,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from ..extensions import db
 from .base import utcnow
+from .registry import Street
+from .scope import holds, scoped, signed_in, supervises
 
 TIERS = ("高", "中", "低")
 GRADES = ("良好", "一般", "较差")
@@ -137,6 +145,15 @@ class PlanItem(db.Model):
     inspector = relationship("User", foreign_keys=[inspector_id])
     co_inspector = relationship("User", foreign_keys=[co_inspector_id])
 
+    def can_view(self, user) -> bool:
+        """Staff covering the item's street."""
+        return supervises(user, self.street_id)
+
+    def can_change(self, user) -> bool:
+        """Staff covering the item's street: inspectors close it (not found, business closed);
+        assigning it is for regulators, a role the views require on top."""
+        return supervises(user, self.street_id)
+
     __table_args__ = (
         UniqueConstraint("shop_id", "cycle", name="uq_plan_item_cycle"),
         # Items still live for their cycle: an item is closed as inspected only when its shop's
@@ -174,6 +191,35 @@ class RandomDraw(db.Model):
         back_populates="draw", order_by="DrawTarget.position", cascade="all, delete-orphan"
     )
 
+    @property
+    def street_names(self) -> set[str]:
+        """The streets the draw was made over (always recorded: all of the regulator's by default)."""
+        return set((self.filters or {}).get("streets") or [])
+
+    def can_view(self, user) -> bool:
+        """Staff covering at least one of its streets (every draw for a district-wide regulator)."""
+        if not (signed_in(user) and user.is_staff):
+            return False
+        return user.district_wide or any(s.name in self.street_names for s in user.streets)
+
+    def can_change(self, user) -> bool:
+        """Regulators covering every one of its streets — the rule for making a draw."""
+        if not (signed_in(user) and user.role == "regulator"):
+            return False
+        return user.district_wide or self.street_names <= {s.name for s in user.streets}
+
+    @classmethod
+    def in_scope(cls, user) -> list:
+        """`can_view` as WHERE criteria for a SELECT of draws: none for a district-wide regulator,
+        else "one of the draw's streets is the user's" (an EXISTS over the recorded street names,
+        so a page of draws is one query however many draws there are)."""
+        if user.street_ids() is None:
+            return []
+        names = _json_array_items(cls.filters, "streets").table_valued("value")
+        mine = scoped(select(literal_column("1")).select_from(names)
+                      .join(Street, Street.name == names.c.value), user, Street.id)
+        return [exists(mine)]
+
 
 class DrawTarget(db.Model):
     __tablename__ = "draw_targets"
@@ -210,6 +256,39 @@ class CreditRepair(db.Model):
     penalty = relationship("Penalty")
     shop = relationship("Shop")
     applicant = relationship("User", foreign_keys=[applicant_id])
+
+    def can_view(self, user) -> bool:
+        """Regulators covering the shop's street and the shop's merchant (the applicant's side)."""
+        return self.shop.can_regulate(user) or holds(user, self.shop)
+
+    def can_change(self, user) -> bool:
+        """Regulators covering the shop's street, who approve or reject it."""
+        return self.shop.can_regulate(user)
+
+
+class _json_array_items(FunctionElement):
+    """The text items of the JSON array under `key` in a JSON column, as a table-valued function
+    whose one column is `value`: SQLite's json_each, PostgreSQL's json_array_elements_text."""
+
+    inherit_cache = True
+    _traverse_internals = [*FunctionElement._traverse_internals, ("key", InternalTraversal.dp_string)]
+
+    def __init__(self, column, key: str):
+        self.key = key
+        super().__init__(column)
+
+
+@compiles(_json_array_items)
+def _json_each(element, compiler, **kw):
+    (column,) = element.clauses
+    path = "$." + element.key
+    return f"json_each({compiler.process(column, **kw)}, '{path}')"
+
+
+@compiles(_json_array_items, "postgresql")
+def _json_array_elements_text(element, compiler, **kw):
+    (column,) = element.clauses
+    return f"json_array_elements_text({compiler.process(column, **kw)} -> '{element.key}')"
 
 
 __all__ = ["GradingRule", "ShopGrading", "GradeEvent", "PlanItem", "RandomDraw", "DrawTarget", "CreditRepair"]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import today, utcnow
+from .scope import holds
 
 OUTCOMES = ("pass", "partial", "fail")
 OUTCOME_LABELS = {"pass": "符合", "partial": "基本符合", "fail": "不符合"}
@@ -60,6 +61,15 @@ class Inspection(db.Model):
 
     __table_args__ = (Index("ix_inspections_shop_date", "shop_id", "inspected_on"),)
 
+    def can_view(self, user) -> bool:
+        """Staff covering the shop's street (everything) and the shop's merchant (their variant)."""
+        return self.shop.can_inspect(user) or holds(user, self.shop)
+
+    def can_change(self, user) -> bool:
+        """The shop's merchant, who signs for the result or refuses it. A recorded inspection is a
+        record: staff correct it only by a re-inspection (a new inspection of the shop)."""
+        return holds(user, self.shop)
+
 
 class InspectionAnswer(db.Model):
     __tablename__ = "inspection_answers"
@@ -96,6 +106,14 @@ class Rectification(db.Model):
         back_populates="rectification", foreign_keys=[inspection_id]
     )
     shop = relationship("Shop")
+
+    def can_view(self, user) -> bool:
+        """As its inspection: staff covering the shop's street and the shop's merchant."""
+        return self.shop.can_inspect(user) or holds(user, self.shop)
+
+    def can_change(self, user) -> bool:
+        """The shop's merchant reports it done; a re-inspection by staff (a new inspection) closes it."""
+        return holds(user, self.shop)
 
     @property
     def is_overdue(self) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import TimestampMixin, utcnow
 from .registry import BusinessType, Complex, Shop
+from .scope import holds, regulates
 
 
 class ClaimCode(db.Model):
@@ -69,6 +70,14 @@ class ChangeRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     shop: Mapped[Shop] = relationship()
+
+    def can_view(self, user) -> bool:
+        """The shop's merchant and staff covering its street; not the complex's property manager."""
+        return self.shop.can_inspect(user) or holds(user, self.shop)
+
+    def can_change(self, user) -> bool:
+        """May decide it (approve, reject): regulators covering the shop's street."""
+        return self.shop.can_regulate(user)
 
     @property
     def status_label(self) -> str:
@@ -135,6 +144,14 @@ class Question(db.Model):
     faq_answer: Mapped[str | None] = mapped_column(Text)
     shop: Mapped[Shop] = relationship()
 
+    def can_view(self, user) -> bool:
+        """The shop's merchant who asked, and regulators covering the shop's street."""
+        return self.shop.can_regulate(user) or holds(user, self.shop)
+
+    def can_change(self, user) -> bool:
+        """May answer it and publish it to the FAQ: regulators covering the shop's street."""
+        return self.shop.can_regulate(user)
+
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
@@ -198,6 +215,15 @@ class PropertyReport(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     complex: Mapped[Complex] = relationship()
     shop: Mapped[Shop | None] = relationship()
+
+    def can_view(self, user) -> bool:
+        """As its complex: the complex's property manager and regulators covering its street."""
+        return self.complex.can_view(user)
+
+    def can_change(self, user) -> bool:
+        """May decide it (confirm, reject): regulators covering the complex's street. Its manager
+        files it and cannot change it afterwards."""
+        return regulates(user, self.complex.street_id)
 
     @property
     def kind_label(self) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
+from .scope import holds
 
 SEVERITIES = ("minor", "general", "severe")
 
@@ -27,3 +28,14 @@ class Penalty(db.Model):
     internal_note: Mapped[str] = mapped_column(Text, default="")
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    shop = relationship("Shop")
+
+    def can_view(self, user) -> bool:
+        """Regulators covering the shop's street (with the internal note) and the shop's merchant
+        (without it, to apply for credit repair). Not inspectors."""
+        return self.shop.can_regulate(user) or holds(user, self.shop)
+
+    def can_change(self, user) -> bool:
+        """Regulators covering the shop's street (record, mark fulfilled)."""
+        return self.shop.can_regulate(user)

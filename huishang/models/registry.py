@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import TimestampMixin, today, utcnow
+from .scope import holds, manages, regulates, supervises
 
 SHOP_STATUSES = ("open", "suspended", "closed")
 STATUS_LABELS = {"open": "营业", "suspended": "停业", "closed": "注销"}
@@ -67,6 +68,16 @@ class Complex(TimestampMixin, db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
     street: Mapped[Street] = relationship()
+
+    # -- permissions: the complex's rule (its records — reports, notices, messages — follow it) ------
+    def can_view(self, user) -> bool:
+        """Its property manager, and the regulators covering its street (its message thread and
+        reports). Inspectors have no complex pages."""
+        return manages(user, self.id) or regulates(user, self.street_id)
+
+    def can_change(self, user) -> bool:
+        """The same people: the manager reports, relays and writes; the regulators decide and answer."""
+        return self.can_view(user)
 
 
 class BusinessType(db.Model):
@@ -191,6 +202,26 @@ class Shop(TimestampMixin, db.Model):
     @property
     def rating_average(self) -> float | None:
         return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+    # -- permissions: the shop's rule, which every record about one shop delegates to ---------------
+    def can_view(self, user) -> bool:
+        """May see the non-public face of the shop (management or supervision): staff covering its
+        street, its merchant, the property manager of its complex."""
+        return supervises(user, self.street_id) or holds(user, self) or manages(user, self.complex_id)
+
+    def can_change(self, user) -> bool:
+        """May change the registry record: regulators covering its street, its merchant (the open
+        fields only; the regulated ones go through a change request)."""
+        return regulates(user, self.street_id) or holds(user, self)
+
+    def can_inspect(self, user) -> bool:
+        """May record an inspection and see the supervision data: staff covering its street."""
+        return supervises(user, self.street_id)
+
+    def can_regulate(self, user) -> bool:
+        """May take the regulator's decisions about it (penalties, complaints, reviews, questions,
+        change requests): regulators covering its street."""
+        return regulates(user, self.street_id)
 
     def licences_valid(self, on: date | None = None) -> bool:
         on = on or today()

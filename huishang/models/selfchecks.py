@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
+from .scope import holds
 
 
 class SelfCheck(db.Model):
@@ -28,3 +29,11 @@ class SelfCheck(db.Model):
     shop = relationship("Shop")
 
     __table_args__ = (Index("ix_self_checks_shop_date", "shop_id", "checked_on"),)
+
+    def can_view(self, user) -> bool:
+        """Staff covering the shop's street and the shop's merchant."""
+        return self.shop.can_inspect(user) or holds(user, self.shop)
+
+    def can_change(self, user) -> bool:
+        """The shop's merchant, who records it."""
+        return holds(user, self.shop)

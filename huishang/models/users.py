@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from .base import TimestampMixin
 from .registry import Complex, Shop, Street
+from .scope import manages
 
 ROLES = ("regulator", "inspector", "merchant", "property")
 ROLE_LABELS = {"regulator": "监管者", "inspector": "执法人员", "merchant": "经营者", "property": "物业"}
@@ -91,28 +92,24 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role == "merchant" and any(s.id == shop.id for s in self.shops)
 
     def manages_shop(self, shop: Shop) -> bool:
-        return (self.role == "property" and self.complex_id is not None
-                and shop.complex_id == self.complex_id)
+        return manages(self, shop.complex_id)
 
-    # -- object checks ---------------------------------------------------------------------
+    # -- object checks: the shop's rule, asked from the user's side ---------------------------
+    # `user.can_view(shop)` is `shop.can_view(user)`; `views.load_shop` names these checks.
     def can_view(self, shop: Shop) -> bool:
         """May see the non-public face of the shop (management or supervision)."""
-        if self.is_staff:
-            return self.covers_street(shop.street_id)
-        return self.owns_shop(shop) or self.manages_shop(shop)
+        return shop.can_view(self)
 
     def can_edit(self, shop: Shop) -> bool:
         """May change the shop's registry record (merchants: their own shop's open fields)."""
-        if self.role == "regulator":
-            return self.covers_street(shop.street_id)
-        return self.owns_shop(shop)
+        return shop.can_change(self)
 
     def can_inspect(self, shop: Shop) -> bool:
         """May record an inspection of the shop."""
-        return self.is_staff and self.covers_street(shop.street_id)
+        return shop.can_inspect(self)
 
     def can_supervise(self, shop: Shop) -> bool:
-        return self.can_inspect(shop)
+        return shop.can_inspect(self)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

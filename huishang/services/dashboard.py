@@ -23,6 +23,7 @@ from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
 from ..models.feedback import CATEGORY_LABELS, Complaint, ComplaintEvent
 from ..models.grading import PLAN_STATUS_LABELS, PlanItem
+from ..models.scope import scoped, within_streets
 
 WEEKS = 12
 COMPLAINT_WINDOW_DAYS = 90
@@ -52,7 +53,7 @@ class Figures:
 
 
 def _scope(query, street_ids, column=Shop.street_id):
-    return query if street_ids is None else query.where(column.in_(street_ids or {-1}))
+    return within_streets(query, street_ids, column)
 
 
 def compute(user, on: date | None = None, street: str | None = None) -> Figures:
@@ -398,8 +399,4 @@ def export(figures: Figures, fmt: str) -> tuple[str, bytes, str]:
 
 def scope_streets(user) -> list[Street]:
     """The streets the user may pick on the dashboard."""
-    query = select(Street).order_by(Street.position)
-    ids = user.street_ids()
-    if ids is not None:
-        query = query.where(Street.id.in_(ids or {-1}))
-    return db.session.scalars(query).all()
+    return db.session.scalars(scoped(select(Street).order_by(Street.position), user, Street.id)).all()

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..models import Complex, Message, Notice, PropertyReport, Rectification, Shop, today, utcnow
 from ..models.inspections import OUTCOME_FACES
+from ..models.scope import scoped
 
 MOVE_IN_FIELDS = ("uscc", "entity_name", "sign_name", "address", "business_type", "contact", "phone",
                   "opening_hours")
@@ -135,9 +136,8 @@ def reports(complex_id: int | None = None, *, user=None, status: str | None = No
     query = select(PropertyReport)
     if complex_id is not None:
         query = query.where(PropertyReport.complex_id == complex_id)
-    if user is not None and user.street_ids() is not None:
-        query = query.join(Complex, Complex.id == PropertyReport.complex_id).where(
-            Complex.street_id.in_(user.street_ids() or {-1}))
+    if user is not None:
+        query = scoped(query.join(Complex, Complex.id == PropertyReport.complex_id), user, Complex.street_id)
     if status:
         query = query.where(PropertyReport.status == status)
     return list(db.session.scalars(query.order_by(PropertyReport.created_at.desc()).limit(200)))
@@ -207,8 +207,7 @@ def threads_for(user) -> list[dict]:
     """Complexes in the regulator's streets that have messages, with unread counts."""
     query = (select(Complex, func.count(Message.id), func.max(Message.created_at))
              .join(Message, Message.complex_id == Complex.id).group_by(Complex.id))
-    if user.street_ids() is not None:
-        query = query.where(Complex.street_id.in_(user.street_ids() or {-1}))
+    query = scoped(query, user, Complex.street_id)
     unread = dict(db.session.execute(select(Message.complex_id, func.count()).where(
         Message.read_at.is_(None), Message.from_regulator.is_(False)).group_by(Message.complex_id)).all())
     return [{"complex": cx, "count": n, "last": last, "unread": unread.get(cx.id, 0)}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
 from huishang.models.base import today as district_today
-from huishang.models.grading import RandomDraw
+from huishang.models.grading import DrawTarget, RandomDraw
 from huishang.services import DomainError
 from huishang.services.grading import draws
 
@@ -172,6 +172,69 @@ def test_draw_pages(client, login_as):
         login_as(user)
         page = client.get(url).get_data(as_text=True)
         assert ("ng-credit-A" in page) is sees and ("比例" in page) is sees, user.role
+
+
+def _recorded_draw(title: str, streets: list[str], targets=()) -> RandomDraw:
+    """A draw row as `create_draw` records it (only what the draws page reads matters here)."""
+    draw = RandomDraw(title=title, seed="s", filters={"streets": streets}, ratios={}, exclusions=[],
+                      population={"classes": {"B": [s.id for s in targets]}, "street_of": {}}, inspector_pool={},
+                      drawn_on=TODAY)
+    for position, shop in enumerate(targets, 1):
+        draw.targets.append(DrawTarget(position=position, shop_id=shop.id, credit_class="B"))
+    db.session.add(draw)
+    return draw
+
+
+def test_draws_page_shows_a_street_regulator_all_their_draws(client, login_as):
+    """The scope is applied before the page's limit of 100: an older draw of the regulator's street
+    behind 100 newer draws of another street is listed (it was dropped when the page took the
+    latest 100 draws and filtered them afterwards)."""
+    _recorded_draw("徐家汇早期抽查", ["徐家汇街道"])
+    for n in range(100):
+        _recorded_draw(f"华泾抽查{n}", ["华泾镇"])
+    _recorded_draw("两街道联合抽查", ["华泾镇", "徐家汇街道"])
+    db.session.commit()
+    login_as(make_regulator(streets=("徐家汇街道",)))
+    page = client.get("/admin/draws").get_data(as_text=True)
+    assert "徐家汇早期抽查" in page and "两街道联合抽查" in page and "华泾抽查" not in page
+    client.post("/logout")
+    login_as(make_inspector(streets=("华泾镇",)))
+    page = client.get("/admin/draws").get_data(as_text=True)
+    assert "徐家汇早期抽查" not in page and "两街道联合抽查" in page and "华泾抽查99" in page
+
+
+@pytest.mark.parametrize("streets", [(), ("徐家汇街道",)], ids=["district-wide", "street"])
+def test_draws_page_queries_do_not_grow_with_the_draws(app, client, login_as, streets):
+    """The page reads the draws and their targets in a fixed number of queries (no query per draw:
+    neither a scope check nor a lazy load of its targets)."""
+    from sqlalchemy import event
+
+    shops = [make_shop() for _ in range(3)]
+    login_as(make_regulator(streets=streets))
+
+    def statements_for_page() -> int:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/admin/draws").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    for n in range(2):
+        _recorded_draw(f"抽查{n}", ["徐家汇街道"], shops)
+    db.session.commit()
+    few = statements_for_page()
+    for n in range(2, 40):
+        _recorded_draw(f"抽查{n}", ["徐家汇街道"], shops)
+    db.session.commit()
+    many = statements_for_page()
+    assert many == few, (few, many)
+    assert "抽查39" in client.get("/admin/draws").get_data(as_text=True)
 
 
 def test_severe_penalty_makes_class_d():

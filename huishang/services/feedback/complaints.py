@@ -50,6 +50,7 @@ from huishang.models.feedback import (
     OPEN_STATUSES,
     TRANSITIONS,
 )
+from huishang.models.scope import scoped
 from huishang.services import Conflict, DomainError, Forbidden, NotFound
 from huishang.services.core import audit, clients, notifications, uploads, workdays
 from huishang.services.registry import after_shop_change
@@ -466,9 +467,7 @@ def desk_query(user, *, street=None, status=None, due=None, category=None, assig
     street_ids = user.street_ids()
     query = select(Complaint)
     if street_ids is not None or street or q:  # a district-wide queue needs no join
-        query = query.join(Shop, Complaint.shop_id == Shop.id)
-    if street_ids is not None:
-        query = query.where(Shop.street_id.in_(street_ids or {-1}))
+        query = scoped(query.join(Shop, Complaint.shop_id == Shop.id), user, Shop.street_id)
     if street:
         st = db.session.scalar(select(Street).where(
             or_(Street.name == street, Street.code == street.upper())))

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import Review, Shop, utcnow
+from huishang.models.scope import scoped
 from huishang.services import Conflict, DomainError
 from huishang.services.core import audit
 
@@ -172,10 +173,7 @@ def moderate(review: Review, action: str, reason: str, *, actor=None) -> Review:
 
 def queue(user, *, status: str = "held", limit: int = 100) -> list[Review]:
     """Reviews for the moderation page within the user's streets: the held ones first."""
-    query = select(Review).join(Shop, Review.shop_id == Shop.id)
-    street_ids = user.street_ids()
-    if street_ids is not None:
-        query = query.where(Shop.street_id.in_(street_ids or {-1}))
+    query = scoped(select(Review).join(Shop, Review.shop_id == Shop.id), user, Shop.street_id)
     if status in ("held", "hidden", "visible"):
         query = query.where(Review.status == status)
     return list(db.session.scalars(query.order_by(Review.created_at.desc()).limit(limit)))

@@ -21,6 +21,7 @@ from huishang.i18n import N_
 from huishang.models import BusinessType, Entity, Inspection, Shop, Street, User, today
 from huishang.models.grading import CREDIT_CLASSES, DrawTarget, RandomDraw
 from huishang.models.inspections import OUTCOME_LABELS
+from huishang.models.scope import scoped
 from huishang.models.users import user_streets
 from huishang.services import DomainError, registry
 from huishang.services.core import audit
@@ -72,21 +73,17 @@ def run_draw(population: dict, pool: dict, ratios: dict, exclusions: list, seed:
 
 
 def _streets(names: list[str], user) -> list[Street]:
-    allowed = user.street_ids()
     streets = []
     for name in names:
         street = db.session.scalar(select(Street).where(Street.name == name))
         if street is None:
             raise DomainError(N_("未知街道"), {"streets": [N_("未知街道：%(street)s", street=name)]})
-        if allowed is not None and street.id not in allowed:
+        if not user.covers_street(street.id):
             raise DomainError(N_("该街道不在您的管辖范围"), {"streets": [N_("不在管辖范围：%(name)s", name=name)]},
                               status=403)
         streets.append(street)
     if not streets:
-        query = select(Street).order_by(Street.position)
-        if allowed is not None:
-            query = query.where(Street.id.in_(allowed or {-1}))
-        streets = list(db.session.scalars(query))
+        streets = list(db.session.scalars(scoped(select(Street).order_by(Street.position), user, Street.id)))
     return streets
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, literal_column, or_, select, update
 from huishang.extensions import db
 from huishang.models import Shop, today
 from huishang.models.grading import PlanItem, ShopGrading
+from huishang.models.scope import street_criteria
 
 LIVE = literal_column("'inspected'")
 
@@ -32,8 +33,7 @@ def sync_tracking(shop_ids=None, street_ids: set[int] | None = None) -> None:
     scope = []
     if shop_ids is not None:
         scope.append(Shop.id.in_(sorted(shop_ids) or [-1]))
-    if street_ids is not None:
-        scope.append(Shop.street_id.in_(street_ids or {-1}))
+    scope += street_criteria(street_ids, Shop.street_id)
     current = and_(PlanItem.shop_id == Shop.id, PlanItem.cycle == Shop.plan_cycle, PlanItem.status != LIVE)
     differs = or_(*[getattr(Shop, name).is_distinct_from(column) for name, column in TRACKING_COPY.items()])
     db.session.execute(

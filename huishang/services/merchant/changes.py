@@ -11,6 +11,7 @@ from sqlalchemy import select
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import BusinessType, ChangeRequest, Licence, Shop, utcnow
+from huishang.models.scope import scoped
 from huishang.services import Conflict, DomainError, registry
 from huishang.services.core import audit, notifications
 
@@ -160,10 +161,7 @@ def queue_query(user, status: str = "pending"):
     """A SELECT of the change requests of shops in the regulator's streets."""
     query = select(ChangeRequest).join(Shop, ChangeRequest.shop_id == Shop.id).where(
         ChangeRequest.status == status)
-    ids = user.street_ids()
-    if ids is not None:
-        query = query.where(Shop.street_id.in_(ids or {-1}))
-    return query
+    return scoped(query, user, Shop.street_id)
 
 
 def queue(user, status: str = "pending", limit: int = 200):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import Question, Shop, today, utcnow
+from huishang.models.scope import scoped
 from huishang.services import Conflict, DomainError
 from huishang.services.core import audit, notifications, uploads, workdays
 
@@ -107,10 +108,7 @@ def unpublish_faq(question: Question, *, actor=None) -> Question:
 
 def queue_query(user, *, answered: bool = False):
     """A SELECT of the questions of shops in the regulator's streets, answered or not."""
-    query = select(Question).join(Shop, Question.shop_id == Shop.id)
-    ids = user.street_ids()
-    if ids is not None:
-        query = query.where(Shop.street_id.in_(ids or {-1}))
+    query = scoped(select(Question).join(Shop, Question.shop_id == Shop.id), user, Shop.street_id)
     if answered:
         return query.where(Question.answered_at.is_not(None))
     return query.where(Question.answered_at.is_(None))

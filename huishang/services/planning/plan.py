@@ -55,6 +55,7 @@ from huishang.models.grading import (
     PlanItem,
     ShopGrading,
 )
+from huishang.models.scope import street_criteria, within_streets
 from huishang.models.users import user_streets
 from huishang.services import DomainError, grading
 from huishang.services.core import audit, pdf_font
@@ -135,8 +136,7 @@ def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict 
             or_(g.floor_due <= horizon, ev.c.shop_id.is_not(None)),
         )
     )
-    if street_ids is not None:
-        inner = inner.where(g.street_id.in_(street_ids or {-1}))
+    inner = within_streets(inner, street_ids, g.street_id)
     inner = inner.subquery("inner_plan")
     due = least(inner.c.routine_due, inner.c.rect_due, inner.c.comp_due)
     reason = case(
@@ -200,9 +200,7 @@ def _fast_where(as_of: date, days: int, street_ids: set[int] | None, part: str |
         where.append(Shop.next_due_on < as_of)
     elif part == "due":
         where.append(Shop.next_due_on >= as_of)
-    if street_ids is not None:
-        where.append(Shop.street_id.in_(street_ids or {-1}))
-    return where
+    return where + street_criteria(street_ids, Shop.street_id)
 
 
 def fast_plan_query(
@@ -388,9 +386,7 @@ def _slow_path(as_of: date, days: int, street_ids, rules, stale: set[int] | None
     stale = stale_ids(as_of) if stale is None else stale
     if not stale:
         return []
-    query = select(Shop).where(Shop.id.in_(stale))
-    if street_ids is not None:
-        query = query.where(Shop.street_id.in_(street_ids or {-1}))
+    query = within_streets(select(Shop).where(Shop.id.in_(stale)), street_ids, Shop.street_id)
     due = []
     for shop in db.session.scalars(query):
         result = grading.explain(shop, as_of, rules)
@@ -689,8 +685,7 @@ def auto_assign(street_ids: set[int] | None, *, actor=None) -> int:
     """Assign every open, unassigned item in scope to an inspector pair of its street, in list
     order, always to the pair with the lightest open workload. Returns items assigned."""
     query = select(PlanItem).where(PlanItem.status == "open", PlanItem.inspector_id.is_(None))
-    if street_ids is not None:
-        query = query.where(PlanItem.street_id.in_(street_ids or {-1}))
+    query = within_streets(query, street_ids, PlanItem.street_id)
     rules = grading.load_rules()
     ranks = cell_ranks(rules)
     on = today()
@@ -775,9 +770,7 @@ def close_item(item: PlanItem, status: str, note: str = "", *, actor=None) -> Pl
 
 def progress(street_ids: set[int] | None, since: date) -> dict:
     """Items generated since `since`, by status, per street and per inspector."""
-    base = select(PlanItem).where(PlanItem.generated_on >= since)
-    if street_ids is not None:
-        base = base.where(PlanItem.street_id.in_(street_ids or {-1}))
+    base = within_streets(select(PlanItem).where(PlanItem.generated_on >= since), street_ids, PlanItem.street_id)
     sub = base.subquery()
     streets = dict(db.session.execute(select(Street.id, Street.name)).all())
     per_street: dict[str, dict] = {}

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import BusinessType, Complex, Entity, Licence, PlateCode, Shop, Street, today
+from huishang.models.scope import scoped
 from huishang.models.users import user_shops
 from huishang.services import Conflict, DomainError
 from huishang.services.core import audit
@@ -357,10 +358,7 @@ def scoped_shops(user):
         return query.join(user_shops, user_shops.c.shop_id == Shop.id).where(user_shops.c.user_id == user.id)
     if user.role == "property":
         return query.where(Shop.complex_id == (user.complex_id or -1))
-    street_ids = user.street_ids()
-    if street_ids is not None:
-        query = query.where(Shop.street_id.in_(street_ids or {-1}))
-    return query
+    return scoped(query, user, Shop.street_id)
 
 
 def filter_shops(query, *, street=None, business_type=None, status=None, q=None, complex=None):
