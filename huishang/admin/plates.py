@@ -173,5 +173,6 @@ def plate_reissue(code):
         message=lambda _result: _("已补发铭牌，新编号 %(code)s；旧铭牌扫码将提示已更换。", code=shop.code))
     if failed is None:
         return done
-    return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user), reason=reason, errors=failed.errors,
+    return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user), reason=reason,
+                           errors=failed.errors,
                            message=failed.message), failed.status

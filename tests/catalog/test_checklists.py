@@ -11,7 +11,6 @@ from huishang.models import AuditEvent, ChecklistTemplate, Inspection
 from huishang.services import Conflict, DomainError
 from huishang.services.catalog import checklists
 from huishang.services.reference import seed_reference_data
-
 from tests.factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from huishang.services import breakfast
 from huishang.services.core import geo
-
 from tests.factories import make_shop
 
 RESTRICTED = ("phone", "contact", "credit_class", "uscc", "entity_name", "licences", "next_due_on")

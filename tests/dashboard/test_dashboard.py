@@ -12,7 +12,6 @@ from huishang.extensions import db
 from huishang.models import Inspection, Licence, today
 from huishang.models.feedback import Complaint, ComplaintEvent
 from huishang.services import dashboard
-
 from tests.factories import make_inspector, make_regulator, make_shop
 
 XJH, HJ = "徐家汇街道", "华泾镇"

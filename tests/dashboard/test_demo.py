@@ -8,7 +8,6 @@ from huishang.models import AuditEvent, Complex, Licence, Shop, Street, User, to
 from huishang.services.demo import district as demo
 from huishang.services.reference import seed_reference_data
 from huishang.services.registry import codes, uscc
-
 from tests.conftest import _truncate_all
 
 

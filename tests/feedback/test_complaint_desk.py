@@ -12,7 +12,6 @@ from sqlalchemy import event, func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, CalendarDay, Complaint, ComplaintEvent, ReplyTemplate, Shop, today
 from huishang.services.feedback import complaints
-
 from tests.factories import make_complaint, make_inspector, make_merchant, make_regulator, make_shop
 
 PHONE = "13812341234"

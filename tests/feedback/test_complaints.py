@@ -17,7 +17,6 @@ from huishang.models.feedback import CLOSED_STATUSES, STATUS_LABELS
 from huishang.services import Conflict, DomainError, Forbidden
 from huishang.services.feedback import complaints
 from huishang.signals import shop_changed
-
 from tests.factories import make_complaint, make_merchant, make_regulator, make_shop
 
 TICKET = re.compile(r"^TS\d{8}-\d{6}$")

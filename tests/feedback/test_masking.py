@@ -6,7 +6,6 @@ import pytest
 
 from huishang.extensions import db
 from huishang.services.feedback import complaints, mask_personal
-
 from tests.factories import make_complaint, make_inspector, make_merchant, make_regulator, make_shop
 
 MOBILE = "13987654321"

@@ -6,7 +6,6 @@ building numbers) stays visible."""
 import pytest
 
 from huishang.services.feedback import moderation
-
 from tests.factories import make_shop
 
 

@@ -1,7 +1,6 @@
 """Review (staffside): input paths of the staff pages that must answer 4xx, never 500."""
 
 from huishang.models.base import today as district_today
-
 from tests.factories import make_regulator
 
 
@@ -31,7 +30,6 @@ def test_plan_assign_with_a_non_ascii_digit_is_not_a_server_error(client, login_
 
     from huishang.extensions import db
     from huishang.models.grading import PlanItem
-
     from tests.factories import add_inspection, make_shop
 
     shop = make_shop()

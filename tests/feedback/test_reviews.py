@@ -11,7 +11,6 @@ from huishang.config import TestingConfig
 from huishang.extensions import db, limiter
 from huishang.models import AuditEvent, Review, Shop, Street
 from huishang.services.reference import seed_reference_data
-
 from tests.factories import make_merchant, make_regulator, make_review, make_shop
 
 RESTRICTED = ("client_hash", "ip_hash", "flagged", "moderation_reason", "moderated_by_id", "status")

@@ -12,7 +12,6 @@ from huishang.models.base import today as district_today
 from huishang.models.grading import DrawTarget, RandomDraw
 from huishang.services import DomainError
 from huishang.services.grading import draws
-
 from tests.factories import add_inspection, add_penalty, make_inspector, make_merchant, make_regulator, make_shop
 
 TODAY = district_today()

@@ -11,7 +11,6 @@ from huishang.models.base import today as district_today
 from huishang.models.grading import GradingRule, ShopGrading
 from huishang.services import DomainError, grading, planning
 from huishang.services.grading import refresh as grading_refresh
-
 from tests.factories import add_complaint, add_inspection, add_penalty, make_regulator, make_shop
 
 T = date(2025, 6, 1)

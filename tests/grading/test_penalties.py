@@ -13,7 +13,6 @@ from huishang.models.base import today as district_today
 from huishang.models.grading import CreditRepair
 from huishang.services import Conflict, DomainError, grading
 from huishang.services.grading import penalties
-
 from tests.factories import (
     add_inspection,
     add_penalty,

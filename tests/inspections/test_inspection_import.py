@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Inspection, Rectification, Shop, today
-
 from tests.factories import make_shop
 
 

@@ -27,7 +27,6 @@ from huishang.schemas.inspections import (
 from huishang.services import DomainError, inspections
 from huishang.services import inspections as inspection_records
 from huishang.services.catalog import checklists
-
 from tests.factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import delete, event, func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Inspection, Penalty, Shop
 from huishang.services.integration import citysync
-
 from tests.factories import make_shop
 from tests.integration.test_integration import H, inspection_body, new_key, penalty_body
 

@@ -8,7 +8,6 @@ from sqlalchemy import func, select, text
 from huishang.extensions import db
 from huishang.models import ApiKey, AuditEvent, Inspection, Licence, Penalty, Rectification, Shop, utcnow
 from huishang.services.integration import apikeys
-
 from tests.factories import make_inspector, make_regulator, make_shop
 
 ALL = ("registry:read", "inspections:write", "penalties:write")

@@ -13,7 +13,6 @@ from huishang.config import TestingConfig
 from huishang.extensions import db, limiter
 from huishang.models import Inspection, Penalty, Shop, today, utcnow
 from huishang.services.integration import opendata
-
 from tests.factories import make_shop
 
 PHONE, CONTACT, NOTE, PENALTY_NOTE = "13911112222", "王五", "后厨有老鼠痕迹", "内部意见：从重处罚"

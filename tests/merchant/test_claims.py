@@ -12,7 +12,6 @@ from huishang.extensions import db, limiter
 from huishang.models import AuditEvent, ClaimCode, User, utcnow
 from huishang.services.merchant import claims
 from huishang.services.reference import seed_reference_data
-
 from tests.factories import make_inspector, make_merchant, make_regulator, make_shop
 
 

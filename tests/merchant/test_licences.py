@@ -10,7 +10,6 @@ from huishang.extensions import db
 from huishang.models import ChangeRequest, Licence, Notification, ReminderSent, Staff
 from huishang.services import DomainError
 from huishang.services.merchant import changes, licences, send_reminders, threshold_due
-
 from tests.factories import make_merchant, make_regulator, make_shop
 
 SENT = []

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, ChangeRequest, Notification, Shop
 from huishang.services.merchant import changes
-
 from tests.factories import make_inspector, make_merchant, make_regulator, make_shop
 
 

@@ -8,7 +8,6 @@ from huishang.models import Notification
 from huishang.nav import nav
 from huishang.services import DomainError
 from huishang.services.core import mark_read, notify, unread_count
-
 from tests.factories import make_complex, make_merchant, make_property, make_shop
 
 FAILED = []

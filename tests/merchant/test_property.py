@@ -10,7 +10,6 @@ from huishang.models import Complaint, Inspection, PropertyReport, Rectification
 from huishang.services import DomainError
 from huishang.services import property as property_service
 from huishang.services.registry import uscc
-
 from tests.factories import make_complex, make_merchant, make_property, make_regulator, make_shop
 
 

@@ -11,7 +11,6 @@ from huishang.models import CalendarDay, Notification, Question, today
 from huishang.services import DomainError
 from huishang.services.merchant import policies
 from huishang.services.merchant import questions as question_service
-
 from tests.factories import make_merchant, make_regulator, make_shop
 
 

@@ -9,7 +9,6 @@ from huishang.extensions import db
 from huishang.models import AuditEvent, Staff, today
 from huishang.services import DomainError
 from huishang.services.merchant import staff as staff_service
-
 from tests.factories import make_complex, make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 NAME, PHONE, CERT = "欧阳明珠", "13611112222", "HC-2025-0001"

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, ClaimCode, User
 from huishang.services.merchant import claims
-
 from tests.factories import make_merchant, make_regulator, make_shop
 
 

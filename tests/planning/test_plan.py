@@ -14,7 +14,6 @@ from huishang.models import AuditEvent, Shop
 from huishang.models.base import today as district_today
 from huishang.models.grading import PlanItem
 from huishang.services import planning, registry
-
 from tests.factories import (
     add_complaint,
     add_inspection,

@@ -11,7 +11,6 @@ from huishang.extensions import db
 from huishang.models import Shop, today
 from huishang.services import grading, planning
 from huishang.services.grading import refresh as grading_refresh
-
 from tests.factories import add_complaint, add_inspection, add_penalty, make_inspector, make_shop, street
 
 D = timedelta

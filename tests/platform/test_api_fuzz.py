@@ -21,7 +21,6 @@ from schemathesis.checks import (
 
 from huishang.extensions import db
 from huishang.security import issue_token
-
 from tests.factories import make_regulator, make_shop
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 25))

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from huishang.extensions import csrf
-
 from tests.factories import PASSWORD, make_merchant, make_regulator, make_shop
 from tests.platform.test_security import dummy_url
 

@@ -13,7 +13,6 @@ from flask_babel import gettext, pgettext, refresh
 from huishang.i18n import N_, Listing, describe, localize
 from huishang.services import DomainError
 from huishang.services.registry import uscc
-
 from tests import factories as f
 from tests.platform.test_i18n import page
 

@@ -24,7 +24,6 @@ from werkzeug.serving import make_server
 from huishang import create_app
 from huishang.config import TestingConfig
 from huishang.extensions import db, limiter
-
 from tests import factories
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",

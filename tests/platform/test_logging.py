@@ -12,7 +12,6 @@ import pytest
 from huishang import create_app
 from huishang.config import TestingConfig
 from huishang.services.accounts import MAX_FAILURES
-
 from tests.factories import PASSWORD, make_regulator
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,6 @@ from huishang.services import DomainError
 from huishang.services.core import notifications
 from huishang.services.integration import apikeys
 from huishang.services.merchant import changes
-
 from tests.factories import make_merchant, make_regulator, make_shop
 
 PACKAGE = Path(views.__file__).parent

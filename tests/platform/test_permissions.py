@@ -14,7 +14,6 @@ import uuid
 import pytest
 
 from huishang.security import issue_token
-
 from tests.factories import make_complex, make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 # Page areas: blueprint name → roles its gate admits. A route belongs to an area by its endpoint
@@ -247,8 +246,7 @@ def _entity(name: str, shop, complex_):
     from huishang.extensions import db
     from huishang.models import ChangeRequest, ChecklistTemplate, PropertyReport, Question, SelfCheck, today
     from huishang.models.grading import CreditRepair, PlanItem, RandomDraw
-
-    from .factories import add_inspection, add_penalty, make_complaint, make_review
+    from tests.factories import add_inspection, add_penalty, make_complaint, make_review
 
     on = today()
     if name == "shop":

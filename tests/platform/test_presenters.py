@@ -10,7 +10,6 @@ from flask_babel import refresh
 from huishang.extensions import db
 from huishang.models import today
 from huishang.services.merchant import staff as staff_service
-
 from tests.factories import (
     add_inspection,
     add_penalty,

@@ -14,7 +14,6 @@ from huishang.models import AuditEvent, User, utcnow
 from huishang.services import DomainError
 from huishang.services.accounts import MAX_FAILURES, authenticate
 from huishang.services.core import MAX_BYTES, read_image, store_image
-
 from tests.factories import PASSWORD, make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'

@@ -4,7 +4,6 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop
 from huishang.services.registry import uscc
-
 from tests.factories import PASSWORD, make_inspector, make_merchant, make_regulator, make_shop
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Entity, Licence, PlateCode, Shop
 from huishang.services.registry import codes, importing, uscc
-
 from tests.factories import make_shop
 
 EN = ["code", "uscc", "entity_name", "shop_name", "address", "street", "business_type", "lat", "lng",

@@ -6,7 +6,6 @@ from urllib.parse import quote
 import pytest
 
 from huishang.services.registry import codes
-
 from tests.factories import make_regulator, make_shop
 
 

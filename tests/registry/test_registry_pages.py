@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop, today
 from huishang.services.registry import uscc
-
 from tests.factories import make_inspector, make_regulator, make_shop
 
 

@@ -6,7 +6,6 @@ from huishang.extensions import db
 from huishang.models import AuditEvent, PlateCode, Shop
 from huishang.services import Conflict, DomainError, registry
 from huishang.services.registry import codes, uscc
-
 from tests.factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 # Codes printed on well-known companies' business licences (Alibaba China, Tencent Shenzhen, Xiaomi).

@@ -12,7 +12,6 @@ from huishang.extensions import db
 from huishang.models import AuditEvent, PlateCode, Shop
 from huishang.services import registry
 from huishang.services.scan import plates
-
 from tests.factories import make_complex, make_inspector, make_merchant, make_regulator, make_shop
 
 BASE = "https://hs.example.gov.cn"

@@ -7,7 +7,6 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from huishang.services.scan import qr
-
 from tests.factories import make_inspector, make_merchant, make_regulator, make_shop
 
 BASE = "https://hs.example.gov.cn"

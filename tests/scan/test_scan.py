@@ -11,7 +11,6 @@ from huishang.services import registry
 from huishang.services.registry import codes
 from huishang.services.scan import faces as scans
 from huishang.services.scan import plates
-
 from tests.factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 MARKERS = {"citizen": "scan-citizen", "manage": "scan-manage", "supervise": "scan-supervise",

@@ -106,7 +106,8 @@ class Origin:
     user: Callable[[], object | None] = lambda: None  # the signed-in user, resolved when an event is written
 
 
-_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
+CLI = Origin()
+_origin: ContextVar[Origin | None] = ContextVar("audit_origin", default=None)
 
 
 def bind(origin: Origin) -> Token:
@@ -135,7 +136,7 @@ def record(action: str, obj, *, before: dict | None = None, after: dict | None =
            actor=None, shop_id: int | None = None) -> AuditEvent:
     """Add an audit event for `obj` to the session (flushed with the rest of the change). `actor`
     defaults to the bound origin's signed-in user; the label and address come from the origin."""
-    origin = _origin.get()
+    origin = _origin.get() or CLI
     if actor is None:
         actor = origin.user()
     if shop_id is None:
