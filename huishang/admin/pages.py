@@ -3,7 +3,6 @@
 Inspectors read; regulators change (in their streets). A shop outside the user's streets answers
 404, so a profile URL does not even confirm that the shop exists.
 """
-from datetime import timedelta
 from io import BytesIO
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -19,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from huishang.services import DomainError, registry
-from huishang.services.core import audit
+from huishang.services.core import audit, to_local
 from huishang.services.registry import exporting, importing
 
 from .. import views
@@ -318,7 +317,7 @@ def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.shop_id == shop.id)
                                 .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     names = ReferenceNames()
-    return [{"at": event.at + timedelta(hours=8), "actor": event.actor_label or "—",
+    return [{"at": to_local(event.at), "actor": event.actor_label or "—",
              "action": audit.action_label(event.action), "changes": changes(event, names)}
             for event in events]
 

@@ -13,7 +13,7 @@ import io
 import os
 import tempfile
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import BusinessType, Inspection, Shop, Street, today
 from huishang.models.inspections import OUTCOME_FACES, OUTCOME_LABELS
+from huishang.services.core import to_local
 
 FEED_VERSION = "1.0"
 DEFAULT_LICENCE = "CC BY 4.0"
@@ -260,5 +261,5 @@ def latest_info() -> dict | None:
     if path is None:
         return None
     stat = path.stat()
-    local = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None) + timedelta(hours=8)
+    local = to_local(datetime.fromtimestamp(stat.st_mtime, UTC))
     return {"size": stat.st_size, "modified": local}
