@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from huishang.services import DomainError, registry
-from huishang.services.core import audit, to_local
+from huishang.services.core import audit, tabular, to_local
 from huishang.services.registry import exporting, importing
 
 from .. import views
@@ -188,9 +188,7 @@ def registry_export(fmt: str):
     if fmt not in exporting.FORMATS:
         abort(404)
     content, _count = exporting.export_shops(filtered_query(read_filters()), fmt)
-    mimetype = ("text/csv; charset=utf-8" if fmt == "csv" else
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True,
+    return send_file(BytesIO(content), mimetype=tabular.MIMETYPES[fmt], as_attachment=True,
                      download_name=f"商铺登记-{today().isoformat()}.{fmt}")
 
 

@@ -7,16 +7,14 @@ which is loaded once for the window.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
 from huishang.services import DomainError
-from huishang.services.core import day_start_utc, local_date
+from huishang.services.core import day_start_utc, local_date, tabular
 
 from ..extensions import db
 from ..i18n import N_
@@ -357,33 +355,27 @@ def table_rows(figures: Figures) -> list[tuple[str, list[list]]]:
     return sheets
 
 
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+EXPORT_TYPES = tabular.MIMETYPES
+
+
+def _csv_sections(sheets):
+    """The tables one after another: a `# title` line, the rows, an empty line."""
+    for title, rows in sheets:
+        yield [f"# {title}"]
+        yield from rows
+        yield []
 
 
 def export(figures: Figures, fmt: str) -> tuple[str, bytes, str]:
-    """(file name, body, mimetype) of the figures as `csv` or `xlsx`."""
+    """(file name, body, mimetype) of the figures as `csv` (the tables as sections) or `xlsx` (a
+    sheet per table), through the one tabular writer."""
     sheets = table_rows(figures)
-    if fmt == "csv":  # UTF-8 with BOM: Excel as used in Chinese offices opens it as is
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for title, rows in sheets:
-            writer.writerow([f"# {title}"])
-            writer.writerows([["" if v is None else v for v in row] for row in rows])
-            writer.writerow([])
-        body = buffer.getvalue().encode("utf-8-sig")
+    out = io.BytesIO()
+    if fmt == "csv":
+        tabular.write_csv(out, _csv_sections(sheets))
     else:
-        book = Workbook()
-        book.remove(book.active)
-        for title, rows in sheets:
-            sheet = book.create_sheet(title[:31])
-            for row in rows:
-                sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        body = out.getvalue()
+        tabular.write_xlsx(out, *(tabular.Sheet(title, rows) for title, rows in sheets))
+    body = out.getvalue()
     suffix = f"-{figures.street.code}" if figures.street else ""
     return f"dashboard-{figures.as_of:%Y%m%d}{suffix}.{fmt}", body, EXPORT_TYPES[fmt]
 
