@@ -5,6 +5,7 @@ formula-safe cells, XLSX streamed), and a landscape A4 PDF for printing.
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from huishang.i18n import N_
 from huishang.services import DomainError
@@ -79,7 +80,8 @@ def _pdf(rows: list[dict], title: str) -> bytes:
     doc = SimpleDocTemplate(
         out, pagesize=landscape(A4), leftMargin=24, rightMargin=24, topMargin=24, bottomMargin=24, title=title
     )
-    data = [HEADERS] + [[Paragraph(str(v), cell_style) for v in line] for line in _lines(rows)]
+    # Paragraph reads its text as markup: a sign name must print as typed, never as a tag or a link
+    data = [HEADERS] + [[Paragraph(escape(str(v)), cell_style) for v in line] for line in _lines(rows)]
     table = Table(data, repeatRows=1, colWidths=PDF_WIDTHS)
     table.setStyle(
         TableStyle(
@@ -93,5 +95,5 @@ def _pdf(rows: list[dict], title: str) -> bytes:
         )
     )
     heading = ParagraphStyle("h", fontName=font, fontSize=14, leading=18, spaceAfter=8)
-    doc.build([Paragraph(title, heading), table])
+    doc.build([Paragraph(escape(title), heading), table])
     return out.getvalue()
