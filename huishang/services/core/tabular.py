@@ -38,6 +38,7 @@ MIMETYPES = {
 FORMATS = tuple(MIMETYPES)
 CHUNK_CHARS = 64 * 1024
 _AS_IS = (int, float, Decimal, date, datetime, time, timedelta)  # bool is an int
+_WATCH = frozenset(FORMULA_STARTS) | {"'"}  # first characters that need a closer look
 
 
 @dataclass
@@ -82,7 +83,8 @@ def safe_cell(value):
 
 
 def _safe_row(row: Sequence) -> list:
-    return [safe_cell(v) for v in row]
+    # Most cells are plain text with an ordinary first character: pass those without a call.
+    return [v if v.__class__ is str and v[:1] not in _WATCH else safe_cell(v) for v in row]
 
 
 # -- CSV --------------------------------------------------------------------------------------
