@@ -6,6 +6,8 @@ Every variable is listed with a comment in `.env.example`. No production default
 import os
 from pathlib import Path
 
+from .localtime import DISTRICT_ZONE_NAME
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -59,7 +61,7 @@ class Config:
 
     # Internationalisation: Chinese first, English available.
     BABEL_DEFAULT_LOCALE = "zh"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = DISTRICT_ZONE_NAME  # the district's clock: huishang.localtime
     LANGUAGES = ("zh", "en")
 
     # flask-smorest / OpenAPI

@@ -6,8 +6,6 @@ Scope: a regulator sees the complaints of shops in their streets (all for a dist
 regulator). The complainant's phone, and the numbers and e-mail addresses in the description, are
 shown in full only to the assigned handler; everyone else, and every export, gets them masked.
 """
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,8 +26,9 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
 from huishang.services import DomainError
+from huishang.services.core import tabular
 from huishang.services.feedback import complaints as service
-from huishang.services.feedback import moderation
+from huishang.services.feedback import exports, moderation
 from huishang.services.registry import parse_date
 
 from ..api import respond
@@ -107,62 +106,15 @@ def _counts() -> dict:
     return service.desk_counts(current_user)
 
 
-EXPORT_COLUMNS = (
-    ("工单号", lambda c: c.ticket), ("商铺码", lambda c: c.shop.code), ("店招", lambda c: c.shop.sign_name),
-    ("街道", lambda c: c.shop.street.name), ("类别", lambda c: c.category_label),
-    ("性质", lambda c: c.kind_label),
-    ("状态", lambda c: c.status_label), ("提交日期", lambda c: c.submitted_on), ("期限", lambda c: c.due_on),
-    ("已升级", lambda c: "是" if c.escalated else ""),
-    ("经办人", lambda c: c.assignee.label if c.assignee else ""),
-    ("联系电话（脱敏）", lambda c: service.mask_phone(c.phone) or ""), ("附议", lambda c: c.supporters),
-    ("办结日期", lambda c: c.closed_on), ("属实", lambda c: "是" if c.substantiated else ""),
-    ("满意度", lambda c: c.satisfaction or ""),
-    ("描述", lambda c: moderation.mask_personal(c.description, partial=True)),  # the handler's file too
-    ("办理结果", lambda c: c.resolution or ""),
-)
-
-
-def _cell(value):
-    """Spreadsheet-safe: citizen text starting with = + - @ must not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.get("/complaints/export.<fmt>")
 def export(fmt: str):
     """The filtered queue as CSV (UTF-8 with BOM, opens in Excel) or XLSX. Phones and the personal data in
     descriptions are masked for everyone, the handler too: the file leaves the system."""
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in exports.FORMATS:
         abort(404)
-    query = service.desk_query(current_user, **_filters())
-    rows = [[_cell(get(c)) for _, get in EXPORT_COLUMNS] for c in db.session.scalars(query.limit(50000))]
-    header = [name for name, _ in EXPORT_COLUMNS]
+    body = exports.export(service.desk_query(current_user, **_filters()), fmt)
     stamp = today().strftime("%Y%m%d")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        body, mime = ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "complaints"
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        body = out.getvalue()
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = current_app.response_class(body, mimetype=mime)
+    response = current_app.response_class(body, mimetype=tabular.MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f"attachment; filename=complaints-{stamp}.{fmt}"
     response.headers["Cache-Control"] = "private, no-store"
     return response

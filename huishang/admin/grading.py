@@ -296,19 +296,15 @@ def plan_close(item_id):
 
 @bp.get("/plan/export.<fmt>")
 def plan_export(fmt):
-    if fmt not in ("csv", "xlsx", "pdf"):
+    if fmt not in planning.exports.FORMATS:
         abort(404)
     args = _plan_args()
     title = f"{args['days']}日内待检查单位清单（{args['as_of'].isoformat()}）"
     body = planning.export(_plan_rows(args), fmt, title)
-    types = {
-        "csv": "text/csv; charset=utf-8",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pdf": "application/pdf",
-    }
     filename = f"inspection-plan-{args['as_of'].isoformat()}.{fmt}"
     return Response(
-        body, mimetype=types[fmt], headers={"Content-Disposition": f"attachment; filename={filename}"}
+        body, mimetype=planning.exports.MIMETYPES[fmt],
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
 
 

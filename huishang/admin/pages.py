@@ -3,7 +3,6 @@
 Inspectors read; regulators change (in their streets). A shop outside the user's streets answers
 404, so a profile URL does not even confirm that the shop exists.
 """
-from datetime import timedelta
 from io import BytesIO
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -19,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from huishang.services import DomainError, registry
-from huishang.services.core import audit
+from huishang.services.core import audit, tabular, to_local
 from huishang.services.registry import exporting, importing
 
 from .. import views
@@ -189,9 +188,7 @@ def registry_export(fmt: str):
     if fmt not in exporting.FORMATS:
         abort(404)
     content, _count = exporting.export_shops(filtered_query(read_filters()), fmt)
-    mimetype = ("text/csv; charset=utf-8" if fmt == "csv" else
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True,
+    return send_file(BytesIO(content), mimetype=tabular.MIMETYPES[fmt], as_attachment=True,
                      download_name=f"商铺登记-{today().isoformat()}.{fmt}")
 
 
@@ -318,7 +315,7 @@ def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.shop_id == shop.id)
                                 .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     names = ReferenceNames()
-    return [{"at": event.at + timedelta(hours=8), "actor": event.actor_label or "—",
+    return [{"at": to_local(event.at), "actor": event.actor_label or "—",
              "action": audit.action_label(event.action), "changes": changes(event, names)}
             for event in events]
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint as ApiBlueprint
 
 from huishang.services import registry
-from huishang.services.core import clients
+from huishang.services.core import clients, format_local
 from huishang.services.feedback import complaints as complaint_service
 from huishang.services.feedback import reviews as review_service
 
@@ -386,6 +386,4 @@ def register(app, api) -> None:
 
 def local_time(value) -> str:
     """A stored naive-UTC timestamp as district time (UTC+8), to the minute."""
-    from datetime import timedelta
-
-    return (value + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") if value else ""
+    return format_local(value)

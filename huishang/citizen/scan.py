@@ -106,7 +106,7 @@ def _anonymous_scan(code: str):
     key = (request.full_path, str(get_locale()), today())
     page = scans.citizen_pages.get(key) if cacheable else None
     if page is not None and scans.citizen_pages.is_fresh(page):
-        shop_id, html, version = page.shop_id, page.html, page.version
+        shop_id, html, version = page.shop_id, page.value, page.version
     elif page is not None:
         resolution = scans.resolve(code)
         if resolution.kind != "shop":
@@ -114,17 +114,17 @@ def _anonymous_scan(code: str):
         shop_id, version = resolution.shop_id, resolution.version
         if page.version == version:
             scans.citizen_pages.checked(page)
-            html = page.html
+            html = page.value
         else:
             html = _render_citizen(shop_id)
-            scans.citizen_pages.put(key, html, version, shop_id)
+            scans.citizen_pages.put(key, html, shop_id=shop_id, version=version)
     else:
         shop = scans.load_current(code)
         if shop is None:
             return _not_a_shop(scans.resolve(code))
         shop_id, html, version = shop.id, _render_citizen(shop=shop), scans.version_of(shop)
         if cacheable:
-            scans.citizen_pages.put(key, html, version, shop_id)
+            scans.citizen_pages.put(key, html, shop_id=shop_id, version=version)
     if cacheable:
         request.environ[scan_cache.MARK] = (shop_id, version)  # the micro-cache may share it
     _count(shop_id, "citizen")

@@ -16,37 +16,32 @@ through the app, which writes it inline.
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from werkzeug.http import parse_cookie
 
+from huishang.services.core import LruCache
 from huishang.services.scan import faces as scans
 
 MARK = "huishang.scan_shop"
 _instances: list[ScanMicroCache] = []
 
 
-@dataclass
-class Entry:
+class Response(NamedTuple):
     status: str
     headers: list
     body: bytes
-    shop_id: int
-    version: str
-    rendered_at: float
-    checked_at: float
 
 
 class ScanMicroCache:
+    """WSGI middleware. Its entries live in an `LruCache` that shares the citizen face cache's
+    limits (`citizen_pages.fresh` / `max_age`), so one setting governs both layers."""
+
     def __init__(self, wsgi_app, config, size: int = 4096):
-        self.app, self.config, self.size = wsgi_app, config, size
-        self._items: OrderedDict[tuple, Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self.app, self.config = wsgi_app, config
+        self.entries = LruCache(size, scans.citizen_pages.limits)
         _instances.append(self)
-        scans.CACHES.append(self)
+        scans.CACHES.append(self.entries)
 
     @staticmethod
     def key(environ) -> tuple | None:
@@ -62,11 +57,11 @@ class ScanMicroCache:
         key = self.key(environ)
         if key is None:
             return self.app(environ, start_response)
-        entry = self._get(key)
+        entry = self.entries.get(key, fresh_only=True)
         if entry is not None and not scans.buffer.due(self.config.get("SCAN_FLUSH_HITS", 5000), float("inf")):
             scans.buffer.add(entry.shop_id, "citizen")
-            start_response(entry.status, list(entry.headers))
-            return [entry.body]
+            start_response(entry.value.status, list(entry.value.headers))
+            return [entry.value.body]
         captured: dict = {}
 
         def capture(status, headers, exc_info=None):
@@ -83,51 +78,16 @@ class ScanMicroCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
-        now = time.monotonic()
-        self._put(key, Entry(captured["status"], captured["headers"], data, *mark, now, now))
+        shop_id, version = mark
+        self.entries.put(key, Response(captured["status"], captured["headers"], data),
+                         shop_id=shop_id, version=version)
         return [data]
 
-    def _get(self, key) -> Entry | None:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return None
-            now = time.monotonic()
-            if (now - entry.checked_at >= scans.citizen_pages.fresh
-                    or now - entry.rendered_at >= scans.citizen_pages.max_age):
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return entry
-
-    def _put(self, key, entry: Entry) -> None:
-        with self._lock:
-            self._items[key] = entry
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
     def forget_shop(self, shop_id: int) -> None:
-        with self._lock:
-            for key in [k for k, e in self._items.items() if e.shop_id == shop_id]:
-                del self._items[key]
-
-    def cached_shop_ids(self) -> set[int]:
-        with self._lock:
-            return {e.shop_id for e in self._items.values()}
-
-    def revalidate(self, versions: dict[int, str]) -> None:
-        """Mark entries whose shop version is unchanged as fresh; drop the others."""
-        now = time.monotonic()
-        with self._lock:
-            for key, entry in list(self._items.items()):
-                if versions.get(entry.shop_id) == entry.version:
-                    entry.checked_at = now
-                else:
-                    del self._items[key]
+        self.entries.forget_shop(shop_id)
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self.entries.clear()
 
 
 def forget_shop(shop) -> None:

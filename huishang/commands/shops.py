@@ -80,8 +80,13 @@ def export_command(out, street):
         query = registry.filter_shops(select(Shop), street=street)
     except DomainError as exc:
         fail(exc)
-    content, count = exporting.export_shops(query, fmt)
-    Path(out).write_bytes(content)
+    partial = Path(f"{out}.part")  # streamed to disk; the file appears only when complete
+    try:
+        with partial.open("wb") as fh:
+            count = exporting.write_shops(query, fmt, fh)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
     click.echo(f"exported {count} shops to {out}")
 
 

@@ -1,14 +1,13 @@
 """Merchant pages: home (my shops and menu) and the notification centre. The store, staff, and
 question pages live in store.py, staff.py and questions.py; the public registration and FAQ pages
 in public.py."""
-from datetime import timedelta
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from huishang.services.core import KINDS, notifications
+from huishang.services.core import KINDS, format_local, notifications
 
 from ..extensions import db
 from ..models import ChangeRequest, Notification
@@ -40,7 +39,7 @@ def merchant_menu() -> list[tuple[str, str]]:
 @bp.app_template_filter("hs_local")
 def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored naive-UTC time as district time (UTC+8, no DST)."""
-    return (value + timedelta(hours=8)).strftime(fmt) if value else ""
+    return format_local(value, fmt)
 
 
 @bp.get("/")

@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import localtime
+
 
 def utcnow() -> datetime:
     """The current time as naive UTC, the form every timestamp column stores."""
@@ -12,9 +14,7 @@ def utcnow() -> datetime:
 
 def today() -> date:
     """Today's calendar date in the district (Asia/Shanghai, UTC+8, no DST)."""
-    from datetime import timedelta
-
-    return (datetime.now(UTC) + timedelta(hours=8)).date()
+    return localtime.today()
 
 
 class TimestampMixin:

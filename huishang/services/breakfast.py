@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from huishang.services import DomainError
-from huishang.services.core import bounding_box, for_display, haversine_m
+from huishang.services.core import bounding_box, district_now, for_display, haversine_m
 
 from ..extensions import db
 from ..i18n import N_
-from ..models import Shop, Street, utcnow
+from ..models import Shop, Street
 from ..models.inspections import OUTCOME_FACES
 
 START_RADIUS_M = 1500.0
 MAX_RADIUS_M = 60000.0  # beyond this the whole table is read (a district is ~10 km across)
 MAX_LIMIT = 100
-DISTRICT_OFFSET = timedelta(hours=8)  # Asia/Shanghai, no daylight saving
 _RANGE = re.compile(r"(\d{1,2})[:：](\d{2})\s*[-~～—–至到]+\s*(\d{1,2})[:：](\d{2})")
 
 
@@ -43,11 +42,6 @@ class BreakfastPoint:
 
     def display_coords(self, crs: str) -> tuple[float, float]:
         return for_display(self.shop.lat, self.shop.lng, crs)
-
-
-def district_now() -> datetime:
-    """The wall-clock time in the district (naive)."""
-    return utcnow() + DISTRICT_OFFSET
 
 
 def parse_hours(text: str) -> list[tuple[time, time]]:

@@ -7,15 +7,14 @@ which is loaded once for the window.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
 from huishang.services import DomainError
+from huishang.services.core import day_start_utc, local_date, tabular
 
 from ..extensions import db
 from ..i18n import N_
@@ -206,26 +205,17 @@ def _workday_adder(start: date, end: date):
     return add
 
 
-def _local_day(moment) -> date | None:
-    return (moment + timedelta(hours=8)).date() if moment is not None else None
-
-
 def _complaints(figures: Figures, ids, on: date) -> None:
     since = on - timedelta(days=COMPLAINT_WINDOW_DAYS)
     base = _scope(
         select(Complaint.category, func.count(Complaint.id))
         .join(Shop, Complaint.shop_id == Shop.id)
-        .where(Complaint.created_at >= _utc_midnight(since)),
+        .where(Complaint.created_at >= day_start_utc(since)),
         ids,
     )
     rows = db.session.execute(base.group_by(Complaint.category).order_by(func.count(Complaint.id).desc()))
     figures.complaints = [(cat, CATEGORY_LABELS.get(cat, cat), count) for cat, count in rows]
     figures.limits = _time_limits(ids, since, on)
-
-
-def _utc_midnight(day: date) -> datetime:
-    """The district's midnight starting `day`, as the naive UTC that timestamps are stored in."""
-    return datetime.combine(day, time()) - timedelta(hours=8)
 
 
 def _time_limits(ids, since: date, on: date) -> dict:
@@ -248,7 +238,7 @@ def _time_limits(ids, since: date, on: date) -> dict:
             )
             .join(Shop, Complaint.shop_id == Shop.id)
             .outerjoin(decided, decided.c.complaint_id == Complaint.id)
-            .where(Complaint.created_at >= _utc_midnight(since)),
+            .where(Complaint.created_at >= day_start_utc(since)),
             ids,
         )
     ).all()
@@ -256,10 +246,10 @@ def _time_limits(ids, since: date, on: date) -> dict:
     accept = {"on_time": 0, "late": 0, "pending": 0}
     answer = {"on_time": 0, "late": 0, "pending": 0}
     for sub_on, created, decided_at, forwarded_on, merchant_due, answered_at in rows:
-        sub_on = sub_on or _local_day(created)
-        _tally(accept, add(sub_on, ACCEPT_LIMIT), _local_day(decided_at), on)
+        sub_on = sub_on or local_date(created)
+        _tally(accept, add(sub_on, ACCEPT_LIMIT), local_date(decided_at), on)
         if forwarded_on is not None:
-            _tally(answer, merchant_due or add(forwarded_on, ANSWER_LIMIT), _local_day(answered_at), on)
+            _tally(answer, merchant_due or add(forwarded_on, ANSWER_LIMIT), local_date(answered_at), on)
     for counts in (accept, answer):
         judged = counts["on_time"] + counts["late"]
         counts["rate"] = round(100 * counts["on_time"] / judged) if judged else None
@@ -366,33 +356,27 @@ def table_rows(figures: Figures) -> list[tuple[str, list[list]]]:
     return sheets
 
 
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+EXPORT_TYPES = tabular.MIMETYPES
+
+
+def _csv_sections(sheets):
+    """The tables one after another: a `# title` line, the rows, an empty line."""
+    for title, rows in sheets:
+        yield [f"# {title}"]
+        yield from rows
+        yield []
 
 
 def export(figures: Figures, fmt: str) -> tuple[str, bytes, str]:
-    """(file name, body, mimetype) of the figures as `csv` or `xlsx`."""
+    """(file name, body, mimetype) of the figures as `csv` (the tables as sections) or `xlsx` (a
+    sheet per table), through the one tabular writer."""
     sheets = table_rows(figures)
-    if fmt == "csv":  # UTF-8 with BOM: Excel as used in Chinese offices opens it as is
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for title, rows in sheets:
-            writer.writerow([f"# {title}"])
-            writer.writerows([["" if v is None else v for v in row] for row in rows])
-            writer.writerow([])
-        body = buffer.getvalue().encode("utf-8-sig")
+    out = io.BytesIO()
+    if fmt == "csv":
+        tabular.write_csv(out, _csv_sections(sheets))
     else:
-        book = Workbook()
-        book.remove(book.active)
-        for title, rows in sheets:
-            sheet = book.create_sheet(title[:31])
-            for row in rows:
-                sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        body = out.getvalue()
+        tabular.write_xlsx(out, *(tabular.Sheet(title, rows) for title, rows in sheets))
+    body = out.getvalue()
     suffix = f"-{figures.street.code}" if figures.street else ""
     return f"dashboard-{figures.as_of:%Y%m%d}{suffix}.{fmt}", body, EXPORT_TYPES[fmt]
 

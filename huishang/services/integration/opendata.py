@@ -8,12 +8,10 @@ contacts and phones, complainants, staff, inspectors' names, inspection notes.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -22,6 +20,7 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import BusinessType, Inspection, Shop, Street, today
 from huishang.models.inspections import OUTCOME_FACES, OUTCOME_LABELS
+from huishang.services.core import tabular, to_local
 
 FEED_VERSION = "1.0"
 DEFAULT_LICENCE = "CC BY 4.0"
@@ -175,16 +174,18 @@ def page_of_inspections(updated_since, page: int, per_page: int) -> tuple[list[d
 
 
 def _write_csv(archive: zipfile.ZipFile, name: str, columns, rows) -> int:
-    """Stream rows into a CSV member, UTF-8 with BOM so that Excel as used in Chinese offices
-    opens it without garbling. Returns the row count."""
-    count = 0
-    with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-        writer = csv.DictWriter(text, fieldnames=columns, extrasaction="raise", lineterminator="\r\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-            count += 1
-    return count
+    """Stream rows (dicts keyed by `columns`) into a CSV member through the one tabular writer:
+    UTF-8 with BOM so that Excel as used in Chinese offices opens it without garbling, formula-safe
+    text. A key outside `columns` is a ValueError. Returns the row count."""
+    with archive.open(name, "w") as raw:
+        return tabular.write_csv(raw, (_values(row, columns) for row in rows), header=columns)
+
+
+def _values(row: dict, columns) -> list:
+    extra = row.keys() - set(columns)
+    if extra:
+        raise ValueError(f"columns not in the feed: {sorted(extra)}")
+    return [row.get(key) for key in columns]
 
 
 def _all_businesses():
@@ -260,5 +261,5 @@ def latest_info() -> dict | None:
     if path is None:
         return None
     stat = path.stat()
-    local = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None) + timedelta(hours=8)
+    local = to_local(datetime.fromtimestamp(stat.st_mtime, UTC))
     return {"size": stat.st_size, "modified": local}

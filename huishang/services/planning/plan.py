@@ -1,4 +1,4 @@
-"""30日内待检查单位清单 — the 30-day inspection list, its tracking and its exports.
+"""30日内待检查单位清单 — the 30-day inspection list and its tracking (the exports: `exports`).
 
 `plan_items(T, days)` computes the list for day T in one set-based query over the stored
 per-shop facts (`shop_gradings`) and the events that hold on T (`grade_events`): a worsening
@@ -18,10 +18,8 @@ plan items or to the cycle), which the fast path reads instead of joining.
 
 from __future__ import annotations
 
-import csv
 import gc
 import heapq
-import io
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -58,7 +56,7 @@ from huishang.models.grading import (
 from huishang.models.scope import street_criteria, within_streets
 from huishang.models.users import user_streets
 from huishang.services import DomainError, grading
-from huishang.services.core import audit, pdf_font
+from huishang.services.core import audit
 from huishang.services.grading import LIVE, close_stale_items, sync_tracking
 
 FAR = date(9999, 12, 31)
@@ -796,111 +794,3 @@ def progress(street_ids: set[int] | None, since: date) -> dict:
             row["total"] = sum(row[s] for s in PLAN_STATUSES)
             row["done"] = row["total"] - row["open"]
     return {"streets": per_street, "inspectors": {names.get(k, str(k)): v for k, v in per_inspector.items()}}
-
-
-# -- exports --------------------------------------------------------------------------------------
-
-HEADERS = [
-    "序号",
-    "商铺码",
-    "店招名称",
-    "地址",
-    "街道",
-    "应检日期",
-    "原因",
-    "静态层级",
-    "动态等级",
-    "逾期",
-    "状态",
-    "执法人员",
-]
-
-
-def _row(n: int, d: dict) -> list:
-    people = d["assignment"] or {}
-    return [
-        n,
-        d["shop_code"],
-        d["sign_name"],
-        d["address"],
-        d["street"],
-        d["due_on"],
-        d["reason_label"],
-        d["cell"]["static"],
-        d["cell"]["dynamic"],
-        "是" if d["overdue"] else "",
-        d["status_label"],
-        " / ".join(p for p in (people.get("inspector"), people.get("co_inspector")) if p),
-    ]
-
-
-def export(rows: list[dict], fmt: str, title: str) -> bytes:
-    """The list as CSV (UTF-8 with BOM, opens in Chinese Excel), XLSX or PDF."""
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(HEADERS)
-        writer.writerows(_row(n, d) for n, d in enumerate(rows, 1))
-        return buffer.getvalue().encode("utf-8-sig")
-    if fmt == "xlsx":
-        return _xlsx(rows, title)
-    if fmt == "pdf":
-        return _pdf(rows, title)
-    raise DomainError(N_("不支持的导出格式"), {"format": [N_("应为 csv、xlsx 或 pdf")]}, status=400)
-
-
-def _xlsx(rows: list[dict], title: str) -> bytes:
-    """Streamed (write-only): a district's list is tens of thousands of rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("待检查清单")
-    for col, width in zip("ABCDEFGHIJKL", (6, 14, 24, 36, 12, 12, 12, 8, 8, 6, 10, 18), strict=True):
-        sheet.column_dimensions[col].width = width
-    sheet.freeze_panes = "A3"
-    sheet.append([title])
-    bold = Font(bold=True)
-    header = []
-    for name in HEADERS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for n, d in enumerate(rows, 1):
-        sheet.append(_row(n, d))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _pdf(rows: list[dict], title: str) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-
-
-    font = pdf_font()
-    cell_style = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out, pagesize=landscape(A4), leftMargin=24, rightMargin=24, topMargin=24, bottomMargin=24, title=title
-    )
-    data = [HEADERS] + [[Paragraph(str(v), cell_style) for v in _row(n, d)] for n, d in enumerate(rows, 1)]
-    table = Table(data, repeatRows=1, colWidths=[28, 70, 110, 170, 60, 60, 60, 40, 40, 30, 50, 80])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), font),
-                ("FONTSIZE", (0, 0), (-1, 0), 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    heading = ParagraphStyle("h", fontName=font, fontSize=14, leading=18, spaceAfter=8)
-    doc.build([Paragraph(title, heading), table])
-    return out.getvalue()

@@ -1,19 +1,20 @@
 """Registry export: the (filtered, scoped) shop list as CSV or XLSX.
 
 The columns are the import contract's, with Chinese headers, so an exported file imports back
-unchanged (`flask shops import` reports every row as unchanged). CSV is UTF-8 with a BOM, which
-is what Chinese Excel needs to open it without garbling.
+unchanged (`flask shops import` reports every row as unchanged). Written by the one tabular
+writer (`services.core.tabular`): CSV in UTF-8 with a BOM, which Chinese Excel needs, formula-safe
+cells (the import takes the apostrophe off again), XLSX streamed.
 """
 from __future__ import annotations
 
-import csv
-import io
+from typing import BinaryIO
 
 from sqlalchemy.orm import selectinload
 
 from huishang.extensions import db
 from huishang.models import Shop
 from huishang.models.registry import STATUS_LABELS
+from huishang.services.core import tabular
 
 COLUMNS = (
     ("code", "商铺码"), ("uscc", "统一社会信用代码"), ("entity_name", "主体名称"),
@@ -23,7 +24,7 @@ COLUMNS = (
     ("cold_chain", "冷链"), ("complex", "商业综合体"), ("registered_on", "登记日期"),
     ("status", "状态"), ("opening_hours", "营业时间"),
 )
-FORMATS = ("csv", "xlsx")
+FORMATS = tabular.FORMATS
 
 
 def shop_row(shop: Shop) -> list:
@@ -54,28 +55,20 @@ def iter_rows(query):
         yield shop_row(shop)
 
 
-def export_shops(query, fmt: str) -> tuple[bytes, int]:
-    """Return (file bytes, number of shops). `fmt` is csv or xlsx."""
+def _sheet(query) -> tabular.Sheet:
+    return tabular.Sheet("商铺登记", iter_rows(query), header=[label for _, label in COLUMNS])
+
+
+def write_shops(query, fmt: str, out: BinaryIO) -> int:
+    """Write the shops of `query` as `fmt` (csv or xlsx) to the binary file `out`, in constant
+    memory. Returns the number of shops; raises ValueError for another format."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt}")
-    header = [label for _, label in COLUMNS]
-    count = 0
-    if fmt == "csv":
-        out = io.StringIO(newline="")
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for row in iter_rows(query):
-            writer.writerow(row)
-            count += 1
-        return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"), count
-    from openpyxl import Workbook
+    return tabular.write(out, fmt, _sheet(query))
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("商铺登记")
-    sheet.append(header)
-    for row in iter_rows(query):
-        sheet.append(row)
-        count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), count
+
+def export_shops(query, fmt: str) -> tuple[bytes, int]:
+    """Return (file bytes, number of shops). `fmt` is csv or xlsx; raises ValueError otherwise."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt}")
+    return tabular.to_bytes(fmt, _sheet(query))

@@ -31,7 +31,7 @@ from huishang.extensions import db
 from huishang.i18n import N_, Listing, Message
 from huishang.models import BusinessType, Entity, Licence, PlateCode, Shop, today, utcnow
 from huishang.services import DomainError
-from huishang.services.core import audit
+from huishang.services.core import audit, tabular
 from huishang.signals import shops_imported
 
 from . import codes
@@ -158,7 +158,8 @@ def decode(raw: bytes) -> str:
 
 def cell_text(value):
     """Spreadsheet cells as the validator expects them: dates stay dates, numbers become text
-    (a phone number stored as a number must not turn into 1.38e10)."""
+    (a phone number stored as a number must not turn into 1.38e10), text loses the apostrophe our
+    exports put before a formula-like start (`'=…` → `=…`)."""
     if value is None:
         return ""
     if isinstance(value, (date, datetime)):
@@ -167,7 +168,7 @@ def cell_text(value):
         return str(int(value))
     if isinstance(value, (int, float, Decimal)):
         return str(value)
-    return str(value)
+    return tabular.restore(str(value))
 
 
 def read_rows(path: str | Path, content: bytes | None = None) -> tuple[list[str], list[tuple[int, list]]]:
@@ -190,7 +191,7 @@ def read_rows(path: str | Path, content: bytes | None = None) -> tuple[list[str]
             if header is None:
                 header = cells
             else:
-                rows.append((reader.line_num, cells))
+                rows.append((reader.line_num, [tabular.restore(c) for c in cells]))
     except csv.Error as exc:
         raise DomainError(N_("CSV 格式错误"),
                           {"file": [N_("第%(line)s行：%(error)s", line=reader.line_num, error=str(exc))]},

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from huishang.extensions import db
 from huishang.models import PlateCode, Rectification, ScanCount, Shop, today
+from huishang.services.core import Limits, LruCache
 from huishang.services.registry import codes
 
 FACES = ("citizen", "manage", "supervise")
@@ -268,78 +268,14 @@ def scan_stats(shop: Shop, days: int = 30) -> dict:
 
 # -- citizen face cache ----------------------------------------------------------------------
 
-@dataclass
-class CachedPage:
-    html: str
-    version: str
-    shop_id: int
-    rendered_at: float
-    checked_at: float
-
-
-class PageCache:
-    """A bounded LRU of rendered citizen faces.
-
-    An entry checked against the database less than `fresh` seconds ago is served with no query
-    at all; an older one is revalidated with one indexed read of the shop's version (its
-    updated_at and plate version) and re-rendered if that changed. Nothing is kept longer than
-    `max_age` seconds, which bounds what the version cannot see (licence rows, reviews). Writes
-    through the registry drop the shop's entries at once (see forget_shop)."""
-
-    def __init__(self, size: int = 4096, fresh: float = 60.0, max_age: float = 300.0):
-        self.size, self.fresh, self.max_age = size, fresh, max_age
-        self._items: OrderedDict[tuple, CachedPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> CachedPage | None:
-        with self._lock:
-            page = self._items.get(key)
-            if page is None:
-                return None
-            if time.monotonic() - page.rendered_at > self.max_age:
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return page
-
-    def is_fresh(self, page: CachedPage) -> bool:
-        return time.monotonic() - page.checked_at < self.fresh
-
-    def put(self, key: tuple, html: str, version: str, shop_id: int) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._items[key] = CachedPage(html, version, shop_id, now, now)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def checked(self, page: CachedPage) -> None:
-        page.checked_at = time.monotonic()
-
-    def forget_shop(self, shop_id: int) -> None:
-        with self._lock:
-            for key in [k for k, page in self._items.items() if page.shop_id == shop_id]:
-                del self._items[key]
-
-    def cached_shop_ids(self) -> set[int]:
-        with self._lock:
-            return {page.shop_id for page in self._items.values()}
-
-    def revalidate(self, versions: dict[int, str]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key, page in list(self._items.items()):
-                if versions.get(page.shop_id) == page.version:
-                    page.checked_at = now
-                else:
-                    del self._items[key]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-citizen_pages = PageCache()
+# A bounded LRU of rendered citizen faces (the entry's value is the HTML).
+#
+# An entry checked against the database less than `fresh` seconds ago is served with no query at
+# all; an older one is revalidated with one indexed read of the shop's version (its updated_at and
+# plate version) and re-rendered if that changed. Nothing is kept longer than `max_age` seconds,
+# which bounds what the version cannot see (licence rows, reviews). Writes through the registry
+# drop the shop's entries at once (see forget_shop).
+citizen_pages = LruCache(4096, Limits(fresh=60.0, max_age=300.0))
 
 
 def forget_shop(shop: Shop) -> None:
@@ -347,8 +283,8 @@ def forget_shop(shop: Shop) -> None:
     citizen_pages.forget_shop(shop.id)
 
 
-# Caches of rendered faces register here; each has cached_shop_ids() and revalidate(versions).
-CACHES: list = []
+# Further caches of rendered faces (the citizen micro-cache) register here.
+CACHES: list[LruCache] = []
 
 
 def revalidate_cached(chunk: int = 1000) -> int:
