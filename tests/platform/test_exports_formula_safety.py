@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from huishang.models import today
 
-from .factories import add_inspection, make_complaint, make_regulator, make_shop
+from tests.factories import add_inspection, make_complaint, make_regulator, make_shop
 
 BOM = b"\xef\xbb\xbf"
 NAME = '=HYPERLINK("http://x","y")'
