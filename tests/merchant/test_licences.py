@@ -136,7 +136,7 @@ def test_health_certificate_reminders():
 def test_cli_command_and_pluggable_sender(app, runner):
     shop = make_shop(licence_no="JY9", licence_expires="2026-03-31")
     make_merchant(shops=[shop])
-    app.config["NOTIFY_SENDER"] = "tests.test_licences.recording_sender"
+    app.config["NOTIFY_SENDER"] = "tests.merchant.test_licences.recording_sender"
     SENT.clear()
     try:
         result = runner.invoke(args=["reminders", "send", "--as-of", "2026-03-24"])

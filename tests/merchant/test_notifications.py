@@ -39,7 +39,7 @@ def test_notify_a_user_and_bad_target():
 
 def test_a_failing_sender_never_loses_the_in_app_notice(app):
     user = make_merchant()
-    app.config["NOTIFY_SENDER"] = "tests.test_notifications.failing_sender"
+    app.config["NOTIFY_SENDER"] = "tests.merchant.test_notifications.failing_sender"
     try:
         created = notify(user, "other", "标题")
     finally:
