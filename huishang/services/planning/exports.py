@@ -1,7 +1,7 @@
 """The 30-day list's exports (导出): CSV and XLSX through the one tabular writer (the BOM once,
 formula-safe cells, XLSX streamed), and a landscape A4 PDF for printing.
 
-`export(rows, fmt, title)` takes the list as `plan.present` gives it."""
+`export(rows, fmt, title)` takes the list as `query.present` gives it."""
 from __future__ import annotations
 
 import io

@@ -1,0 +1,157 @@
+"""The fast path of the 30-day list: the list for today, read from the shop columns.
+
+Once today's full refresh has run (`grading.refreshed_on()`), the list for today is read from
+the Shop columns every write maintains (`fast_plan_query`), group by group in the order of one
+covering index; it gives the same items as the general query (`query.plan_query`). Each shop
+carries a copy of its current cycle's tracking (`grading.sync_tracking`, after every write to
+plan items or to the cycle), which the fast path reads instead of joining.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, literal_column, select
+
+from huishang.models import Shop, today
+from huishang.models.scope import street_criteria
+from huishang.services import grading
+
+from .query import Item, cell_ranks
+
+OPEN = literal_column("'open'")  # inline, not a parameter: the partial indexes then serve every plan
+
+
+def _fast_where(as_of: date, days: int, street_ids: set[int] | None, part: str | None = None) -> list:
+    """Open shops due by the horizon; `part` "overdue" (due before `as_of`) or "due" (the rest)."""
+    horizon = as_of + timedelta(days=days)
+    where = [Shop.status == OPEN, Shop.next_due_on <= horizon, Shop.registered_on <= as_of]
+    if part == "overdue":
+        where.append(Shop.next_due_on < as_of)
+    elif part == "due":
+        where.append(Shop.next_due_on >= as_of)
+    return where + street_criteria(street_ids, Shop.street_id)
+
+
+def fast_plan_query(
+    as_of: date, days: int, street_ids: set[int] | None, part: str | None = None, rank: int | None = None
+):
+    """The list for TODAY from the columns kept on `shops` — the cell, due date and reason, cell
+    rank and cycle every refresh writes, and the copy of that cycle's tracking `sync_tracking`
+    keeps — in the order of the index `ix_shops_plan_order` (cell rank, due date, id), which
+    carries every column selected. One group — `part` "overdue" (due before `as_of`) or "due",
+    and one cell `rank` — is one range of that index: PostgreSQL reads it from the index alone,
+    in order, with no sort and no join (`fast_plan_items` reads the groups in list order). Same
+    columns, in the same order, as `plan_query`. Exact only when the columns describe `as_of` —
+    `plan_page` uses it only then (`fast_path_applies`)."""
+    where = _fast_where(as_of, days, street_ids, part)
+    if rank is not None:
+        where.append(Shop.plan_rank == rank)
+    return (
+        select(
+            Shop.id,
+            Shop.code,
+            Shop.sign_name,
+            Shop.address,
+            Shop.street_id,
+            Shop.static_tier,
+            Shop.dynamic_grade,
+            Shop.plan_cycle,
+            Shop.next_due_on,
+            Shop.due_reason,
+            Shop.plan_item_id,
+            Shop.plan_status,
+            Shop.plan_inspector_id,
+            Shop.plan_co_inspector_id,
+            Shop.plan_closed_on,
+        )
+        .where(*where)
+        .order_by(Shop.plan_rank, Shop.next_due_on, Shop.id)
+    )
+
+
+def _groups(rules: dict) -> list[tuple[str, int]]:
+    """The list's groups in list order: overdue shops first, then the rest; within each part
+    the cells by rank (`grading.cell_ranks`, and UNRANKED last)."""
+    ranks = sorted({*cell_ranks(rules).values(), grading.UNRANKED})
+    return [(part, rank) for part in ("overdue", "due") for rank in ranks]
+
+
+def _plain_rows(connection, query) -> list[tuple]:
+    """All rows of `query` as plain tuples. On PostgreSQL straight from the driver (psycopg's
+    loaders already give ints, strings and dates): for a district's list, building SQLAlchemy
+    rows costs more than the index scan. Elsewhere (SQLite stores dates as text) through
+    SQLAlchemy, whose result processors turn them into dates."""
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for row in connection.execute(query)]
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _bulk_objects():
+    """Hundreds of thousands of small objects at once (rows, then items): the cyclic garbage
+    collector would otherwise walk the growing heap again and again while they are made, and
+    there are no reference cycles among them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def fast_plan_items(connection, as_of: date, days: int, street_ids: set[int] | None, rules: dict) -> list[Item]:
+    """The whole list for today (fast path): its groups read one after another, each an index
+    range already in list order — the database neither sorts nor joins, Python only appends."""
+    make = Item._make
+    items = []
+    with _bulk_objects():
+        for part, rank in _groups(rules):
+            items.extend(map(make, _plain_rows(connection, fast_plan_query(as_of, days, street_ids, part, rank))))
+    return items
+
+
+def fast_plan_page(
+    connection, as_of: date, days: int, street_ids: set[int] | None, rules: dict, limit: int, offset: int
+) -> tuple[list[Item], int]:
+    """One page of the list for today (fast path) and the list's length: one count per group
+    (over the index), then only the groups the page falls in, each from its own offset."""
+    part = case((Shop.next_due_on < as_of, "overdue"), else_="due")
+    sizes = {
+        (p, r): n
+        for p, r, n in connection.execute(
+            select(part, Shop.plan_rank, func.count()).where(*_fast_where(as_of, days, street_ids)).group_by(
+                part, Shop.plan_rank
+            )
+        )
+    }
+    total = sum(sizes.values())
+    rows, skip = [], offset
+    for group in _groups(rules):
+        size = sizes.get(group, 0)
+        if len(rows) >= limit:
+            break
+        if skip >= size:
+            skip -= size
+            continue
+        query = fast_plan_query(as_of, days, street_ids, *group).limit(limit - len(rows)).offset(skip)
+        rows += _plain_rows(connection, query)
+        skip = 0
+    return [Item._make(row) for row in rows], total
+
+
+def fast_path_applies(as_of: date, stale: set[int]) -> bool:
+    """The stored shop columns describe `as_of` exactly when it is today, the last full refresh
+    (`flask plan refresh`) ran today — every write since re-evaluated its shop for today — and
+    no shop lacks stored facts. Worsenings and triggers expire with time, so values computed on
+    an earlier day are not trusted: the general query evaluates the windows for `as_of`."""
+    return not stale and as_of == today() and grading.refreshed_on() == as_of
