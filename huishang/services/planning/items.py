@@ -31,7 +31,6 @@ class InspectionPlan:
         self.id = key
 
 
-
 def generate(
     as_of: date | None = None, days: int = 30, street_ids: set[int] | None = None, *, actor=None
 ) -> int:
