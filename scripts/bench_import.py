@@ -23,6 +23,7 @@ from huishang.config import _database_url  # noqa: E402
 from huishang.extensions import db  # noqa: E402
 from huishang.services.reference import seed_reference_data  # noqa: E402
 from huishang.services.registry import importing, uscc  # noqa: E402
+from huishang.services.registry.importing import writing as import_writing  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/huishang_bench"
 STREETS = ("天平路街道", "湖南路街道", "斜土路街道", "枫林路街道", "长桥街道", "田林街道", "虹梅路街道",
@@ -109,7 +110,7 @@ def main() -> None:
     if url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
         ensure_database(url.replace("postgresql+psycopg://", "postgresql://"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": _database_url(url), "RATELIMIT_ENABLED": False})
-    importing.refresh_derived = timed_refresh(importing.refresh_derived)
+    import_writing.refresh_derived = timed_refresh(import_writing.refresh_derived)  # apply_import calls it there
     with tempfile.TemporaryDirectory() as tmp, app.app_context():
         path = Path(tmp) / "bench_shops.csv"
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Entity, Licence, PlateCode, Shop
 from huishang.services.registry import codes, importing, uscc
+from huishang.services.registry.importing import plan as import_plan
+from huishang.services.registry.importing import writing as import_writing
 from tests.factories import make_shop
 
 EN = ["code", "uscc", "entity_name", "shop_name", "address", "street", "business_type", "lat", "lng",
@@ -245,8 +247,10 @@ def test_plan_reports_ignored_headers(tmp_path):
 
 
 def test_large_file_paths_read_whole_tables(runner, tmp_path, monkeypatch):
-    # Above importing.BIG ids the import scans tables instead of IN lists; same results.
-    monkeypatch.setattr(importing, "BIG", 1)
+    # Above importing.BIG ids the import scans tables instead of IN lists; same results. BIG is read
+    # where it is used: by the plan (compare_existing) and by the writing (insert_entities).
+    monkeypatch.setattr(import_plan, "BIG", 1)
+    monkeypatch.setattr(import_writing, "BIG", 1)
     path = write_csv(tmp_path / "big.csv", [row(1), row(2), row(3, uscc=USCC_B, entity_name="乙公司")])
     assert run_import(runner, path).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Entity)) == 2

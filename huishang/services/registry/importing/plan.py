@@ -1,41 +1,23 @@
-"""Registry import (`flask shops import FILE`): CSV or XLSX with a header row, all or nothing.
-
-Two phases. `plan_import()` reads the file, validates every row with `registry.validate_shop`,
-checks duplicates inside the file and against the database, matches rows to shops already
-registered (by `code`, else by USCC + sign name + address) and works out what would change —
-without writing anything. `apply_import()` writes a valid plan: new shops in bulk (chunked
-`INSERT ... RETURNING` with codes minted beforehand), changed shops through `registry.update_shop`
-(one `shop.update` audit event each), unchanged rows skipped, so importing a file twice changes
-nothing the second time.
-
-Audit: new shops are written in bulk, so they do not get one `shop.register` event each (a
-per-shop event doubles the time of a 100,000-row import). Instead ONE `shop.import` event per
-import names the file and the counts, and every new shop's `created_at` ties it to that event.
-
-Derived columns (grading, next due date) of new shops: the import sends the `shops_imported`
-signal with the list of new shop ids; grading receives it and refreshes them set-based.
-"""
+"""The import's first phase, which writes nothing: the header mapped to fields, every row validated
+(`registry.validate_shop`) and checked for duplicates inside the file and against the database,
+rows matched to registered shops (by `code`, else by USCC + sign name + address) and compared with
+them, and the uploader's street scope checked. The result is an `ImportPlan`."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select
 
 from huishang.extensions import db
 from huishang.i18n import N_, Listing, Message
-from huishang.models import BusinessType, Entity, Licence, PlateCode, Shop, today, utcnow
+from huishang.models import Entity, Licence, PlateCode, Shop
 from huishang.services import DomainError
-from huishang.services.core import audit, tabular
-from huishang.signals import shops_imported
 
-from . import codes
-from . import shops as registry
+from .. import shops as registry
+from .reading import read_rows
 
 CHUNK = 2000
 BIG = 5000  # above this many ids, read the whole table once instead of IN lists
@@ -68,10 +50,6 @@ COMPARED = ("sign_name", "address", "street_id", "business_type_id", "complex_id
             "contact", "phone", "opening_hours", "registered_on", "cold_chain", "serves_breakfast",
             "status", "uscc", "entity_name", "licence_no", "licence_expires")
 RAW_KEY = {"street_id": "street", "business_type_id": "business_type", "complex_id": "complex"}
-CANTEEN_KINDS = {"group_meal.school_canteen": "school", "group_meal.elderly_canteen": "elderly",
-                 "group_meal.hospital_canteen": "hospital", "group_meal.company_canteen": "company"}
-
-# Set-based recompute of derived columns for new shops: fn(shop_ids: list[int]) -> None.
 
 
 @dataclass
@@ -127,100 +105,12 @@ class ImportPlan:
                 f" (created {len(self.created)}, updated {len(self.updated)}, unchanged {self.unchanged})")
 
 
-class ShopImport:
-    """The object a `shop.import` audit event is about: one file."""
-
-    def __init__(self, filename: str):
-        self.id = Path(filename).name[:40]
-
-
-# -- reading --------------------------------------------------------------------------------
-
 def fold_header(text) -> str:
     return registry.clean_text(text).lower().replace(" ", "").replace("*", "")
 
 
 _ALIASES = {fold_header(alias): name for name, aliases in HEADERS.items() for alias in aliases}
 
-
-def decode(raw: bytes) -> str:
-    """UTF-8 with or without BOM, else GB18030 (what Chinese Excel writes as "CSV")."""
-    encodings = ("utf-8-sig",) if raw.startswith(b"\xef\xbb\xbf") else ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            problem = exc
-    line = raw[:problem.start].count(b"\n") + 1
-    raise DomainError(N_("无法识别文件编码（支持 UTF-8 与 GB18030）"),
-                      {"file": [N_("第%(line)s行含有无法识别的字符", line=line)]}, status=400)
-
-
-def cell_text(value):
-    """Spreadsheet cells as the validator expects them: dates stay dates, numbers become text
-    (a phone number stored as a number must not turn into 1.38e10), text loses the apostrophe our
-    exports put before a formula-like start (`'=…` → `=…`)."""
-    if value is None:
-        return ""
-    if isinstance(value, (date, datetime)):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    return tabular.restore(str(value))
-
-
-def read_rows(path: str | Path, content: bytes | None = None) -> tuple[list[str], list[tuple[int, list]]]:
-    """Return (header, [(line number, cells)]) for a .csv or .xlsx file; blank rows dropped."""
-    path = Path(path)
-    raw = content if content is not None else path.read_bytes()
-    if path.suffix.lower() == ".xlsx" or raw[:2] == b"PK":
-        return _read_xlsx(raw)
-    if path.suffix.lower() not in (".csv", ".txt", ""):
-        raise DomainError(N_("只支持 CSV 或 XLSX 文件"),
-                          {"file": [N_("不支持的文件类型：%(suffix)s", suffix=path.suffix)]},
-                          status=400)
-    reader = csv.reader(io.StringIO(decode(raw), newline=""))
-    header: list[str] | None = None
-    rows: list[tuple[int, list]] = []
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header = cells
-            else:
-                rows.append((reader.line_num, [tabular.restore(c) for c in cells]))
-    except csv.Error as exc:
-        raise DomainError(N_("CSV 格式错误"),
-                          {"file": [N_("第%(line)s行：%(error)s", line=reader.line_num, error=str(exc))]},
-                          status=400) from None
-    return header or [], rows
-
-
-def _read_xlsx(raw: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds on a damaged file
-        raise DomainError(N_("无法读取 XLSX 文件"), {"file": [str(exc)[:200]]}, status=400) from None
-    sheet = book.worksheets[0]
-    header, rows = None, []
-    for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = [cell_text(v) for v in values]
-        if not any(c.strip() if isinstance(c, str) else c for c in cells):
-            continue
-        if header is None:
-            header = [str(c) for c in cells]
-        else:
-            rows.append((line, cells))
-    book.close()
-    return header or [], rows
-
-
-# -- planning -------------------------------------------------------------------------------
 
 def plan_import(path: str | Path, content: bytes | None = None,
                 progress: Callable[[int], None] | None = None) -> ImportPlan:
@@ -449,145 +339,3 @@ def check_scope(plan: ImportPlan, user) -> None:
             plan.error(row.line, "street", N_("该街道不在您的管辖范围：%(street)s", street=row.data.get("street")))
         elif row.shop_id is not None and not user.covers_street(streets[row.shop_id]):
             plan.error(row.line, "code", N_("该商铺不在您的管辖范围"))
-
-
-# -- writing --------------------------------------------------------------------------------
-
-def apply_import(plan: ImportPlan, *, actor=None, progress: Callable[[int], None] | None = None) -> None:
-    """Write a valid plan (flush only; the caller commits). Raises DomainError if it has errors."""
-    if not plan.ok:
-        raise DomainError(N_("导入文件有误，未导入任何数据"), {"file": [e.text for e in plan.errors[:50]]})
-    lookups = registry.Lookups.load()
-    new_ids = insert_new_shops(plan, progress)
-    shops = {s.id: s for s in db.session.scalars(
-        select(Shop).where(Shop.id.in_([r.shop_id for r in plan.updated])))} if plan.updated else {}
-    for row in plan.updated:
-        registry.update_shop(shops[row.shop_id], row.changes, actor=actor, lookups=lookups)
-        if progress:
-            progress(1)
-    audit.record("shop.import", ShopImport(plan.filename), actor=actor,
-                 after={"file": plan.filename, "rows": len(plan.rows), "created": len(plan.created),
-                        "updated": len(plan.updated), "unchanged": plan.unchanged})
-    db.session.flush()
-    refresh_derived(new_ids)
-
-
-def insert_new_shops(plan: ImportPlan, progress=None) -> list[int]:
-    if not plan.created:
-        return []
-    now, registered_default = utcnow(), today()
-    entity_ids = insert_entities(plan.created, now)
-    types = {bt.id: bt for bt in db.session.scalars(select(BusinessType))}
-    taken = set(db.session.scalars(select(PlateCode.code))) | set(db.session.scalars(select(Shop.code)))
-    taken |= {r.clean["code"] for r in plan.created if r.clean.get("code")}
-    new_ids: list[int] = []
-    for start in range(0, len(plan.created), CHUNK * 5):
-        chunk = plan.created[start:start + CHUNK * 5]
-        values = []
-        for row in chunk:
-            if not row.clean.get("code"):
-                row.clean["code"] = mint_unused(taken)
-            values.append(shop_values(row.clean, entity_ids[row.clean["uscc"]],
-                                      types[row.clean["business_type_id"]], now, registered_default))
-        ids = bulk_insert(Shop, values, want_ids=True)
-        plates, licences = [], []
-        for row, shop_id in zip(chunk, ids, strict=True):
-            row.shop_id = shop_id
-            plates.append({"code": row.clean["code"], "shop_id": shop_id, "issued_at": now})
-            if row.clean.get("licence_no"):
-                licences.append({"shop_id": shop_id, "number": row.clean["licence_no"],
-                                 "kind": "food_business" if types[row.clean["business_type_id"]].is_food
-                                 else "business", "expires_on": row.clean.get("licence_expires"),
-                                 "created_at": now, "updated_at": now})
-        new_ids.extend(ids)
-        bulk_insert(PlateCode, plates)
-        bulk_insert(Licence, licences)
-        if progress:
-            progress(len(chunk))
-    return new_ids
-
-
-def insert_entities(rows: list[Row], now) -> dict[str, int]:
-    wanted = {}
-    for row in rows:
-        wanted.setdefault(row.clean["uscc"], (row.clean["entity_name"], row.clean.get("legal_rep", "")))
-    ids: dict[str, int] = {}
-    keys = list(wanted)
-    if len(keys) > BIG:  # one scan of the table beats dozens of 2,000-element IN lists
-        ids.update((k, v) for k, v in db.session.execute(select(Entity.uscc, Entity.id)) if k in wanted)
-    else:
-        for start in range(0, len(keys), CHUNK):
-            part = keys[start:start + CHUNK]
-            ids.update(db.session.execute(select(Entity.uscc, Entity.id).where(Entity.uscc.in_(part))).all())
-    missing = [{"uscc": k, "name": wanted[k][0], "legal_rep": wanted[k][1], "created_at": now,
-                "updated_at": now} for k in keys if k not in ids]
-    ids.update(zip([m["uscc"] for m in missing], bulk_insert(Entity, missing, want_ids=True), strict=True))
-    return ids
-
-
-def bulk_insert(model, rows: list[dict], *, want_ids: bool = False) -> list[int]:
-    """Insert rows (dicts with the same keys) in the session's transaction; returns their new
-    ids in row order when `want_ids`. PostgreSQL: ids drawn from the table's sequence, rows sent
-    with COPY (several times faster than multi-row INSERT). Elsewhere: chunked INSERT ... RETURNING."""
-    if not rows:
-        return []
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        return _copy_rows(connection, model.__table__.name, rows, want_ids)
-    ids: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        part = rows[start:start + CHUNK]
-        if want_ids:
-            statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-            ids.extend(db.session.scalars(statement, part))
-        else:
-            db.session.execute(insert(model), part)
-    return ids
-
-
-def _copy_rows(connection, table: str, rows: list[dict], want_ids: bool) -> list[int]:
-    ids: list[int] = []
-    if want_ids:
-        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
-        ids = list(connection.execute(text("SELECT nextval(:s) FROM generate_series(1, :n)"),
-                                      {"s": sequence, "n": len(rows)}).scalars())
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
-    columns = list(rows[0])
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-    return ids
-
-
-def mint_unused(taken: set[str]) -> str:
-    while True:
-        code = codes.mint()
-        if code not in taken:
-            taken.add(code)
-            return code
-
-
-def shop_values(clean: dict, entity_id: int, bt: BusinessType, now, registered_default) -> dict:
-    """A full row for the bulk insert (every row has the same keys, so it goes as one batch)."""
-    return {
-        "code": clean["code"], "entity_id": entity_id, "sign_name": clean["sign_name"],
-        "address": clean["address"], "street_id": clean["street_id"],
-        "complex_id": clean.get("complex_id"), "business_type_id": bt.id,
-        "lat": clean.get("lat"), "lng": clean.get("lng"), "status": clean.get("status") or "open",
-        "contact": clean.get("contact", ""), "phone": clean.get("phone", ""),
-        "opening_hours": clean.get("opening_hours", ""),
-        "registered_on": clean.get("registered_on") or registered_default,
-        "closed_on": registered_default if clean.get("status") == "closed" else None,
-        "cold_chain": bool(clean.get("cold_chain")), "canteen_kind": CANTEEN_KINDS.get(bt.code),
-        "serves_breakfast": bool(clean.get("serves_breakfast")), "breakfast_offer": "",
-        "breakfast_hours": "", "rating_count": 0, "rating_sum": 0, "unresponsive": False,
-        "plate_version": 1, "created_at": now, "updated_at": now,
-    }
-
-
-def refresh_derived(new_ids: list[int]) -> None:
-    """Tell the features that keep derived columns about the new shops (`shops_imported`)."""
-    if new_ids:
-        shops_imported.send(new_ids)
