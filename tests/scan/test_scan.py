@@ -11,6 +11,7 @@ from huishang.services import registry
 from huishang.services.registry import codes
 from huishang.services.scan import faces as scans
 from huishang.services.scan import plates
+from huishang.services.scan.faces import counts as scan_counts
 from tests.factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 MARKERS = {"citizen": "scan-citizen", "manage": "scan-manage", "supervise": "scan-supervise",
@@ -336,7 +337,7 @@ def test_a_failed_count_write_never_fails_the_page(client, world, app, monkeypat
     from sqlalchemy import text
 
     monkeypatch.setitem(app.config, "SCAN_FLUSH_HITS", 1)
-    monkeypatch.setattr(scans, "_write_counts",
+    monkeypatch.setattr(scan_counts, "_write_counts",
                         lambda keys, pending: db.session.execute(text("UPDATE no_such_table SET x = 1")))
     shop = world["shop"]
     r = client.get(f"/s/{shop.code}")
