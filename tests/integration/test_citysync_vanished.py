@@ -7,7 +7,7 @@ from sqlalchemy import delete, event, func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, Inspection, Penalty, Shop
-from huishang.services.integration import citysync
+from huishang.services.integration.citysync import pushes
 from tests.factories import make_shop
 from tests.integration.test_integration import H, inspection_body, new_key, penalty_body
 
@@ -29,14 +29,14 @@ def _delete_shop(shop_id: int) -> None:
 def test_shop_deleted_between_lookup_and_write_is_a_clean_404(client, monkeypatch, kind, body, hook):
     shop = make_shop()
     _, raw = new_key()
-    shop_id, real = shop.id, getattr(citysync, hook)
+    shop_id, real = shop.id, getattr(pushes, hook)
 
     def fields_then_delete(data, found):
         fields = real(data, found)
         _delete_shop(shop_id)  # the push has looked the shop up and validated; now it vanishes
         return fields
 
-    monkeypatch.setattr(citysync, hook, fields_then_delete)
+    monkeypatch.setattr(pushes, hook, fields_then_delete)
     r = client.post(f"/api/v1/integration/{kind}", json=body(shop), headers=H(raw))
     assert r.status_code == 404, r.get_data(as_text=True)
     assert "shop_code" in r.get_json()["errors"]
@@ -53,7 +53,7 @@ def test_concurrent_record_deleted_before_the_reread_is_stored_on_a_second_try(c
     shop = make_shop()
     _, raw = new_key()
     data = inspection_body(shop)
-    real_shop = citysync._shop
+    real_shop = pushes._shop
     state = {"planted": False, "removed": False}
 
     def shop_then_plant(code, *, lock=False):
@@ -72,7 +72,7 @@ def test_concurrent_record_deleted_before_the_reread_is_stored_on_a_second_try(c
             table = Inspection.__table__  # straight to the connection: no autoflush inside the event
             state["conn"].execute(delete(table).where(table.c.external_id == data["external_id"]))
 
-    monkeypatch.setattr(citysync, "_shop", shop_then_plant)
+    monkeypatch.setattr(pushes, "_shop", shop_then_plant)
     event.listen(db.session, "after_transaction_end", remove_after_failed_insert)
     try:
         r = client.post("/api/v1/integration/inspections", json=data, headers=H(raw))
