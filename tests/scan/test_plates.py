@@ -12,6 +12,7 @@ from huishang.extensions import db
 from huishang.models import AuditEvent, PlateCode, Shop
 from huishang.services import registry
 from huishang.services.scan import plates
+from huishang.services.scan.plates import batch as plate_batch
 from tests.factories import make_complex, make_inspector, make_merchant, make_regulator, make_shop
 
 BASE = "https://hs.example.gov.cn"
@@ -152,7 +153,7 @@ def test_batch_command_rejects_bad_selection(runner, tmp_path, args):
 
 
 def test_batch_over_worker_processes_keeps_order(monkeypatch, tmp_path):
-    monkeypatch.setattr(plates, "CHUNK", 2)
+    monkeypatch.setattr(plate_batch, "CHUNK", 2)
     batch = [data(f"店{i}", code=code) for i, code in enumerate(
         __import__("huishang.services.registry.codes", fromlist=["mint"]).mint() for _ in range(7))]
     done = []

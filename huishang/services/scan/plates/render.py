@@ -1,0 +1,137 @@
+"""The plate drawn by two backends: Pillow for the PNG (300 dpi) and reportlab for the PDF, where
+the QR is drawn as rectangles and Chinese text uses the embedded font the project ships
+(services/fonts.py), so a fresh machine prints no empty boxes."""
+from __future__ import annotations
+
+import io
+
+from huishang.services.core import fonts
+
+from .. import qr
+from .layout import DPI, FACE_COLOURS, HEIGHT_MM, WIDTH_MM, PlateData, layout
+
+# -- PNG backend -----------------------------------------------------------------------------
+
+def _px(mm: float) -> int:
+    return round(mm / 25.4 * DPI)
+
+
+def _draw_face_png(draw, cx, cy, r, outcome):
+    colour = FACE_COLOURS[outcome]
+    w = max(2, _px(r * 0.16))
+    draw.ellipse([_px(cx - r), _px(cy - r), _px(cx + r), _px(cy + r)], outline=colour, width=w)
+    for ex in (cx - r * 0.36, cx + r * 0.36):
+        e = r * 0.12
+        draw.ellipse([_px(ex - e), _px(cy - r * 0.3 - e), _px(ex + e), _px(cy - r * 0.3 + e)], fill=colour)
+    box = [_px(cx - r * 0.5), _px(cy - r * 0.1), _px(cx + r * 0.5), _px(cy + r * 0.6)]
+    if outcome == "pass":
+        draw.arc(box, 20, 160, fill=colour, width=w)
+    elif outcome == "fail":
+        box = [_px(cx - r * 0.5), _px(cy + r * 0.25), _px(cx + r * 0.5), _px(cy + r * 0.95)]
+        draw.arc(box, 200, 340, fill=colour, width=w)
+    else:
+        draw.line([_px(cx - r * 0.45), _px(cy + r * 0.38), _px(cx + r * 0.45), _px(cy + r * 0.38)],
+                  fill=colour, width=w)
+
+
+def render_png(data: PlateData) -> bytes:
+    """The plate as a 300 dpi PNG (100 × 140 mm → 1181 × 1654 px)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (_px(WIDTH_MM), _px(HEIGHT_MM)), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    for op in layout(data):
+        kind = op[0]
+        if kind == "rect":
+            _, x, y, w, h, rgb = op
+            draw.rectangle([_px(x), _px(y), _px(x + w) - 1, max(_px(y), _px(y + h) - 1)], fill=rgb)
+        elif kind == "text":
+            _, cx, baseline, size, text, rgb = op
+            draw.text((_px(cx), _px(baseline)), text, font=fonts.pil_font(_px(size)), fill=rgb, anchor="ms")
+        elif kind == "qr":
+            _, x, y, side, url = op
+            symbol = qr.image(url, scale=1)
+            scale = max(1, _px(side) // symbol.width)  # whole pixels per module: crisp edges
+            symbol = symbol.resize((symbol.width * scale,) * 2, Image.NEAREST)
+            offset = (_px(x) + (_px(side) - symbol.width) // 2, _px(y) + (_px(side) - symbol.width) // 2)
+            img.paste(symbol.convert("RGB"), offset)
+        elif kind == "face":
+            _draw_face_png(draw, *op[1:])
+    out = io.BytesIO()
+    img.save(out, format="PNG", dpi=(DPI, DPI), compress_level=6)
+    return out.getvalue()
+
+
+# -- PDF backend -----------------------------------------------------------------------------
+
+def _draw_face_pdf(c, cx, cy, r, outcome, y):
+    from reportlab.lib.units import mm
+
+    c.setStrokeColorRGB(*(v / 255 for v in FACE_COLOURS[outcome]))
+    c.setFillColorRGB(*(v / 255 for v in FACE_COLOURS[outcome]))
+    c.setLineWidth(r * 0.16 * mm)
+    c.setLineCap(1)
+    c.circle(cx * mm, y(cy), r * mm, stroke=1, fill=0)
+    for ex in (cx - r * 0.36, cx + r * 0.36):
+        c.circle(ex * mm, y(cy - r * 0.3), r * 0.12 * mm, stroke=0, fill=1)
+    if outcome == "pass":
+        c.arc((cx - r * 0.5) * mm, y(cy + r * 0.6), (cx + r * 0.5) * mm, y(cy - r * 0.1), 200, 140)
+    elif outcome == "fail":
+        c.arc((cx - r * 0.5) * mm, y(cy + r * 0.95), (cx + r * 0.5) * mm, y(cy + r * 0.25), 20, 140)
+    else:
+        c.line((cx - r * 0.45) * mm, y(cy + r * 0.38), (cx + r * 0.45) * mm, y(cy + r * 0.38))
+
+
+def _draw_qr_pdf(c, url: str, left: float, top: float, side: float) -> None:
+    """The symbol as filled rectangles, one per dark run, in whole-module coordinates (a
+    transform maps modules to points), so adjacent runs meet exactly and the stream stays small."""
+    q = qr.QUIET_ZONE
+    m = side / (len(qr.matrix(url)) + 2 * q)
+    c.saveState()
+    c.transform(m, 0, 0, -m, left, top)  # origin at the symbol's top-left, y downwards
+    c.setFillColorRGB(0, 0, 0)
+    c.addLiteral(" ".join(f"{col + q} {row + q} {n} 1 re" for row, col, n in qr.runs(url)) + " f")
+    c.restoreState()
+
+
+def draw_pdf_page(c, data: PlateData) -> None:
+    """Draw one plate on the current page of reportlab canvas `c` (page size 100 × 140 mm)."""
+    from reportlab.lib.units import mm
+
+    font = fonts.pdf_font()
+
+    def y(v):  # layout measures from the top, PDF from the bottom
+        return (HEIGHT_MM - v) * mm
+
+    for op in layout(data):
+        kind = op[0]
+        if kind == "rect":
+            _, x, top, w, h, rgb = op
+            c.setFillColorRGB(*(v / 255 for v in rgb))
+            c.rect(x * mm, y(top + h), w * mm, h * mm, stroke=0, fill=1)
+        elif kind == "text":
+            _, cx, baseline, size, text, rgb = op
+            c.setFillColorRGB(*(v / 255 for v in rgb))
+            c.setFont(font, size * mm)
+            c.drawCentredString(cx * mm, y(baseline), text)
+        elif kind == "qr":
+            _, x, top, side, url = op
+            _draw_qr_pdf(c, url, x * mm, y(top), side * mm)
+        elif kind == "face":
+            _draw_face_pdf(c, *op[1:], y)
+
+
+def render_pdf(plates: list[PlateData]) -> bytes:
+    """A PDF with one 100 × 140 mm page per plate."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    c = Canvas(out, pagesize=(WIDTH_MM * mm, HEIGHT_MM * mm), pageCompression=1)
+    c.setTitle("汇商码铭牌")
+    c.setCreator("huishang")
+    for data in plates:
+        draw_pdf_page(c, data)
+        c.showPage()
+    c.save()
+    return out.getvalue()
