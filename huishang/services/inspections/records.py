@@ -1,4 +1,6 @@
-"""Patrol inspections (监督检查), rectifications (整改) and merchants' self-checks (自查).
+"""Patrol inspections (监督检查) and the rectifications (整改) they set: recording one, its effect
+on the shop, and the shop's inspections and open rectifications. The merchant's answer is in
+`responses`, merchants' self-checks (自查) in `self_checks`.
 
 Outcome rule: any key item (重点项) 不符合 → 不符合 (fail); else any general item 不符合 → 基本符合
 (partial) with a rectification deadline (default 7 days, editable); else 符合 (pass). Two
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from huishang.extensions import db
@@ -22,11 +24,9 @@ from huishang.models import (
     Inspection,
     InspectionAnswer,
     Rectification,
-    SelfCheck,
     Shop,
     User,
     today,
-    utcnow,
 )
 from huishang.models.inspections import RESULTS
 from huishang.services import Conflict, DomainError, registry
@@ -70,10 +70,6 @@ def outcome_of(items, results: dict[int, str]) -> str:
 
 def rectification_days() -> int:
     return int(current_app.config.get("RECTIFICATION_DAYS", DEFAULT_RECTIFICATION_DAYS))
-
-
-def self_check_interval() -> int:
-    return int(current_app.config.get("SELF_CHECK_INTERVAL_DAYS", 30))
 
 
 @dataclass
@@ -332,131 +328,3 @@ def shop_inspections(shop: Shop, limit: int = 10) -> list[Inspection]:
         .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
         .limit(limit)
     ).all()
-
-
-# -- the merchant's answer ----------------------------------------------------------------------
-def acknowledge(inspection: Inspection, *, actor, accept: bool, reason: str = "") -> Inspection:
-    """The merchant signs (accept) or refuses with a reason (Order 49 Art. 34–35). Once only.
-    Raises DomainError naming `reason`, Conflict if already answered."""
-    reason = " ".join((reason or "").split())
-    if inspection.ack_status:
-        raise Conflict(N_("该检查结果已确认或已拒签"), {"ack": [N_("已处理")]})
-    if not accept and not reason:
-        raise DomainError(N_("拒签须说明理由"), {"reason": [N_("请填写拒签理由")]})
-    if len(reason) > MAX_NOTE:
-        raise DomainError(N_("理由过长"), {"reason": [N_("不能超过%(max)s字", max=MAX_NOTE)]})
-    inspection.ack_status = "acknowledged" if accept else "refused"
-    inspection.ack_note = reason or None
-    inspection.ack_at = utcnow()
-    db.session.flush()
-    audit.record(
-        "inspection.ack",
-        inspection,
-        actor=actor,
-        shop_id=inspection.shop_id,
-        after={"ack_status": inspection.ack_status, "ack_note": inspection.ack_note},
-    )
-    return inspection
-
-
-def report_rectified(rect: Rectification, *, actor, note: str, photo: bytes | None) -> Rectification:
-    """The merchant reports the rectification done, with a photo; a re-inspection closes it.
-    Raises DomainError naming `photo` or `note`, Conflict when it is closed already."""
-    if rect.closed_on is not None:
-        raise Conflict(N_("该整改已经复查关闭"), {"rectification": [N_("已关闭")]})
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise DomainError(N_("说明过长"), {"note": [N_("不能超过%(max)s字", max=MAX_NOTE)]})
-    if not photo:
-        raise DomainError(N_("请上传整改后的照片"), {"photo": [N_("请上传整改后的照片")]})
-    path = uploads.store_image(photo, f"rectifications/{rect.shop_id}", "photo")
-    before = {"reported_done_on": rect.reported_done_on, "report_photo": rect.report_photo}
-    rect.reported_done_on, rect.report_note, rect.report_photo = today(), note, path
-    db.session.flush()
-    audit.record(
-        "rectification.report",
-        rect,
-        actor=actor,
-        before=before,
-        after={"reported_done_on": rect.reported_done_on, "report_photo": path},
-    )
-    return rect
-
-
-# -- self-checks ---------------------------------------------------------------------------------
-def record_self_check(
-    shop: Shop,
-    template_id,
-    answers: list[dict],
-    *,
-    actor,
-    client_id: str | None = None,
-    checked_on: date | None = None,
-) -> tuple[SelfCheck, bool]:
-    """A merchant's self-check; same answer rules and outcome rule as an inspection.
-    Returns (self_check, created). Raises DomainError naming the bad field."""
-    if client_id:
-        existing = db.session.scalar(select(SelfCheck).where(SelfCheck.client_id == client_id))
-        if existing is not None:
-            if existing.shop_id != shop.id:
-                raise Conflict(N_("client_id 已被使用"), {"client_id": [N_("已被使用")]})
-            return existing, False
-    errors: dict[str, list[str]] = {}
-    template = checklists.get_template(template_id)
-    if template is None or template.kind != "self_check":
-        errors["template_id"] = [N_("请选择有效的自查表")]
-    on = checked_on or today()
-    if on > today():
-        errors["checked_on"] = [N_("自查日期不能晚于今天")]
-    if client_id is not None and not (8 <= len(client_id) <= 64):
-        errors["client_id"] = [N_("client_id 长度应为 8–64 个字符")]
-    by_item = _check_answers(template, answers, errors) if template else {}
-    if errors:
-        raise DomainError(N_("自查记录有误"), errors)
-    outcome = outcome_of(template.items, {k: v["result"] for k, v in by_item.items()})
-    check = SelfCheck(
-        shop_id=shop.id,
-        template_id=template.id,
-        user_id=getattr(actor, "id", None),
-        checked_on=on,
-        outcome=outcome,
-        client_id=client_id,
-        answers=[{"item_id": k, **v} for k, v in by_item.items()],
-    )
-    if not _insert_once(check):
-        return db.session.scalar(select(SelfCheck).where(SelfCheck.client_id == client_id)), False
-    audit.record(
-        "self_check.create",
-        check,
-        actor=actor,
-        after={"template_id": template.id, "outcome": outcome, "checked_on": on},
-    )
-    return check, True
-
-
-def last_self_check_on(shop: Shop) -> date | None:
-    return db.session.scalar(select(func.max(SelfCheck.checked_on)).where(SelfCheck.shop_id == shop.id))
-
-
-def self_check_due_on(shop: Shop) -> date:
-    last = last_self_check_on(shop)
-    return (last or shop.registered_on) + timedelta(days=self_check_interval())
-
-
-def overdue_self_checks(user, on: date | None = None):
-    """A SELECT of (Shop, last self-check date) for active shops in the user's scope whose last
-    self-check (or registration, if none) is more than SELF_CHECK_INTERVAL_DAYS ago."""
-    cutoff = (on or today()) - timedelta(days=self_check_interval())
-    last = (
-        select(SelfCheck.shop_id, func.max(SelfCheck.checked_on).label("last_on"))
-        .group_by(SelfCheck.shop_id)
-        .subquery()
-    )
-    scoped = registry.scoped_shops(user).where(Shop.status == "open").subquery()
-    return (
-        select(Shop, last.c.last_on)
-        .join(scoped, scoped.c.id == Shop.id)
-        .outerjoin(last, last.c.shop_id == Shop.id)
-        .where(or_(and_(last.c.last_on.is_(None), Shop.registered_on < cutoff), last.c.last_on < cutoff))
-        .order_by(func.coalesce(last.c.last_on, Shop.registered_on), Shop.id)
-    )
