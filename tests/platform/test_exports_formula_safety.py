@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from huishang.models import today
-
 from tests.factories import add_inspection, make_complaint, make_regulator, make_shop
 
 BOM = b"\xef\xbb\xbf"
