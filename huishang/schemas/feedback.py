@@ -15,6 +15,7 @@ from huishang.services.feedback import complaints as service
 from huishang.services.feedback import mask_personal
 
 from ..models.feedback import CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, REVIEW_TAGS
+from .base import UtcDateTime
 
 # -- input --------------------------------------------------------------------------------------
 
@@ -117,7 +118,7 @@ class ComplaintSuggestionSchema(Schema):
 
 
 class EventPublicSchema(Schema):
-    at = fields.DateTime()
+    at = UtcDateTime()
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from .base import UtcDateTime
+
 _ext = {
     "required": True,
     "validate": validate.Length(min=1, max=64),
@@ -69,7 +71,7 @@ class PenaltyRecordSchema(Schema):
 
 
 class ChangesQuerySchema(Schema):
-    since = fields.DateTime(
+    since = UtcDateTime(
         metadata={"description": "ISO 8601 (UTC when no offset); required without cursor"}
     )
     cursor = fields.String(

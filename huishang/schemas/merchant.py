@@ -13,6 +13,7 @@ from huishang.services.merchant import time_left
 
 from ..extensions import db
 from ..models import Shop
+from .base import UtcDateTime
 
 
 class StaffMaskedSchema(Schema):
@@ -69,8 +70,8 @@ class NotificationSchema(Schema):
     body = fields.String()
     link = fields.String()
     shop_code = fields.Function(lambda n: n.shop_id and _shop_code(n.shop_id), allow_none=True)
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    read_at = UtcDateTime(allow_none=True)
 
 
 def _shop_code(shop_id):
@@ -97,8 +98,8 @@ class ChangeRequestSchema(Schema):
     after = fields.Dict()
     note = fields.String()
     reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    reviewed_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    reviewed_at = UtcDateTime(allow_none=True)
 
 
 class ChangeRequestWriteSchema(Schema):
@@ -117,12 +118,12 @@ class QuestionSchema(Schema):
     shop_code = fields.Function(lambda q: q.shop.code)
     body = fields.String()
     has_attachment = fields.Function(lambda q: bool(q.attachment))
-    asked_at = fields.DateTime()
+    asked_at = UtcDateTime()
     due_on = fields.Date()
     workdays_left = fields.Method("get_left", allow_none=True)
     overdue = fields.Method("get_overdue")
     answer = fields.String(allow_none=True)
-    answered_at = fields.DateTime(allow_none=True)
+    answered_at = UtcDateTime(allow_none=True)
     faq_published = fields.Boolean()
 
     def get_left(self, q):
@@ -154,7 +155,7 @@ class PolicySchema(Schema):
     title = fields.String()
     body = fields.String()
     source = fields.String()
-    published_at = fields.DateTime()
+    published_at = UtcDateTime()
     business_types = fields.Function(lambda p: [t.code for t in p.business_types])
 
 

@@ -2,6 +2,8 @@
 owner variant adds contacts; the staff variant adds the supervision fields."""
 from marshmallow import Schema, fields, validate
 
+from .base import UtcDateTime
+
 STATUSES = ("open", "suspended", "closed")
 
 
@@ -77,8 +79,8 @@ class ShopStaffSchema(ShopOwnerSchema):
     next_due_on = fields.Date(allow_none=True)
     due_reason = fields.String(allow_none=True)
     unresponsive = fields.Boolean()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class ShopRegulatorSchema(ShopStaffSchema):
