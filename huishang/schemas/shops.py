@@ -89,6 +89,29 @@ class ShopRegulatorSchema(ShopStaffSchema):
     credit_class = fields.String(allow_none=True)
 
 
+class ShopOwnerPage(Schema):
+    """A page of shops as their merchant or property manager sees them."""
+
+    items = fields.List(fields.Nested(ShopOwnerSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class ShopStaffPage(ShopOwnerPage):
+    """Inspectors: each shop in the staff variant."""
+
+    items = fields.List(fields.Nested(ShopStaffSchema))
+
+
+class ShopPage(ShopStaffPage):
+    """Regulators: each shop with its credit class. The documented page, covering the others."""
+
+    items = fields.List(fields.Nested(ShopRegulatorSchema))
+
+
+PAGE_OF = {ShopOwnerSchema: ShopOwnerPage, ShopStaffSchema: ShopStaffPage, ShopRegulatorSchema: ShopPage}
+
 _text = {"validate": validate.Length(max=200)}
 
 
