@@ -31,7 +31,12 @@ class ChecklistTemplateSchema(Schema):
 
 
 class ApplicableTemplateSchema(ChecklistTemplateSchema):
+    """A template that applies to a shop, with why (dumps a `checklists.Applicable`)."""
+
     reason = fields.String(metadata={"description": "why it applies, e.g. 业态 快餐, 冷链：是 → 蓝色"})
+
+    def get_attribute(self, obj, attr, default):
+        return super().get_attribute(obj if attr == "reason" else obj.template, attr, default)
 
 
 class ShopChecklistsSchema(Schema):
