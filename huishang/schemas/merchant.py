@@ -58,7 +58,16 @@ class StaffCoverageSchema(Schema):
     boosted_pct = fields.Integer(allow_none=True)
 
 
-class StaffListSchema(Schema):
+class StaffMaskedListSchema(Schema):
+    """The staff list for those outside the personal-data circle: masked names, no coverage."""
+
+    items = fields.List(fields.Nested(StaffMaskedSchema))
+    coverage = fields.Nested(StaffCoverageSchema, allow_none=True, metadata={"description": "always null"})
+
+
+class StaffListSchema(StaffMaskedListSchema):
+    """The shop's merchant and staff in scope: personal data and the coverage summary."""
+
     items = fields.List(fields.Nested(StaffSchema))
     coverage = fields.Nested(StaffCoverageSchema, allow_none=True)
 
@@ -163,8 +172,6 @@ class ClaimCodeSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(1, 20))
 
 
-
-
 class ClaimedShopSchema(Schema):
-    shop_code = fields.String()
+    shop_code = fields.String(attribute="code")
     sign_name = fields.String()
