@@ -59,13 +59,6 @@ def _numeric_bounds(_converter, field, ret, **kwargs) -> dict:
     return out
 
 
-def respond(data, status: int = 200):
-    """A ready JSON response. Being retired: views return what their declared schema dumps."""
-    response = jsonify(localize(data))
-    response.status_code = status
-    return response
-
-
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
