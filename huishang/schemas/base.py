@@ -1,4 +1,4 @@
-"""The pieces every schema of the JSON API is built from; nothing here changes marshmallow itself.
+"""The pieces the API's schemas are built from; nothing here changes marshmallow itself.
 
 - `UtcDateTime`: the database holds naive UTC. Written with its offset (`...+00:00`, RFC 3339 as the
   OpenAPI `date-time` format requires; a phone in Shanghai would otherwise read a naive time as
@@ -6,12 +6,14 @@
   comparisons with stored values never mix naive and aware datetimes.
 - `Text`: a string in the reader's language. A message the domain layer marks with `N_()` is
   translated for an English request (a plain `fields.String` would pass on the Chinese text).
-- `Variant`, `VariantNested` and `UnionSchema`: one audience's view of a documented schema. A view whose
-  audiences see different fields returns `Variant(ShopStaffSchema, shop)`; a list whose items
-  differ by audience (the assigned handler sees a complaint's phone, other staff do not) holds a
-  `Variant` per item in a `VariantNested` field. The variant is dumped only if the documented
-  schema covers every field it writes, so the OpenAPI document never misses a field the API sends.
-  Where no variant covers the others, a `UnionSchema` documents them all and dumps nothing itself.
+- `DateText`: a date a service has already written as text, documented as `format: date`.
+- `Variant`, `VariantNested`, `UnionSchema`: one audience's view of a documented schema. A view
+  whose audiences see different fields returns `Variant(ShopStaffSchema, shop)`; a list whose
+  items differ by audience (the assigned handler sees a complaint's phone, other staff do not)
+  holds a `Variant` per item in a `VariantNested` field. A variant is dumped only if the
+  documented schema covers every field it writes, so the OpenAPI document never misses a field
+  the API sends. Where no variant covers the others, a `UnionSchema` documents them all and
+  dumps nothing itself.
 """
 from dataclasses import dataclass
 from datetime import UTC, datetime
