@@ -2,8 +2,10 @@
 
 Every documented operation is called with generated input, once anonymously and once with a
 regulator's bearer token: no response may be a 5xx, and every documented response must match its
-schema and content type. Bounded (25 examples per operation, derandomised, no deadline) so the
-suite stays quick; `FUZZ_EXAMPLES=200 pytest tests/platform/test_api_fuzz.py` digs deeper."""
+schema (which forbids undocumented fields) and content type. test_api_responses.py makes a valid
+call of every operation as each audience and checks those answers too. Bounded (25 examples per
+operation, derandomised, no deadline) so the suite stays quick; `FUZZ_EXAMPLES=200 pytest
+tests/platform/test_api_fuzz.py` digs deeper."""
 import os
 import re
 import time
