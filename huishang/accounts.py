@@ -4,7 +4,6 @@ from urllib.parse import urlparse
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from flask_smorest import Blueprint as ApiBlueprint
 from flask_wtf import FlaskForm
 from marshmallow import Schema, fields, validate
 from wtforms import PasswordField, StringField
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from huishang.services import DomainError
 
+from .api import Blueprint as ApiBlueprint
 from .extensions import limiter
 from .security import issue_token, json_error
 from .services.accounts import authenticate

@@ -1,22 +1,29 @@
-"""The JSON API object (flask-smorest), with the contract's error shape.
+"""The JSON API object (flask-smorest), its blueprints, and the contract's error shape.
 
 Errors are `{"code": status, "message": ..., "errors": {field: [...]}}`. flask-smorest nests
 validation messages by location (`json`, `query`, ...); they are flattened to fields here. Pages
 share the same HTTPException hook, so non-API paths get an HTML error page instead.
 
-Times: the database holds naive UTC. The API writes every datetime with its offset (`...+00:00`,
-RFC 3339 as the OpenAPI `date-time` format requires; a phone in Shanghai would otherwise read a
-naive time as local, eight hours off) and reads a datetime with an offset as naive UTC, so that
-comparisons with stored values never mix naive and aware datetimes.
+Every JSON success response is dumped through the schema its view declares (`Blueprint` below), so
+the OpenAPI document describes what the API sends. Datetimes are written with their UTC offset by
+`schemas.base.UtcDateTime`; nothing in marshmallow is patched.
 """
-from datetime import UTC, datetime
 from decimal import Decimal
+from functools import wraps
 
-from flask import jsonify, render_template, request
+import flask_smorest
+from flask import current_app, jsonify, render_template, request
 from flask_smorest import Api
-from marshmallow import fields
+from flask_smorest.utils import (
+    resolve_schema_instance,
+    set_status_and_headers_in_response,
+    unpack_tuple_response,
+)
+from marshmallow import Schema, fields
+from werkzeug.wrappers import Response
 
-from .i18n import chinese, localize
+from .i18n import localize
+from .schemas.base import Variant
 from .security import json_error
 
 LOCATIONS = ("json", "query", "form", "files", "headers", "path", "view_args", "querystring")
@@ -32,31 +39,6 @@ def _flatten(messages) -> dict:
         else:
             out[key] = value
     return out
-
-
-def _utc_isoformat(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat()
-
-
-def _naive_utc_fromisoformat(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def use_utc_datetimes() -> None:
-    """Make marshmallow's ISO datetimes carry UTC on the way out and drop it on the way in."""
-    fields.DateTime.SERIALIZATION_FUNCS = {**fields.DateTime.SERIALIZATION_FUNCS,
-                                           "iso": _utc_isoformat, "iso8601": _utc_isoformat}
-    fields.DateTime.DESERIALIZATION_FUNCS = {**fields.DateTime.DESERIALIZATION_FUNCS,
-                                             "iso": _naive_utc_fromisoformat,
-                                             "iso8601": _naive_utc_fromisoformat}
-
-
-use_utc_datetimes()
 
 
 def _numeric_bounds(_converter, field, ret, **kwargs) -> dict:
@@ -77,17 +59,53 @@ def _numeric_bounds(_converter, field, ret, **kwargs) -> dict:
     return out
 
 
-def respond(data, status: int = 200):
-    """A ready JSON response. Views that dump an audience variant themselves return this, so
-    flask-smorest does not dump it again through the documented (widest) schema. Messages the services
-    mark with `N_()` are translated for an English request."""
-    response = jsonify(localize(data) if not chinese() else data)
-    response.status_code = status
-    return response
-
-
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """An API blueprint whose views return what to send, never a JSON body they built.
+
+    `@blp.response(status, Schema)` documents the body and dumps the view's return value (an
+    object, a list, or a dict of them) through `Schema`. Where audiences see different fields the
+    view returns `Variant(NarrowerSchema, obj)`, dumped through the narrower schema once the
+    declared one is known to document all its fields. N_() messages come out in the reader's
+    language. A view may still return a response it made for an error (4xx) or a file; a JSON
+    success response that bypasses the declared schema raises TypeError."""
+
+    def response(self, status_code, schema=None, **kwargs):
+        declared = resolve_schema_instance(schema)
+        document = super().response(status_code, declared, **kwargs)
+        if not isinstance(declared, Schema):
+            return document  # no body (204), or a file whose format the document states
+
+        def decorator(func):
+            @wraps(func)
+            def view(*args, **view_kwargs):
+                result = current_app.ensure_sync(func)(*args, **view_kwargs)
+                data, status, headers = unpack_tuple_response(result)
+                if isinstance(data, Response):
+                    _refuse_undeclared_json(data, status)
+                    return result
+                if isinstance(data, Variant):
+                    body = data.dump_within(declared, many=declared.many)
+                else:
+                    body = declared.dump(data)
+                response = jsonify(localize(body))
+                response.status_code = status_code
+                set_status_and_headers_in_response(response, status, headers)
+                return response
+
+            return document(view)
+
+        return decorator
+
+
+def _refuse_undeclared_json(response: Response, status) -> None:
+    status = status if isinstance(status, int) else response.status_code
+    if response.is_json and status < 300:
+        raise TypeError(f"{request.endpoint} built a JSON {status} response itself: return the "
+                        "object for the declared response schema (or a Variant) instead")
 
 
 class HuishangApi(Api):

@@ -1,20 +1,22 @@
 """/api/v1/shops and /api/v1/business-types."""
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import func, select
 
 from huishang.services import registry
 
-from ..api import respond
+from ..api import Blueprint
 from ..extensions import csrf, db
 from ..models import BusinessType, Shop
+from ..schemas.base import Variant
 from ..schemas.shops import (
+    PAGE_OF,
     BusinessTypeSchema,
     ShopCloseSchema,
     ShopCreateSchema,
     ShopOwnerSchema,
+    ShopPage,
     ShopQuerySchema,
     ShopRegulatorSchema,
     ShopStaffSchema,
@@ -35,18 +37,11 @@ class PageArgs(ShopQuerySchema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PER_PAGE))
 
 
-class ShopPage(Schema):
-    items = fields.List(fields.Nested(ShopRegulatorSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-
-
-def shop_view(shop: Shop) -> dict:
-    """The shop as the caller's audience sees it (owner or staff variant)."""
+def shop_schema() -> type[ShopOwnerSchema]:
+    """The shop schema of the caller's audience (owner, staff or regulator variant)."""
     if current_user.role == "regulator":
-        return ShopRegulatorSchema().dump(shop)
-    return (ShopStaffSchema() if current_user.is_staff else ShopOwnerSchema()).dump(shop)
+        return ShopRegulatorSchema
+    return ShopStaffSchema if current_user.is_staff else ShopOwnerSchema
 
 
 @blp.route("/shops")
@@ -59,8 +54,8 @@ class Shops(MethodView):
         query = registry.filter_shops(registry.scoped_shops(current_user), **args)
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
         shops = db.session.scalars(query.order_by(Shop.id).limit(per_page).offset((page - 1) * per_page))
-        return respond({"items": [shop_view(s) for s in shops], "page": page, "per_page": per_page,
-                        "total": total})
+        return Variant(PAGE_OF[shop_schema()],
+                       {"items": shops, "page": page, "per_page": per_page, "total": total})
 
     @blp.arguments(ShopCreateSchema)
     @blp.response(201, ShopRegulatorSchema)
@@ -72,7 +67,7 @@ class Shops(MethodView):
             return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
         shop = registry.register_shop(data, actor=current_user)
         commit()
-        return respond(ShopRegulatorSchema().dump(shop), 201)
+        return shop
 
 
 @blp.route("/shops/<code>")
@@ -80,7 +75,7 @@ class ShopResource(MethodView):
     @blp.response(200, ShopRegulatorSchema)
     def get(self, code):
         """One shop, in the caller's view (owner or staff)."""
-        return respond(shop_view(load_shop(code)))
+        return Variant(shop_schema(), load_shop(code))
 
     @blp.arguments(ShopWriteSchema(partial=True))
     @blp.response(200, ShopRegulatorSchema)
@@ -98,7 +93,7 @@ class ShopResource(MethodView):
                 return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
         registry.update_shop(shop, data, actor=current_user)
         commit()
-        return respond(shop_view(shop))
+        return Variant(shop_schema(), shop)
 
 
 @blp.route("/shops/<code>/close", methods=["POST"])
@@ -110,7 +105,7 @@ def close(data, code):
     shop = load_shop(code, "can_edit")
     registry.close_shop(shop, actor=current_user, reason=data["reason"])
     commit()
-    return respond(ShopRegulatorSchema().dump(shop))
+    return shop
 
 
 @blp.route("/business-types")

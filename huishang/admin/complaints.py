@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
 from huishang.services import DomainError
@@ -31,15 +30,18 @@ from huishang.services.feedback import complaints as service
 from huishang.services.feedback import exports, moderation
 from huishang.services.registry import parse_date
 
-from ..api import respond
+from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
 from ..models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
+from ..schemas.base import Variant
 from ..schemas.feedback import (
     AssignSchema,
+    ComplaintHandlerSchema,
     ComplaintOwnerSchema,
     ComplaintPageSchema,
     ComplaintQuerySchema,
+    ComplaintSchema,
     ComplaintStaffSchema,
     ReviewStaffSchema,
     TransitionSchema,
@@ -67,11 +69,10 @@ def load_complaint(ticket: str) -> Complaint:
     return complaint
 
 
-def staff_view(complaint: Complaint) -> dict:
-    data = ComplaintStaffSchema().dump(complaint)
-    data["phone"] = service.phone_for(complaint, current_user)
-    data["description"] = service.description_for(complaint, current_user)
-    return data
+def staff_view(complaint: Complaint) -> Variant:
+    """The complaint for staff: in full for its assigned handler, masked for anyone else."""
+    handler = service.is_handler(complaint, current_user)
+    return Variant(ComplaintHandlerSchema if handler else ComplaintStaffSchema, complaint)
 
 
 # -- the queue ----------------------------------------------------------------------------------
@@ -286,9 +287,9 @@ def api_load(ticket: str) -> Complaint:
     return complaint
 
 
-def api_view(complaint: Complaint) -> dict:
+def api_view(complaint: Complaint) -> Variant:
     if current_user.role == "merchant":
-        return ComplaintOwnerSchema().dump(complaint)
+        return Variant(ComplaintOwnerSchema, complaint)
     return staff_view(complaint)
 
 
@@ -304,20 +305,19 @@ def api_list(args):
         query = service.desk_query(current_user, **args)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-    return respond({"items": [api_view(c) for c in items], "page": page, "per_page": per_page,
-                    "total": total})
+    return {"items": [api_view(c) for c in items], "page": page, "per_page": per_page, "total": total}
 
 
 @blp.route("/complaints/<ticket>", methods=["GET"])
-@blp.response(200, ComplaintStaffSchema)
+@blp.response(200, ComplaintSchema)
 def api_get(ticket: str):
     """One complaint in the caller's view (staff, or the merchant's without complainant data)."""
-    return respond(api_view(api_load(ticket)))
+    return api_view(api_load(ticket))
 
 
 @blp.route("/complaints/<ticket>/transitions", methods=["POST"])
 @blp.arguments(TransitionSchema)
-@blp.response(200, ComplaintStaffSchema)
+@blp.response(200, ComplaintSchema)
 def api_transition(data, ticket: str):
     """Take a workflow action. Illegal for the current status → 409; not this role's → 403."""
     complaint = api_load(ticket)
@@ -325,12 +325,12 @@ def api_transition(data, ticket: str):
     service.transition(complaint, data["action"], role=role, actor=current_user, note=service.note_from(data),
                        substantiated=data.get("substantiated"), duplicate_of=data.get("duplicate_of"))
     commit()
-    return respond(api_view(complaint))
+    return api_view(complaint)
 
 
 @blp.route("/complaints/<ticket>/assign", methods=["POST"])
 @blp.arguments(AssignSchema)
-@blp.response(200, ComplaintStaffSchema)
+@blp.response(200, ComplaintSchema)
 @roles_required("regulator", message="只有监管者可以指派 (regulators only)")
 def api_assign(data, ticket: str):
     """Give the complaint to a handler (regulators)."""
@@ -338,7 +338,7 @@ def api_assign(data, ticket: str):
     handler = db.session.scalar(select(User).where(User.username == data["handler"]))
     service.assign(complaint, handler, actor=current_user)
     commit()
-    return respond(staff_view(complaint))
+    return staff_view(complaint)
 
 
 @blp.route("/reviews/moderation", methods=["GET"])
@@ -346,7 +346,7 @@ def api_assign(data, ticket: str):
 @roles_required("regulator", message="只有监管者可以审核点评 (regulators only)")
 def api_review_queue():
     """Regulators: held reviews waiting for moderation in their streets."""
-    return respond(ReviewStaffSchema(many=True).dump(moderation.queue(current_user)))
+    return moderation.queue(current_user)
 
 
 # -- presenters of the complaints and reviews sections (profile and supervision face) ---------------

@@ -15,7 +15,6 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -23,7 +22,7 @@ from huishang.services import DomainError, grading, planning, registry
 from huishang.services.grading import SEVERITY_LABELS, credit, draws, penalties
 
 from .. import views
-from ..api import respond
+from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..i18n import N_
 from ..models import BusinessType, Penalty, Shop, Street, User, today
@@ -38,6 +37,7 @@ from ..models.grading import (
     RandomDraw,
 )
 from ..models.scope import scoped
+from ..schemas.base import Variant
 from ..schemas.grading import (
     AsOfSchema,
     AssignBodySchema,
@@ -47,6 +47,7 @@ from ..schemas.grading import (
     DrawCreateSchema,
     DrawStaffSchema,
     GenerateSchema,
+    GradingRegulatorSchema,
     GradingSchema,
     PenaltyCreateSchema,
     PenaltyStaffSchema,
@@ -566,17 +567,14 @@ class InspectionPlan(MethodView):
         items, total = planning.plan_page(
             as_of, args["days"], street_ids, limit=limit, offset=(page - 1) * per_page if page else 0
         )
-        rows = planning.present(items, as_of)
-        return respond(
-            {
-                "as_of": as_of.isoformat(),
-                "days": args["days"],
-                "count": total,
-                "page": page,
-                "per_page": per_page if page else None,
-                "items": rows,
-            }
-        )
+        return {
+            "as_of": as_of,
+            "days": args["days"],
+            "count": total,
+            "page": page,
+            "per_page": per_page if page else None,
+            "items": planning.present(items, as_of),
+        }
 
 
 @blp.route("/inspection-plan/generate", methods=["POST"])
@@ -588,7 +586,7 @@ def api_generate(args):
     street_ids = planning.scope_street_ids(current_user, args.get("street"))
     count = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
     views.commit()
-    return respond({"count": count})
+    return {"count": count}
 
 
 @blp.route("/inspection-plan/auto-assign", methods=["POST"])
@@ -601,7 +599,7 @@ def api_auto_assign(args):
         planning.scope_street_ids(current_user, args.get("street")), actor=current_user
     )
     views.commit()
-    return respond({"count": count})
+    return {"count": count}
 
 
 def _item_view(item: PlanItem) -> dict:
@@ -637,7 +635,7 @@ def api_assign(body, item_id):
     co = user_named(body.get("co_inspector"), "co_inspector")
     planning.assign(item, lead.id, co.id if co else None, actor=current_user)
     views.commit()
-    return respond(_item_view(item))
+    return _item_view(item)
 
 
 @blp.route("/inspection-plan/items/<int:item_id>/close", methods=["POST"])
@@ -648,50 +646,23 @@ def api_close(body, item_id):
     item = load_item(item_id)
     planning.close_item(item, body["status"], body["note"], actor=current_user)
     views.commit()
-    return respond(_item_view(item))
+    return _item_view(item)
 
 
 @blp.route("/shops/<code>/grading")
 @blp.arguments(AsOfSchema, location="query")
-@blp.response(200, GradingSchema)
+@blp.response(200, GradingRegulatorSchema)
 def api_shop_grading(args, code):
     """The shop's cell, interval, next due date and the reasons; the credit class for regulators."""
     shop = load_shop(code)
     as_of = args.get("as_of") or today()
     result = grading.explain(shop, as_of)
-    data = {
-        "shop_code": shop.code,
-        "as_of": as_of.isoformat(),
-        "static_tier": result.static_tier,
-        "base_grade": result.base_grade,
-        "dynamic_grade": result.dynamic_grade,
-        "interval": result.interval,
-        "due_on": result.due_on.isoformat(),
-        "reason": result.reason,
-        "overdue": result.overdue,
-        "worsened_by": [
-            {
-                "kind": e.kind,
-                "starts_on": e.starts_on.isoformat(),
-                "ends_on": e.ends_on.isoformat() if e.ends_on else None,
-                "note": e.note,
-            }
-            for e in result.worsened_by
-        ],
-        "candidates": [{"reason": r, "due_on": d.isoformat(), "why": w} for r, d, w in result.candidates],
-    }
-    if current_user.role == "regulator":
-        assessment = credit.assess(shop, as_of)
-        data["credit_class"] = assessment.credit_class
-        data["credit_reasons"] = [why for _k, why in assessment.reasons]
-    return respond(data)
-
-
-def _penalty_view(p: Penalty) -> dict:
-    data = PenaltyStaffSchema().dump(p)
-    data["in_publicity"] = penalties.in_publicity(p)
-    data["shop_code"] = db.session.get(Shop, p.shop_id).code
-    return data
+    data = {"shop_code": shop.code, "overdue": result.overdue, **vars(result)}
+    if current_user.role != "regulator":
+        return Variant(GradingSchema, data)
+    assessment = credit.assess(shop, as_of)
+    return dict(data, credit_class=assessment.credit_class,
+                credit_reasons=[why for _k, why in assessment.reasons])
 
 
 @blp.route("/shops/<code>/penalties")
@@ -701,7 +672,7 @@ class ShopPenalties(MethodView):
     def get(self, code):
         """The shop's penalties with internal notes (regulators)."""
         shop = load_shop(code)
-        return respond([_penalty_view(p) for p in penalties.shop_penalties(shop)])
+        return penalties.shop_penalties(shop)
 
     @blp.arguments(PenaltyCreateSchema)
     @blp.response(201, PenaltyStaffSchema)
@@ -711,7 +682,7 @@ class ShopPenalties(MethodView):
         shop = load_shop(code)
         penalty = penalties.record_penalty(shop, body, actor=current_user)
         views.commit()
-        return respond(_penalty_view(penalty), 201)
+        return penalty
 
 
 def _draw_view(draw: RandomDraw) -> dict:
@@ -725,7 +696,7 @@ def _draw_view(draw: RandomDraw) -> dict:
     return {
         "id": draw.id,
         "title": draw.title,
-        "drawn_on": draw.drawn_on.isoformat(),
+        "drawn_on": draw.drawn_on,
         "seed": draw.seed,
         "population": population,
         "filters": filters,
@@ -744,7 +715,7 @@ def api_draw_create(body):
     """Run and record a random draw (regulators). Give `seed` to replay an earlier draw's inputs."""
     draw = draws.create_draw(body, actor=current_user)
     views.commit()
-    return respond(_draw_view(draw), 201)
+    return _draw_view(draw)
 
 
 @blp.route("/draws/<int:draw_id>")
@@ -752,4 +723,4 @@ def api_draw_create(body):
 def api_draw(draw_id):
     """A draw with its targets, pairs and replay check (staff in scope)."""
     draw = load_draw(draw_id)
-    return respond(_draw_view(draw))
+    return _draw_view(draw)

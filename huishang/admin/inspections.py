@@ -8,7 +8,6 @@ from datetime import date
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
 from huishang.services import DomainError, inspections, registry
@@ -16,13 +15,13 @@ from huishang.services.catalog import checklists
 from huishang.services.inspections import result_sheet
 
 from .. import views
-from ..api import respond
+from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..i18n import N_
 from ..merchant.common import send_upload
 from ..models import ChecklistTemplate, Inspection, Rectification, SelfCheck, Shop, today
+from ..schemas.base import Variant
 from ..schemas.inspections import (
-    ChecklistTemplateSchema,
     InspectionCreateSchema,
     InspectionOwnerSchema,
     InspectionStaffSchema,
@@ -328,16 +327,9 @@ def api_shop(code: str) -> Shop:
     return views.load_shop(code, lambda user, shop: user.can_inspect(shop) or user.owns_shop(shop))
 
 
-def inspection_view(inspection: Inspection) -> dict:
-    schema = InspectionStaffSchema() if current_user.is_staff else InspectionOwnerSchema()
-    return schema.dump(inspection)
-
-
-def _applicable_dump(shop: Shop, kind: str) -> list[dict]:
-    return [
-        dict(ChecklistTemplateSchema().dump(a.template), reason=a.reason)
-        for a in checklists.applicable_templates(shop, kind)
-    ]
+def inspection_schema() -> type[InspectionOwnerSchema]:
+    """Staff see the whole inspection; the shop's merchant the owner variant."""
+    return InspectionStaffSchema if current_user.is_staff else InspectionOwnerSchema
 
 
 @blp.route("/shops/<code>/checklists")
@@ -346,15 +338,13 @@ def shop_checklists(code):
     """The templates that apply to the shop, per kind, each with the reason it applies."""
     shop = api_shop(code)
     colour = checklists.cold_chain_colour(shop)
-    return respond(
-        {
-            "shop_code": shop.code,
-            "colour": colour,
-            "colour_reason": checklists.colour_reason(shop, colour),
-            "inspection": _applicable_dump(shop, "inspection"),
-            "self_check": _applicable_dump(shop, "self_check"),
-        }
-    )
+    return {
+        "shop_code": shop.code,
+        "colour": colour,
+        "colour_reason": checklists.colour_reason(shop, colour),
+        "inspection": checklists.applicable_templates(shop, "inspection"),
+        "self_check": checklists.applicable_templates(shop, "self_check"),
+    }
 
 
 @blp.route("/inspections", methods=["POST"])
@@ -388,7 +378,7 @@ def create_inspection(data):
     )
     inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
     views.commit()
-    return respond(InspectionStaffSchema().dump(inspection), 201 if created else 200)
+    return inspection, 201 if created else 200
 
 
 @blp.route("/inspections/<int:inspection_id>")
@@ -400,7 +390,7 @@ def get_inspection(inspection_id):
         abort(404)
     if not inspection.can_view(current_user):
         abort(403, description=views.API_SCOPE.denied)
-    return respond(inspection_view(inspection))
+    return Variant(inspection_schema(), inspection)
 
 
 @blp.route("/shops/<code>/inspections")
@@ -408,7 +398,7 @@ def get_inspection(inspection_id):
 def list_inspections(code):
     """The shop's inspections, newest first (at most 200)."""
     shop = api_shop(code)
-    return respond([inspection_view(i) for i in inspections.shop_inspections(shop, limit=200)])
+    return Variant(inspection_schema(), inspections.shop_inspections(shop, limit=200))
 
 
 @blp.route("/shops/<code>/self-checks")
@@ -423,7 +413,7 @@ class SelfChecks(MethodView):
             .order_by(SelfCheck.checked_on.desc(), SelfCheck.id.desc())
             .limit(200)
         )
-        return respond(SelfCheckSchema(many=True).dump(checks))
+        return checks
 
     @blp.arguments(SelfCheckCreateSchema)
     @blp.response(201, SelfCheckSchema)
@@ -441,4 +431,4 @@ class SelfChecks(MethodView):
             checked_on=data["checked_on"],
         )
         views.commit()
-        return respond(SelfCheckSchema().dump(check), 201 if created else 200)
+        return check, 201 if created else 200

@@ -5,7 +5,6 @@ and nothing is rendered. Reissue is for regulators in scope, with a reason, and 
 """
 from flask import (
     abort,
-    jsonify,
     make_response,
     render_template,
     request,
@@ -13,12 +12,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_dump, validate
 
 from huishang.services.scan import faces as scans
 from huishang.services.scan import plates as plate_service
 
+from ..api import Blueprint
 from ..extensions import csrf
 from ..security import api_gate, roles_required
 from ..views import commit, commit_or_fail, load_shop
@@ -30,6 +29,7 @@ blp.before_request(api_gate())
 csrf.exempt(blp)
 
 KINDS = {"qr.png": "qr", "qr.svg": "qr", "plate.png": "plate", "plate.pdf": "plate"}
+BINARY = {"type": "string", "format": "binary"}  # the schema of an image or PDF body
 
 
 class ReissueSchema(Schema):
@@ -55,7 +55,14 @@ class ScanFaces(Schema):
 
 
 class ScanDay(ScanFaces):
+    """One day of `scans.scan_stats`: a `(day, {face: count})` pair."""
+
     day = fields.Date()
+
+    @pre_dump
+    def from_pair(self, pair, **_kwargs) -> dict:
+        day, faces = pair
+        return {"day": day, **faces}
 
 
 class ScanStatsSchema(Schema):
@@ -97,7 +104,7 @@ def _artefact_route(kind: str):
 for _kind, _mime in (("qr.png", "image/png"), ("qr.svg", "image/svg+xml"),
                      ("plate.png", "image/png"), ("plate.pdf", "application/pdf")):
     blp.route(f"/shops/<code>/{_kind}", endpoint=_kind.replace(".", "_"))(
-        blp.response(200, content_type=_mime, description=f"{_kind} (ETag; 304 on If-None-Match)")(
+        blp.response(200, BINARY, content_type=_mime, description=f"{_kind} (ETag; 304 on If-None-Match)")(
             _artefact_route(_kind)))
 
 
@@ -111,8 +118,8 @@ def reissue(data, code):
     previous = shop.code
     plate_service.reissue(shop, data["reason"], actor=current_user)
     commit()
-    return jsonify({"code": shop.code, "previous_code": previous, "plate_version": shop.plate_version,
-                    "scan_url": plate_service.plate_data(shop).url})
+    return {"code": shop.code, "previous_code": previous, "plate_version": shop.plate_version,
+            "scan_url": plate_service.plate_data(shop).url}
 
 
 @blp.route("/shops/<code>/scans")
@@ -122,10 +129,7 @@ def reissue(data, code):
 def scan_stats(args, code):
     """Scans per day by face (citizen / manage / supervise) over the last `days` days."""
     shop = load_shop(code)
-    stats = scans.scan_stats(shop, args["days"])
-    return jsonify({"days": stats["days"], "since": stats["since"].isoformat(), "totals": stats["totals"],
-                    "total": stats["total"],
-                    "by_day": [{"day": d.isoformat(), **faces} for d, faces in stats["by_day"]]})
+    return scans.scan_stats(shop, args["days"])
 
 
 # -- staff pages ---------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """GET /api/v1/public/shops/<code> — the citizen face as JSON (no account)."""
 from flask import jsonify
-from flask_smorest import Blueprint
 
 from huishang.services.scan import faces as scans
 
+from ..api import Blueprint
 from ..extensions import csrf, limiter
 from ..schemas.scan import ShopScanPublicSchema
 from ..security import json_error
@@ -33,7 +33,4 @@ def public_shop(code):
                             "errors": {"code": ["已更换"]}, "current_code": resolution.current_code})
         response.status_code = 410
         return response
-    shop = scans.load_shop(resolution.shop_id)
-    response = jsonify(ShopScanPublicSchema().dump(shop))
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    return scans.load_shop(resolution.shop_id), {"Cache-Control": "public, max-age=60"}

@@ -1,16 +1,16 @@
 """早餐地图 — the public breakfast page and `GET /api/v1/public/breakfast`."""
 
-from flask import current_app, jsonify, render_template, request
-from flask_smorest import Blueprint
+from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from huishang.services import DomainError, breakfast
 from huishang.services.core import for_display
 
+from ..api import Blueprint
 from ..extensions import csrf, db, limiter
 from ..i18n import N_
 from ..models import Street
-from ..schemas.breakfast import BreakfastListSchema, BreakfastPointSchema, BreakfastQuerySchema
+from ..schemas.breakfast import BreakfastListSchema, BreakfastQuerySchema
 from . import bp
 
 blp = Blueprint(
@@ -42,7 +42,7 @@ def map_config() -> dict:
 def breakfast_api(args):
     """Open breakfast points nearest (lat, lng), nearest first, with `distance_m`."""
     points = breakfast.nearest(args["lat"], args["lng"], args["limit"])
-    return jsonify({"items": BreakfastPointSchema(many=True).dump(points), "count": len(points)})
+    return {"items": points, "count": len(points)}
 
 
 @bp.get("/breakfast")

@@ -3,11 +3,11 @@
 Shows the drawn entities, the inspectors' names and the outcomes once inspected — never the
 credit class, the population snapshot or any inspector contact data."""
 
-from flask import Blueprint, abort, jsonify, render_template
-from flask_smorest import Blueprint as ApiBlueprint
+from flask import Blueprint, abort, render_template
 
 from huishang.services.grading import draws
 
+from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db, limiter
 from ..models.grading import RandomDraw
 from ..schemas.grading import DrawPublicSchema
@@ -33,7 +33,7 @@ def public_view(draw: RandomDraw) -> dict:
     return {
         "id": draw.id,
         "title": draw.title,
-        "drawn_on": draw.drawn_on.isoformat(),
+        "drawn_on": draw.drawn_on,
         "seed": draw.seed,
         "population": draws.population_size(draw),
         "targets": draws.results(draw),
@@ -56,7 +56,7 @@ def draw_page(draw_id):
 @blp.response(200, DrawPublicSchema)
 def public_draw(draw_id):
     """A published draw: entities drawn, inspectors' names, outcomes once inspected."""
-    return jsonify(public_view(load_published(draw_id)))
+    return public_view(load_published(draw_id))
 
 
 def register(app, api) -> None:

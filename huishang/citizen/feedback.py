@@ -12,14 +12,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_smorest import Blueprint as ApiBlueprint
 
 from huishang.services import registry
 from huishang.services.core import clients, format_local
 from huishang.services.feedback import complaints as complaint_service
 from huishang.services.feedback import reviews as review_service
 
-from ..api import respond
+from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, limiter
 from ..models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KIND_LABELS, REVIEW_TAGS
 from ..schemas.feedback import (
@@ -32,10 +31,10 @@ from ..schemas.feedback import (
     ReviewCreatedSchema,
     ReviewCreateSchema,
     ReviewPageSchema,
-    ReviewPublicSchema,
     SimilarArgs,
     TrackingArgs,
 )
+from ..security import json_error
 from ..views import commit, commit_or_fail, commit_or_flash
 
 bp = Blueprint("feedback", __name__)
@@ -265,8 +264,7 @@ def list_reviews(code: str):
     shop = load_shop(code)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
     items = review_service.visible(shop, 20, (page - 1) * 20)
-    return respond({"average": shop.rating_average, "count": shop.rating_count or 0, "page": page,
-                    "items": ReviewPublicSchema(many=True).dump(items)})
+    return {"average": shop.rating_average, "count": shop.rating_count or 0, "page": page, "items": items}
 
 
 @blp.route("/shops/<code>/reviews", methods=["POST"])
@@ -279,7 +277,7 @@ def post_review(data, code: str):
     shop = load_shop(code)
     item = review_service.submit(shop, data, known_client=clients.is_known(), **_who())
     commit()
-    return respond(ReviewCreatedSchema().dump(item), 201)
+    return item
 
 
 @blp.route("/shops/<code>/complaints", methods=["GET"])
@@ -288,8 +286,7 @@ def post_review(data, code: str):
 def similar(args, code: str):
     """The shop's open complaints of a category, to add "me too" instead of filing a duplicate."""
     shop = load_shop(code)
-    return respond(ComplaintSuggestionSchema(many=True).dump(
-        complaint_service.open_similar(shop, args["category"])))
+    return complaint_service.open_similar(shop, args["category"])
 
 
 COMPLAINT_BODY = {
@@ -322,13 +319,12 @@ def post_complaint(code: str):
         data = request.get_json(silent=True)
         photos = []
         if not isinstance(data, dict):
-            return respond({"code": 400, "message": "请求体应为 JSON 对象 (a JSON object is expected)",
-                            "errors": {"json": ["应为 JSON 对象"]}}, 400)
+            return json_error(400, "请求体应为 JSON 对象 (a JSON object is expected)", {"json": ["应为 JSON 对象"]})
     complaint, key = complaint_service.submit(shop, data, photos, **_who())
     commit()
-    return respond({"ticket": complaint.ticket, "tracking_key": key,
-                    "tracking_url": complaint_service.tracking_url(complaint, key),
-                    "status": complaint.status, "due_on": complaint.due_on.isoformat()}, 201)
+    return {"ticket": complaint.ticket, "tracking_key": key,
+            "tracking_url": complaint_service.tracking_url(complaint, key),
+            "status": complaint.status, "due_on": complaint.due_on}
 
 
 @blp.route("/complaints/<ticket>", methods=["GET"])
@@ -337,7 +333,7 @@ def post_complaint(code: str):
 @tracking_limit
 def get_complaint(args, ticket: str):
     """Follow a complaint with its tracking key. A wrong key answers 404, like an unknown ticket."""
-    return respond(ComplaintTrackingSchema().dump(load_tracked(ticket, args["key"])))
+    return load_tracked(ticket, args["key"])
 
 
 @blp.route("/complaints/<ticket>/me-too", methods=["POST"])
@@ -350,7 +346,7 @@ def post_me_too(ticket: str):
         abort(404, description="没有这条未办结的投诉 (no such open complaint)")
     complaint_service.me_too(complaint, client_hash=clients.client_hash())
     commit()
-    return respond(ComplaintSuggestionSchema().dump(complaint))
+    return complaint
 
 
 @blp.route("/complaints/<ticket>/reopen", methods=["POST"])
@@ -362,7 +358,7 @@ def post_reopen(data, ticket: str):
     complaint = load_tracked(ticket, data["key"])
     complaint_service.transition(complaint, "reopen", role="citizen", note=data["note"])
     commit()
-    return respond(ComplaintTrackingSchema().dump(complaint))
+    return complaint
 
 
 @blp.route("/complaints/<ticket>/satisfaction", methods=["POST"])
@@ -374,7 +370,7 @@ def post_satisfaction(data, ticket: str):
     complaint = load_tracked(ticket, data["key"])
     complaint_service.rate(complaint, data["satisfaction"], data.get("note"))
     commit()
-    return respond(ComplaintTrackingSchema().dump(complaint))
+    return complaint
 
 
 def register(app, api) -> None:

@@ -1,10 +1,10 @@
 """开放数据 — the public open-data API, the bulk download and the page that explains them."""
 
-from flask import abort, jsonify, render_template, send_file
-from flask_smorest import Blueprint
+from flask import abort, render_template, send_file
 
 from huishang.services.integration import opendata
 
+from ..api import Blueprint
 from ..extensions import csrf, limiter
 from ..schemas.opendata import OpenBusinessPage, OpenInspectionPage, OpenQuerySchema
 from . import bp
@@ -22,15 +22,13 @@ RATE = "60 per minute"
 
 def _page(items, total, args):
     more = args["page"] * args["per_page"] < total
-    return jsonify(
-        {
-            "items": items,
-            "page": args["page"],
-            "per_page": args["per_page"],
-            "total": total,
-            "next_page": args["page"] + 1 if more else None,
-        }
-    )
+    return {
+        "items": items,
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": total,
+        "next_page": args["page"] + 1 if more else None,
+    }
 
 
 @blp.route("/businesses")

@@ -7,11 +7,11 @@ operation needs is 403. Keys are created and revoked by regulators at /admin/api
 import logging
 
 from flask import g, request
-from flask_smorest import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
 from huishang.services.integration import apikeys
 
+from ..api import Blueprint
 from ..extensions import csrf, db
 from ..security import json_error
 from ..views import commit, committed

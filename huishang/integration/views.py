@@ -1,6 +1,6 @@
 """Integration endpoints: thin views over services/citysync.py."""
 
-from flask import g, jsonify
+from flask import g
 
 from huishang.services.integration import apikeys, citysync, opendata
 
@@ -35,12 +35,6 @@ def _code(record) -> str:
     return db.session.get(Shop, record.shop_id).code
 
 
-def _respond(data: dict, created: bool):
-    response = jsonify(data)
-    response.status_code = 201 if created else 200
-    return response
-
-
 @blp.route("/inspections", methods=["POST"])
 @blp.doc(security=SECURITY)
 @blp.arguments(InspectionPushSchema)
@@ -52,7 +46,7 @@ def push_inspection(data):
     inspection, created = citysync.push_inspection(data, actor=apikeys.actor_for(g.api_key))
     body = citysync.inspection_change(inspection, _code(inspection))  # before commit expires the objects
     commit()
-    return _respond(body, created)
+    return body, 201 if created else 200
 
 
 @blp.route("/penalties", methods=["POST"])
@@ -64,19 +58,8 @@ def push_inspection(data):
 def push_penalty(data):
     """Push a penalty decision (scope `penalties:write`). Idempotent by `external_id`."""
     penalty, created = citysync.push_penalty(data, actor=apikeys.actor_for(g.api_key))
-    body = {
-        "id": penalty.id,
-        "external_id": penalty.external_id,
-        "shop_code": _code(penalty),
-        "decision_no": penalty.decision_no,
-        "decided_on": penalty.decided_on.isoformat(),
-        "severity": penalty.severity,
-        "fine": float(penalty.fine) if penalty.fine is not None else None,
-        "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
-        "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None,
-    }
     commit()
-    return _respond(body, created)
+    return penalty, 201 if created else 200
 
 
 @blp.route("/changes")
@@ -90,4 +73,4 @@ def list_changes(args):
     Pass `next_cursor` back as `cursor` until `has_more` is false."""
     since = args.get("since")
     since = opendata.naive_utc(since)
-    return jsonify(citysync.changes(since, args.get("cursor"), args["limit"]))
+    return citysync.changes(since, args.get("cursor"), args["limit"])

@@ -12,16 +12,16 @@
 """
 from flask import abort
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from huishang.services.core import notifications
 from huishang.services.merchant import changes, claims, policies
 from huishang.services.merchant import questions as question_service
 from huishang.services.merchant import staff as staff_service
 
-from ..api import respond
+from ..api import Blueprint
 from ..extensions import csrf, db, limiter
 from ..models import ChangeRequest, Question, Staff
+from ..schemas.base import Variant
 from ..schemas.merchant import (
     ChangeRejectSchema,
     ChangeRequestSchema,
@@ -36,7 +36,7 @@ from ..schemas.merchant import (
     QuestionSchema,
     QuestionWriteSchema,
     StaffListSchema,
-    StaffMaskedSchema,
+    StaffMaskedListSchema,
     StaffSchema,
     StaffWriteSchema,
 )
@@ -68,10 +68,8 @@ def staff_list(code):
     shop = load_shop(code)
     people = staff_service.for_shop(shop)
     if staff_service.may_see_personal(current_user, shop):
-        return respond({"items": StaffSchema(many=True).dump(people),
-                        "coverage": staff_service.coverage(shop)})
-    return respond({"items": StaffMaskedSchema(many=True).dump([p for p in people if p.active]),
-                    "coverage": None})
+        return {"items": people, "coverage": staff_service.coverage(shop)}
+    return Variant(StaffMaskedListSchema, {"items": [p for p in people if p.active], "coverage": None})
 
 
 @blp.route("/shops/<code>/staff", methods=["POST"])
@@ -83,7 +81,7 @@ def staff_add(data, code):
     shop = load_shop(code)
     person = staff_service.add(shop, _staff_data(data), actor=current_user)
     commit()
-    return respond(StaffSchema().dump(person), 201)
+    return person
 
 
 def _staff_data(data):
@@ -101,7 +99,7 @@ def staff_update(data, staff_id):
     """Replace a staff member's record (the shop's merchant)."""
     person = staff_service.update(own_object(Staff, staff_id), _staff_data(data), actor=current_user)
     commit()
-    return respond(StaffSchema().dump(person))
+    return person
 
 
 @blp.route("/staff/<int:staff_id>", methods=["DELETE"])
@@ -120,7 +118,7 @@ def staff_delete(staff_id):
 def shop_changes(code):
     """Change requests of a shop (its merchant, or staff in scope)."""
     shop = load_shop(code)
-    return respond(ChangeRequestSchema(many=True).dump(changes.for_shops([shop.id])))
+    return changes.for_shops([shop.id])
 
 
 @blp.route("/shops/<code>/change-requests", methods=["POST"])
@@ -133,7 +131,7 @@ def shop_change_create(data, code):
     note = data.pop("note", "")
     cr = changes.request_shop_change(shop, data, actor=current_user, note=note)
     commit()
-    return respond(ChangeRequestSchema().dump(cr), 201)
+    return cr
 
 
 @blp.route("/change-requests", methods=["GET"])
@@ -141,7 +139,7 @@ def shop_change_create(data, code):
 @roles_required("regulator", message="只有监管者可以审核 (regulators only)")
 def change_queue():
     """The review queue: pending requests of shops in the regulator's streets."""
-    return respond(ChangeRequestSchema(many=True).dump(changes.queue(current_user)))
+    return changes.queue(current_user)
 
 
 @blp.route("/change-requests/<int:change_id>/approve", methods=["POST"])
@@ -151,7 +149,7 @@ def change_approve(change_id):
     cr = _regulator_scope(db.session.get(ChangeRequest, change_id) or abort(404))
     changes.approve(cr, actor=current_user)
     commit()
-    return respond(ChangeRequestSchema().dump(cr))
+    return cr
 
 
 @blp.route("/change-requests/<int:change_id>/reject", methods=["POST"])
@@ -162,7 +160,7 @@ def change_reject(data, change_id):
     cr = _regulator_scope(db.session.get(ChangeRequest, change_id) or abort(404))
     changes.reject(cr, data["reason"], actor=current_user)
     commit()
-    return respond(ChangeRequestSchema().dump(cr))
+    return cr
 
 
 # -- notifications ------------------------------------------------------------------------------
@@ -170,9 +168,11 @@ def change_reject(data, change_id):
 @blp.response(200, NotificationListSchema)
 def notification_list():
     """The caller's notifications, newest first, with the unread count."""
-    items = notifications.for_user(current_user)
-    return respond(NotificationListSchema().dump(
-        {"items": items, "unread": notifications.unread_count(current_user)}))
+    return _notifications()
+
+
+def _notifications() -> dict:
+    return {"items": notifications.for_user(current_user), "unread": notifications.unread_count(current_user)}
 
 
 @blp.route("/notifications/read", methods=["POST"])
@@ -186,7 +186,7 @@ def notification_read(data):
         for notification_id in data["ids"]:
             notifications.mark_read(current_user, notification_id)
     commit()
-    return notification_list()
+    return _notifications()
 
 
 # -- questions and policies ---------------------------------------------------------------------
@@ -199,7 +199,7 @@ def question_list():
         items = question_service.for_shops([s.id for s in current_user.shops])
     else:
         items = question_service.queue(current_user)
-    return respond(QuestionSchema(many=True).dump(items))
+    return items
 
 
 @blp.route("/questions", methods=["POST"])
@@ -211,7 +211,7 @@ def question_ask(data):
     shop = load_shop(data["shop_code"])
     question = question_service.ask(shop, data["body"], actor=current_user)
     commit()
-    return respond(QuestionSchema().dump(question), 201)
+    return question
 
 
 @blp.route("/questions/<int:question_id>/answer", methods=["POST"])
@@ -222,7 +222,7 @@ def question_answer(data, question_id):
     question = _regulator_scope(db.session.get(Question, question_id) or abort(404))
     question_service.answer(question, data["answer"], actor=current_user)
     commit()
-    return respond(QuestionSchema().dump(question))
+    return question
 
 
 @blp.route("/policies", methods=["GET"])
@@ -234,7 +234,7 @@ def policy_list():
         items = policies.for_merchant(current_user)
     else:
         items = policies.all_policies()
-    return respond(PolicySchema(many=True).dump(items))
+    return items
 
 
 @blp.route("/claims", methods=["POST"])
@@ -245,7 +245,7 @@ def claim(data):
     """A merchant claims one more shop with the claim code from its welcome letter."""
     shop = claims.claim(current_user, data["code"])
     commit()
-    return respond({"shop_code": shop.code, "sign_name": shop.sign_name})
+    return shop
 
 
 @public_blp.route("/faq", methods=["GET"])

@@ -6,8 +6,10 @@
 - owner (the merchant): complaints forwarded to them — no phone, no photos, no client data, the
   description with numbers masked;
 - staff (regulators): everything but the client and IP hashes; the phone, and numbers or e-mail
-  addresses typed into the description, are masked unless the caller is the assigned handler
-  (set by the view).
+  addresses typed into the description, are masked;
+- handler (the assigned regulator): the staff view with the phone and the description as given.
+
+`ComplaintSchema` documents the desk API, whose callers get the owner, staff or handler variant.
 """
 from marshmallow import Schema, fields, validate
 
@@ -15,6 +17,7 @@ from huishang.services.feedback import complaints as service
 from huishang.services.feedback import mask_personal
 
 from ..models.feedback import CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, REVIEW_TAGS
+from .base import UnionSchema, UtcDateTime, VariantNested
 
 # -- input --------------------------------------------------------------------------------------
 
@@ -117,7 +120,7 @@ class ComplaintSuggestionSchema(Schema):
 
 
 class EventPublicSchema(Schema):
-    at = fields.DateTime()
+    at = UtcDateTime()
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
@@ -173,10 +176,12 @@ class ComplaintOwnerSchema(ComplaintBaseSchema):
 
 
 class ComplaintStaffSchema(ComplaintBaseSchema):
-    """Regulators: the whole case. `phone` is filled by the view (full for the handler only)."""
+    """Regulators: the whole case, with the complainant's phone and the numbers and e-mail
+    addresses in the description partly masked (138****5678)."""
 
     id = fields.Integer()
-    description = fields.String()
+    description = fields.Function(lambda c: mask_personal(c.description, partial=True),
+                                  metadata={"type": "string"})
     legal_due_on = fields.Date(allow_none=True)
     forwarded_on = fields.Date(allow_none=True)
     merchant_due_on = fields.Date(allow_none=True)
@@ -191,8 +196,19 @@ class ComplaintStaffSchema(ComplaintBaseSchema):
     satisfaction = fields.Integer(allow_none=True)
     reopen_count = fields.Integer()
     photos = fields.Function(lambda c: len(c.photos))
-    phone = fields.String(allow_none=True, dump_default=None)
+    phone = fields.Function(lambda c: service.mask_phone(c.phone), allow_none=True, metadata={"type": "string"})
     events = fields.Function(lambda c: EventStaffSchema(many=True).dump(c.events))
+
+
+class ComplaintHandlerSchema(ComplaintStaffSchema):
+    """The assigned handler (a regulator): the phone and the description as the complainant gave them."""
+
+    description = fields.Function(lambda c: c.description or "", metadata={"type": "string"})
+    phone = fields.String(allow_none=True)
+
+
+class ComplaintSchema(UnionSchema, ComplaintStaffSchema, ComplaintOwnerSchema):
+    """What the desk API documents: every field of the staff, handler and owner variants."""
 
 
 class ComplaintCreatedSchema(Schema):
@@ -211,8 +227,8 @@ class ReviewPageSchema(Schema):
 
 
 class ComplaintPageSchema(Schema):
-    items = fields.List(fields.Nested(ComplaintStaffSchema),
-                        metadata={"description": "staff variant; merchants get the owner variant"})
+    items = fields.List(VariantNested(ComplaintSchema),
+                        metadata={"description": "staff or handler variant; merchants get the owner variant"})
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()

@@ -2,9 +2,14 @@
 credit repair and random draws. The credit class and penalties' internal notes exist only in
 the staff variants; the public draw variant has neither."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_dump, validate
 
+from huishang.services.grading import penalties
+
+from ..extensions import db
+from ..models import Shop
 from ..models.grading import CREDIT_CLASSES, PLAN_STATUSES, REASONS
+from .base import DateText, Text
 
 TIER = validate.OneOf(("高", "中", "低"))
 GRADE = validate.OneOf(("良好", "一般", "较差"))
@@ -37,12 +42,14 @@ class AssignmentSchema(Schema):
 
 
 class PlanItemSchema(Schema):
+    """One item of the 30-day list as `planning.present` gives it (dates already written)."""
+
     item_id = fields.Integer(allow_none=True, metadata={"description": "null until the list is generated"})
     shop_code = fields.String(required=True)
     sign_name = fields.String()
     address = fields.String()
     street = fields.String()
-    due_on = fields.Date(required=True)
+    due_on = DateText(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     reason_label = fields.String()
     cell = fields.Nested(CellSchema, required=True)
@@ -51,7 +58,7 @@ class PlanItemSchema(Schema):
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
     status_label = fields.String()
     assignment = fields.Nested(AssignmentSchema, allow_none=True)
-    closed_on = fields.Date(allow_none=True)
+    closed_on = DateText(allow_none=True)
 
 
 class PlanListSchema(Schema):
@@ -90,20 +97,29 @@ class CountSchema(Schema):
 
 
 class EventSchema(Schema):
+    """A `grading.Event` that worsens the grade."""
+
     kind = fields.String()
     starts_on = fields.Date()
     ends_on = fields.Date(allow_none=True)
-    note = fields.String()
+    note = Text()
 
 
 class CandidateSchema(Schema):
+    """One candidate due date, from the `(reason, due_on, why)` tuples of `grading.Grading`."""
+
     reason = fields.String()
     due_on = fields.Date()
-    why = fields.String()
+    why = Text()
+
+    @pre_dump
+    def from_tuple(self, candidate, **_kwargs) -> dict:
+        return dict(zip(("reason", "due_on", "why"), candidate, strict=True))
 
 
 class GradingSchema(Schema):
-    """A shop's grading on a day, with why (staff)."""
+    """A shop's grading on a day, with why (inspectors): a `grading.Grading` with `shop_code`
+    and `overdue` beside its fields."""
 
     shop_code = fields.String()
     as_of = fields.Date()
@@ -116,8 +132,13 @@ class GradingSchema(Schema):
     reason = fields.String()
     overdue = fields.Boolean()
     candidates = fields.List(fields.Nested(CandidateSchema))
+
+
+class GradingRegulatorSchema(GradingSchema):
+    """Regulators: adds the internal credit class and its reasons."""
+
     credit_class = fields.String(allow_none=True, metadata={"description": "regulators only"})
-    credit_reasons = fields.List(fields.String(), metadata={"description": "regulators only"})
+    credit_reasons = fields.List(Text(), metadata={"description": "regulators only"})
 
 
 class PenaltyCreateSchema(Schema):
@@ -132,15 +153,17 @@ class PenaltyCreateSchema(Schema):
 
 
 class PenaltyStaffSchema(Schema):
+    """A penalty with its internal note (regulators)."""
+
     id = fields.Integer()
-    shop_code = fields.Function(lambda p: p.shop_code if hasattr(p, "shop_code") else None)
+    shop_code = fields.Function(lambda p: db.session.get(Shop, p.shop_id).code, metadata={"type": "string"})
     decision_no = fields.String()
     decided_on = fields.Date()
     violation = fields.String()
     severity = fields.String()
     fine = fields.Decimal(as_string=True, allow_none=True)
     publicity_ends_on = fields.Date()
-    in_publicity = fields.Boolean()
+    in_publicity = fields.Function(penalties.in_publicity, metadata={"type": "boolean"})
     fulfilled_on = fields.Date(allow_none=True)
     repaired_on = fields.Date(allow_none=True)
     internal_note = fields.String()
@@ -173,12 +196,14 @@ class DrawPublicTargetSchema(Schema):
     address = fields.String()
     street = fields.String()
     inspectors = fields.List(fields.String())
-    inspected_on = fields.Date(allow_none=True)
+    inspected_on = DateText(allow_none=True)
     outcome = fields.String(allow_none=True)
     outcome_label = fields.String()
 
 
 class DrawPublicSchema(Schema):
+    """A published draw; its targets are the rows of `draws.results`."""
+
     id = fields.Integer()
     title = fields.String()
     drawn_on = fields.Date()
@@ -188,7 +213,7 @@ class DrawPublicSchema(Schema):
 
 
 class DrawStaffTargetSchema(DrawPublicTargetSchema):
-    credit_class = fields.String()
+    credit_class = fields.String(metadata={"description": "regulators covering the shop's street only"})
 
 
 class DrawStaffSchema(DrawPublicSchema):

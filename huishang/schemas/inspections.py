@@ -7,6 +7,7 @@ device id and GPS fix of the inspectors' phones; the public variant is the face 
 from marshmallow import Schema, fields, validate
 
 from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS, RESULTS
+from .base import UtcDateTime
 
 
 class ChecklistItemSchema(Schema):
@@ -30,7 +31,12 @@ class ChecklistTemplateSchema(Schema):
 
 
 class ApplicableTemplateSchema(ChecklistTemplateSchema):
+    """A template that applies to a shop, with why (dumps a `checklists.Applicable`)."""
+
     reason = fields.String(metadata={"description": "why it applies, e.g. 业态 快餐, 冷链：是 → 蓝色"})
+
+    def get_attribute(self, obj, attr, default):
+        return super().get_attribute(obj if attr == "reason" else obj.template, attr, default)
 
 
 class ShopChecklistsSchema(Schema):
@@ -145,7 +151,7 @@ class InspectionStaffSchema(InspectionOwnerSchema):
     co_inspector_username = fields.Function(lambda i: i.co_inspector.username if i.co_inspector else None)
     lat = fields.Float(allow_none=True)
     lng = fields.Float(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class SelfCheckSchema(Schema):

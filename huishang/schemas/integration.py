@@ -2,6 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..extensions import db
+from ..models import Shop
+from .base import DateText, UtcDateTime
+
 _ext = {
     "required": True,
     "validate": validate.Length(min=1, max=64),
@@ -43,33 +47,37 @@ class PenaltyPushSchema(Schema):
 
 
 class InspectionRecordSchema(Schema):
+    """An inspection as `citysync` writes it for the city's systems (dates already written)."""
+
     id = fields.Integer()
     external_id = fields.String(
         allow_none=True, metadata={"description": "null for inspections made in the app"}
     )
     shop_code = fields.String()
-    inspected_on = fields.String()
+    inspected_on = DateText()
     outcome = fields.String()
     full = fields.Boolean()
     source = fields.String()
-    rectification_deadline = fields.String(allow_none=True)
-    rectified_on = fields.String(allow_none=True)
+    rectification_deadline = DateText(allow_none=True)
+    rectified_on = DateText(allow_none=True)
 
 
 class PenaltyRecordSchema(Schema):
+    """A stored `Penalty` as the city's systems see it (no violation text, no internal note)."""
+
     id = fields.Integer()
     external_id = fields.String()
-    shop_code = fields.String()
+    shop_code = fields.Function(lambda p: db.session.get(Shop, p.shop_id).code, metadata={"type": "string"})
     decision_no = fields.String()
-    decided_on = fields.String()
+    decided_on = fields.Date()
     severity = fields.String()
     fine = fields.Float(allow_none=True)
-    publicity_ends_on = fields.String()
-    fulfilled_on = fields.String(allow_none=True)
+    publicity_ends_on = fields.Date()
+    fulfilled_on = fields.Date(allow_none=True)
 
 
 class ChangesQuerySchema(Schema):
-    since = fields.DateTime(
+    since = UtcDateTime(
         metadata={"description": "ISO 8601 (UTC when no offset); required without cursor"}
     )
     cursor = fields.String(

@@ -13,6 +13,7 @@ from huishang.services.merchant import time_left
 
 from ..extensions import db
 from ..models import Shop
+from .base import UtcDateTime
 
 
 class StaffMaskedSchema(Schema):
@@ -57,7 +58,16 @@ class StaffCoverageSchema(Schema):
     boosted_pct = fields.Integer(allow_none=True)
 
 
-class StaffListSchema(Schema):
+class StaffMaskedListSchema(Schema):
+    """The staff list for those outside the personal-data circle: masked names, no coverage."""
+
+    items = fields.List(fields.Nested(StaffMaskedSchema))
+    coverage = fields.Nested(StaffCoverageSchema, allow_none=True, metadata={"description": "always null"})
+
+
+class StaffListSchema(StaffMaskedListSchema):
+    """The shop's merchant and staff in scope: personal data and the coverage summary."""
+
     items = fields.List(fields.Nested(StaffSchema))
     coverage = fields.Nested(StaffCoverageSchema, allow_none=True)
 
@@ -69,8 +79,8 @@ class NotificationSchema(Schema):
     body = fields.String()
     link = fields.String()
     shop_code = fields.Function(lambda n: n.shop_id and _shop_code(n.shop_id), allow_none=True)
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    read_at = UtcDateTime(allow_none=True)
 
 
 def _shop_code(shop_id):
@@ -97,8 +107,8 @@ class ChangeRequestSchema(Schema):
     after = fields.Dict()
     note = fields.String()
     reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    reviewed_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    reviewed_at = UtcDateTime(allow_none=True)
 
 
 class ChangeRequestWriteSchema(Schema):
@@ -117,12 +127,12 @@ class QuestionSchema(Schema):
     shop_code = fields.Function(lambda q: q.shop.code)
     body = fields.String()
     has_attachment = fields.Function(lambda q: bool(q.attachment))
-    asked_at = fields.DateTime()
+    asked_at = UtcDateTime()
     due_on = fields.Date()
     workdays_left = fields.Method("get_left", allow_none=True)
     overdue = fields.Method("get_overdue")
     answer = fields.String(allow_none=True)
-    answered_at = fields.DateTime(allow_none=True)
+    answered_at = UtcDateTime(allow_none=True)
     faq_published = fields.Boolean()
 
     def get_left(self, q):
@@ -154,7 +164,7 @@ class PolicySchema(Schema):
     title = fields.String()
     body = fields.String()
     source = fields.String()
-    published_at = fields.DateTime()
+    published_at = UtcDateTime()
     business_types = fields.Function(lambda p: [t.code for t in p.business_types])
 
 
@@ -162,8 +172,6 @@ class ClaimCodeSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(1, 20))
 
 
-
-
 class ClaimedShopSchema(Schema):
-    shop_code = fields.String()
+    shop_code = fields.String(attribute="code")
     sign_name = fields.String()

@@ -2,11 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
+from .base import UtcDateTime
+
 MAX_PER_PAGE = 500
 
 
 class OpenQuerySchema(Schema):
-    updated_since = fields.DateTime(metadata={"description": "ISO 8601, UTC; rows changed after it"})
+    updated_since = UtcDateTime(metadata={"description": "ISO 8601, UTC; rows changed after it"})
     page = fields.Integer(load_default=1, validate=validate.Range(1, 1000000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(1, MAX_PER_PAGE))
 

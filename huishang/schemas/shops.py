@@ -2,6 +2,8 @@
 owner variant adds contacts; the staff variant adds the supervision fields."""
 from marshmallow import Schema, fields, validate
 
+from .base import UtcDateTime
+
 STATUSES = ("open", "suspended", "closed")
 
 
@@ -77,8 +79,8 @@ class ShopStaffSchema(ShopOwnerSchema):
     next_due_on = fields.Date(allow_none=True)
     due_reason = fields.String(allow_none=True)
     unresponsive = fields.Boolean()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class ShopRegulatorSchema(ShopStaffSchema):
@@ -86,6 +88,29 @@ class ShopRegulatorSchema(ShopStaffSchema):
 
     credit_class = fields.String(allow_none=True)
 
+
+class ShopOwnerPage(Schema):
+    """A page of shops as their merchant or property manager sees them."""
+
+    items = fields.List(fields.Nested(ShopOwnerSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class ShopStaffPage(ShopOwnerPage):
+    """Inspectors: each shop in the staff variant."""
+
+    items = fields.List(fields.Nested(ShopStaffSchema))
+
+
+class ShopPage(ShopStaffPage):
+    """Regulators: each shop with its credit class. The documented page, covering the others."""
+
+    items = fields.List(fields.Nested(ShopRegulatorSchema))
+
+
+PAGE_OF = {ShopOwnerSchema: ShopOwnerPage, ShopStaffSchema: ShopStaffPage, ShopRegulatorSchema: ShopPage}
 
 _text = {"validate": validate.Length(max=200)}
 

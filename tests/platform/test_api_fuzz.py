@@ -2,8 +2,10 @@
 
 Every documented operation is called with generated input, once anonymously and once with a
 regulator's bearer token: no response may be a 5xx, and every documented response must match its
-schema and content type. Bounded (25 examples per operation, derandomised, no deadline) so the
-suite stays quick; `FUZZ_EXAMPLES=200 pytest tests/platform/test_api_fuzz.py` digs deeper."""
+schema (which forbids undocumented fields) and content type. test_api_responses.py makes a valid
+call of every operation as each audience and checks those answers too. Bounded (25 examples per
+operation, derandomised, no deadline) so the suite stays quick; `FUZZ_EXAMPLES=200 pytest
+tests/platform/test_api_fuzz.py` digs deeper."""
 import os
 import re
 import time
@@ -105,6 +107,56 @@ def test_openapi_document_is_valid_and_complete(app, client):
             continue
         openapi_path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", path)
         assert openapi_path in documented, f"{path} is not in the OpenAPI document"
+
+
+def _components_reached(schema: dict, components: dict, seen: set) -> set:
+    """The names of the component schemas `schema` refers to, directly or through others."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if ref and ref.split("/")[-1] not in seen:
+            name = ref.split("/")[-1]
+            seen.add(name)
+            _components_reached(components[name], components, seen)
+        for value in schema.values():
+            _components_reached(value, components, seen)
+    elif isinstance(schema, list):
+        for value in schema:
+            _components_reached(value, components, seen)
+    return seen
+
+
+def test_every_operation_declares_its_success_response_schema(client):
+    """Each operation documents the body of each success status: JSON through a component schema
+    (an object, or an array of them), a file as binary; only 204 has no body. Every object the
+    JSON bodies reach forbids additional properties, so the conformance checks (the fuzz tests and
+    test_api_responses.py) fail on a field the API sends and the document lacks."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    components = spec["components"]["schemas"]
+    reached: set = set()
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            label = f"{method.upper()} {path}"
+            success = {status: r for status, r in operation["responses"].items() if status.startswith("2")}
+            assert success, f"{label} documents no success response"
+            for status, response in success.items():
+                if status == "204":
+                    assert "content" not in response, label
+                    continue
+                assert response.get("content"), f"{label} {status} documents no body"
+                for media_type, body in response["content"].items():
+                    schema = body.get("schema", {})
+                    if media_type != "application/json":
+                        assert schema == {"type": "string", "format": "binary"}, (label, media_type)
+                        continue
+                    ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+                    assert ref, f"{label} {status}: the JSON body names no component schema"
+                    assert components[ref.split("/")[-1]].get("properties"), (label, ref)
+                    _components_reached(schema, components, reached)
+    for name in reached:
+        if components[name].get("type") == "object":
+            assert components[name].get("additionalProperties") is False, name
 
 
 def test_huge_integer_ids_are_404_not_overflow(app, client, regulator_token):
