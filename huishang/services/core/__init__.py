@@ -14,6 +14,7 @@ from .fields import (
     blank,
     clean_text,
     day,
+    not_after_today,
     number,
     report_into,
     text,
@@ -29,6 +30,6 @@ __all__ = [
     "audit", "clients", "fields", "fonts", "geo", "notifications", "uploads", "workdays",
     "pdf_font", "bounding_box", "for_display", "haversine_m", "KINDS", "mark_read", "notify",
     "unread_count", "MAX_BYTES", "read_image", "store_image",
-    "NOTHING", "REQUIRED", "Field", "Invalid", "Report", "blank", "clean_text", "day", "number",
-    "report_into", "text", "text_field", "yes_no",
+    "NOTHING", "REQUIRED", "Field", "Invalid", "Report", "blank", "clean_text", "day",
+    "not_after_today", "number", "report_into", "text", "text_field", "yes_no",
 ]

@@ -7,7 +7,7 @@ a value that says "nothing given" comes out as `NOTHING`. A `Field` names a chec
 clean value goes to); a `Report` runs fields over one record and collects the clean values and, per
 field, the messages, in the shape of the API error body (`{field: [message, ...]}`).
 
-The primitives below (`clean_text`, `text`, `number`, `day`, `yes_no`) are what the features'
+The primitives below (`clean_text`, `text`, `number`, `day`, `not_after_today`, `yes_no`) are what the features'
 own fields are built from (`registry.fields`, `grading.rules`, `merchant.staff`, ...).
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from huishang.i18n import N_
+from huishang.models import today
 
 REQUIRED = N_("必填项不能为空")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "有", "供应", "√", "t"}
@@ -180,6 +181,19 @@ def day(value) -> date | None:
         except ValueError:
             continue
     raise Invalid(N_("日期格式错误（应为 YYYY-MM-DD）：%(value)s", value=value), value=None)
+
+
+def not_after_today(message: str) -> Callable[[Any], date | None]:
+    """The check of a date that cannot lie in the future (the district's today); `message` says
+    which date it is (the date is kept for the other checks)."""
+
+    def check(value) -> date | None:
+        on = day(value)
+        if on and on > today():
+            raise Invalid(message, value=on)
+        return on
+
+    return check
 
 
 def yes_no(value) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from huishang.i18n import N_
-from huishang.models import today
 from huishang.services.core import (
     NOTHING,
     Field,
@@ -20,6 +19,7 @@ from huishang.services.core import (
     blank,
     clean_text,
     day,
+    not_after_today,
     number,
     text,
     text_field,
@@ -122,12 +122,7 @@ def open_status(value) -> str:
     return found
 
 
-def registered_on(value):
-    """登记日期: a date, not after today."""
-    on = day(value)
-    if on and on > today():
-        raise Invalid(N_("登记日期不能晚于今天"), value=on)
-    return on
+registered_on = not_after_today(N_("登记日期不能晚于今天"))
 
 
 def street(value, lookups) -> int:

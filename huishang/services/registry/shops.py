@@ -16,8 +16,7 @@ from huishang.services import Conflict, DomainError
 from huishang.services.core import Report, audit, clean_text, day, report_into, yes_no
 from huishang.signals import shop_changed
 
-from . import codes
-from . import fields
+from . import codes, fields
 
 AUDITED_FIELDS = ("code", "sign_name", "address", "street_id", "complex_id", "business_type_id",
                   "lat", "lng", "status", "contact", "phone", "opening_hours", "registered_on",
