@@ -109,7 +109,7 @@ class ShopWriteSchema(Schema):
     lng = Number(allow_none=True)
     status = Choice(shop.OPEN_STATUS, ("open", "suspended"))
     contact = Text(shop.CONTACT)
-    phone = Text(shop.PHONE_NUMBER)
+    phone = Text(shop.PHONE_NUMBER, metadata={"maxLength": shop.TEXT_LIMITS["phone"]})
     opening_hours = Text(shop.OPENING_HOURS)
     registered_on = Day()
     licence_no = Text(shop.LICENCE_NO)

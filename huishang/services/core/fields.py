@@ -57,7 +57,8 @@ class Invalid(ValueError):
 class Field:
     """One input field: `name` in the record (form field, API key, import column), its `check`
     (value[, context] → clean value; raises Invalid), the `key` its clean value is stored under
-    (default: the name), and for free text the `max_length` that forms and the API document."""
+    (default: the name). A free-text field, whose only check is its length, has a `max_length`:
+    forms and the API check and document it before the service does."""
 
     name: str
     check: Callable[..., Any]

@@ -177,7 +177,7 @@ BREAKFAST_WAIT = Field("breakfast_wait", breakfast_wait)
 BREAKFAST_OFFER = text_field("breakfast_offer", TEXT_LIMITS["breakfast_offer"])
 BREAKFAST_HOURS = text_field("breakfast_hours", TEXT_LIMITS["breakfast_hours"])
 CONTACT = text_field("contact", TEXT_LIMITS["contact"])
-PHONE_NUMBER = Field("phone", phone, max_length=TEXT_LIMITS["phone"])
+PHONE_NUMBER = Field("phone", phone)  # its size is part of its check, not the only one
 OPENING_HOURS = text_field("opening_hours", TEXT_LIMITS["opening_hours"])
 LICENCE_NO = text_field("licence_no", TEXT_LIMITS["licence_no"])
 LICENCE_EXPIRES = Field("licence_expires", day)

@@ -99,7 +99,8 @@ def check_identity(report: Report, partial: bool) -> None:
 
 
 def check_place(report: Report, lookups: Lookups, partial: bool) -> None:
-    """Address, street, complex and coordinates inside the district; both coordinates or neither."""
+    """Address, street, complex and coordinates inside the district; both coordinates or neither
+    (asked only when neither is wrong in itself)."""
     report.take(fields.ADDRESS)
     if partial:
         report.require("address", when_given=True)
@@ -107,8 +108,9 @@ def check_place(report: Report, lookups: Lookups, partial: bool) -> None:
     report.take(fields.COMPLEX, lookups)
     report.take(fields.LAT)
     report.take(fields.LNG)
-    if not partial and (report.clean.get("lat") is None) != (report.clean.get("lng") is None):
-        report.add("lat" if report.clean.get("lat") is None else "lng", N_("经纬度须同时填写"))
+    lat, lng = report.clean.get("lat"), report.clean.get("lng")
+    if not partial and not {"lat", "lng"} & report.errors.keys() and (lat is None) != (lng is None):
+        report.add("lat" if lat is None else "lng", N_("经纬度须同时填写"))
 
 
 def check_business(report: Report, lookups: Lookups) -> None:
