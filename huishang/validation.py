@@ -10,20 +10,32 @@ from marshmallow import ValidationError, fields, missing
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError as FormError
 
-from huishang.services.core import REQUIRED, Field, Invalid, blank, day, number, text, yes_no
+from huishang.services.core import REQUIRED, Field, Invalid, blank, day, number, yes_no
 
 
-def size_check(field: Field):
-    """The part of `field` a front-end checks alone: the length of free text (else nothing)."""
-    return text(field.max_length) if field.max_length else (lambda value: value)
+def front_check(field: Field):
+    """The part of `field` a front-end checks alone: the whole check of free text (a field with a
+    `max_length`, whose check is about its text only), else nothing."""
+    return field.check if field.max_length else (lambda value: value)
+
+
+def missing_messages(field: Field) -> list[str]:
+    """What a required field says when nothing is given: its check's own words for an empty value
+    (e.g. "请选择投诉类别"), else "必填项不能为空"."""
+    try:
+        field.check(None)
+    except Invalid as problem:
+        return problem.messages
+    return [REQUIRED]
 
 
 class FormCheck:
-    """A WTForms validator: `field`'s required and size checks, with the domain's messages.
-    A blank optional value stops the chain (as `Optional` does)."""
+    """A WTForms validator: `field`'s front-end check (see `front_check`) and, when `required`,
+    `missing_messages` for a blank value. A blank optional value stops the chain (as `Optional` does)."""
 
     def __init__(self, field: Field, *, required: bool = False):
-        self.check = size_check(field)
+        self.domain = field
+        self.check = front_check(field)
         self.required = required
         self.field_flags = ({"required": True} if required else {}) | (
             {"maxlength": field.max_length} if field.max_length else {})
@@ -31,7 +43,11 @@ class FormCheck:
     def __call__(self, form, wtfield):
         if blank(wtfield.data):
             wtfield.errors[:] = []
-            raise StopValidation(REQUIRED if self.required else None)
+            if self.required:
+                *first, last = missing_messages(self.domain)
+                wtfield.errors.extend(first)
+                raise StopValidation(last)
+            raise StopValidation()
         try:
             self.check(wtfield.data)
         except Invalid as problem:
@@ -44,26 +60,31 @@ def _raise(problem: Invalid):
 
 
 class _Checked:
-    """A marshmallow field whose missing, null or blank value, when required, says `REQUIRED`."""
+    """A marshmallow field read by a domain `Field` (`self.domain`, if any): a required one that is
+    missing or null says `missing_messages`."""
+
+    domain = None
 
     def _validate_missing(self, value):
         if self.required and (value is missing or value is None):
-            raise ValidationError([REQUIRED])
+            raise ValidationError(missing_messages(self.domain) if self.domain else [REQUIRED])
         super()._validate_missing(value)
 
 
 class Text(_Checked, fields.String):
-    """Free text checked by `field`'s size check; its maximum length is documented."""
+    """Text read by `field`: its front-end check (free text: its length, documented as maxLength);
+    the service checks the rest."""
 
     def __init__(self, field: Field, **kwargs):
-        self.check = size_check(field)
+        self.domain = field
+        self.check = front_check(field)
         metadata = kwargs.pop("metadata", {}) | ({"maxLength": field.max_length} if field.max_length else {})
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if self.required and blank(value):
-            raise ValidationError([REQUIRED])
+            raise ValidationError(missing_messages(self.domain))
         try:
             self.check(value)
         except Invalid as problem:
@@ -75,6 +96,7 @@ class Choice(_Checked, fields.String):
     """A word from a fixed list checked by `field` (e.g. a status); the clean value is returned."""
 
     def __init__(self, field: Field, choices, **kwargs):
+        self.domain = field
         self.check = field.check
         metadata = kwargs.pop("metadata", {}) | {"enum": list(choices)}
         super().__init__(metadata=metadata, **kwargs)

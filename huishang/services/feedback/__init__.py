@@ -1,8 +1,9 @@
-"""Citizens' feedback: complaints and reports with the desk's workflow, reviews, and moderation.
+"""Citizens' feedback: complaints and reports with the desk's workflow, reviews, and moderation;
+the checks of a complaint's fields (`fields`).
 
-Others use: `complaints`, `reviews`, `moderation` and the names re-exported below."""
-from . import complaints, moderation, reviews
+Others use: `complaints`, `fields`, `reviews`, `moderation` and the names re-exported below."""
+from . import complaints, fields, moderation, reviews
 from .complaints import TRANSITIONS
 from .moderation import mask_personal, recount
 
-__all__ = ["complaints", "moderation", "reviews", "TRANSITIONS", "mask_personal", "recount"]
+__all__ = ["complaints", "fields", "moderation", "reviews", "TRANSITIONS", "mask_personal", "recount"]

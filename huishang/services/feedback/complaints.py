@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import date
 
@@ -28,30 +27,27 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from huishang.extensions import db
-from huishang.i18n import N_, Listing
+from huishang.i18n import N_
 from huishang.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintSupport, ReplyTemplate, Shop, User
 from huishang.models import today as district_today
 from huishang.models.feedback import (
-    CATEGORY_LABELS,
     CLOSED_STATUSES,
     COMPLAINT_CATEGORIES,
-    KINDS,
     OPEN_STATUSES,
     TRANSITIONS,
 )
 from huishang.services import Conflict, DomainError, Forbidden, NotFound
-from huishang.services.core import audit, clients, uploads, workdays
+from huishang.services.core import Report, audit, clients, uploads, workdays
 from huishang.services.registry import after_shop_change
 
-from . import moderation
+from . import fields, moderation
+from .fields import NOTE_MAX
 
-DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
-NOTE_MAX = 1000
 MAX_PHOTOS = 3
 REOPEN_DAYS = 15
 LEGAL_DECISION_DAYS = 7
 STEP_LIMITS = {"submitted": 2, "reopened": 2, "accepted": 2, "forwarded": 3, "answered": 2}
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+COMPLAINT_FIELDS = (fields.CATEGORY, fields.KIND, fields.DESCRIPTION, fields.PHONE_NUMBER)
 ROLE_LABELS = {"regulator": "监管部门", "merchant": "商户", "citizen": "投诉人", "system": "系统"}
 
 
@@ -103,15 +99,8 @@ def step_limits() -> dict[str, int]:
 
 
 def _clean_note(note, required: bool, errors: dict, field: str = "note") -> str:
-    text = (note or "").strip() if isinstance(note, str) or note is None else None
-    if text is None:
-        errors.setdefault(field, []).append(N_("格式错误"))
-        return ""
-    if required and not text:
-        errors.setdefault(field, []).append(N_("请填写说明"))
-    elif len(text) > NOTE_MAX:
-        errors.setdefault(field, []).append(N_("不能超过%(max)s字", max=NOTE_MAX))
-    return text
+    check = fields.REQUIRED_NOTE if required else fields.NOTE
+    return Report({}, errors=errors).check(field, check, note) or ""
 
 
 def _event(complaint: Complaint, action: str, *, role: str, actor=None, from_status=None,
@@ -134,24 +123,9 @@ def excerpt(text: str, length: int = 60) -> str:
 # -- submitting ---------------------------------------------------------------------------------
 
 def validate(data: dict, photos: list[bytes]) -> tuple[dict, dict]:
-    errors: dict[str, list[str]] = {}
-    category = (data.get("category") or "").strip() if isinstance(data.get("category"), str) else ""
-    if category not in COMPLAINT_CATEGORIES:
-        errors["category"] = [N_("请选择投诉类别：%(categories)s", categories=Listing(CATEGORY_LABELS.values()))]
-    kind = data.get("kind") or "complaint"
-    if kind not in KINDS:
-        errors["kind"] = [N_("请选择 投诉（要求解决）或 举报（要求查处）")]
-    description = data.get("description")
-    description = description.strip() if isinstance(description, str) else ""
-    if len(description) < DESCRIPTION_MIN:
-        errors["description"] = [N_("请描述发生了什么（至少%(min)s个字）", min=DESCRIPTION_MIN)]
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [N_("描述不能超过%(max)s字（现为%(count)s字）", max=DESCRIPTION_MAX,
-                                      count=len(description))]
-    phone = data.get("phone")
-    phone = "".join(phone.split()) if isinstance(phone, str) else ""
-    if phone and not PHONE.match(phone):
-        errors["phone"] = [N_("电话号码格式错误（手机11位，或带区号的固定电话）")]
+    report = Report(data)
+    clean = {each.name: report.check(each.name, each, data.get(each.name)) for each in COMPLAINT_FIELDS}
+    errors = report.errors
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [N_("最多上传%(max)s张照片", max=MAX_PHOTOS)]
     else:
@@ -163,7 +137,7 @@ def validate(data: dict, photos: list[bytes]) -> tuple[dict, dict]:
                 errors.setdefault("photos", []).extend(N_("第%(n)s张：%(message)s", n=n, message=m) for m in messages)
                 if exc.status == 413:
                     errors["_status"] = [413]  # type: ignore[list-item]
-    return {"category": category, "kind": kind, "description": description, "phone": phone or None}, errors
+    return clean, errors
 
 
 def submit(shop: Shop, data: dict, photos: list[bytes] = (), *, client_hash: str | None = None,
