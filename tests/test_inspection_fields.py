@@ -8,7 +8,7 @@ from huishang.models import today
 from huishang.services.core import Invalid
 from huishang.services.inspections import fields
 
-from .test_inspections import body, form_data, template, team  # noqa: F401 — the fixture
+from .test_inspections import body, form_data, team, template  # noqa: F401 — the fixture
 
 
 def messages(check, *args) -> list[str]:
