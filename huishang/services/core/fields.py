@@ -109,7 +109,9 @@ class Report:
     def require(self, *names: str, when_given: bool = False) -> None:
         """A blank value (or, unless `when_given`, a missing one) is an error: "必填项不能为空"."""
         for name in names:
-            if (name in self.data or not when_given) and not clean_text(self.data.get(name)):
+            value = self.data.get(name)
+            if (name in self.data or not when_given) and not (
+                    value.strip() if isinstance(value, str) else clean_text(value)):
                 self.add(name, REQUIRED)
 
     def check(self, name: str, check: Callable[..., Any], value, *context) -> Any:
@@ -123,8 +125,8 @@ class Report:
 
 
 def blank(value) -> bool:
-    """None, or text that is empty once trimmed (full-width spaces too)."""
-    return value is None or (isinstance(value, str) and not clean_text(value))
+    """None, or text that is empty once trimmed (str.strip drops the ideographic space too)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 # -- primitives -----------------------------------------------------------------------------------
