@@ -2,9 +2,11 @@
 the same checks (`services.core.fields`, `services.registry.fields`, ...) as the services and the
 imports, so a bad value gets the same message in a form, in the API and in an import report.
 
-A front-end checks what it can check alone — required, the size of free text, the type a JSON
-value must have — and leaves the rest to the service, which checks every field again, adds the
-catalogue look-ups and the rules between fields, and reports all the bad fields at once.
+A front-end checks only what a field says alone: that a required one is given, a free-text field's
+check (its length), the type a JSON value must have (number, date, yes/no, one word of a list). It
+leaves the rest to the service, which checks every field again, adds the catalogue look-ups and the
+rules between fields, and reports all the bad fields at once: a form or an API call with a bad phone
+and an unknown street hears about both, with the import's messages.
 """
 from marshmallow import ValidationError, fields, missing
 from wtforms.validators import StopValidation
