@@ -61,7 +61,7 @@ def _raise(problem: Invalid):
     raise ValidationError(problem.messages) from None
 
 
-class _Checked:
+class Checked:
     """A marshmallow field read by a domain `Field` (`self.domain`, if any): a required one that is
     missing or null says `missing_messages`."""
 
@@ -73,7 +73,7 @@ class _Checked:
         super()._validate_missing(value)
 
 
-class Text(_Checked, fields.String):
+class Text(Checked, fields.String):
     """Text read by `field`: its front-end check (free text: its length, documented as maxLength);
     the service checks the rest."""
 
@@ -81,6 +81,8 @@ class Text(_Checked, fields.String):
         self.domain = field
         self.check = front_check(field)
         metadata = kwargs.pop("metadata", {}) | ({"maxLength": field.max_length} if field.max_length else {})
+        if kwargs.get("required"):
+            metadata.setdefault("minLength", 1)
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -94,7 +96,7 @@ class Text(_Checked, fields.String):
         return value
 
 
-class Choice(_Checked, fields.String):
+class Choice(Checked, fields.String):
     """A word from a fixed list checked by `field` (e.g. a status); the clean value is returned."""
 
     def __init__(self, field: Field, choices, **kwargs):
@@ -110,7 +112,7 @@ class Choice(_Checked, fields.String):
             _raise(problem)
 
 
-class Number(_Checked, fields.Float):
+class Number(Checked, fields.Float):
     """A number, also sent as text (full-width digits too): `core.fields.number`."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -120,13 +122,13 @@ class Number(_Checked, fields.Float):
             _raise(problem)
 
 
-class WholeNumber(_Checked, fields.Integer):
+class WholeNumber(Checked, fields.Integer):
     """Documented as an integer; read as `Number` (the service keeps the whole part)."""
 
     _deserialize = Number._deserialize
 
 
-class Day(_Checked, fields.Date):
+class Day(Checked, fields.Date):
     """A date as the imports and forms read it: `core.fields.day` (ISO, 2024/3/5, 2024年3月5日)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -136,7 +138,7 @@ class Day(_Checked, fields.Date):
             _raise(problem)
 
 
-class YesNo(_Checked, fields.Boolean):
+class YesNo(Checked, fields.Boolean):
     """A yes/no flag: `core.fields.yes_no` (true/false, 是/否, 1/0)."""
 
     def _deserialize(self, value, attr, data, **kwargs):

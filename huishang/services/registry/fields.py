@@ -43,6 +43,8 @@ CLOSE_BY_ACTION = N_("注销请使用关闭商铺操作")
 
 
 # -- checks ---------------------------------------------------------------------------------------
+# The catalogue checks answer a blank value before looking anything up, so a front-end may ask
+# them what "nothing given" means without `lookups`.
 
 def uscc_code(value) -> str:
     """统一社会信用代码, normalised (upper case, full-width folded); blank → NOTHING."""
@@ -125,7 +127,7 @@ def open_status(value) -> str:
 registered_on = not_after_today(N_("登记日期不能晚于今天"))
 
 
-def street(value, lookups) -> int:
+def street(value, lookups=None) -> int:
     """街道/镇 by name or code → its id; blank → NOTHING."""
     if blank(value):
         return NOTHING
@@ -135,7 +137,7 @@ def street(value, lookups) -> int:
     return found.id
 
 
-def business_type(value, lookups) -> int:
+def business_type(value, lookups=None) -> int:
     """业态 by catalogue code or name (a type, not a family) → its id; blank → NOTHING."""
     if blank(value):
         return NOTHING
@@ -145,7 +147,7 @@ def business_type(value, lookups) -> int:
     return found.id
 
 
-def complex_id(value, lookups) -> int | None:
+def complex_id(value, lookups=None) -> int | None:
     """商业综合体 by name → its id; blank → None (not inside a complex)."""
     if blank(value):
         return None
