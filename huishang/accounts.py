@@ -12,9 +12,10 @@ from wtforms.validators import DataRequired, Length
 
 from huishang.services import DomainError
 
-from .extensions import db, limiter
+from .extensions import limiter
 from .security import issue_token, json_error
 from .services.accounts import authenticate
+from .views import commit
 
 bp = Blueprint("auth", __name__)
 api_bp = ApiBlueprint("auth-api", __name__, url_prefix="/api/v1/auth",
@@ -52,11 +53,11 @@ def login():
         try:
             user = authenticate(form.username.data, form.password.data)
         except DomainError as exc:
-            db.session.commit()  # keep the failure count
+            commit()  # a refusal is written too: the failure count drives the lockout
             form.password.errors.append(exc.message)
             return render_template("auth/login.html", form=form), exc.status
         login_user(user)
-        db.session.commit()
+        commit()
         return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
@@ -96,9 +97,9 @@ def token(args):
     try:
         user = authenticate(args["username"], args["password"])
     except DomainError as exc:
-        db.session.commit()
+        commit()  # a refusal is written too: the failure count drives the lockout
         return json_error(exc.status, exc.message)
-    db.session.commit()
+    commit()
     return {"token": issue_token(user), "token_type": "Bearer",
             "expires_in": current_app.config["TOKEN_MAX_AGE"], "role": user.role,
             "username": user.username}

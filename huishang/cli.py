@@ -1,18 +1,20 @@
 """Command-line interface: `flask --app huishang <command>`.
 
 Each feature keeps its commands in its own module under `huishang/commands/`, exposing a
-`commands` list; they are collected here.
+`commands` list; they are collected here. Every module is always present: a missing one is an
+ImportError, not a quietly missing command.
 """
-import importlib
-
 import click
 from flask.cli import AppGroup
 
 from huishang.services import DomainError
+from huishang.services.reference import seed_reference_data
 
+from .commands import complaints, demo, inspections, opendata, plan, plates, reminders, shops
 from .extensions import db
+from .services.accounts import create_user
 
-COMMAND_MODULES = ("users", "demo", "shops", "plates", "inspections", "plan", "opendata", "reminders")
+COMMAND_MODULES = (demo, shops, plates, inspections, plan, opendata, reminders, complaints)
 
 users = AppGroup("users", help="Manage user accounts.")
 
@@ -27,8 +29,6 @@ users = AppGroup("users", help="Manage user accounts.")
 @click.option("--display-name", default="", help="Name shown in the UI.")
 def create_user_command(name, role, password, streets, shops, complex_name, display_name):
     """Create a user NAME with a role and scope."""
-    from .services.accounts import create_user
-
     try:
         user = create_user(name, role, password, streets=streets, shops=shops,
                            complex_name=complex_name, display_name=display_name)
@@ -45,8 +45,6 @@ def create_user_command(name, role, password, streets, shops, complex_name, disp
 @click.command("seed")
 def seed_command():
     """Add the shipped reference data (streets, catalogue, checklists) where missing."""
-    from huishang.services.reference import seed_reference_data
-
     added = seed_reference_data()
     db.session.commit()
     click.echo(f"reference data: {added} rows added")
@@ -55,12 +53,6 @@ def seed_command():
 def register(app) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_command)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f".commands.{name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.commands.{name}":
-                raise
-            continue
-        for command in getattr(module, "commands", []):
+    for module in COMMAND_MODULES:
+        for command in module.commands:
             app.cli.add_command(command)

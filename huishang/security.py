@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .extensions import db
 from .i18n import localize
+from .models import User
 
 TOKEN_SALT = "huishang-api-token"  # noqa: S105 — a salt naming the purpose, not a secret
 
@@ -26,8 +27,6 @@ def issue_token(user) -> str:
 
 def user_from_token(token: str):
     """The active user a token names, or None when it is forged, expired or revoked."""
-    from .models import User
-
     try:
         data = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
     except (BadSignature, SignatureExpired):

@@ -1,4 +1,4 @@
-"""Cross-feature reactions, declared in one place and connected in `create_app` (`connect_signals`).
+"""Cross-feature reactions, declared in one place and connected in `create_app` (`register_signals`).
 
 A feature that changes a shop sends a signal; the features that keep something derived from it
 (grading's stored facts and columns, the scan caches) receive it in the same transaction. The

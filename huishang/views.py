@@ -1,8 +1,8 @@
 """Helpers shared by the page and API views of the staff, merchant and property ends: loading a shop
-for an action in the user's scope, and running a form's service call in one transaction."""
+for an action in the user's scope, and committing the request's one transaction."""
 from typing import NamedTuple
 
-from flask import abort, flash, redirect
+from flask import abort, flash, has_request_context, redirect, request
 from flask_login import current_user
 
 from huishang.services import DomainError, registry
@@ -47,23 +47,71 @@ def _text(message):
     return None if message is None else str(message)
 
 
-# -- a form's service call ------------------------------------------------------------------------
+# -- the request's one commit ----------------------------------------------------------------------
+#
+# Services flush; the request commits once, through one of these four (no view module calls
+# db.session.commit itself: tests/test_one_commit.py reads their source to keep it so):
+#
+#   commit()               after the view's service calls, when a DomainError is answered by the app's
+#                          error handler (JSON API views: the contract's error body; pages: the error page)
+#   commit_or_rollback()   the view answers a DomainError itself: (result, None) or (None, the error)
+#   commit_or_fail()       a form: the redirect on success, or the error to show the form again with
+#   commit_or_flash()      a button without a form: the error flashed, the same redirect
+#
+# A GET never writes. A read that must record something (a scan count, a read mark) says why in
+# `commit(on_get=...)`; background sweeps belong to commands (`flask complaints sweep`, ...).
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Kept in request.environ, not g: g lives as long as the app context, which a test holds across requests.
+_COMMITTED = "huishang.committed"
 
 
-def commit_or_fail(action, *, done, message=None, category="info"):
-    """Run `action()` (the service call a form posts) as one transaction.
+def commit(*, on_get: str | None = None) -> None:
+    """Commit what the request's service calls flushed, as one transaction.
 
-    It succeeds: commit, flash `message` and answer a redirect to `done` → (response, None).
-    It raises a DomainError: roll back → (None, the error), for the view to show the form again with
-    the error's message, field errors and status.
-    `done` and `message` are a URL / text, or callables of the action's result (evaluated only after
-    the commit). `message` may be a lazy string: it is flashed as str(message), in the request's language."""
+    Call it once, after the last service call. A DomainError raised before it never gets here: the
+    app's error handler rolls the transaction back and answers it, so a failure in step three of four
+    leaves nothing behind. Also a view that answers without reaching it (a 403 after a service call)
+    writes nothing: the session is closed, and rolled back, at the end of the request.
+
+    Raises RuntimeError during a GET, HEAD or OPTIONS request unless `on_get` says why that read must
+    record something: a GET never writes by accident."""
+    if on_get is None and has_request_context() and request.method in SAFE_METHODS:
+        raise RuntimeError(f"{request.method} {request.path} would commit: a GET never writes")
+    db.session.commit()
+    if has_request_context():
+        request.environ[_COMMITTED] = True
+
+
+def committed() -> bool:
+    """Whether the current request has committed through `commit`."""
+    return has_request_context() and bool(request.environ.get(_COMMITTED))
+
+
+def commit_or_rollback(action):
+    """Run `action()` (the view's service calls) as the request's one transaction.
+
+    It returns: commit → (its result, None). It raises a DomainError: roll back → (None, the error),
+    for the view to answer (show the page again with the error's message, field errors and status).
+    Other exceptions propagate (the error handlers roll back)."""
     try:
         result = action()
     except DomainError as exc:
         db.session.rollback()
         return None, exc
-    db.session.commit()
+    commit()
+    return result, None
+
+
+def commit_or_fail(action, *, done, message=None, category="info"):
+    """`commit_or_rollback` for a form: on success flash `message` and answer a redirect to `done`
+    → (response, None); on a DomainError → (None, the error), for the view to show the form again
+    with the error's message, field errors and status.
+    `done` and `message` are a URL / text, or callables of the action's result (evaluated only after
+    the commit). `message` may be a lazy string: it is flashed as str(message), in the request's language."""
+    result, failed = commit_or_rollback(action)
+    if failed is not None:
+        return None, failed
     if message is not None:
         flash(str(message(result) if callable(message) else message), category)
     return redirect(done(result) if callable(done) else done), None

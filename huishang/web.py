@@ -5,6 +5,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .nav import nav
 from .security import forget_request_user
 from .services.core import audit
 
@@ -99,5 +100,7 @@ def register(app) -> None:
 
     @app.context_processor
     def template_helpers():
+        """The only context processor: the locale, the district's name and the nav presenter."""
         return {"locale": str(get_locale() or "zh"),
-                "district_name": current_app.config.get("DISTRICT_NAME", "徐汇区")}
+                "district_name": current_app.config.get("DISTRICT_NAME", "徐汇区"),
+                "nav": nav(current_user)}

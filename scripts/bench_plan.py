@@ -34,8 +34,8 @@ from sqlalchemy import and_, case, func, insert, select, text  # noqa: E402
 
 from huishang import create_app  # noqa: E402
 from huishang.extensions import db  # noqa: E402
-from huishang.models import BusinessType, Shop, Street  # noqa: E402
-from huishang.models.grading import PlanItem  # noqa: E402
+from huishang.models import BusinessType, Shop, Street, today  # noqa: E402
+from huishang.models.grading import GRADES, TIERS, PlanItem  # noqa: E402
 from huishang.services import (
     grading,  # noqa: E402
     planning,  # noqa: E402
@@ -44,7 +44,7 @@ from huishang.services.reference import seed_reference_data  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/huishang_bench_plan"
 SQLITE_URL = "sqlite:////tmp/huishang_bench_plan.sqlite"
-T = date(2026, 11, 28)
+T = today()  # the district's today: the fast path serves the list for today only
 NOW = datetime(2026, 11, 28, 2, 0, 0)
 
 
@@ -205,7 +205,7 @@ def synthesize_pg(n: int) -> None:
                          "ELSE 100 + floor(random() * 2900) END)::int",
     }, "FROM generate_series(1, :n) g", p)
     interval = " ".join(f"WHEN tier = '{t}' AND grade = '{g}' THEN {rules['intervals'][t][g]}"
-                        for t in grading.TIERS for g in grading.GRADES)
+                        for t in TIERS for g in GRADES)
     worse_sql = "CASE grade WHEN '良好' THEN '一般' ELSE '较差' END"
     rank_sql = " ".join(f"WHEN tier = '{t}' AND {{g}} = '{g}' THEN {r}" for (t, g), r in ranks.items())
     db.session.execute(text("""
@@ -389,7 +389,7 @@ def _track(rules: dict) -> None:
 
 def fast_path(rules: dict, repeat: int) -> None:
     """The list for today read from the maintained shop columns, against the general query."""
-    if planning.today() != T:
+    if today() != T:
         sys.exit(f"the fast path is for today only: run this on {T} (or change T)")
     for table in (Shop.__table__, PlanItem.__table__):
         for index in table.indexes:
@@ -400,7 +400,7 @@ def fast_path(rules: dict, repeat: int) -> None:
     if not db.session.scalar(select(func.count()).select_from(PlanItem)):
         _track(rules)
     start = time.perf_counter()
-    planning.sync_tracking()  # what generate and the refresh leave behind; nothing to write when in step
+    grading.sync_tracking()  # what generate and the refresh leave behind; nothing to write when in step
     db.session.commit()
     print(f"  tracking copy on the shops checked: {time.perf_counter() - start:.1f} s", flush=True)
     _vacuum()

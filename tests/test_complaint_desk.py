@@ -7,10 +7,10 @@ import io
 from datetime import date, timedelta
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from huishang.extensions import db
-from huishang.models import AuditEvent, CalendarDay, Complaint, ReplyTemplate, today
+from huishang.models import AuditEvent, CalendarDay, Complaint, ComplaintEvent, ReplyTemplate, Shop, today
 from huishang.services.feedback import complaints
 
 from .factories import make_complaint, make_inspector, make_merchant, make_regulator, make_shop
@@ -234,18 +234,54 @@ def test_export_csv_and_xlsx_mask_phones_and_defuse_formulas(client, login_as):
     assert client.get("/admin/complaints/export.pdf").status_code == 404
 
 
-def test_desk_load_runs_the_overdue_sweep(client, login_as):
-    shop = make_shop()
-    complaint = make_complaint(shop, status="accepted")
+def overdue_forward():
+    """A complaint forwarded ten days ago and not answered: the sweep would escalate it."""
+    complaint = make_complaint(make_shop(), status="accepted")
     complaints.transition(
         complaint, "forward", role="regulator", note="请答复", on=today() - timedelta(days=10)
     )
     db.session.commit()
+    return complaint
+
+
+def test_the_desk_shows_what_the_nightly_sweep_escalated(client, login_as, runner):
+    # Loading the desk once ran the sweep; the nightly `flask complaints sweep` does it now.
+    complaint = overdue_forward()
+    assert runner.invoke(args=["complaints", "sweep"]).exit_code == 0
     login_as(make_regulator())
     html = client.get("/admin/complaints?due=escalated").get_data(as_text=True)
     assert complaint.ticket in html
     db.session.refresh(complaint)
     assert complaint.escalated and complaint.shop.unresponsive
+
+
+def test_loading_the_desk_writes_nothing(app, client, login_as):
+    complaint = overdue_forward()
+    login_as(make_regulator())
+    writes = []
+
+    def record_write(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    def rows():
+        db.session.expire_all()
+        return (db.session.scalar(select(func.count()).select_from(AuditEvent)),
+                db.session.scalar(select(func.count()).select_from(ComplaintEvent)),
+                db.session.scalars(select(Complaint.escalated)).all(),
+                db.session.scalars(select(Shop.unresponsive)).all())
+
+    before = rows()
+    event.listen(db.engine, "before_cursor_execute", record_write)
+    try:
+        for path in ("/admin/complaints", "/admin/complaints?due=escalated", "/admin/complaints?due=overdue"):
+            assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record_write)
+    assert writes == []
+    db.session.rollback()  # what a GET left in the session uncommitted is not written either
+    assert rows() == before
+    assert not db.session.get(Complaint, complaint.id).escalated
 
 
 # -- the merchant's side ------------------------------------------------------------------------------
@@ -347,20 +383,23 @@ def test_staff_api_transitions_and_assign(client, auth_header):
     assert "/api/v1/complaints/{ticket}/transitions" in client.get("/api/v1/openapi.json").get_json()["paths"]
 
 
-def test_supervise_and_profile_slots_render(app):
+def test_supervise_and_profile_sections_render(app):
     from flask import render_template
-    from flask_login import login_user
+
+    from huishang.admin.complaints import complaints_section, shop_review_overview
 
     shop = make_shop()
     make_complaint(shop, description="<b>粗体</b>投诉")
     inspector = make_inspector()
     with app.test_request_context("/"):
-        login_user(inspector)
-        html = render_template("scan/_supervise_complaints.html", shop=shop)
+        html = render_template("scan/_supervise_complaints.html", shop=shop,
+                               complaints=complaints_section(shop, inspector, open_only=True))
         assert "&lt;b&gt;粗体" in html and "/admin/complaints/" not in html  # no desk link for inspectors
-        html = render_template("admin/profile/_complaints.html", shop=shop)
+        html = render_template("admin/profile/_complaints.html", shop=shop,
+                               complaints=complaints_section(shop, inspector))
         assert "食品安全" in html
-        html = render_template("admin/profile/_reviews.html", shop=shop)
+        html = render_template("admin/profile/_reviews.html", shop=shop,
+                               reviews=shop_review_overview(shop, inspector))
         assert "暂无公开评价" in html
 
 

@@ -25,8 +25,8 @@ from huishang.schemas.inspections import (
     InspectionStaffSchema,
 )
 from huishang.services import DomainError, inspections
+from huishang.services import inspections as inspection_records
 from huishang.services.catalog import checklists
-from huishang.services.inspections import records as inspection_records
 
 from .factories import make_inspector, make_merchant, make_property, make_regulator, make_shop
 
@@ -574,15 +574,15 @@ def test_partials_and_pages_render(client, login_as, auth_header, team):
     scan = client.get(f"/s/{shop.code}").get_data(as_text=True)
     assert 'id="supervise-inspections"' in scan and "基本符合" in scan
     with client.application.test_request_context():
-        from flask_login import login_user
+        from huishang.admin.inspections import inspection_summary
 
-        login_user(me)
-        html = render_template_string('{% include "admin/profile/_inspections.html" %}', shop=shop)
+        html = render_template_string('{% include "admin/profile/_inspections.html" %}', shop=shop,
+                                      inspections=inspection_summary(shop, me))
         assert "开始检查" in html and "未关闭的整改" in html and "基本符合" in html
-        login_user(make_merchant(shops=[make_shop()]))
+        merchant = make_merchant(shops=[make_shop()])
         html = render_template_string(
             '{% include "admin/profile/_inspections.html" %}{% include "scan/_supervise_inspections.html" %}',
-            shop=shop,
+            shop=shop, inspections=inspection_summary(shop, merchant),
         )
         assert "基本符合" not in html and "未关闭的整改" not in html
 

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import Notification
+from huishang.nav import nav
 from huishang.services import DomainError
 from huishang.services.core import mark_read, notify, unread_count
 
@@ -76,14 +77,15 @@ def test_unsafe_links_are_not_followed(client, login_as):
     assert r.headers["Location"].endswith("/merchant/notifications")
 
 
-def test_template_global_for_the_nav(app):
+def test_nav_presenter_counts_unread(app):
     user = make_merchant()
     notify(user, "other", "a")
     notify(user, "other", "b")
     with app.test_request_context():
-        assert render_template_string("{{ unread_notifications(u) }}", u=user) == "2"
+        assert render_template_string("{{ nav.unread_notifications }}", nav=nav(user)) == "2"
         mark_read(user)
-        assert render_template_string("{{ unread_notifications(u) }}", u=user) == "0"
+        assert render_template_string("{{ nav.unread_notifications }}", nav=nav(user)) == "0"
+        assert nav(make_property()) == nav(None) == (0, 0)
 
 
 def test_property_notice_relay_reaches_every_tenant(client, login_as):

@@ -306,6 +306,15 @@ def test_scan_stats_on_the_profile_and_api(client, login_as, auth_header, world)
     assert client.get(f"/api/v1/shops/{shop.code}/scans", headers=auth_header(merchant)).status_code == 403
 
 
+def test_the_plate_page_keeps_the_buffered_scans_it_shows(client, login_as, world):
+    shop = world["shop"]
+    client.get(f"/s/{shop.code}")  # buffered
+    login_as(make_inspector())
+    assert client.get(f"/admin/shops/{shop.code}/plate").status_code == 200
+    db.session.rollback()  # what the page flushed and did not commit would end here, with its session
+    assert db.session.scalar(select(ScanCount.count)) == 1
+
+
 def test_cached_citizen_face_is_never_served_to_a_signed_in_user(client, login_as, world):
     shop = world["shop"]
     for _ in range(2):  # the second one comes from the micro-cache

@@ -112,17 +112,12 @@ def test_regulator_in_scope_sees_the_coverage_summary(client, login_as, shop_wit
 def test_staff_summary_is_withheld_out_of_scope(shop_with_staff, app):
     shop, _ = shop_with_staff
     with app.test_request_context():
-        from flask_login import login_user
-
         from huishang.admin.merchants import staff_summary
 
         outsider = make_inspector(streets=("华泾镇",))
-        login_user(outsider)
-        assert staff_summary(shop) is None
-        login_user(make_inspector(streets=("徐家汇街道",)))
-        assert staff_summary(shop)["coverage"]["total"] == 2
-        login_user(make_property())
-        assert staff_summary(shop) is None
+        assert staff_summary(shop, outsider) is None
+        assert staff_summary(shop, make_inspector(streets=("徐家汇街道",)))["coverage"]["total"] == 2
+        assert staff_summary(shop, make_property()) is None
 
 
 def test_coverage_counts():

@@ -9,7 +9,8 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 def register(app, api) -> None:
     # Routes attach to the blueprints on import: registry (api_shops, pages), codes (plates),
-    # inspections, grading, feedback (complaints), merchant (merchants), dashboard.
+    # inspections, grading, feedback (complaints), merchant (merchants), dashboard, and the shop
+    # profile, which shows a section of each (profile).
     from . import (  # noqa: F401
         api_shops,
         complaints,
@@ -19,6 +20,7 @@ def register(app, api) -> None:
         merchants,
         pages,
         plates,
+        profile,
     )
 
     app.register_blueprint(bp)

@@ -21,7 +21,7 @@ from ..schemas.shops import (
     ShopWriteSchema,
 )
 from ..security import api_gate, json_error
-from ..views import load_shop
+from ..views import commit, load_shop
 
 blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="The shop registry")
 blp.before_request(api_gate())
@@ -72,7 +72,7 @@ class Shops(MethodView):
         if street is not None and not current_user.covers_street(street.id):
             return json_error(403, "该街道不在您的管辖范围 (street out of scope)", {"street": ["不在管辖范围"]})
         shop = registry.register_shop(data, actor=current_user)
-        db.session.commit()
+        commit()
         return respond(ShopRegulatorSchema().dump(shop), 201)
 
 
@@ -98,7 +98,7 @@ class ShopResource(MethodView):
             if street is not None and not current_user.covers_street(street.id):
                 return json_error(403, "该街道不在您的管辖范围", {"street": ["不在管辖范围"]})
         registry.update_shop(shop, data, actor=current_user)
-        db.session.commit()
+        commit()
         return respond(shop_view(shop))
 
 
@@ -111,7 +111,7 @@ def close(data, code):
     if current_user.role != "regulator":
         return json_error(403, "只有监管者可以注销商铺 (regulators only)")
     registry.close_shop(shop, actor=current_user, reason=data["reason"])
-    db.session.commit()
+    commit()
     return respond(ShopRegulatorSchema().dump(shop))
 
 

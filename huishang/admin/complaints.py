@@ -1,5 +1,6 @@
-"""The regulators' complaint desk (pages), review moderation, the working-day calendar, the
-staff/merchant complaints API under /api/v1/complaints and the `flask complaints sweep` command.
+"""The regulators' complaint desk (pages), review moderation, the working-day calendar and the
+staff/merchant complaints API under /api/v1/complaints. The overdue sweep is the nightly
+`flask complaints sweep` (huishang/commands/complaints.py).
 
 Scope: a regulator sees the complaints of shops in their streets (all for a district-wide
 regulator). The complainant's phone, and the numbers and e-mail addresses in the description, are
@@ -7,9 +8,9 @@ shown in full only to the assigned handler; everyone else, and every export, get
 """
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 
-import click
 from flask import (
     Blueprint,
     abort,
@@ -34,7 +35,7 @@ from huishang.services.registry import parse_date
 from ..api import respond
 from ..extensions import csrf, db
 from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
-from ..models.feedback import CATEGORY_LABELS, CLOSED_STATUSES, OPEN_STATUSES, STATUS_LABELS
+from ..models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
 from ..schemas.feedback import (
     AssignSchema,
     ComplaintOwnerSchema,
@@ -45,16 +46,15 @@ from ..schemas.feedback import (
     TransitionSchema,
 )
 from ..security import api_gate, json_error, page_gate
-from ..views import commit_or_fail, commit_or_flash
+from ..views import commit, commit_or_fail, commit_or_flash
 
-bp = Blueprint("desk", __name__, url_prefix="/admin", cli_group="complaints")
+bp = Blueprint("desk", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator"))
 blp = ApiBlueprint("complaints", __name__, url_prefix="/api/v1",
                    description="The complaint desk (regulators) and answers (merchants)")
 blp.before_request(api_gate("regulator", "merchant"))
 csrf.exempt(blp)
 PER_PAGE = 30
-DESK_SWEEP_BATCH = 50
 FILTERS = ("street", "status", "due", "category", "assigned", "q")
 
 
@@ -83,10 +83,9 @@ def _filters() -> dict:
 
 @bp.get("/complaints", endpoint="complaints")
 def queue():
-    """The desk's queue. Loading it also runs the overdue sweep (a bounded batch, so that a
-    backlog never stalls the page; the cron command has no bound)."""
-    if service.sweep_overdue(today(), limit=DESK_SWEEP_BATCH):
-        db.session.commit()
+    """The desk's queue. A GET never writes: forwards the merchant did not answer in time are
+    escalated by the nightly `flask complaints sweep` (huishang/commands/complaints.py, run from cron
+    as docs/deploy.md shows), not by loading this page."""
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     error = None
@@ -249,7 +248,7 @@ def reply_templates():
 def delete_template(template_id: int):
     template = db.session.get(ReplyTemplate, template_id) or abort(404)
     service.delete_template(template, actor=current_user)
-    db.session.commit()
+    commit()
     flash(_("模板已删除"), "ok")
     return redirect(url_for("desk.templates"))
 
@@ -291,7 +290,7 @@ def delete_calendar_day(day: str):
     if errors or parsed is None:
         abort(404)
     service.delete_calendar_day(parsed, actor=current_user)
-    db.session.commit()
+    commit()
     flash(_("已删除"), "ok")
     return redirect(url_for("desk.calendar", year=parsed.year))
 
@@ -374,7 +373,7 @@ def api_transition(data, ticket: str):
     role = "merchant" if current_user.role == "merchant" else "regulator"
     service.transition(complaint, data["action"], role=role, actor=current_user, note=service.note_from(data),
                        substantiated=data.get("substantiated"), duplicate_of=data.get("duplicate_of"))
-    db.session.commit()
+    commit()
     return respond(api_view(complaint))
 
 
@@ -388,7 +387,7 @@ def api_assign(data, ticket: str):
     complaint = api_load(ticket)
     handler = db.session.scalar(select(User).where(User.username == data["handler"]))
     service.assign(complaint, handler, actor=current_user)
-    db.session.commit()
+    commit()
     return respond(staff_view(complaint))
 
 
@@ -401,22 +400,7 @@ def api_review_queue():
     return respond(ReviewStaffSchema(many=True).dump(moderation.queue(current_user)))
 
 
-# -- the command --------------------------------------------------------------------------------
-
-@bp.cli.command("sweep")
-@click.option("--on", "on", default=None, help="Date to judge by (YYYY-MM-DD); default today.")
-def sweep_command(on):
-    """Escalate forwarded complaints the merchant did not answer in time (run daily from cron)."""
-    errors: dict = {}
-    day = parse_date(on, "on", errors) if on else today()
-    if errors:
-        raise click.BadParameter("; ".join(errors["on"]))
-    count = service.sweep_overdue(day)
-    db.session.commit()
-    click.echo(f"escalated {count} complaint(s) not answered by the merchant in time")
-
-
-# -- template globals for the include slots -------------------------------------------------------
+# -- presenters of the complaints and reviews sections (profile and supervision face) ---------------
 
 def shop_complaints(shop, open_only: bool = False, limit: int = 20) -> list[Complaint]:
     query = select(Complaint).where(Complaint.shop_id == shop.id)
@@ -425,7 +409,23 @@ def shop_complaints(shop, open_only: bool = False, limit: int = 20) -> list[Comp
     return list(db.session.scalars(query.order_by(Complaint.created_at.desc()).limit(limit)))
 
 
-def shop_review_overview(shop) -> dict:
+@dataclass(frozen=True)
+class ComplaintsSection:
+    """What admin/profile/_complaints.html and scan/_supervise_complaints.html show."""
+
+    rows: list[Complaint]  # newest first, at most 20
+    links_to_desk: bool  # a regulator opens the ticket on the desk; an inspector sees its number
+
+
+def complaints_section(shop, user, *, open_only: bool = False) -> ComplaintsSection:
+    """The shop's latest complaints (only the open ones on the supervision face)."""
+    return ComplaintsSection(rows=shop_complaints(shop, open_only=open_only),
+                             links_to_desk=user.role == "regulator")
+
+
+def shop_review_overview(shop, user) -> dict:
+    """The reviews section of the profile: rating, held and hidden counts, the latest ten reviews
+    in any status, and whether `user` may open the moderation queue (regulators)."""
     held = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id,
                                                                 Review.status == "held"))
     hidden = db.session.scalar(select(func.count(Review.id)).where(Review.shop_id == shop.id,
@@ -433,13 +433,10 @@ def shop_review_overview(shop) -> dict:
     recent = db.session.scalars(select(Review).where(Review.shop_id == shop.id)
                                 .order_by(Review.created_at.desc()).limit(10)).all()
     return {"average": shop.rating_average, "count": shop.rating_count or 0, "held": held, "hidden": hidden,
-            "recent": recent}
+            "recent": recent, "can_moderate": user.role == "regulator"}
 
 
 def register(app, api) -> None:
     """Called from huishang.admin.register()."""
     app.register_blueprint(bp)
     api.register_blueprint(blp)
-    app.add_template_global(shop_complaints, "feedback_shop_complaints")
-    app.add_template_global(shop_review_overview, "feedback_shop_reviews")
-    app.add_template_global(lambda: CLOSED_STATUSES, "feedback_closed_statuses")

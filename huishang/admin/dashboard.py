@@ -3,50 +3,35 @@
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 
-from huishang.services import DomainError, dashboard
+from huishang.services import dashboard
 from huishang.services.integration import apikeys
 
+from .. import views
 from ..extensions import db
 from ..models import ApiKey
 from ..models.integration import API_SCOPES, SCOPE_LABELS
 from ..security import roles_required
 from . import bp
-
-
-def _has_template(name: str) -> bool:
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
+from .grading import nine_grid
 
 
 @bp.get("/dashboard", endpoint="dashboard")
 @roles_required("regulator")
 def dashboard_page():
-    """The figures for the regulator's streets (or one of them), each chart linking to its list."""
+    """The figures for the regulator's streets (or one of them), each chart linking to its list.
+    The whole scope shows the grading feature's nine-grid (cells link to their shops); one street
+    shows the counts of the figures."""
     figures = dashboard.compute(current_user, street=request.args.get("street", "").strip() or None)
     return render_template(
         "dashboard/index.html",
         f=figures,
         tiers=dashboard.TIERS,
         grades=dashboard.GRADES,
-        grading_partial=_has_template("grading/_ninegrid.html") and figures.street is None,
+        ninegrid=nine_grid(current_user) if figures.street is None else None,
         streets=dashboard.scope_streets(current_user),
         plan_labels=dashboard.PLAN_STATUS_LABELS,
-        link=_link,
     )
-
-
-def _link(*endpoints: str, **values) -> str | None:
-    """The URL of the first endpoint another feature provides, or None: charts link to the
-    filtered lists that exist in this installation."""
-    for endpoint in endpoints:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, **values)
-    return None
 
 
 @bp.get("/dashboard/export.<fmt>", endpoint="dashboard_export")
@@ -72,13 +57,12 @@ def api_keys_page():
     form = {"name": "", "scopes": []}
     if request.method == "POST":
         form = {"name": request.form.get("name", ""), "scopes": request.form.getlist("scopes")}
-        try:
-            created, raw = apikeys.create_key(form["name"], form["scopes"], actor=current_user)
-            db.session.commit()
-            form = {"name": "", "scopes": []}
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, 422
+        result, failed = views.commit_or_rollback(
+            lambda: apikeys.create_key(form["name"], form["scopes"], actor=current_user))
+        if failed is None:
+            (created, raw), form = result, {"name": "", "scopes": []}
+        else:
+            errors, status = failed.errors, 422
     response = current_app.make_response(
         (
             render_template(
@@ -106,14 +90,9 @@ def api_key_revoke(key_id):
     if request.form.get("confirm") != "yes":
         flash(_("请勾选确认后再吊销"), "error")
         return redirect(url_for("admin.api_keys"))
-    try:
-        apikeys.revoke_key(key, actor=current_user)
-        db.session.commit()
-        flash(_("已吊销密钥 %(prefix)s…（%(name)s）", prefix=key.prefix, name=key.name), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.translated(), "error")
-    return redirect(url_for("admin.api_keys"))
+    return views.commit_or_flash(
+        lambda: apikeys.revoke_key(key, actor=current_user), done=url_for("admin.api_keys"), category="success",
+        message=lambda _key: _("已吊销密钥 %(prefix)s…（%(name)s）", prefix=key.prefix, name=key.name))
 
 
 def _district_wide_only() -> None:

@@ -25,7 +25,7 @@ from .. import views
 from ..api import respond
 from ..extensions import csrf, db
 from ..i18n import N_
-from ..models import Penalty, Shop, Street, User, today
+from ..models import BusinessType, Penalty, Shop, Street, User, today
 from ..models.grading import (
     CREDIT_CLASSES,
     GRADES,
@@ -131,7 +131,7 @@ def _days_arg() -> int:
     return int(value)
 
 
-# -- template globals (include slots of the profile, scan page and dashboard) -----------------------
+# -- presenters (the sections of the profile, the scan page and the dashboard) ----------------------
 
 
 def nine_grid(user) -> dict:
@@ -154,11 +154,14 @@ def nine_grid(user) -> dict:
     }
 
 
-def grading_panel(shop: Shop) -> dict:
-    """The explanation for the profile / supervision partials; credit only for regulators."""
+def grading_panel(shop: Shop, user) -> dict:
+    """The grading section of the profile, the supervision face and the grading page: the
+    explanation for everyone in scope; credit class, penalties and repairs for regulators only;
+    `can_record_penalty` for a regulator who may change the shop."""
     result = grading.explain(shop)
-    panel = {"result": result, "reason_labels": REASON_LABELS, "credit": None, "penalties": []}
-    if current_user.is_authenticated and current_user.role == "regulator":
+    panel = {"result": result, "reason_labels": REASON_LABELS, "credit": None, "penalties": [],
+             "can_record_penalty": user.role == "regulator" and user.can_edit(shop)}
+    if user.is_authenticated and user.role == "regulator":
         panel["credit"] = credit.assess(shop)
         panel["penalties"] = penalties.shop_penalties(shop)
         panel["repairs"] = penalties.shop_repairs(shop)
@@ -170,8 +173,6 @@ def grading_panel(shop: Shop) -> dict:
 def register(app, api) -> None:
     app.register_blueprint(bp)
     api.register_blueprint(blp)
-    app.add_template_global(nine_grid, "nine_grid")
-    app.add_template_global(grading_panel, "grading_panel")
 
 
 # -- the 30-day list: pages ---------------------------------------------------------------------------
@@ -349,7 +350,7 @@ def shop_grading(code):
     except DomainError:
         as_of = today()
     return render_template(
-        "grading/shop.html", shop=shop, panel=grading_panel(shop), result=grading.explain(shop, as_of)
+        "grading/shop.html", shop=shop, panel=grading_panel(shop, current_user), result=grading.explain(shop, as_of)
     )
 
 
@@ -518,7 +519,6 @@ def draw_new():
         if failed is None:
             return done
         errors = failed.errors or {"_": [failed.message]}
-    from ..models import BusinessType
 
     types = db.session.scalars(
         select(BusinessType).where(BusinessType.static_risk.is_not(None)).order_by(BusinessType.position)
@@ -603,7 +603,7 @@ def api_generate(args):
         return json_error(403, "只有监管者可以生成清单 (regulators only)")
     street_ids = planning.scope_street_ids(current_user, args.get("street"))
     count = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond({"count": count})
 
 
@@ -617,7 +617,7 @@ def api_auto_assign(args):
     count = planning.auto_assign(
         planning.scope_street_ids(current_user, args.get("street")), actor=current_user
     )
-    db.session.commit()
+    views.commit()
     return respond({"count": count})
 
 
@@ -654,7 +654,7 @@ def api_assign(body, item_id):
     lead = user_named(body["inspector"], "inspector")
     co = user_named(body.get("co_inspector"), "co_inspector")
     planning.assign(item, lead.id, co.id if co else None, actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond(_item_view(item))
 
 
@@ -665,7 +665,7 @@ def api_close(body, item_id):
     """Close an item as not found (查无此店) or business closed."""
     item = load_item(item_id)
     planning.close_item(item, body["status"], body["note"], actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond(_item_view(item))
 
 
@@ -730,7 +730,7 @@ class ShopPenalties(MethodView):
             return json_error(403, "只有监管者可以登记处罚 (regulators only)")
         shop = load_shop(code)
         penalty = penalties.record_penalty(shop, body, actor=current_user)
-        db.session.commit()
+        views.commit()
         return respond(_penalty_view(penalty), 201)
 
 
@@ -764,7 +764,7 @@ def api_draw_create(body):
     if current_user.role != "regulator":
         return json_error(403, "只有监管者可以组织抽查 (regulators only)")
     draw = draws.create_draw(body, actor=current_user)
-    db.session.commit()
+    views.commit()
     return respond(_draw_view(draw), 201)
 
 

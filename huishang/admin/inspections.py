@@ -303,17 +303,17 @@ def checklist_edit(template_id):
     ), status
 
 
-# -- template globals for the include slots ----------------------------------------------------------
-@bp.app_template_global("inspection_summary")
-def inspection_summary(shop):
-    """Recent inspections, open rectifications and what the viewer may do — for the profile and
-    scan partials. Empty for viewers who may not see the shop's supervision data."""
-    if shop is None or not current_user.is_authenticated or not current_user.can_view(shop):
+# -- presenter of the inspections section (profile and supervision face) ------------------------------
+def inspection_summary(shop, user):
+    """Recent inspections, open rectifications and whether `user` may start an inspection — for
+    the profile and the supervision face. None for a user who may not see the shop's supervision
+    data (the section is then not shown)."""
+    if shop is None or not user.is_authenticated or not user.can_view(shop):
         return None
     return {
         "recent": inspections.shop_inspections(shop, limit=5),
         "open_rectifications": inspections.open_rectifications(shop),
-        "can_inspect": current_user.can_inspect(shop),
+        "can_inspect": user.can_inspect(shop),
         "colour": checklists.cold_chain_colour(shop),
         "self_check_due_on": inspections.self_check_due_on(shop),
         "today": today(),
@@ -393,7 +393,7 @@ def create_inspection(data):
         }
     )
     inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
-    db.session.commit()
+    views.commit()
     return respond(InspectionStaffSchema().dump(inspection), 201 if created else 200)
 
 
@@ -445,5 +445,5 @@ class SelfChecks(MethodView):
             client_id=data["client_id"],
             checked_on=data["checked_on"],
         )
-        db.session.commit()
+        views.commit()
         return respond(SelfCheckSchema().dump(check), 201 if created else 200)

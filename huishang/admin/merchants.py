@@ -16,9 +16,10 @@ from huishang.services.merchant import questions as question_service
 from huishang.services.merchant import staff as staff_service
 
 from ..extensions import db
+from ..merchant.common import send_upload
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today, utcnow
 from ..security import page_gate
-from ..views import PLAIN_SCOPE, commit_or_fail, error_text, load_shop
+from ..views import PLAIN_SCOPE, commit, commit_or_fail, error_text, load_shop
 from . import bp as admin_bp
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
@@ -42,19 +43,17 @@ def _scoped(model, object_id):
 
 
 def _send(relative):
-    from ..merchant.common import send_upload
-
     return send_upload(relative)
 
 
-@bp.app_template_global("staff_summary")
-def staff_summary(shop):
-    """For admin/profile/_staff.html: coverage and the staff list, or None when the viewer may not
-    see staff data (only the shop's merchants and staff in scope may)."""
-    if shop is None or not staff_service.may_see_personal(current_user, shop):
+def staff_summary(shop, user):
+    """For admin/profile/_staff.html: coverage, the staff list and the claiming merchants, or None
+    when `user` may not see staff data (only the shop's merchants and staff in scope may);
+    `can_manage_owners` for regulators (the claims and welcome-letter page)."""
+    if shop is None or not staff_service.may_see_personal(user, shop):
         return None
     return {"coverage": staff_service.coverage(shop), "people": staff_service.for_shop(shop),
-            "owners": claims.owners(shop), "today": today()}
+            "owners": claims.owners(shop), "today": today(), "can_manage_owners": user.role == "regulator"}
 
 
 @bp.get("/")
@@ -135,7 +134,7 @@ def _letter(shop, code):
 def shop_owners(code):
     shop = _shop(code)
     return render_template("admin/merchants/shop.html", shop=shop, owners=claims.owners(shop),
-                           latest=claims.latest(shop), now=utcnow(), summary=staff_summary(shop))
+                           latest=claims.latest(shop), now=utcnow(), staff=staff_summary(shop, current_user))
 
 
 @bp.post("/shops/<code>/welcome-letter")
@@ -145,7 +144,7 @@ def welcome_letter(code):
     if shop.status == "closed":
         abort(409)
     response = _letter(shop, claims.issue(shop, actor=current_user))
-    db.session.commit()
+    commit()
     return response
 
 
@@ -153,7 +152,7 @@ def welcome_letter(code):
 def reset_ownership(code):
     shop = _shop(code)
     response = _letter(shop, claims.reset_ownership(shop, actor=current_user))
-    db.session.commit()
+    commit()
     return response
 
 
@@ -265,7 +264,10 @@ def message_thread(complex_id):
             return done
         errors, status = failed.errors, failed.status
     messages = property_service.thread(cx.id, reader=current_user)
-    db.session.commit()
+    # Opening the thread is reading it: the property manager's messages are marked read here, which
+    # clears both ends' unread counts. A separate "mark read" POST would leave them unread until a
+    # button is pressed, a change users would see.
+    commit(on_get="read marks: opening a message thread reads it")
     return render_template("admin/merchants/thread.html", complex=cx, messages=messages,
                            errors=errors), status
 

@@ -25,7 +25,8 @@ from huishang.services.registry import fields as shop_fields
 
 from .. import views
 from ..extensions import db
-from ..models import AuditEvent, BusinessType, Complex, Shop, Street, today
+from ..models import AuditEvent, BusinessType, Complex, Entity, Shop, Street, today
+from ..models.registry import STATUS_LABELS
 from ..security import roles_required
 from ..validation import FormCheck
 from . import bp
@@ -215,8 +216,8 @@ def registry_import():
                 m for msgs in exc.errors.values() for m in msgs]
         else:
             if plan.ok and request.form.get("action") == "import":
-                importing.apply_import(plan, actor=current_user)
-                db.session.commit()
+                importing.apply_import(plan, actor=current_user)  # a DomainError: the error page
+                views.commit()
                 flash(_("导入完成：%(s)s", s=plan.summary), "info")
                 return redirect(url_for("admin.registry"))
             db.session.rollback()
@@ -235,14 +236,13 @@ def shop_new():
     del form.status  # a new shop is open
     form.fill_choices(current_user)
     if form.validate_on_submit() and street_in_scope(form):
-        try:
-            shop = registry.register_shop(form.payload(editing=False), actor=current_user)
-        except DomainError as exc:
-            form.show_errors(exc)
-        else:
-            db.session.commit()
-            flash(_("已登记，商铺码 %(code)s", code=shop.code), "info")
-            return redirect(url_for("admin.shop_profile", code=shop.code))
+        done, failed = views.commit_or_fail(
+            lambda: registry.register_shop(form.payload(editing=False), actor=current_user),
+            done=lambda shop: url_for("admin.shop_profile", code=shop.code),
+            message=lambda shop: _("已登记，商铺码 %(code)s", code=shop.code))
+        if failed is None:
+            return done
+        form.show_errors(failed)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_form.html", form=form, shop=None), status
 
@@ -257,15 +257,12 @@ def shop_edit(code: str):
     form = ShopForm(data=form_data(shop) if request.method == "GET" else None)
     form.fill_choices(current_user)
     if form.validate_on_submit() and street_in_scope(form):
-        try:
-            registry.update_shop(shop, form.payload(editing=True), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form.show_errors(exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "info")
-            return redirect(url_for("admin.shop_profile", code=shop.code))
+        done, failed = views.commit_or_fail(
+            lambda: registry.update_shop(shop, form.payload(editing=True), actor=current_user),
+            done=url_for("admin.shop_profile", code=shop.code), message=_("已保存"))
+        if failed is None:
+            return done
+        form.show_errors(failed)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_form.html", form=form, shop=shop), status
 
@@ -296,31 +293,18 @@ def shop_close(code: str):
     shop = load_shop(code, "can_edit")
     form = CloseForm()
     if form.validate_on_submit():
-        try:
-            registry.close_shop(shop, actor=current_user, reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.reason.errors = list(form.reason.errors or []) + [exc.message]
-            return render_template("admin/shop_close.html", form=form, shop=shop), exc.status
-        else:
-            db.session.commit()
-            flash(_("商铺已注销"), "info")
-            return redirect(url_for("admin.shop_profile", code=shop.code))
+        done, failed = views.commit_or_fail(
+            lambda: registry.close_shop(shop, actor=current_user, reason=form.reason.data),
+            done=url_for("admin.shop_profile", code=shop.code), message=_("商铺已注销"))
+        if failed is None:
+            return done
+        form.reason.errors = list(form.reason.errors or []) + [failed.message]
+        return render_template("admin/shop_close.html", form=form, shop=shop), failed.status
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_close.html", form=form, shop=shop), status
 
 
-# -- profile --------------------------------------------------------------------------------
-
-@bp.get("/shops/<code>", endpoint="shop_profile")
-def shop_profile(code: str):
-    """Everything known about the shop; other features add their sections through include slots."""
-    shop = load_shop(code)
-    siblings = db.session.scalars(registry.scoped_shops(current_user).where(
-        Shop.entity_id == shop.entity_id, Shop.id != shop.id).order_by(Shop.id).limit(20)).all()
-    return render_template("admin/shop_profile.html", shop=shop, siblings=siblings, today=today(),
-                           expiring_by=today() + timedelta(days=EXPIRING_DAYS))
-
+# -- the profile's audit-trail section (the view is in profile.py) ---------------------------------
 
 FIELD_LABELS = {  # also the order in which a change lists its fields
     "code": "商铺码", "sign_name": "店招名称", "entity_id": "市场主体", "address": "地址",
@@ -335,9 +319,9 @@ FIELD_LABELS = {  # also the order in which a change lists its fields
 HIDDEN_KEY_PARTS = ("complainant", "reporter", "tracking", "vaccin", "health", "id_number", "password")
 
 
-@bp.app_template_global("shop_audit_events")
 def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
-    """The shop's audit trail, newest first, ready to show (ids turned into names)."""
+    """The shop's audit trail (admin/profile/_audit.html), newest first, ready to show: ids turned
+    into names, personal-data keys left out."""
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.shop_id == shop.id)
                                 .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     names = ReferenceNames()
@@ -375,13 +359,9 @@ class ReferenceNames:
             obj = db.session.get(model, value) if isinstance(value, int) else None
             return getattr(obj, attr) if obj is not None else str(value)
         if key == "entity_id":
-            from ..models import Entity
-
             entity = db.session.get(Entity, value) if isinstance(value, int) else None
             return f"{entity.name}（{entity.uscc}）" if entity else str(value)
         if key == "status":
-            from ..models.registry import STATUS_LABELS
-
             return STATUS_LABELS.get(value, str(value))
         text = value if isinstance(value, str) else str(value)
         return text if len(text) <= 120 else text[:117] + "…"

@@ -5,11 +5,8 @@ and nothing is rendered. Reissue is for regulators in scope, with a reason, and 
 """
 from flask import (
     abort,
-    current_app,
-    flash,
     jsonify,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -19,13 +16,12 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from huishang.services import DomainError
 from huishang.services.scan import faces as scans
 from huishang.services.scan import plates as plate_service
 
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..security import api_gate, json_error
-from ..views import load_shop
+from ..views import commit, commit_or_fail, load_shop
 from . import bp
 
 blp = Blueprint("plates", __name__, url_prefix="/api/v1",
@@ -115,7 +111,7 @@ def reissue(data, code):
         return json_error(403, "只有监管者可以补发铭牌 (regulators only)")
     previous = shop.code
     plate_service.reissue(shop, data["reason"], actor=current_user)
-    db.session.commit()
+    commit()
     return jsonify({"code": shop.code, "previous_code": previous, "plate_version": shop.plate_version,
                     "scan_url": plate_service.plate_data(shop).url})
 
@@ -137,26 +133,28 @@ def scan_stats(args, code):
 # -- staff pages ---------------------------------------------------------------------------
 
 def profile_url(code: str) -> str:
-    """The shop's profile page when the registry feature provides one, else the plate page."""
-    if "admin.shop_profile" in current_app.view_functions:
-        return url_for("admin.shop_profile", code=code) + "#plate"
-    return url_for("admin.plate_page", code=code)
+    """The plate section of the shop's profile page."""
+    return url_for("admin.shop_profile", code=code) + "#plate"
 
 
-@bp.app_template_global("plate_panel")
-def plate_panel(shop) -> dict:
-    """What the profile's plate partial shows: code history, scans of the last 30 days, and
-    whether the viewer may reissue."""
-    scans.flush_scans()  # this process's buffered scans, so the figures include them
+def plate_panel(shop, user) -> dict:
+    """The plate section (admin/profile/_plate.html, on the profile and the plate page): code
+    history, scans of the last 30 days, and whether `user` may reissue (a regulator in scope)."""
+    if scans.flush_scans():
+        # This process's buffered scans are written so that the figures include them. The counts were
+        # recorded by the scans (GETs by nature, see citizen/scan.py), not by this read; flushed and
+        # not committed they would be lost when the request's session is rolled back.
+        commit(on_get="scan counts buffered by earlier scans")
     return {"history": plate_service.history(shop), "stats": scans.scan_stats(shop, 30),
-            "can_reissue": current_user.role == "regulator" and current_user.can_edit(shop)}
+            "can_reissue": user.role == "regulator" and user.can_edit(shop)}
 
 
 @bp.get("/shops/<code>/plate", endpoint="plate_page")
 def plate_page(code):
     """The plate: preview, downloads, code history, scan statistics, reissue form."""
     shop = load_shop(code)
-    return render_template("admin/plate.html", shop=shop, reason="", errors={})
+    return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user),
+                           reason="", errors={})
 
 
 @bp.get("/shops/<code>/plate/<kind>", endpoint="plate_file")
@@ -172,12 +170,11 @@ def plate_reissue(code):
     if current_user.role != "regulator":
         abort(403)
     reason = request.form.get("reason", "")
-    try:
-        plate_service.reissue(shop, reason, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_template("admin/plate.html", shop=shop, reason=reason, errors=exc.errors,
-                               message=exc.message), exc.status
-    db.session.commit()
-    flash(_("已补发铭牌，新编号 %(code)s；旧铭牌扫码将提示已更换。", code=shop.code), "success")
-    return redirect(profile_url(shop.code))
+    done, failed = commit_or_fail(
+        lambda: plate_service.reissue(shop, reason, actor=current_user),
+        done=lambda _result: profile_url(shop.code), category="success",
+        message=lambda _result: _("已补发铭牌，新编号 %(code)s；旧铭牌扫码将提示已更换。", code=shop.code))
+    if failed is None:
+        return done
+    return render_template("admin/plate.html", shop=shop, plate=plate_panel(shop, current_user), reason=reason, errors=failed.errors,
+                           message=failed.message), failed.status

@@ -5,7 +5,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -15,13 +14,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as ApiBlueprint
 
-from huishang.services import DomainError, registry
+from huishang.services import registry
 from huishang.services.core import clients
 from huishang.services.feedback import complaints as complaint_service
 from huishang.services.feedback import reviews as review_service
 
 from ..api import respond
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, limiter
 from ..models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KIND_LABELS, REVIEW_TAGS
 from ..schemas.feedback import (
     ComplaintCreatedSchema,
@@ -37,6 +36,7 @@ from ..schemas.feedback import (
     SimilarArgs,
     TrackingArgs,
 )
+from ..views import commit, commit_or_fail, commit_or_flash
 
 bp = Blueprint("feedback", __name__)
 blp = ApiBlueprint("public-feedback", __name__, url_prefix="/api/v1/public",
@@ -140,14 +140,13 @@ def review(code: str):
         return _review_page(shop)
     data = {"stars": request.form.get("stars"), "text": request.form.get("text", ""),
             "tags": request.form.getlist("tags")}
-    try:
-        item = review_service.submit(shop, data, known_client=clients.is_known(), **_who())
-    except DomainError as exc:
-        db.session.rollback()
-        return _review_page(shop, 409 if exc.status == 409 else 422, exc.errors or {"_": [exc.message]}, data)
-    db.session.commit()
-    flash(_("感谢您的评价！") if item.status == "visible" else _("评价已提交，审核通过后显示。"), "ok")
-    return redirect(url_for("citizen.scan", code=shop.code, reviewed=item.id))
+    done, failed = commit_or_fail(
+        lambda: review_service.submit(shop, data, known_client=clients.is_known(), **_who()),
+        done=lambda item: url_for("citizen.scan", code=shop.code, reviewed=item.id), category="ok",
+        message=lambda item: _("感谢您的评价！") if item.status == "visible" else _("评价已提交，审核通过后显示。"))
+    if failed is None:
+        return done
+    return _review_page(shop, 409 if failed.status == 409 else 422, failed.errors or {"_": [failed.message]}, data)
 
 
 def _complaint_page(shop, category, status=200, errors=None, form=None):
@@ -167,14 +166,13 @@ def complain(code: str):
         return _complaint_page(shop, category if category in COMPLAINT_CATEGORIES else None)
     form = {k: request.form.get(k, "") for k in ("category", "kind", "description", "phone")}
     photos = read_photos()
-    try:
-        complaint, key = complaint_service.submit(shop, form, photos, **_who())
-    except DomainError as exc:
-        db.session.rollback()
-        category = form["category"] if form["category"] in COMPLAINT_CATEGORIES else None
-        return _complaint_page(shop, category, exc.status, exc.errors, form)
-    db.session.commit()
-    return redirect(url_for("feedback.track", ticket=complaint.ticket, key=key, new=1))
+    done, failed = commit_or_fail(
+        lambda: complaint_service.submit(shop, form, photos, **_who()),
+        done=lambda filed: url_for("feedback.track", ticket=filed[0].ticket, key=filed[1], new=1))
+    if failed is None:
+        return done
+    category = form["category"] if form["category"] in COMPLAINT_CATEGORIES else None
+    return _complaint_page(shop, category, failed.status, failed.errors, form)
 
 
 @bp.post("/complaints/<ticket>/me-too")
@@ -183,15 +181,10 @@ def me_too(ticket: str):
     complaint = complaint_service.get(ticket)
     if complaint is None or not complaint.is_open:
         abort(404)
-    try:
-        complaint_service.me_too(complaint, client_hash=clients.client_hash())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.translated(), "error")
-    else:
-        db.session.commit()
-        flash(_("已附议，监管部门会一并处理。谢谢！"), "ok")
-    return redirect(url_for("feedback.complain", code=complaint.shop.code, category=complaint.category))
+    return commit_or_flash(
+        lambda: complaint_service.me_too(complaint, client_hash=clients.client_hash()),
+        done=url_for("feedback.complain", code=complaint.shop.code, category=complaint.category),
+        message=_("已附议，监管部门会一并处理。谢谢！"), category="ok")
 
 
 @bp.get("/complaints/track")
@@ -228,14 +221,13 @@ def track(ticket: str):
 def reopen(ticket: str):
     key = request.form.get("key", "")
     complaint = load_tracked(ticket, key)
-    try:
-        complaint_service.transition(complaint, "reopen", role="citizen", note=request.form.get("note"))
-    except DomainError as exc:
-        db.session.rollback()
-        return _track_page(complaint, key, exc.status, exc.errors or {"action": [exc.message]})
-    db.session.commit()
-    flash(_("投诉已重新打开，监管部门会再次处理。"), "ok")
-    return redirect(url_for("feedback.track", ticket=complaint.ticket, key=key))
+    done, failed = commit_or_fail(
+        lambda: complaint_service.transition(complaint, "reopen", role="citizen", note=request.form.get("note")),
+        done=url_for("feedback.track", ticket=complaint.ticket, key=key),
+        message=_("投诉已重新打开，监管部门会再次处理。"), category="ok")
+    if failed is None:
+        return done
+    return _track_page(complaint, key, failed.status, failed.errors or {"action": [failed.message]})
 
 
 @bp.post("/complaints/<ticket>/rate")
@@ -243,14 +235,13 @@ def reopen(ticket: str):
 def rate(ticket: str):
     key = request.form.get("key", "")
     complaint = load_tracked(ticket, key)
-    try:
-        complaint_service.rate(complaint, request.form.get("satisfaction"), request.form.get("note"))
-    except DomainError as exc:
-        db.session.rollback()
-        return _track_page(complaint, key, exc.status, exc.errors or {"satisfaction": [exc.message]})
-    db.session.commit()
-    flash(_("感谢您对办理结果的评价。"), "ok")
-    return redirect(url_for("feedback.track", ticket=complaint.ticket, key=key))
+    done, failed = commit_or_fail(
+        lambda: complaint_service.rate(complaint, request.form.get("satisfaction"), request.form.get("note")),
+        done=url_for("feedback.track", ticket=complaint.ticket, key=key),
+        message=_("感谢您对办理结果的评价。"), category="ok")
+    if failed is None:
+        return done
+    return _track_page(complaint, key, failed.status, failed.errors or {"satisfaction": [failed.message]})
 
 
 @bp.get("/complaints/<ticket>/photos/<int:n>")
@@ -287,7 +278,7 @@ def post_review(data, code: str):
     (409); 429 beyond the rate limits. Text with filtered words is held for moderation."""
     shop = load_shop(code)
     item = review_service.submit(shop, data, known_client=clients.is_known(), **_who())
-    db.session.commit()
+    commit()
     return respond(ReviewCreatedSchema().dump(item), 201)
 
 
@@ -334,7 +325,7 @@ def post_complaint(code: str):
             return respond({"code": 400, "message": "请求体应为 JSON 对象 (a JSON object is expected)",
                             "errors": {"json": ["应为 JSON 对象"]}}, 400)
     complaint, key = complaint_service.submit(shop, data, photos, **_who())
-    db.session.commit()
+    commit()
     return respond({"ticket": complaint.ticket, "tracking_key": key,
                     "tracking_url": complaint_service.tracking_url(complaint, key),
                     "status": complaint.status, "due_on": complaint.due_on.isoformat()}, 201)
@@ -358,7 +349,7 @@ def post_me_too(ticket: str):
     if complaint is None or not complaint.is_open:
         abort(404, description="没有这条未办结的投诉 (no such open complaint)")
     complaint_service.me_too(complaint, client_hash=clients.client_hash())
-    db.session.commit()
+    commit()
     return respond(ComplaintSuggestionSchema().dump(complaint))
 
 
@@ -370,7 +361,7 @@ def post_reopen(data, ticket: str):
     """Reopen within 15 days of closing (409 after), with the tracking key and a reason."""
     complaint = load_tracked(ticket, data["key"])
     complaint_service.transition(complaint, "reopen", role="citizen", note=data["note"])
-    db.session.commit()
+    commit()
     return respond(ComplaintTrackingSchema().dump(complaint))
 
 
@@ -382,7 +373,7 @@ def post_satisfaction(data, ticket: str):
     """Rate the handling of a closed complaint (1–5), once per closing."""
     complaint = load_tracked(ticket, data["key"])
     complaint_service.rate(complaint, data["satisfaction"], data.get("note"))
-    db.session.commit()
+    commit()
     return respond(ComplaintTrackingSchema().dump(complaint))
 
 
@@ -390,8 +381,6 @@ def register(app, api) -> None:
     """Called from huishang.citizen.register()."""
     app.register_blueprint(bp)
     api.register_blueprint(blp)
-    app.add_template_global(review_service.summary, "feedback_reviews")
-    app.add_template_global(lambda: REVIEW_TAGS, "feedback_review_tags")
     app.add_template_filter(local_time, "fb_local")
 
 

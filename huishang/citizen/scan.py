@@ -5,16 +5,24 @@ fresh (SCAN_CACHE_FRESH seconds, default 60), then one indexed read to revalidat
 users get their face rendered on every request (see services/scan.py for the rules).
 """
 import logging
+from typing import NamedTuple
 
 from flask import current_app, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from huishang.services.feedback import mask_personal
+from huishang.services.feedback import reviews as review_service
+from huishang.services.registry import display, normalise
 from huishang.services.scan import faces as scans
 
+from .. import views
+from ..admin.complaints import ComplaintsSection, complaints_section
+from ..admin.grading import grading_panel
+from ..admin.inspections import inspection_summary
 from ..extensions import db
-from ..models import today
+from ..models import Shop, today
 from . import bp, scan_cache
 
 CITIZEN_MAX_AGE = 60  # seconds a browser or CDN may keep the anonymous face
@@ -22,13 +30,17 @@ log = logging.getLogger(__name__)
 
 
 def _count(shop_id: int, face: str) -> None:
-    """Count the scan; a failed write of the counts never fails the page (they are retried)."""
+    """Count the scan; a failed write of the counts never fails the page (they are retried).
+
+    The one GET that writes by design: a scan is a GET by nature (a phone's camera opens the plate's
+    URL), and counting scans is what the plate's statistics are. The counts are buffered in memory;
+    the background flusher writes them, or this request when SCAN_FLUSH_HITS scans are waiting."""
     config = current_app.config
     if not current_app.testing:  # tests flush explicitly (SCAN_FLUSH_HITS=1 or flush_scans())
         scans.flusher.ensure_started(current_app._get_current_object(), config.get("SCAN_FLUSH_SECONDS", 5.0))
     try:
         if scans.count_scan(shop_id, face, every_hits=config.get("SCAN_FLUSH_HITS", 5000)):
-            db.session.commit()
+            views.commit(on_get="scan counts: a scan is a GET by nature")
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.warning("scan counts not written, kept for the next flush: %s", type(exc).__name__)
@@ -44,10 +56,47 @@ def _html(body: str, status: int = 200, *, public: bool = False):
     return response
 
 
+# -- presenters: what each face shows besides the shop record -----------------------------------
+
+class CitizenFace(NamedTuple):
+    """scan/citizen.html. Cached and shared between anonymous visitors: nothing per visitor."""
+
+    licence_state: str  # valid / expired / none
+    reviews: dict  # the rating and the latest visible reviews (scan/_citizen_reviews.html)
+    breakfast: bool  # the breakfast section (scan/_citizen_breakfast.html): an open breakfast shop
+
+
+def present_citizen(shop: Shop) -> CitizenFace:
+    return CitizenFace(licence_state=scans.licence_state(shop), reviews=review_service.summary(shop),
+                       breakfast=shop.serves_breakfast and shop.status == "open")
+
+
+def manage_actions(shop: Shop, user) -> str | None:
+    """The menu of the management face (scan/_manage_actions.html): "merchant" for the shop's own
+    merchant, "property" for its property manager, None for anyone else."""
+    if user.role == "merchant" and user.owns_shop(shop):
+        return "merchant"
+    if user.role == "property" and user.manages_shop(shop):
+        return "property"
+    return None
+
+
+class SuperviseSections(NamedTuple):
+    """The feature sections of scan/supervise.html, each the variable its partial reads."""
+
+    grading: dict  # scan/_supervise_grading.html; credit class for regulators only
+    inspections: dict | None  # scan/_supervise_inspections.html; None: not shown
+    complaints: ComplaintsSection  # scan/_supervise_complaints.html: the open complaints
+
+
+def present_supervise(shop: Shop, user) -> SuperviseSections:
+    return SuperviseSections(grading=grading_panel(shop, user), inspections=inspection_summary(shop, user),
+                             complaints=complaints_section(shop, user, open_only=True))
+
+
 def _render_citizen(shop_id: int | None = None, note=None, shop=None) -> str:
     shop = shop or scans.load_shop(shop_id)
-    return render_template("scan/citizen.html", shop=shop, note=note,
-                           licence_state=scans.licence_state(shop))
+    return render_template("scan/citizen.html", shop=shop, note=note, **present_citizen(shop)._asdict())
 
 
 def _anonymous_scan(code: str):
@@ -94,7 +143,6 @@ def scan_lookup():
     scan URL of the normalised code; the scan page then says whether it is genuine."""
     from flask import redirect, url_for
 
-    from huishang.services.registry import normalise
 
     code = normalise(request.args.get("code", ""))[:32]
     if not code:
@@ -119,8 +167,10 @@ def scan(code: str):
     if face == "citizen":
         return _html(_render_citizen(shop.id, note))
     if face == "manage":
-        return _html(render_template("scan/manage.html", shop=shop, **scans.manage_context(shop)))
-    return _html(render_template("scan/supervise.html", shop=shop, **scans.supervise_context(shop)))
+        return _html(render_template("scan/manage.html", shop=shop, actions=manage_actions(shop, current_user),
+                                     **scans.manage_context(shop)))
+    return _html(render_template("scan/supervise.html", shop=shop, **scans.supervise_context(shop),
+                                 **present_supervise(shop, current_user)._asdict()))
 
 
 @bp.record_once
@@ -132,15 +182,7 @@ def _install(state) -> None:
     app = state.app
     scans.citizen_pages.fresh = float(app.config.get("SCAN_CACHE_FRESH", CITIZEN_MAX_AGE))
 
-    def flush():
-        with app.app_context():
-            try:
-                if scans.flush_scans():
-                    db.session.commit()
-            except Exception:  # noqa: BLE001 — the database may already be gone at shutdown
-                db.session.rollback()
-
-    atexit.register(flush)
+    atexit.register(scans.flush_at_exit, app)
     if app.config.get("SCAN_MICROCACHE", True):
         app.wsgi_app = scan_cache.ScanMicroCache(app.wsgi_app, app.config)
 
@@ -148,20 +190,11 @@ def _install(state) -> None:
 @bp.app_template_filter("plate_code")
 def plate_code_filter(code: str) -> str:
     """A code grouped for reading: `ABCD EFGH J`."""
-    from huishang.services.registry import display
-
     return display(code)
 
 
 @bp.app_template_filter("mask_personal")
 def mask_personal_filter(text: str | None, partial: bool = False) -> str:
     """Citizen text with phones, ID numbers and e-mail masked (see services.moderation)."""
-    from huishang.services.feedback import mask_personal
-
     return mask_personal(text, partial=partial)
 
-
-@bp.app_template_global("has_endpoint")
-def has_endpoint(name: str) -> bool:
-    """Whether another feature provides `name` (so a link is shown only when it leads somewhere)."""
-    return name in current_app.view_functions

@@ -2,6 +2,7 @@
 import click
 
 from huishang.services import DomainError
+from huishang.services.demo import district as demo
 
 from ..extensions import db
 
@@ -9,8 +10,6 @@ from ..extensions import db
 @click.command("demo")
 def demo_command():
     """Load a believable demo district (reproducible; a second run adds nothing)."""
-    from huishang.services.demo import district as demo
-
     try:
         ctx = demo.load_demo(echo=click.echo)
     except DomainError as exc:

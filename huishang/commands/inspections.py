@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from huishang.services import DomainError
+from huishang.services.inspections import history_import as inspection_import
 
 from ..extensions import db
 
@@ -22,8 +23,6 @@ def import_command(file, dry_run):
     and every bad row is reported with its line and column. Rows already recorded (same shop,
     date and outcome) are skipped.
     """
-    from huishang.services.inspections import history_import as inspection_import
-
     try:
         plan = inspection_import.plan_import(file)
     except DomainError as exc:

@@ -4,6 +4,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from huishang.services.integration import opendata
+
 opendata_group = AppGroup("opendata", help="Open data: the daily bulk export.")
 
 
@@ -16,8 +18,6 @@ opendata_group = AppGroup("opendata", help="Open data: the daily bulk export.")
 )
 def export_command(out_dir):
     """Write huishang-open-data-YYYYMMDD.zip and latest.zip (public fields only)."""
-    from huishang.services.integration import opendata
-
     path, counts = opendata.export(out_dir or current_app.config["OPENDATA_DIR"])
     click.echo(f"wrote {path}")
     for name, count in counts.items():

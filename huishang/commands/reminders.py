@@ -4,6 +4,8 @@ daily (cron or a systemd timer); running it twice a day, or late, sends nothing 
 import click
 from flask.cli import AppGroup
 
+from huishang.services.merchant import send_reminders
+
 from ..extensions import db
 
 reminders = AppGroup("reminders", help="Expiry reminders for licences and health certificates.")
@@ -14,8 +16,6 @@ reminders = AppGroup("reminders", help="Expiry reminders for licences and health
               help="Pretend today is this date (YYYY-MM-DD); default: today in the district.")
 def send_command(as_of):
     """Create the due in-app notifications and hand them to NOTIFY_SENDER."""
-    from huishang.services.merchant import send_reminders
-
     sent = send_reminders(as_of.date() if as_of else None)
     db.session.commit()
     click.echo(f"licence reminders: {sent['licence']}, health-certificate reminders: {sent['health_cert']}, "

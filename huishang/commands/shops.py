@@ -5,9 +5,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from huishang.services import DomainError
+from huishang.services import DomainError, registry
+from huishang.services.registry import exporting, importing
 
 from ..extensions import db
+from ..models import Shop
 
 shops = AppGroup("shops", help="Import and export the shop registry.")
 MAX_REPORTED = 200
@@ -29,8 +31,6 @@ def import_command(file, dry_run):
 
     Any bad row: nothing is imported and every bad row is reported with its line and field.
     """
-    from huishang.services.registry import importing
-
     try:
         header, rows = importing.read_rows(file)
         with click.progressbar(length=len(rows), label="检查 checking",
@@ -71,10 +71,7 @@ def export_command(out, street):
     """Export the registry to CSV (UTF-8 with BOM) or XLSX, in the import format."""
     from sqlalchemy import select
 
-    from huishang.services import registry
-    from huishang.services.registry import exporting
 
-    from ..models import Shop
 
     fmt = Path(out).suffix.lower().lstrip(".")
     if fmt not in exporting.FORMATS:

@@ -4,11 +4,17 @@ Send `X-Api-Key: <key>`. A missing, unknown or revoked key is 401; a key without
 operation needs is 403. Keys are created and revoked by regulators at /admin/api-keys.
 """
 
+import logging
+
 from flask import g, request
 from flask_smorest import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
+
+from huishang.services.integration import apikeys
 
 from ..extensions import csrf, db
 from ..security import json_error
+from ..views import commit, committed
 
 blp = Blueprint(
     "integration",
@@ -27,10 +33,13 @@ SCOPE_BY_ENDPOINT = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
 @blp.before_request
 def key_gate():
-    from huishang.services.integration import apikeys
-
+    """Authenticate the X-Api-Key and check the endpoint's scope. Writes nothing itself: the key's
+    last-used stamp is put in the session, to be committed with the request's write (`record_key_use`)."""
     if request.method == "OPTIONS":
         return None
     key = apikeys.authenticate(request.headers.get("X-Api-Key"))
@@ -41,10 +50,26 @@ def key_gate():
     scope = SCOPE_BY_ENDPOINT.get(request.endpoint or "")
     if scope is None or not key.has_scope(scope):
         return json_error(403, f"该密钥没有 {scope} 权限 (missing scope)", {"scope": [scope or "unknown"]})
-    if apikeys.touch(key):
-        db.session.commit()
     g.api_key = key
+    g.api_key_stamp = apikeys.touch(key)
     return None
+
+
+@blp.after_request
+def record_key_use(response):
+    """A key's last use is recorded on every call it authenticates, at most once a minute
+    (`apikeys.touch`). A push carries the stamp in its own commit; a read, or a call whose write was
+    refused (the error handler rolled the stamp back with it), commits the stamp alone here, so the
+    request still commits once."""
+    if not g.pop("api_key_stamp", False) or committed() or response.status_code >= 500:
+        return response
+    try:
+        apikeys.touch(g.api_key)  # again: a rollback took the first stamp with it
+        commit(on_get="an API key's last use is recorded on reads too (regulators see it at /admin/api-keys)")
+    except SQLAlchemyError as exc:  # the stamp never fails the answer; the next call records it
+        db.session.rollback()
+        log.warning("API key use not recorded: %s", type(exc).__name__)
+    return response
 
 
 def register(app, api) -> None:

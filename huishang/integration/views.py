@@ -14,6 +14,7 @@ from ..schemas.integration import (
     PenaltyPushSchema,
     PenaltyRecordSchema,
 )
+from ..views import commit
 from . import SECURITY, blp
 
 ERRORS = {
@@ -50,7 +51,7 @@ def push_inspection(data):
     """Push an inspection (scope `inspections:write`). Idempotent by `external_id`."""
     inspection, created = citysync.push_inspection(data, actor=apikeys.actor_for(g.api_key))
     body = citysync.inspection_change(inspection, _code(inspection))  # before commit expires the objects
-    db.session.commit()
+    commit()
     return _respond(body, created)
 
 
@@ -74,7 +75,7 @@ def push_penalty(data):
         "publicity_ends_on": penalty.publicity_ends_on.isoformat(),
         "fulfilled_on": penalty.fulfilled_on.isoformat() if penalty.fulfilled_on else None,
     }
-    db.session.commit()
+    commit()
     return _respond(body, created)
 
 

@@ -41,7 +41,7 @@ from ..schemas.merchant import (
     StaffWriteSchema,
 )
 from ..security import api_gate, json_error
-from ..views import load_shop
+from ..views import commit, load_shop
 from .common import own_object
 
 blp = Blueprint("merchant-api", __name__, url_prefix="/api/v1",
@@ -82,7 +82,7 @@ def staff_add(data, code):
     if not current_user.owns_shop(shop):
         return json_error(403, "只有本店经营者可以登记员工 (the shop's merchant only)")
     person = staff_service.add(shop, _staff_data(data), actor=current_user)
-    db.session.commit()
+    commit()
     return respond(StaffSchema().dump(person), 201)
 
 
@@ -100,7 +100,7 @@ def _staff_data(data):
 def staff_update(data, staff_id):
     """Replace a staff member's record (the shop's merchant)."""
     person = staff_service.update(own_object(Staff, staff_id), _staff_data(data), actor=current_user)
-    db.session.commit()
+    commit()
     return respond(StaffSchema().dump(person))
 
 
@@ -109,7 +109,7 @@ def staff_update(data, staff_id):
 def staff_delete(staff_id):
     """Remove a staff member (the shop's merchant)."""
     staff_service.remove(own_object(Staff, staff_id), actor=current_user)
-    db.session.commit()
+    commit()
     return "", 204
 
 
@@ -134,7 +134,7 @@ def shop_change_create(data, code):
         return json_error(403, "只有本店经营者可以申请变更 (the shop's merchant only)")
     note = data.pop("note", "")
     cr = changes.request_shop_change(shop, data, actor=current_user, note=note)
-    db.session.commit()
+    commit()
     return respond(ChangeRequestSchema().dump(cr), 201)
 
 
@@ -153,7 +153,7 @@ def change_approve(change_id):
     """Approve: the change is applied through the registry."""
     cr = _regulator_scope(db.session.get(ChangeRequest, change_id) or abort(404))
     changes.approve(cr, actor=current_user)
-    db.session.commit()
+    commit()
     return respond(ChangeRequestSchema().dump(cr))
 
 
@@ -164,7 +164,7 @@ def change_reject(data, change_id):
     """Reject with a reason; nothing changes."""
     cr = _regulator_scope(db.session.get(ChangeRequest, change_id) or abort(404))
     changes.reject(cr, data["reason"], actor=current_user)
-    db.session.commit()
+    commit()
     return respond(ChangeRequestSchema().dump(cr))
 
 
@@ -188,7 +188,7 @@ def notification_read(data):
     else:
         for notification_id in data["ids"]:
             notifications.mark_read(current_user, notification_id)
-    db.session.commit()
+    commit()
     return notification_list()
 
 
@@ -215,7 +215,7 @@ def question_ask(data):
     if not current_user.owns_shop(shop):
         return json_error(403, "只有本店经营者可以咨询 (the shop's merchant only)")
     question = question_service.ask(shop, data["body"], actor=current_user)
-    db.session.commit()
+    commit()
     return respond(QuestionSchema().dump(question), 201)
 
 
@@ -226,7 +226,7 @@ def question_answer(data, question_id):
     """Answer a question (regulators in scope); the merchant is notified."""
     question = _regulator_scope(db.session.get(Question, question_id) or abort(404))
     question_service.answer(question, data["answer"], actor=current_user)
-    db.session.commit()
+    commit()
     return respond(QuestionSchema().dump(question))
 
 
@@ -250,7 +250,7 @@ def policy_list():
 def claim(data):
     """A merchant claims one more shop with the claim code from its welcome letter."""
     shop = claims.claim(current_user, data["code"])
-    db.session.commit()
+    commit()
     return respond({"shop_code": shop.code, "sign_name": shop.sign_name})
 
 

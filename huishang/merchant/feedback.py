@@ -1,16 +1,16 @@
 """Merchant pages for feedback: complaints the desk forwarded about their shops (answered here,
 without anything about the complainant) and customer reviews (replied to here)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from huishang.services import DomainError
 from huishang.services.feedback import complaints as service
 from huishang.services.feedback import mask_personal
 from huishang.services.feedback import reviews as review_service
 
 from ..extensions import db
 from ..models import Review, today
+from ..views import commit_or_fail
 from . import bp
 
 
@@ -45,15 +45,14 @@ def complaint(ticket: str):
 @bp.post("/complaints/<ticket>/answer", endpoint="complaint_answer")
 def answer(ticket: str):
     complaint = own_complaint(ticket)
-    try:
-        service.transition(complaint, "answer", role="merchant", actor=current_user,
-                           note=request.form.get("note"))
-    except DomainError as exc:
-        db.session.rollback()
-        return _detail(own_complaint(ticket), exc.status, exc.errors or {"note": [exc.message]}, request.form)
-    db.session.commit()
-    flash(_("答复已提交，监管部门会跟进办结。"), "ok")
-    return redirect(url_for("merchant.complaint", ticket=complaint.ticket))
+    done, failed = commit_or_fail(
+        lambda: service.transition(complaint, "answer", role="merchant", actor=current_user,
+                                   note=request.form.get("note")),
+        done=url_for("merchant.complaint", ticket=complaint.ticket),
+        message=_("答复已提交，监管部门会跟进办结。"), category="ok")
+    if failed is None:
+        return done
+    return _detail(own_complaint(ticket), failed.status, failed.errors or {"note": [failed.message]}, request.form)
 
 
 @bp.get("/reviews", endpoint="reviews")
@@ -70,15 +69,12 @@ def reply(review_id: int):
         abort(404)
     if not current_user.owns_shop(review.shop):
         abort(403)
-    try:
-        review_service.reply(review, request.form.get("reply"), actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_template("feedback/merchant_reviews.html", shops=current_user.shops,
-                               reviews=review_service.for_merchant(current_user.shops),
-                               errors={review_id: [m for ms in exc.errors.values() for m in ms]
-                                       or [exc.message]},
-                               form=request.form), exc.status
-    db.session.commit()
-    flash(_("回复已发布"), "ok")
-    return redirect(url_for("merchant.reviews"))
+    done, failed = commit_or_fail(lambda: review_service.reply(review, request.form.get("reply"), actor=current_user),
+                                  done=url_for("merchant.reviews"), message=_("回复已发布"), category="ok")
+    if failed is None:
+        return done
+    return render_template("feedback/merchant_reviews.html", shops=current_user.shops,
+                           reviews=review_service.for_merchant(current_user.shops),
+                           errors={review_id: [m for ms in failed.errors.values() for m in ms]
+                                   or [failed.message]},
+                           form=request.form), failed.status

@@ -1,13 +1,14 @@
 """The merchant end's public pages: registering with a claim code, the FAQ, and sign photos
 (a shop's sign is public). Outside the merchant gate."""
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from huishang.services import DomainError, registry
 from huishang.services.merchant import claims, questions
 
-from ..extensions import db, limiter
+from ..extensions import limiter
+from ..views import commit_or_rollback
 from .common import send_upload
 
 bp = Blueprint("merchant_public", __name__)
@@ -23,20 +24,19 @@ def register():
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in ("phone", "display_name", "code")}
         password, confirm = request.form.get("password", ""), request.form.get("password2", "")
-        try:
+
+        def register_with_code():
             if password != confirm:
                 raise DomainError("两次输入的密码不一致", {"password2": [_("两次输入的密码不一致")]})
-            user, shop = claims.register(form["phone"], password, form["code"], form["display_name"])
-        except DomainError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, exc.status
-        else:
-            db.session.commit()
-            login_user(user)
-            from flask import flash
+            return claims.register(form["phone"], password, form["code"], form["display_name"])
 
+        registered, failed = commit_or_rollback(register_with_code)
+        if failed is None:
+            user, shop = registered
+            login_user(user)
             flash(_("注册成功，您已认领 %(name)s", name=shop.sign_name), "info")
             return redirect(url_for("merchant.shop", code=shop.code))
+        errors, status = failed.errors, failed.status
     return render_template("merchant/register.html", form=form, errors=errors), status
 
 

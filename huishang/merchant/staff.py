@@ -5,9 +5,8 @@ from flask_login import current_user
 
 from huishang.services.merchant import staff as staff_service
 
-from ..extensions import db
 from ..models import today
-from ..views import commit_or_fail
+from ..views import commit, commit_or_fail
 from . import bp
 from .common import form_data, own_shop, own_staff
 
@@ -67,6 +66,6 @@ def staff_delete(staff_id):
     person = own_staff(staff_id)
     code = person.shop.code
     staff_service.remove(person, actor=current_user)
-    db.session.commit()
+    commit()
     flash(_("员工已删除"), "info")
     return redirect(url_for("merchant.staff_list", code=code))

@@ -12,7 +12,7 @@ from huishang.services.merchant import changes, licences
 from ..extensions import db
 from ..i18n import N_
 from ..models import BusinessType, ChangeRequest, Licence
-from ..views import commit_or_fail
+from ..views import commit, commit_or_fail
 from . import bp
 from .common import form_data, own_object, own_shop, send_upload, upload_bytes
 
@@ -145,7 +145,7 @@ def change_image(change_id):
 def change_withdraw(change_id):
     cr = own_object(ChangeRequest, change_id)
     changes.withdraw(cr, actor=current_user)
-    db.session.commit()
+    commit()
     flash(_("变更申请已撤回"), "info")
     return redirect(url_for("merchant.shop", code=cr.shop.code))
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import today, utcnow
 
 OUTCOMES = ("pass", "partial", "fail")
 OUTCOME_LABELS = {"pass": "符合", "partial": "基本符合", "fail": "不符合"}
@@ -99,8 +99,6 @@ class Rectification(db.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from .base import today
-
         return self.closed_on is None and self.deadline < today()
 
     @property

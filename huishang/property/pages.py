@@ -7,10 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from huishang.services import property as property_service
+from huishang.services.merchant import staff as staff_service
 
 from ..extensions import db
 from ..models import BusinessType
-from ..views import PLAIN_SCOPE, commit_or_fail, load_shop
+from ..views import PLAIN_SCOPE, commit, commit_or_fail, load_shop
 from . import bp
 
 
@@ -22,14 +23,6 @@ def _complex():
 
 def _tenant(code):
     return load_shop(code, "manages_shop", PLAIN_SCOPE)
-
-
-@bp.app_template_global("property_unread_messages")
-def property_unread_messages(user) -> int:
-    """Regulator replies the property manager has not read yet (nav badge)."""
-    if not getattr(user, "is_authenticated", False) or user.complex_id is None:
-        return 0
-    return property_service.unread_for_complex(user.complex_id)
 
 
 @bp.get("/")
@@ -46,8 +39,6 @@ def home():
 
 @bp.get("/tenants/<code>")
 def tenant(code):
-    from huishang.services.merchant import staff as staff_service
-
     shop = _tenant(code)
     staff = [staff_service.public_view(p) for p in staff_service.for_shop(shop, active_only=True)]
     row = next((r for r in property_service.tenants(shop.complex_id, include_closed=True)
@@ -120,7 +111,10 @@ def messages():
             return done
         errors, status = failed.errors, failed.status
     thread = property_service.thread(cx.id, reader=current_user)
-    db.session.commit()
+    # Opening the thread is reading it: the regulators' messages are marked read here, which clears
+    # both ends' unread counts. A separate "mark read" POST would leave them unread until a button is
+    # pressed, a change users would see.
+    commit(on_get="read marks: opening a message thread reads it")
     return render_template("property/messages.html", complex=cx, messages=thread, errors=errors), status
 
 

@@ -9,6 +9,11 @@
 """
 from marshmallow import Schema, fields, validate
 
+from huishang.services.merchant import time_left
+
+from ..extensions import db
+from ..models import Shop
+
 
 class StaffMaskedSchema(Schema):
     name = fields.String(attribute="masked_name")
@@ -69,9 +74,6 @@ class NotificationSchema(Schema):
 
 
 def _shop_code(shop_id):
-    from ..extensions import db
-    from ..models import Shop
-
     shop = db.session.get(Shop, shop_id)
     return shop.code if shop else None
 
@@ -124,13 +126,9 @@ class QuestionSchema(Schema):
     faq_published = fields.Boolean()
 
     def get_left(self, q):
-        from huishang.services.merchant import time_left
-
         return time_left(q)["workdays"]
 
     def get_overdue(self, q):
-        from huishang.services.merchant import time_left
-
         return time_left(q)["overdue"]
 
 

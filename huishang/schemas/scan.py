@@ -3,6 +3,8 @@ public shop schema and adding only public derivations — never credit class, ph
 licence numbers or the legal entity."""
 from marshmallow import Schema, fields
 
+from huishang.services.scan import licence_state, scan_url
+
 from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS
 from .shops import ShopPublicSchema
 
@@ -30,8 +32,6 @@ class ShopScanPublicSchema(ShopPublicSchema):
     scan_url = fields.Method("get_scan_url")
 
     def get_licence_state(self, shop) -> str:
-        from huishang.services.scan import licence_state
-
         return licence_state(shop)
 
     def get_grade(self, shop):
@@ -43,6 +43,4 @@ class ShopScanPublicSchema(ShopPublicSchema):
                                    "inspected_on": shop.latest_inspected_on})
 
     def get_scan_url(self, shop) -> str:
-        from huishang.services.scan import scan_url
-
         return scan_url(shop.code)

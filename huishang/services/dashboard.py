@@ -21,12 +21,8 @@ from ..extensions import db
 from ..i18n import N_
 from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
-from ..models.feedback import CATEGORY_LABELS, Complaint
-
-try:  # the grading feature's 30-day list; the dashboard works without it
-    from ..models.grading import PLAN_STATUS_LABELS, PlanItem
-except ImportError:  # pragma: no cover - only when the grading feature is absent
-    PlanItem, PLAN_STATUS_LABELS = None, {}
+from ..models.feedback import CATEGORY_LABELS, Complaint, ComplaintEvent
+from ..models.grading import PLAN_STATUS_LABELS, PlanItem
 
 WEEKS = 12
 COMPLAINT_WINDOW_DAYS = 90
@@ -137,10 +133,8 @@ def _ninegrid(figures: Figures, ids) -> None:
         figures.ninegrid[key] = figures.ninegrid.get(key, 0) + count
 
 
-def _plan(ids, on: date) -> dict | None:
+def _plan(ids, on: date) -> dict:
     """Progress of the 30-day list: items open (overdue among them) and closed in the last 30 days."""
-    if PlanItem is None:
-        return None
     window = on - timedelta(days=30)
     rows = db.session.execute(
         _scope(
@@ -235,8 +229,6 @@ def _utc_midnight(day: date) -> datetime:
 
 def _time_limits(ids, since: date, on: date) -> dict:
     """Accepted (or otherwise decided) within 2 working days; merchant answered within 3."""
-    from ..models.feedback import ComplaintEvent
-
     decided = (
         select(ComplaintEvent.complaint_id, func.min(ComplaintEvent.at).label("at"))
         .where(ComplaintEvent.from_status == "submitted")

@@ -2,7 +2,7 @@
 
 How other features notify a merchant::
 
-    from huishang.services.notifications import notify
+    from huishang.services.core import notify
     notify(shop_or_user, "rectification_due", "整改即将到期", "请于 5 月 3 日前完成整改", "/merchant/...")
 
 - `target` is a `User` (that user only) or a `Shop` (every merchant holding the shop; a shop with
@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import Notification, Shop, User, utcnow
+from huishang.models.users import user_shops
 from huishang.services import DomainError
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,6 @@ def recipients(target) -> list[User]:
     if isinstance(target, User):
         return [target]
     if isinstance(target, Shop):
-        from huishang.models.users import user_shops
-
         return list(db.session.scalars(
             select(User).join(user_shops, user_shops.c.user_id == User.id)
             .where(user_shops.c.shop_id == target.id, User.role == "merchant", User.active)))
@@ -79,8 +78,6 @@ def notify(target, kind: str, title: str, body: str = "", link: str = "") -> lis
 def notify_shops(items) -> list[Notification]:
     """Bulk form for batch jobs (reminders): `items` are (shop, kind, title, body, link); the
     merchants of all the shops are loaded in one query per thousand shops."""
-    from huishang.models.users import user_shops
-
     items = list(items)
     shop_ids = sorted({shop.id for shop, *_ in items})
     holders: dict[int, list[User]] = {}

@@ -28,7 +28,18 @@ from sqlalchemy import func, or_, select
 
 from huishang.extensions import db
 from huishang.i18n import N_
-from huishang.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintSupport, ReplyTemplate, Shop, User
+from huishang.models import (
+    CalendarDay,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPhoto,
+    ComplaintSupport,
+    ReplyTemplate,
+    Shop,
+    Street,
+    User,
+    utcnow,
+)
 from huishang.models import today as district_today
 from huishang.models.feedback import (
     CLOSED_STATUSES,
@@ -37,7 +48,7 @@ from huishang.models.feedback import (
     TRANSITIONS,
 )
 from huishang.services import Conflict, DomainError, Forbidden, NotFound
-from huishang.services.core import Report, audit, clients, uploads, workdays
+from huishang.services.core import Report, audit, clients, notifications, uploads, workdays
 from huishang.services.registry import after_shop_change
 
 from . import fields, moderation
@@ -292,8 +303,6 @@ def _apply_open(complaint: Complaint, *, on, **_) -> None:
 
 
 def _apply_forward(complaint: Complaint, *, on, **_) -> None:
-    from huishang.services.core import notifications
-
     complaint.forwarded_on = on
     complaint.merchant_due_on = _due(on, "forwarded")
     complaint.due_on = complaint.merchant_due_on
@@ -305,8 +314,6 @@ def _apply_forward(complaint: Complaint, *, on, **_) -> None:
 
 
 def _apply_answer(complaint: Complaint, *, on, note, **_) -> None:
-    from huishang.models import utcnow
-
     complaint.merchant_answer = note
     complaint.answered_at = utcnow()
     complaint.due_on = _due(on, "answered")
@@ -429,8 +436,6 @@ def sweep_overdue(on: date | None = None, limit: int | None = None) -> int:
 def desk_query(user, *, street=None, status=None, due=None, category=None, assigned=None, q=None,
                on: date | None = None):
     """The complaints the user may see, filtered. Unknown filter values raise DomainError (400)."""
-    from huishang.models import Street
-
     on = on or district_today()
     street_ids = user.street_ids()
     query = select(Complaint)
@@ -557,8 +562,6 @@ def note_from(data: dict) -> str | None:
 
 def set_calendar_day(day: date | None, is_workday: bool, name: str, *, actor):
     """Add or change a holiday (is_workday False) or a make-up working day (调休, True)."""
-    from huishang.models import CalendarDay
-
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if day is None:
@@ -580,8 +583,6 @@ def set_calendar_day(day: date | None, is_workday: bool, name: str, *, actor):
 
 
 def delete_calendar_day(day: date, *, actor) -> None:
-    from huishang.models import CalendarDay
-
     row = db.session.get(CalendarDay, day)
     if row is None:
         raise NotFound(N_("该日期没有设置"), {"day": [N_("该日期没有设置")]})

@@ -19,7 +19,7 @@ from huishang.models import ChangeRequest, ClaimCode, Shop, User, utcnow
 from huishang.models.users import user_shops
 from huishang.services import Conflict, DomainError
 from huishang.services.accounts import MIN_PASSWORD, create_user
-from huishang.services.core import audit
+from huishang.services.core import audit, pdf_font
 from huishang.services.registry import ALPHABET
 
 CODE_LENGTH = 10
@@ -148,7 +148,6 @@ def welcome_letter_pdf(shop: Shop, code: str) -> bytes:
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    from huishang.services.core import pdf_font
 
     base = current_app.config["PUBLIC_BASE_URL"]
     days = int(current_app.config.get("CLAIM_CODE_DAYS", 30))

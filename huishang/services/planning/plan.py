@@ -57,8 +57,8 @@ from huishang.models.grading import (
 )
 from huishang.models.users import user_streets
 from huishang.services import DomainError, grading
+from huishang.services.core import audit, pdf_font
 from huishang.services.grading import LIVE, close_stale_items, sync_tracking
-from huishang.services.core import audit
 
 FAR = date(9999, 12, 31)
 MAX_DAYS = 366
@@ -888,7 +888,6 @@ def _pdf(rows: list[dict], title: str) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-    from huishang.services.core import pdf_font
 
     font = pdf_font()
     cell_style = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)

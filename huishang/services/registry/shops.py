@@ -12,6 +12,7 @@ from sqlalchemy import select
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import BusinessType, Complex, Entity, Licence, PlateCode, Shop, Street, today
+from huishang.models.users import user_shops
 from huishang.services import Conflict, DomainError
 from huishang.services.core import Report, audit, clean_text, day, report_into, yes_no
 from huishang.signals import shop_changed
@@ -271,8 +272,6 @@ MERCHANT_OPEN_FIELDS = {"contact", "phone", "opening_hours", "serves_breakfast",
 
 def scoped_shops(user):
     """A SELECT of the shops `user` may see beyond the public face."""
-    from huishang.models.users import user_shops
-
     query = select(Shop)
     if user.role == "merchant":
         return query.join(user_shops, user_shops.c.shop_id == Shop.id).where(user_shops.c.user_id == user.id)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from huishang.extensions import db
-from huishang.models import PlateCode, ScanCount, Shop, today
+from huishang.models import PlateCode, Rectification, ScanCount, Shop, today
 from huishang.services.registry import codes
 
 FACES = ("citizen", "manage", "supervise")
@@ -240,6 +240,16 @@ class Flusher:
 flusher = Flusher()
 
 
+def flush_at_exit(app) -> None:
+    """Write the counts still buffered when a worker stops (registered with atexit by the scan page)."""
+    with app.app_context():
+        try:
+            if flush_scans():
+                db.session.commit()
+        except Exception:  # noqa: BLE001 — the database may already be gone at shutdown
+            db.session.rollback()
+
+
 def scan_stats(shop: Shop, days: int = 30) -> dict:
     """Scans of the last `days` district days: totals by face and a per-day table, newest first."""
     since = today() - timedelta(days=days - 1)
@@ -367,8 +377,6 @@ def revalidate_cached(chunk: int = 1000) -> int:
 # -- what the signed-in faces show -----------------------------------------------------------
 
 def open_rectifications(shop: Shop) -> list:
-    from huishang.models import Rectification
-
     return list(db.session.scalars(select(Rectification).where(
         Rectification.shop_id == shop.id, Rectification.closed_on.is_(None))
         .order_by(Rectification.deadline)))
@@ -380,22 +388,9 @@ def manage_context(shop: Shop) -> dict:
             "today": today()}
 
 
-def supervise_context(shop: Shop, inspections: int = 5) -> dict:
-    """The supervision face: latest inspections, open rectifications and open complaints (no
-    complainant data), next due date. Feature partials may replace the default lists."""
-    from flask import current_app
-
-    from huishang.models import Complaint, Inspection
-    from huishang.models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
-
-    latest = list(db.session.scalars(select(Inspection).where(Inspection.shop_id == shop.id)
-                                     .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
-                                     .limit(inspections)))
-    complaints = list(db.session.scalars(
-        select(Complaint).where(Complaint.shop_id == shop.id, Complaint.status.in_(OPEN_STATUSES))
-        .order_by(Complaint.created_at.desc()).limit(20)))
-    has_inspection_form = "admin.inspection_new" in current_app.view_functions
-    return {"licence_state": licence_state(shop), "inspections": latest,
-            "rectifications": open_rectifications(shop), "complaints": complaints,
-            "today": today(), "has_inspection_form": has_inspection_form,
-            "category_labels": CATEGORY_LABELS, "status_labels": STATUS_LABELS}
+def supervise_context(shop: Shop) -> dict:
+    """The supervision face's own facts: licences, open rectifications, today (for the next due
+    date). Its grading, inspections and complaints sections come from their features' presenters
+    (citizen.scan.present_supervise)."""
+    return {"licence_state": licence_state(shop), "rectifications": open_rectifications(shop),
+            "today": today()}

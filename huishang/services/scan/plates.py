@@ -24,7 +24,7 @@ from huishang.models import PlateCode, Shop, utcnow
 from huishang.models.inspections import OUTCOME_FACES
 from huishang.services import Conflict, DomainError
 from huishang.services.core import audit, fonts
-from huishang.services.registry import codes
+from huishang.services.registry import clean_text, codes, new_code
 
 from . import qr
 
@@ -343,8 +343,6 @@ def reissue(shop: Shop, reason: str, *, actor=None) -> Shop:
     """补发铭牌: mint a new code, mark the old one replaced (with reason and time), bump the
     plate version. Raises DomainError when the reason is missing or too long, Conflict for a
     closed shop. Flushes; the caller commits."""
-    from huishang.services.registry import clean_text, new_code
-
     reason = clean_text(reason)
     if not reason:
         raise DomainError(N_("请填写补发原因"), {"reason": [N_("必填项不能为空")]})
