@@ -1,13 +1,16 @@
 """A checklist answer's fields (`services.inspections.fields`): boundaries, and the inspection page
 and `POST /api/v1/inspections` giving the same message for the same bad answer."""
 import html
+from datetime import datetime, timedelta
 
 import pytest
+from openpyxl import Workbook
 
 from huishang.models import today
 from huishang.services.core import Invalid
 from huishang.services.inspections import fields
 
+from .factories import make_shop
 from .test_inspections import body, form_data, team, template  # noqa: F401 — the fixture
 
 
@@ -47,3 +50,18 @@ def test_the_page_and_the_api_give_the_same_message(client, login_as, auth_heade
     said = api.get_json()["errors"]["answers"]
     assert api.status_code == 422 and len(said) == 1 and f"检查项 {item} " in said[0]
     assert page.status_code == 422 and said[0] in html.unescape(page.get_data(as_text=True))
+
+
+def test_a_future_date_is_refused_in_an_xlsx_cell_as_in_a_csv(runner, tmp_path):
+    """openpyxl reads a date cell as a datetime, which skipped the not-after-today check before."""
+    shop = make_shop()
+    later = datetime.combine(today() + timedelta(days=3), datetime.min.time())
+    book = Workbook()
+    book.active.append(["商铺码", "检查日期", "检查结果"])
+    book.active.append([shop.code, later, "符合"])
+    book.save(tmp_path / "h6_future.xlsx")
+    csv_path = tmp_path / "h6_future.csv"
+    csv_path.write_text(f"商铺码,检查日期,检查结果\n{shop.code},{later.date().isoformat()},符合\n", encoding="utf-8")
+    for path in (tmp_path / "h6_future.xlsx", csv_path):
+        result = runner.invoke(args=["inspections", "import", str(path), "--dry-run"])
+        assert result.exit_code != 0 and "第2行 检查日期：日期不能晚于今天" in result.output, path
