@@ -15,17 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length
 
 from huishang.services import DomainError, registry
 from huishang.services.core import audit, tabular, to_local
 from huishang.services.registry import exporting, importing
+from huishang.services.registry import fields as shop_fields
 
 from .. import views
 from ..extensions import db
 from ..models import AuditEvent, BusinessType, Complex, Entity, Shop, Street, today
 from ..models.registry import STATUS_LABELS
 from ..security import roles_required
+from ..validation import FormCheck
 from . import bp
 
 PER_PAGE = 30
@@ -38,33 +40,38 @@ MAX_UPLOAD_ROWS = 5000  # larger files go through `flask shops import` (a reques
 # -- forms --------------------------------------------------------------------------------
 
 class ShopForm(FlaskForm):
-    """The registry record. Domain rules (USCC check character, streets, coordinates) are the
-    registry service's; its errors are put back on these fields."""
+    """The registry record. Each field checks what it can alone (required, size) with its registry
+    field's check and message; the registry service checks the rest (USCC check character, streets,
+    coordinates) and its errors are put back on these fields, so the messages are the API's and the
+    import's."""
 
-    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=40)])
-    entity_name = StringField(_l("主体名称"), validators=[DataRequired(), Length(max=200)])
-    legal_rep = StringField(_l("法定代表人"), validators=[Optional(), Length(max=60)])
-    sign_name = StringField(_l("店招名称"), validators=[DataRequired(), Length(max=100)])
-    address = StringField(_l("地址"), validators=[DataRequired(), Length(max=200)])
-    street = SelectField(_l("街道"), validators=[DataRequired()], choices=[])
-    business_type = SelectField(_l("业态"), validators=[DataRequired()], choices=[])
+    uscc = StringField(_l("统一社会信用代码"), validators=[FormCheck(shop_fields.USCC, required=True)])
+    entity_name = StringField(_l("主体名称"), validators=[FormCheck(shop_fields.ENTITY_NAME, required=True)])
+    legal_rep = StringField(_l("法定代表人"), validators=[FormCheck(shop_fields.LEGAL_REP)])
+    sign_name = StringField(_l("店招名称"), validators=[FormCheck(shop_fields.SIGN_NAME, required=True)])
+    address = StringField(_l("地址"), validators=[FormCheck(shop_fields.ADDRESS, required=True)])
+    street = SelectField(_l("街道"), validators=[FormCheck(shop_fields.STREET, required=True)], choices=[],
+                         validate_choice=False)
+    business_type = SelectField(_l("业态"), validators=[FormCheck(shop_fields.BUSINESS_TYPE, required=True)],
+                                choices=[], validate_choice=False)
     complex = SelectField(_l("商业综合体"), choices=[], validate_choice=False)
-    lat = StringField(_l("纬度"), validators=[Optional(), Length(max=20)])
-    lng = StringField(_l("经度"), validators=[Optional(), Length(max=20)])
-    contact = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
-    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])
-    opening_hours = StringField(_l("营业时间"), validators=[Optional(), Length(max=100)])
-    registered_on = StringField(_l("登记日期"), validators=[Optional(), Length(max=20)])
-    licence_no = StringField(_l("许可证号"), validators=[Optional(), Length(max=60)])
-    licence_expires = StringField(_l("许可证有效期"), validators=[Optional(), Length(max=20)])
+    lat = StringField(_l("纬度"), validators=[FormCheck(shop_fields.LAT)])
+    lng = StringField(_l("经度"), validators=[FormCheck(shop_fields.LNG)])
+    contact = StringField(_l("联系人"), validators=[FormCheck(shop_fields.CONTACT)])
+    phone = StringField(_l("联系电话"), validators=[FormCheck(shop_fields.PHONE_NUMBER)])
+    opening_hours = StringField(_l("营业时间"), validators=[FormCheck(shop_fields.OPENING_HOURS)])
+    registered_on = StringField(_l("登记日期"), validators=[FormCheck(shop_fields.REGISTERED_ON)])
+    licence_no = StringField(_l("许可证号"), validators=[FormCheck(shop_fields.LICENCE_NO)])
+    licence_expires = StringField(_l("许可证有效期"), validators=[FormCheck(shop_fields.LICENCE_EXPIRES)])
     cold_chain = BooleanField(_l("经营冷链食品"))
     serves_breakfast = BooleanField(_l("早餐网点"))
-    breakfast_spend = StringField(_l("早餐人均消费（元）"), validators=[Optional(), Length(max=10)])
-    breakfast_wait = StringField(_l("早餐等候时间（分钟）"), validators=[Optional(), Length(max=5)])
-    breakfast_offer = TextAreaField(_l("早餐品种"), validators=[Optional(), Length(max=300)])
-    breakfast_hours = StringField(_l("早餐供应时间"), validators=[Optional(), Length(max=40)])
+    breakfast_spend = StringField(_l("早餐人均消费（元）"), validators=[FormCheck(shop_fields.BREAKFAST_SPEND)])
+    breakfast_wait = StringField(_l("早餐等候时间（分钟）"), validators=[FormCheck(shop_fields.BREAKFAST_WAIT)])
+    breakfast_offer = TextAreaField(_l("早餐品种"), validators=[FormCheck(shop_fields.BREAKFAST_OFFER)])
+    breakfast_hours = StringField(_l("早餐供应时间"), validators=[FormCheck(shop_fields.BREAKFAST_HOURS)])
     status = SelectField(_l("经营状态"), choices=[SelectChoice("open", _l("营业")),
-                                                    SelectChoice("suspended", _l("停业"))])
+                                                    SelectChoice("suspended", _l("停业"))],
+                         validate_choice=False)
 
     def fill_choices(self, user) -> None:
         streets = db.session.scalars(select(Street).order_by(Street.position)).all()

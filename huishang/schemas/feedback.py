@@ -14,7 +14,9 @@
 from marshmallow import Schema, fields, validate
 
 from huishang.services.feedback import complaints as service
+from huishang.services.feedback import fields as complaint_fields
 from huishang.services.feedback import mask_personal
+from huishang.validation import Choice, Text
 
 from ..models.feedback import CLOSED_STATUSES, COMPLAINT_CATEGORIES, KINDS, REVIEW_TAGS
 from .base import UnionSchema, UtcDateTime, VariantNested
@@ -30,10 +32,12 @@ class ReviewCreateSchema(Schema):
 
 
 class ComplaintCreateSchema(Schema):
-    category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
-    kind = fields.String(load_default="complaint", validate=validate.OneOf(KINDS))
-    description = fields.String(required=True, validate=validate.Length(5, 1000))
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    """Read with the complaint's field checks (`feedback.fields`): the page's messages."""
+
+    category = Choice(complaint_fields.CATEGORY, COMPLAINT_CATEGORIES, required=True)
+    kind = Choice(complaint_fields.KIND, KINDS, load_default="complaint")
+    description = Text(complaint_fields.DESCRIPTION, required=True)
+    phone = Text(complaint_fields.PHONE_NUMBER, load_default=None, allow_none=True, metadata={"maxLength": 30})
 
 
 class TrackingArgs(Schema):
@@ -41,23 +45,23 @@ class TrackingArgs(Schema):
 
 
 class ReopenSchema(TrackingArgs):
-    note = fields.String(required=True, validate=validate.Length(1, 1000))
+    note = Text(complaint_fields.REQUIRED_NOTE, required=True)
 
 
 class RateSchema(TrackingArgs):
     satisfaction = fields.Integer(required=True, validate=validate.Range(1, 5))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = Text(complaint_fields.NOTE, load_default="")
 
 
 class SimilarArgs(Schema):
-    category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
+    category = Choice(complaint_fields.CATEGORY, COMPLAINT_CATEGORIES, required=True)
 
 
 class TransitionSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf((
         "accept", "reject", "forward", "answer", "resolve", "close_unresolved", "duplicate",
         "not_our_jurisdiction")))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = Text(complaint_fields.NOTE, load_default="")
     template = fields.Integer(load_default=None, allow_none=True,
                               metadata={"description": "reply template id, used when note is empty"})
     substantiated = fields.Boolean(load_default=None, allow_none=True,

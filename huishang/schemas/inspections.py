@@ -6,8 +6,12 @@ device id and GPS fix of the inspectors' phones; the public variant is the face 
 
 from marshmallow import Schema, fields, validate
 
+from huishang.services.inspections import fields as answer_fields
+
 from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS, RESULTS
 from .base import UtcDateTime
+
+MAX_NOTE = answer_fields.MAX_NOTE
 
 
 class ChecklistItemSchema(Schema):
@@ -52,9 +56,13 @@ _id = {"required": True, "validate": validate.Range(1, MAX_ID)}
 
 
 class AnswerInSchema(Schema):
+    """One answer. Its result (符合/不符合/不适用 are read too) and note are checked by the
+    service with the answer's checks (`inspections.fields`), whose messages name the item, as the
+    inspection and self-check pages show them."""
+
     item_id = fields.Integer(**_id)
-    result = fields.String(required=True, validate=validate.OneOf(RESULTS))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    result = fields.String(required=True, metadata={"enum": list(RESULTS)})
+    note = fields.String(load_default="", metadata={"maxLength": MAX_NOTE})
 
 
 class InspectionCreateSchema(Schema):

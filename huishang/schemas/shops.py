@@ -2,6 +2,9 @@
 owner variant adds contacts; the staff variant adds the supervision fields."""
 from marshmallow import Schema, fields, validate
 
+from huishang.services.registry import fields as shop
+from huishang.validation import Choice, Day, Number, Text, WholeNumber, YesNo
+
 from .base import UtcDateTime
 
 STATUSES = ("open", "suspended", "closed")
@@ -112,47 +115,45 @@ class ShopPage(ShopStaffPage):
 
 PAGE_OF = {ShopOwnerSchema: ShopOwnerPage, ShopStaffSchema: ShopStaffPage, ShopRegulatorSchema: ShopPage}
 
-_text = {"validate": validate.Length(max=200)}
-
-
 class ShopWriteSchema(Schema):
-    """Fields accepted on create and update. Domain validation (USCC check character, streets,
-    coordinates inside the district) happens in the registry service and is reported per field."""
+    """Fields accepted on create and update, each read with its registry field's check (the same
+    messages as the admin form and the import): required, size, type. The registry service checks
+    them again with the catalogue look-ups and the rules between fields (USCC check character,
+    streets, coordinates inside the district) and reports every bad field at once."""
 
-    code = fields.String(validate=validate.Length(max=16))
-    uscc = fields.String(validate=validate.Length(max=40))
-    entity_name = fields.String(**_text)
-    legal_rep = fields.String(validate=validate.Length(max=60))
-    sign_name = fields.String(**_text)
-    address = fields.String(**_text)
-    street = fields.String(validate=validate.Length(max=40), metadata={"description": "name or code"})
-    business_type = fields.String(validate=validate.Length(max=60),
-                                  metadata={"description": "catalogue code or name"})
-    complex = fields.String(allow_none=True, validate=validate.Length(max=100))
-    lat = fields.Float(allow_none=True, allow_nan=False)
-    lng = fields.Float(allow_none=True, allow_nan=False)
-    status = fields.String(validate=validate.OneOf(("open", "suspended")))
-    contact = fields.String(validate=validate.Length(max=60))
-    phone = fields.String(validate=validate.Length(max=30))
-    opening_hours = fields.String(validate=validate.Length(max=100))
-    registered_on = fields.Date()
-    licence_no = fields.String(validate=validate.Length(max=60))
-    licence_expires = fields.Date(allow_none=True)
-    serves_breakfast = fields.Boolean()
-    cold_chain = fields.Boolean()
-    breakfast_spend = fields.Float(allow_none=True, allow_nan=False)
-    breakfast_wait = fields.Integer(allow_none=True)
-    breakfast_offer = fields.String(validate=validate.Length(max=300))
-    breakfast_hours = fields.String(validate=validate.Length(max=40))
+    code = Text(shop.CODE)
+    uscc = Text(shop.USCC)
+    entity_name = Text(shop.ENTITY_NAME)
+    legal_rep = Text(shop.LEGAL_REP)
+    sign_name = Text(shop.SIGN_NAME)
+    address = Text(shop.ADDRESS)
+    street = Text(shop.STREET, metadata={"description": "name or code"})
+    business_type = Text(shop.BUSINESS_TYPE, metadata={"description": "catalogue code or name"})
+    complex = Text(shop.COMPLEX, allow_none=True)
+    lat = Number(allow_none=True)
+    lng = Number(allow_none=True)
+    status = Choice(shop.OPEN_STATUS, ("open", "suspended"))
+    contact = Text(shop.CONTACT)
+    phone = Text(shop.PHONE_NUMBER, metadata={"maxLength": shop.TEXT_LIMITS["phone"]})
+    opening_hours = Text(shop.OPENING_HOURS)
+    registered_on = Day()
+    licence_no = Text(shop.LICENCE_NO)
+    licence_expires = Day(allow_none=True)
+    serves_breakfast = YesNo()
+    cold_chain = YesNo()
+    breakfast_spend = Number(allow_none=True)
+    breakfast_wait = WholeNumber(allow_none=True)
+    breakfast_offer = Text(shop.BREAKFAST_OFFER)
+    breakfast_hours = Text(shop.BREAKFAST_HOURS)
 
 
 class ShopCreateSchema(ShopWriteSchema):
-    uscc = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    entity_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    sign_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    address = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    street = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    business_type = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    uscc = Text(shop.USCC, required=True)
+    entity_name = Text(shop.ENTITY_NAME, required=True)
+    sign_name = Text(shop.SIGN_NAME, required=True)
+    address = Text(shop.ADDRESS, required=True)
+    street = Text(shop.STREET, required=True, metadata={"description": "name or code"})
+    business_type = Text(shop.BUSINESS_TYPE, required=True, metadata={"description": "catalogue code or name"})
 
 
 class ShopCloseSchema(Schema):

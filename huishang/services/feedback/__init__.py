@@ -1,8 +1,9 @@
-"""Citizens' feedback: complaints and reports with the desk's workflow, reviews, and moderation.
+"""Citizens' feedback: complaints and reports with the desk's workflow, reviews, and moderation;
+the checks of a complaint's fields (`fields`).
 
-Others use: `complaints`, `reviews`, `moderation`, `exports` and the names re-exported below."""
-from . import complaints, exports, moderation, reviews
+Others use: `complaints`, `exports`, `fields`, `reviews`, `moderation` and the names re-exported below."""
+from . import complaints, exports, fields, moderation, reviews
 from .complaints import TRANSITIONS
 from .moderation import mask_personal, recount
 
-__all__ = ["complaints", "exports", "moderation", "reviews", "TRANSITIONS", "mask_personal", "recount"]
+__all__ = ["complaints", "exports", "fields", "moderation", "reviews", "TRANSITIONS", "mask_personal", "recount"]

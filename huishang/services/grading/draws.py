@@ -24,9 +24,9 @@ from huishang.models.inspections import OUTCOME_LABELS
 from huishang.models.scope import scoped
 from huishang.models.users import user_streets
 from huishang.services import DomainError, registry
-from huishang.services.core import audit
+from huishang.services.core import audit, report_into
 
-from .rules import load_rules
+from .rules import load_rules, sampling_ratio
 
 MAX_SEED = 64
 
@@ -166,14 +166,9 @@ def create_draw(data: dict, *, actor) -> RandomDraw:
         errors["credit_classes"] = [N_("应为 A/B/C/D 中的一项或多项")]
     ratios = dict(load_rules()["sampling_ratios"])
     for klass, value in (data.get("ratios") or {}).items():
-        try:
-            ratio = float(value)
-        except (TypeError, ValueError):
-            ratio = -1
-        if klass not in CREDIT_CLASSES or not 0 <= ratio <= 1:
-            errors.setdefault(f"ratios.{klass}", []).append(N_("应为 0–1 之间的比例"))
-        else:
-            ratios[klass] = ratio
+        checked = report_into(errors, f"ratios.{klass}", sampling_ratio, value if klass in CREDIT_CLASSES else None)
+        if checked is not None:
+            ratios[klass] = checked
     bt = data.get("business_type") or None
     if (
         bt

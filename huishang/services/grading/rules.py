@@ -10,6 +10,7 @@ from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import utcnow
 from huishang.models.grading import GRADES, TIERS, GradingRule
+from huishang.services.core import Field, Invalid, Report
 
 OUTCOME_GRADE = {"pass": "良好", "partial": "一般", "fail": "较差"}
 NEUTRAL_GRADE = "一般"
@@ -78,65 +79,88 @@ def load_rules() -> dict:
     return rules
 
 
-def _positive_int(value, name, errors, low=1, high=3650):
+# -- the rules' fields ----------------------------------------------------------------------------
+
+def whole_number(low: int, high: int):
+    """The check of a whole number of days, months or complaints in [low, high]."""
+
+    def check(value) -> int:
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            raise Invalid(N_("应为整数")) from None
+        if not low <= number <= high:
+            raise Invalid(N_("应在 %(low)s–%(high)s 之间", low=low, high=high))
+        return number
+
+    return check
+
+
+def sampling_ratio(value) -> float:
+    """A sampling ratio between 0 and 1."""
     try:
-        number = int(str(value).strip())
+        number = float(value)
     except (TypeError, ValueError):
-        errors.setdefault(name, []).append(N_("应为整数"))
-        return None
-    if not low <= number <= high:
-        errors.setdefault(name, []).append(N_("应在 %(low)s–%(high)s 之间", low=low, high=high))
-        return None
+        number = -1
+    if not 0 <= number <= 1:
+        raise Invalid(N_("应为 0–1 之间的比例"))
     return number
+
+
+def flag(value) -> bool:
+    """A yes/no rule: a JSON boolean."""
+    if not isinstance(value, bool):
+        raise Invalid(N_("应为是/否"))
+    return value
+
+
+def tier_map(value) -> dict:
+    """Each national risk grade A/B/C/D mapped to a static tier 高/中/低."""
+    if not isinstance(value, dict) or set(value) != {"A", "B", "C", "D"} or not set(value.values()) <= set(TIERS):
+        raise Invalid(N_("须为 A/B/C/D 各对应 高/中/低"))
+    return dict(value)
+
+
+interval = whole_number(1, 1460)
+
+
+def rule_check(key: str):
+    """The check of a rule that is one value (the intervals and the ratios are tables)."""
+    if key == "tier_map":
+        return tier_map
+    if isinstance(RULE_DEFAULTS[key], bool):
+        return flag
+    return whole_number(0 if key in ("no_repeat_days", "complaint_trigger_days", "new_shop_days") else 1, 3650)
 
 
 def validate_rules(data: dict) -> tuple[dict, dict]:
     """Check a (partial) rules update. Returns (clean, errors); unknown keys are errors."""
-    clean, errors = {}, {}
+    report = Report(data)
     for key, value in data.items():
         if key not in RULE_DEFAULTS:
-            errors.setdefault(key, []).append(N_("未知规则"))
-        elif key == "tier_map":
-            if (
-                not isinstance(value, dict)
-                or set(value) != {"A", "B", "C", "D"}
-                or not set(value.values()) <= set(TIERS)
-            ):
-                errors.setdefault(key, []).append(N_("须为 A/B/C/D 各对应 高/中/低"))
-            else:
-                clean[key] = dict(value)
+            report.add(key, N_("未知规则"))
         elif key == "intervals":
-            table = {}
-            for tier in TIERS:
-                for grade in GRADES:
-                    cell = (value or {}).get(tier, {}).get(grade) if isinstance(value, dict) else None
-                    number = _positive_int(cell, f"intervals.{tier}.{grade}", errors, 1, 1460)
-                    table.setdefault(tier, {})[grade] = number
-            if not any(k.startswith("intervals.") for k in errors):
-                clean[key] = table
+            _check_table(report, key, value, [(tier, grade) for tier in TIERS for grade in GRADES], interval)
         elif key == "sampling_ratios":
-            ratios = {}
-            for cls in ("A", "B", "C", "D"):
-                try:
-                    ratio = float((value or {}).get(cls))
-                except (TypeError, ValueError, AttributeError):
-                    ratio = -1
-                if not 0 <= ratio <= 1:
-                    errors.setdefault(f"sampling_ratios.{cls}", []).append(N_("应为 0–1 之间的比例"))
-                ratios[cls] = ratio
-            if not any(k.startswith("sampling_ratios.") for k in errors):
-                clean[key] = ratios
-        elif isinstance(RULE_DEFAULTS[key], bool):
-            if not isinstance(value, bool):
-                errors.setdefault(key, []).append(N_("应为是/否"))
-            else:
-                clean[key] = value
+            _check_table(report, key, value, [(cls,) for cls in ("A", "B", "C", "D")], sampling_ratio)
         else:
-            low = 0 if key in ("no_repeat_days", "complaint_trigger_days", "new_shop_days") else 1
-            number = _positive_int(value, key, errors, low, 3650)
-            if number is not None:
-                clean[key] = number
-    return clean, errors
+            report.take(Field(key, rule_check(key)))
+    return report.clean, report.errors
+
+
+def _check_table(report: Report, key: str, value, cells: list[tuple], check) -> None:
+    """A table rule: every cell checked under `key.cell`; the table is clean when all are."""
+    table: dict = {}
+    for path in cells:
+        cell = value
+        for step in path:
+            cell = cell.get(step) if isinstance(cell, dict) else None
+        row = table
+        for step in path[:-1]:
+            row = row.setdefault(step, {})
+        row[path[-1]] = report.check(".".join((key, *path)), check, cell)
+    if not any(name.startswith(key + ".") for name in report.errors):
+        report.clean[key] = table
 
 
 # Not a rule: a grading_rules row recording the day of the last full refresh (`refresh_all` of

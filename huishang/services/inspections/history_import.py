@@ -12,16 +12,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, select
 
 from huishang.extensions import db
 from huishang.i18n import N_
-from huishang.models import ChecklistTemplate, Inspection, Rectification, Shop, today
-from huishang.services import DomainError, registry
-from huishang.services.core import audit
+from huishang.models import ChecklistTemplate, Inspection, Rectification, Shop
+from huishang.services import DomainError
+from huishang.services.core import NOTHING, Field, Invalid, Report, audit, blank, clean_text, day, not_after_today
 from huishang.services.registry import codes
 from huishang.signals import shops_imported
 
@@ -85,7 +85,7 @@ class InspectionImport:
 
 
 def _fold(text) -> str:
-    return registry.clean_text(text).lower().replace(" ", "").replace("*", "")
+    return clean_text(text).lower().replace(" ", "").replace("*", "")
 
 
 _ALIASES = {_fold(alias): name for name, aliases in HEADERS.items() for alias in aliases}
@@ -131,47 +131,65 @@ def read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
     return lines[0][1], lines[1:]
 
 
-def _date(value, name: str, problems: dict) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    errors: dict = {}
-    parsed = registry.parse_date(value, name, errors)
-    if errors:
-        problems[name] = errors[name][0]
-    elif parsed and parsed > today():
-        problems[name] = N_("日期不能晚于今天")
-    return parsed
+# -- the fields of a history row ----------------------------------------------------------------
+
+def shop_by_code(value, shops: dict):
+    """商铺码 of a registered shop (as printed or typed) → the shop, from `shops` by code."""
+    code = codes.normalise(clean_text(value))
+    if not code:
+        return NOTHING
+    shop = shops.get(code)
+    if shop is None:
+        raise Invalid(N_("商铺码不存在：%(code)s", code=value))
+    return shop
+
+
+def outcome(value) -> str:
+    """符合/基本符合/不符合 (or pass/partial/fail, 良好/一般/较差) → pass/partial/fail."""
+    if blank(value):
+        return NOTHING
+    found = OUTCOMES.get(clean_text(value).lower())
+    if found is None:
+        raise Invalid(N_("检查结果应为 符合/基本符合/不符合：%(value)s", value=value))
+    return found
+
+
+SHOP_CODE = Field("shop_code", shop_by_code, key="shop")
+INSPECTED_ON = Field("inspected_on", not_after_today(N_("日期不能晚于今天")))
+OUTCOME = Field("outcome", outcome)
+DEADLINE = Field("rectification_deadline", day)  # may lie ahead
+RECTIFIED_ON = Field("rectified_on", not_after_today(N_("日期不能晚于今天")))
 
 
 def _check_row(data: dict, shops: dict, problems: dict) -> tuple | None:
-    for name in REQUIRED:
-        if not registry.clean_text(data.get(name)):
-            problems[name] = N_("必填项不能为空")
-    code = codes.normalise(registry.clean_text(data.get("shop_code")))
-    shop = shops.get(code)
-    if code and shop is None:
-        problems.setdefault("shop_code", N_("商铺码不存在：%(code)s", code=data.get("shop_code")))
-    outcome = OUTCOMES.get(registry.clean_text(data.get("outcome")).lower())
-    if registry.clean_text(data.get("outcome")) and outcome is None:
-        problems["outcome"] = N_("检查结果应为 符合/基本符合/不符合：%(value)s", value=data.get("outcome"))
-    on = _date(data.get("inspected_on"), "inspected_on", problems)
-    deadline = _date(data.get("rectification_deadline"), "rectification_deadline", {})  # may be future
-    if data.get("rectification_deadline") not in (None, "") and deadline is None:
-        problems["rectification_deadline"] = (
-            N_("日期格式错误（应为 YYYY-MM-DD）：%(value)s", value=data["rectification_deadline"])
-        )
-    rectified = _date(data.get("rectified_on"), "rectified_on", problems)
-    if outcome == "pass" and (deadline or rectified):
-        problems["outcome"] = N_("结果为符合时不应有整改期限或整改完成日期")
-    if on and deadline and deadline <= on:
-        problems["rectification_deadline"] = N_("整改期限应晚于检查日期")
-    if on and rectified and rectified < on:
-        problems["rectified_on"] = N_("整改完成日期不能早于检查日期")
+    """The row's values, or None with one message per bad field (the last found) in `problems`."""
+    report = Report(data)
+    report.require(*REQUIRED)
+    report.take(SHOP_CODE, shops)
+    for each in (OUTCOME, INSPECTED_ON, DEADLINE, RECTIFIED_ON):
+        report.take(each)
+    _check_dates(report)
+    problems.update({name: messages[-1] for name, messages in report.errors.items()})
+    shop = report.clean.get("shop")
     if problems or shop is None:
         return None
-    if outcome != "pass" and deadline is None:
+    on, result, deadline, rectified = (report.clean.get(key) for key in (
+        "inspected_on", "outcome", "rectification_deadline", "rectified_on"))
+    if result != "pass" and deadline is None:
         deadline = on + timedelta(days=rectification_days())
-    return shop, on, outcome, deadline, rectified
+    return shop, on, result, deadline, rectified
+
+
+def _check_dates(report: Report) -> None:
+    """A pass has no rectification; a deadline after, a rectification not before the inspection."""
+    clean = report.clean
+    on, deadline, rectified = (clean.get(k) for k in ("inspected_on", "rectification_deadline", "rectified_on"))
+    if clean.get("outcome") == "pass" and (deadline or rectified):
+        report.add("outcome", N_("结果为符合时不应有整改期限或整改完成日期"))
+    if on and deadline and deadline <= on:
+        report.add("rectification_deadline", N_("整改期限应晚于检查日期"))
+    if on and rectified and rectified < on:
+        report.add("rectified_on", N_("整改完成日期不能早于检查日期"))
 
 
 def plan_import(path: str | Path) -> ImportPlan:
@@ -190,7 +208,7 @@ def plan_import(path: str | Path) -> ImportPlan:
         raise DomainError(N_("缺少必需的列"), {"file": [N_("缺少列：%(missing)s", missing=", ".join(missing))]},
                           status=400)
     wanted = {
-        codes.normalise(registry.clean_text(cells[columns["shop_code"]]))
+        codes.normalise(clean_text(cells[columns["shop_code"]]))
         for _, cells in lines
         if columns["shop_code"] < len(cells)
     }

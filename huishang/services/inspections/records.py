@@ -28,23 +28,16 @@ from huishang.models import (
     User,
     today,
 )
-from huishang.models.inspections import RESULTS
 from huishang.services import Conflict, DomainError, registry
 from huishang.services.catalog import checklists
-from huishang.services.core import audit, uploads
+from huishang.services.core import NOTHING, Report, audit, uploads
 
-MAX_NOTE = 1000
+from . import fields as answer_fields
+from .fields import MAX_NOTE
+
 MAX_PHOTOS_PER_ITEM = 5
 DEFAULT_RECTIFICATION_DAYS = 7
 MAX_RECTIFICATION_DAYS = 90
-RESULT_ALIASES = {
-    "pass": "pass",
-    "fail": "fail",
-    "na": "na",
-    "符合": "pass",
-    "不符合": "fail",
-    "不适用": "na",
-}
 INSPECTION_FIELDS = (
     "shop_id",
     "template_id",
@@ -92,25 +85,22 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
     """Every item answered exactly once with a known result; returns {item_id: answer}."""
     by_item: dict[int, dict] = {}
     item_ids = {item.id for item in template.items}
-    problems = []
+    report = Report({})
     for n, answer in enumerate(answers or [], start=1):
-        try:
-            item_id = int(answer.get("item_id"))
-        except (TypeError, ValueError, AttributeError):
-            problems.append(N_("第%(n)s个答案缺少有效的 item_id", n=n))
+        given = answer if hasattr(answer, "get") else {}
+        item = report.check("answers", answer_fields.item_id, given.get("item_id"), n)
+        if item is NOTHING:
             continue
-        result = RESULT_ALIASES.get(str(answer.get("result") or "").strip())
-        note = str(answer.get("note") or "").strip()
-        if item_id not in item_ids:
-            problems.append(N_("检查项 %(item_id)s 不属于该检查表", item_id=item_id))
-        elif item_id in by_item:
-            problems.append(N_("检查项 %(item_id)s 重复作答", item_id=item_id))
-        elif result not in RESULTS:
-            problems.append(N_("检查项 %(item_id)s 的结果应为 符合/不符合/不适用 (pass/fail/na)", item_id=item_id))
-        elif len(note) > MAX_NOTE:
-            problems.append(N_("检查项 %(item_id)s 的说明不能超过%(max)s字", item_id=item_id, max=MAX_NOTE))
+        if item not in item_ids:
+            report.add("answers", N_("检查项 %(item_id)s 不属于该检查表", item_id=item))
+        elif item in by_item:
+            report.add("answers", N_("检查项 %(item_id)s 重复作答", item_id=item))
         else:
-            by_item[item_id] = {"result": result, "note": note}
+            found = report.check("answers", answer_fields.result, given.get("result"), item)
+            typed = report.check("answers", answer_fields.note, given.get("note"), item) if found else NOTHING
+            if typed is not NOTHING:
+                by_item[item] = {"result": found, "note": typed}
+    problems = report.errors.get("answers", [])
     missing = [item for item in template.items if item.id not in by_item]
     if missing and not problems:
         problems.append(N_("还有 %(count)s 项未作答（第一项：%(text)s）", count=len(missing),

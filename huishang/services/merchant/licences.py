@@ -12,14 +12,12 @@ from sqlalchemy.orm import contains_eager
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import ChangeRequest, Licence, Rectification, ReminderSent, Shop, Staff, today
-from huishang.services import DomainError, registry
-from huishang.services.core import notifications, uploads
+from huishang.services import DomainError
+from huishang.services.core import Report, notifications, uploads
 
-from . import changes
+from . import changes, fields
+from .fields import LICENCE_KINDS
 
-LICENCE_KINDS = {"food_business": "食品经营许可证", "business": "营业执照",
-                 "small_catering": "小餐饮登记证", "food_production": "食品生产许可证",
-                 "other": "其他证照"}
 THRESHOLDS = (30, 7, 0)
 RECTIFICATION_NOTICE_DAYS = 3
 # An expiry reminder for a licence found already expired is still sent, but not for ones
@@ -29,24 +27,13 @@ EXPIRED_GRACE_DAYS = 30
 
 def validate(data: dict, *, image: bytes | None, licence: Licence | None) -> tuple[dict, dict]:
     """Check a licence form. Returns (clean, errors)."""
-    errors: dict[str, list[str]] = {}
-    clean: dict = {}
-    kind = (data.get("kind") or (licence.kind if licence else "")).strip()
-    if kind not in LICENCE_KINDS:
-        errors["kind"] = [N_("请选择证照类型")]
-    clean["kind"] = kind
-    number = registry.clean_text(data.get("number"))
-    if not number:
-        errors["number"] = [N_("请填写证照编号")]
-    elif len(number) > 60:
-        errors["number"] = [N_("不能超过60个字符")]
-    clean["number"] = number
-    clean["issued_on"] = registry.parse_date(data.get("issued_on"), "issued_on", errors)
-    clean["expires_on"] = registry.parse_date(data.get("expires_on"), "expires_on", errors)
+    report = Report({"kind": data.get("kind") or (licence.kind if licence else ""), "number": data.get("number"),
+                     "issued_on": data.get("issued_on"), "expires_on": data.get("expires_on")})
+    for each in (fields.LICENCE_KIND, fields.LICENCE_NUMBER, fields.ISSUED_ON, fields.EXPIRES_ON):
+        report.take(each)
+    clean, errors = report.clean, report.errors
     if clean["issued_on"] and clean["expires_on"] and clean["expires_on"] <= clean["issued_on"]:
-        errors.setdefault("expires_on", []).append(N_("有效期须晚于发证日期"))
-    if clean["issued_on"] and clean["issued_on"] > today():
-        errors.setdefault("issued_on", []).append(N_("发证日期不能晚于今天"))
+        report.add("expires_on", N_("有效期须晚于发证日期"))
     if image:
         try:
             uploads.read_image(image, "image")

@@ -3,7 +3,6 @@ in-scope regulators/inspectors see it; anyone else (a property manager) sees mas
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select
@@ -11,12 +10,13 @@ from sqlalchemy import select
 from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import Shop, Staff, today
-from huishang.services import DomainError, registry
-from huishang.services.core import audit
+from huishang.services import DomainError
+from huishang.services.core import Report, audit
+
+from . import fields
 
 FIELDS = ("name", "phone", "role", "health_cert_no", "health_cert_expires", "vaccine_doses",
           "vaccine_dates", "active")
-MAX_DOSES = 6
 
 
 def may_see_personal(user, shop: Shop) -> bool:
@@ -26,43 +26,19 @@ def may_see_personal(user, shop: Shop) -> bool:
 
 
 def validate(data: dict) -> tuple[dict, dict]:
-    errors: dict[str, list[str]] = {}
-    clean: dict = {}
-    for name, limit in (("name", 40), ("phone", 30), ("role", 40), ("health_cert_no", 60)):
-        value = registry.clean_text(data.get(name))
-        if len(value) > limit:
-            errors.setdefault(name, []).append(N_("不能超过%(max)s个字符", max=limit))
-        clean[name] = value
-    if not clean["name"]:
-        errors.setdefault("name", []).append(N_("请填写姓名"))
-    if clean["phone"] and not registry.PHONE.match(clean["phone"]):
-        errors.setdefault("phone", []).append(N_("电话号码格式错误"))
-    clean["health_cert_expires"] = registry.parse_date(data.get("health_cert_expires"),
-                                                       "health_cert_expires", errors)
+    """Check a staff record (the whole record: a field not given is empty). Returns (clean, errors)."""
+    report = Report({name: data.get(name) for name in FIELDS} | {"active": data.get("active", True)})
+    for each in (fields.STAFF_NAME, fields.STAFF_PHONE, fields.STAFF_ROLE, fields.HEALTH_CERT_NO,
+                 fields.HEALTH_CERT_EXPIRES, fields.VACCINE_DATES, fields.VACCINE_DOSES):
+        report.take(each)
+    clean = report.clean
     if clean["health_cert_expires"] and not clean["health_cert_no"]:
-        errors.setdefault("health_cert_no", []).append(N_("填写有效期时请填写健康证编号"))
-    dates = []
-    raw = data.get("vaccine_dates") or []
-    if isinstance(raw, str):
-        raw = [part for part in re.split(r"[\s,，;；]+", raw) if part]
-    for value in raw:
-        parsed = registry.parse_date(value, "vaccine_dates", errors)
-        if parsed:
-            if parsed > today():
-                errors.setdefault("vaccine_dates", []).append(N_("接种日期不能晚于今天"))
-            dates.append(parsed)
-    try:
-        doses = int(data.get("vaccine_doses") or 0)
-    except (TypeError, ValueError):
-        errors.setdefault("vaccine_doses", []).append(N_("应为整数"))
-        doses = 0
-    if not 0 <= doses <= MAX_DOSES:
-        errors.setdefault("vaccine_doses", []).append(N_("应在0–%(max)s之间", max=MAX_DOSES))
-    doses = max(doses, len(dates))
-    clean["vaccine_doses"] = doses
+        report.add("health_cert_no", N_("填写有效期时请填写健康证编号"))
+    dates = clean["vaccine_dates"]
+    clean["vaccine_doses"] = max(clean["vaccine_doses"], len(dates))
     clean["vaccine_dates"] = sorted(d.isoformat() for d in dates)
-    clean["active"] = registry.parse_bool(data.get("active", True), "active", errors) is not False
-    return clean, errors
+    clean["active"] = report.take(fields.STAFF_ACTIVE) is not False
+    return clean, report.errors
 
 
 def add(shop: Shop, data: dict, *, actor=None) -> Staff:

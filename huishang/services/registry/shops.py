@@ -4,9 +4,8 @@ it flushes, and the caller commits once.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
@@ -16,88 +15,27 @@ from huishang.models import BusinessType, Complex, Entity, Licence, PlateCode, S
 from huishang.models.scope import scoped
 from huishang.models.users import user_shops
 from huishang.services import Conflict, DomainError
-from huishang.services.core import audit
+from huishang.services.core import Report, audit, clean_text, day, report_into, yes_no
 from huishang.signals import shop_changed
 
-from . import codes, uscc
+from . import codes, fields
 
-# Xuhui and its surroundings, generously: coordinates outside are almost surely swapped or wrong.
-LAT_RANGE = (30.6, 31.6)
-LNG_RANGE = (120.8, 122.2)
-PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
-STATUS_ALIASES = {"营业": "open", "停业": "suspended", "注销": "closed", "open": "open",
-                  "suspended": "suspended", "closed": "closed"}
-TRUE_WORDS = {"1", "true", "yes", "y", "是", "有", "供应", "√", "t"}
-FALSE_WORDS = {"", "0", "false", "no", "n", "否", "无", "不供应", "f"}
 AUDITED_FIELDS = ("code", "sign_name", "address", "street_id", "complex_id", "business_type_id",
                   "lat", "lng", "status", "contact", "phone", "opening_hours", "registered_on",
                   "cold_chain", "canteen_kind", "serves_breakfast", "breakfast_spend",
                   "breakfast_wait", "breakfast_offer", "breakfast_hours", "entity_id")
-TEXT_LIMITS = {"sign_name": 100, "address": 200, "contact": 60, "phone": 30, "opening_hours": 100,
-               "entity_name": 200, "legal_rep": 60, "breakfast_offer": 300, "breakfast_hours": 40,
-               "licence_no": 60}
-
-
-_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_BLANKS = re.compile(r"\s+")
-
-
-def clean_text(value) -> str:
-    """Trim, fold full-width ASCII and ideographic spaces to half-width, collapse blanks.
-    (str.translate: an import calls this a few million times.)"""
-    if value is None:
-        return ""
-    return _BLANKS.sub(" ", str(value).translate(_FOLD)).strip()
+# What a new shop must have; a change may leave any of them out.
+REQUIRED = ("uscc", "entity_name", "sign_name", "address", "street", "business_type")
 
 
 def parse_bool(value, name: str, errors: dict) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return None
-    word = clean_text(value).lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    errors.setdefault(name, []).append(N_("无法识别的是/否值：%(value)s", value=value))
-    return None
+    """`core.fields.yes_no` for callers that keep a `{field: [messages]}` dict."""
+    return report_into(errors, name, yes_no, value)
 
 
 def parse_date(value, name: str, errors: dict) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = clean_text(value).replace("年", "-").replace("月", "-").replace("日", "")
-    text = text.replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    errors.setdefault(name, []).append(N_("日期格式错误（应为 YYYY-MM-DD）：%(value)s", value=value))
-    return None
-
-
-def parse_float(value, name: str, errors: dict, bounds: tuple[float, float] | None = None):
-    if value is None or value == "":
-        return None
-    try:
-        number = float(clean_text(value)) if not isinstance(value, (int, float)) else float(value)
-    except ValueError:
-        errors.setdefault(name, []).append(N_("应为数字：%(value)s", value=value))
-        return None
-    if number != number or number in (float("inf"), float("-inf")):
-        errors.setdefault(name, []).append(N_("应为有限数字"))
-        return None
-    if bounds and not bounds[0] <= number <= bounds[1]:
-        errors.setdefault(name, []).append(
-            N_("超出徐汇区范围（%(low)s–%(high)s）：%(value)s", low=bounds[0], high=bounds[1], value=value))
-        return None
-    return number
+    """`core.fields.day` for callers that keep a `{field: [messages]}` dict."""
+    return report_into(errors, name, day, value)
 
 
 @dataclass
@@ -142,84 +80,66 @@ def validate_shop(data: dict, lookups: Lookups, *, partial: bool = False) -> tup
     `errors` maps each bad field to its messages. With partial=False the required fields must
     be present.
     """
-    errors: dict[str, list[str]] = {}
-    clean: dict = {}
-    required = ("uscc", "entity_name", "sign_name", "address", "street", "business_type")
+    report = Report(data)
     if not partial:
-        for name in required:
-            if not clean_text(data.get(name)):
-                errors.setdefault(name, []).append(N_("必填项不能为空"))
-    for name, limit in TEXT_LIMITS.items():
-        if name in data and data[name] is not None:
-            value = clean_text(data[name])
-            if len(value) > limit:
-                errors.setdefault(name, []).append(N_("不能超过%(max)s个字符", max=limit))
-            clean[name] = value
+        report.require(*REQUIRED)
+    check_identity(report, partial)
+    check_place(report, lookups, partial)
+    check_business(report, lookups)
+    check_contact(report)
+    check_licence(report)
+    check_dates(report)
+    return report.clean, report.errors
+
+
+def check_identity(report: Report, partial: bool) -> None:
+    """The market entity (统一社会信用代码, name, legal representative), the plate code and the sign."""
+    for each in (fields.USCC, fields.ENTITY_NAME, fields.LEGAL_REP, fields.CODE, fields.SIGN_NAME):
+        report.take(each)
     if partial:
-        for name in ("sign_name", "address"):
-            if name in data and not clean.get(name):
-                errors.setdefault(name, []).append(N_("必填项不能为空"))
-    if clean_text(data.get("uscc")):
-        problem = uscc.validate(data["uscc"])
-        if problem:
-            errors.setdefault("uscc", []).append(problem)
-        clean["uscc"] = uscc.normalise(data["uscc"])
-    if clean_text(data.get("code")):
-        code = codes.normalise(clean_text(data["code"]))
-        if not codes.is_genuine(code):
-            errors.setdefault("code", []).append(N_("商铺码格式或校验位错误：%(code)s", code=data["code"]))
-        clean["code"] = code
-    if clean_text(data.get("street")):
-        street = lookups.street(data["street"])
-        if street is None:
-            errors.setdefault("street", []).append(N_("未知街道：%(street)s", street=data["street"]))
-        else:
-            clean["street_id"] = street.id
-    if clean_text(data.get("business_type")):
-        bt = lookups.business_type(data["business_type"])
-        if bt is None:
-            errors.setdefault("business_type", []).append(N_("未知业态：%(code)s", code=data["business_type"]))
-        else:
-            clean["business_type_id"] = bt.id
-    if "complex" in data:
-        if clean_text(data.get("complex")):
-            cx = lookups.complex(data["complex"])
-            if cx is None:
-                errors.setdefault("complex", []).append(N_("未知商业综合体：%(complex)s", complex=data["complex"]))
-            else:
-                clean["complex_id"] = cx.id
-        else:
-            clean["complex_id"] = None
-    for name, bounds in (("lat", LAT_RANGE), ("lng", LNG_RANGE)):
-        if name in data:
-            clean[name] = parse_float(data[name], name, errors, bounds)
-    if bool(clean.get("lat") is None) != bool(clean.get("lng") is None) and not partial:
-        errors.setdefault("lat" if clean.get("lat") is None else "lng", []).append(N_("经纬度须同时填写"))
-    if clean.get("phone") and not PHONE.match(clean["phone"]):
-        errors.setdefault("phone", []).append(N_("电话号码格式错误：%(phone)s", phone=data["phone"]))
-    if "status" in data and data["status"] is not None:
-        status = STATUS_ALIASES.get(clean_text(data["status"]).lower())
-        if status is None:
-            errors.setdefault("status", []).append(N_("状态必须是 营业/停业/注销：%(status)s", status=data["status"]))
-        clean["status"] = status
-    for name in ("registered_on", "licence_expires"):
-        if name in data:
-            clean[name] = parse_date(data[name], name, errors)
-    if clean.get("registered_on") and clean["registered_on"] > today():
-        errors.setdefault("registered_on", []).append(N_("登记日期不能晚于今天"))
-    for name in ("serves_breakfast", "cold_chain"):
-        if name in data:
-            value = parse_bool(data[name], name, errors)
-            if value is not None:
-                clean[name] = value
-    if "breakfast_spend" in data:
-        clean["breakfast_spend"] = parse_float(data["breakfast_spend"], "breakfast_spend", errors, (0, 500))
-    if "breakfast_wait" in data:
-        wait = parse_float(data["breakfast_wait"], "breakfast_wait", errors, (0, 240))
-        clean["breakfast_wait"] = int(wait) if wait is not None else None
-    if clean.get("licence_expires") and not clean.get("licence_no"):
-        errors.setdefault("licence_no", []).append(N_("填写许可证有效期时须填写许可证号"))
-    return clean, errors
+        report.require("sign_name", when_given=True)
+
+
+def check_place(report: Report, lookups: Lookups, partial: bool) -> None:
+    """Address, street, complex and coordinates inside the district; both coordinates or neither
+    (asked only when neither is wrong in itself)."""
+    report.take(fields.ADDRESS)
+    if partial:
+        report.require("address", when_given=True)
+    report.take(fields.STREET, lookups)
+    report.take(fields.COMPLEX, lookups)
+    report.take(fields.LAT)
+    report.take(fields.LNG)
+    lat, lng = report.clean.get("lat"), report.clean.get("lng")
+    if not partial and not {"lat", "lng"} & report.errors.keys() and (lat is None) != (lng is None):
+        report.add("lat" if lat is None else "lng", N_("经纬度须同时填写"))
+
+
+def check_business(report: Report, lookups: Lookups) -> None:
+    """Business type, status, cold chain and the breakfast offer."""
+    report.take(fields.BUSINESS_TYPE, lookups)
+    for each in (fields.STATUS, fields.COLD_CHAIN, fields.SERVES_BREAKFAST, fields.BREAKFAST_SPEND,
+                 fields.BREAKFAST_WAIT, fields.BREAKFAST_OFFER, fields.BREAKFAST_HOURS):
+        report.take(each)
+
+
+def check_contact(report: Report) -> None:
+    """Contact person, phone and opening hours."""
+    for each in (fields.CONTACT, fields.PHONE_NUMBER, fields.OPENING_HOURS):
+        report.take(each)
+
+
+def check_licence(report: Report) -> None:
+    """The main licence: an expiry date needs the licence's number."""
+    report.take(fields.LICENCE_NO)
+    report.take(fields.LICENCE_EXPIRES)
+    if report.clean.get("licence_expires") and not report.clean.get("licence_no"):
+        report.add("licence_no", N_("填写许可证有效期时须填写许可证号"))
+
+
+def check_dates(report: Report) -> None:
+    """登记日期, not after today."""
+    report.take(fields.REGISTERED_ON)
 
 
 def code_in_use(code: str) -> bool:
@@ -285,7 +205,7 @@ def update_shop(shop: Shop, data: dict, *, actor=None, lookups: Lookups | None =
     lookups = lookups or Lookups.load()
     clean, errors = validate_shop(data, lookups, partial=True)
     if clean.get("status") == "closed":
-        errors.setdefault("status", []).append(N_("注销请使用关闭商铺操作"))
+        errors.setdefault("status", []).append(fields.CLOSE_BY_ACTION)
     if errors:
         raise DomainError(N_("商铺信息有误"), errors)
     before = audit.snapshot(shop, AUDITED_FIELDS)

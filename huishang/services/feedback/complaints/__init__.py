@@ -9,6 +9,7 @@ Others use the names re-exported below (`complaints.transition`, `complaints.sub
 from huishang.models.feedback import TRANSITIONS
 from huishang.services.core import uploads  # noqa: F401 -- citizen/feedback.py reads complaints.uploads.MAX_BYTES
 
+from ..fields import DESCRIPTION_MAX, DESCRIPTION_MIN, NOTE_MAX, PHONE
 from .deadlines import (
     LEGAL_DECISION_DAYS,
     STEP_LIMITS,
@@ -28,12 +29,9 @@ from .desk import (
     save_template,
     templates,
 )
-from .events import ACTION_LABELS, NOTE_MAX, ROLE_LABELS
+from .events import ACTION_LABELS, ROLE_LABELS
 from .intake import (
-    DESCRIPTION_MAX,
-    DESCRIPTION_MIN,
     MAX_PHOTOS,
-    PHONE,
     find_for_citizen,
     get,
     hash_key,

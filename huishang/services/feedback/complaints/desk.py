@@ -15,7 +15,7 @@ from huishang.models.scope import scoped
 from huishang.services import DomainError, NotFound
 from huishang.services.core import audit
 
-from .events import NOTE_MAX
+from ..fields import NOTE_MAX
 
 
 def desk_query(user, *, street=None, status=None, due=None, category=None, assigned=None, q=None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import date
 
@@ -12,19 +11,19 @@ from flask import current_app
 from sqlalchemy import select
 
 from huishang.extensions import db
-from huishang.i18n import N_, Listing
+from huishang.i18n import N_
 from huishang.models import Complaint, ComplaintPhoto, ComplaintSupport, Shop
 from huishang.models import today as district_today
-from huishang.models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KINDS, OPEN_STATUSES
+from huishang.models.feedback import COMPLAINT_CATEGORIES, OPEN_STATUSES
 from huishang.services import Conflict, DomainError
-from huishang.services.core import clients, uploads, workdays
+from huishang.services.core import Report, clients, uploads, workdays
 
+from .. import fields
 from .deadlines import LEGAL_DECISION_DAYS, step_limits
 from .events import _event
 
-DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
 MAX_PHOTOS = 3
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+COMPLAINT_FIELDS = (fields.CATEGORY, fields.KIND, fields.DESCRIPTION, fields.PHONE_NUMBER)
 
 
 def hash_key(key: str) -> str:
@@ -32,24 +31,9 @@ def hash_key(key: str) -> str:
 
 
 def validate(data: dict, photos: list[bytes]) -> tuple[dict, dict]:
-    errors: dict[str, list[str]] = {}
-    category = (data.get("category") or "").strip() if isinstance(data.get("category"), str) else ""
-    if category not in COMPLAINT_CATEGORIES:
-        errors["category"] = [N_("请选择投诉类别：%(categories)s", categories=Listing(CATEGORY_LABELS.values()))]
-    kind = data.get("kind") or "complaint"
-    if kind not in KINDS:
-        errors["kind"] = [N_("请选择 投诉（要求解决）或 举报（要求查处）")]
-    description = data.get("description")
-    description = description.strip() if isinstance(description, str) else ""
-    if len(description) < DESCRIPTION_MIN:
-        errors["description"] = [N_("请描述发生了什么（至少%(min)s个字）", min=DESCRIPTION_MIN)]
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [N_("描述不能超过%(max)s字（现为%(count)s字）", max=DESCRIPTION_MAX,
-                                      count=len(description))]
-    phone = data.get("phone")
-    phone = "".join(phone.split()) if isinstance(phone, str) else ""
-    if phone and not PHONE.match(phone):
-        errors["phone"] = [N_("电话号码格式错误（手机11位，或带区号的固定电话）")]
+    report = Report(data)
+    clean = {each.name: report.check(each.name, each, data.get(each.name)) for each in COMPLAINT_FIELDS}
+    errors = report.errors
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [N_("最多上传%(max)s张照片", max=MAX_PHOTOS)]
     else:
@@ -61,7 +45,7 @@ def validate(data: dict, photos: list[bytes]) -> tuple[dict, dict]:
                 errors.setdefault("photos", []).extend(N_("第%(n)s张：%(message)s", n=n, message=m) for m in messages)
                 if exc.status == 413:
                     errors["_status"] = [413]  # type: ignore[list-item]
-    return {"category": category, "kind": kind, "description": description, "phone": phone or None}, errors
+    return clean, errors
 
 
 def submit(shop: Shop, data: dict, photos: list[bytes] = (), *, client_hash: str | None = None,
