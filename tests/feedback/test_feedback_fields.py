@@ -7,7 +7,6 @@ import pytest
 
 from huishang.services.core import Invalid
 from huishang.services.feedback import fields
-
 from tests.factories import make_shop
 
 

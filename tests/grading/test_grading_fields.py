@@ -5,7 +5,6 @@ import pytest
 from huishang.services import DomainError, grading
 from huishang.services.core import Invalid
 from huishang.services.grading import rules
-
 from tests.factories import make_regulator
 
 

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 from huishang.models import today
 from huishang.services.core import Invalid
 from huishang.services.inspections import fields
-
 from tests.factories import make_shop
+
 from .test_inspections import body, form_data, team, template  # noqa: F401 — the fixture
 
 

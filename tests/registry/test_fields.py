@@ -16,7 +16,6 @@ from huishang.services.core import NOTHING, REQUIRED, Invalid, Report, day, numb
 from huishang.services.registry import codes
 from huishang.services.registry import fields as shop
 from huishang.validation import Checked, missing_messages
-
 from tests.factories import make_complex, make_regulator
 
 GOOD_USCC = "91330100799655058B"
