@@ -1,7 +1,7 @@
 """Huishang (汇商码): one QR plate per shop, three faces — supervision, merchant, citizen."""
 from flask import Flask, current_app, request
 
-from . import accounts, cli, core, errors, web
+from . import accounts, cli, errors, hooks, site
 from . import config as config_module
 from .admin import register as register_admin
 from .api import api
@@ -74,7 +74,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    app.register_blueprint(core.bp)
+    app.register_blueprint(site.bp)
     app.register_blueprint(accounts.bp)
     api.register_blueprint(accounts.api_bp)
     csrf.exempt(accounts.api_bp)
@@ -92,7 +92,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    web.register(app)
+    hooks.register(app)
 
 
 def register_signals(app: Flask) -> None:

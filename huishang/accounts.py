@@ -13,9 +13,9 @@ from huishang.services import DomainError
 
 from .api import Blueprint as ApiBlueprint
 from .extensions import limiter
+from .handling import commit
 from .security import issue_token, json_error
 from .services.accounts import authenticate
-from .views import commit
 
 bp = Blueprint("auth", __name__)
 api_bp = ApiBlueprint("auth-api", __name__, url_prefix="/api/v1/auth",

@@ -9,8 +9,8 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 def register(app, api) -> None:
     # Routes attach to the blueprints on import: registry (api_shops, pages), codes (plates),
-    # inspections, grading, feedback (complaints), merchant (merchants), dashboard, and the shop
-    # profile, which shows a section of each (profile).
+    # inspections, grading, feedback (complaints), merchant relations (the merchants pages and
+    # merchants_api), dashboard, and the shop profile, which shows a section of each (profile).
     from . import (  # noqa: F401
         api_shops,
         complaints,
@@ -18,13 +18,17 @@ def register(app, api) -> None:
         grading,
         inspections,
         merchants,
+        merchants_api,
         pages,
         plates,
         profile,
     )
 
+    if not bp._got_registered_once:  # attached once, before the first app registers admin
+        bp.register_blueprint(merchants.bp)  # the merchant-relations pages: /admin/merchants, admin.merchants.*
     app.register_blueprint(bp)
     api.register_blueprint(api_shops.blp)
+    api.register_blueprint(merchants_api.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(inspections.blp)
     complaints.register(app, api)

@@ -8,6 +8,7 @@ from huishang.services import registry
 
 from ..api import Blueprint
 from ..extensions import csrf, db
+from ..handling import commit, load_shop
 from ..models import BusinessType, Shop
 from ..schemas.base import Variant
 from ..schemas.shops import (
@@ -23,7 +24,6 @@ from ..schemas.shops import (
     ShopWriteSchema,
 )
 from ..security import api_gate, json_error, roles_required
-from ..views import commit, load_shop
 
 blp = Blueprint("shops", __name__, url_prefix="/api/v1", description="The shop registry")
 blp.before_request(api_gate())

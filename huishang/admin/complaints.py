@@ -32,6 +32,7 @@ from huishang.services.registry import parse_date
 
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
+from ..handling import commit, commit_or_fail, commit_or_flash
 from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
 from ..models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
 from ..schemas.base import Variant
@@ -47,7 +48,6 @@ from ..schemas.feedback import (
     TransitionSchema,
 )
 from ..security import api_gate, page_gate, roles_required
-from ..views import commit, commit_or_fail, commit_or_flash
 
 bp = Blueprint("desk", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator"))

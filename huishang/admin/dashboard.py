@@ -7,7 +7,7 @@ from flask_login import current_user
 from huishang.services import dashboard
 from huishang.services.integration import apikeys
 
-from .. import views
+from .. import handling
 from ..extensions import db
 from ..models import ApiKey
 from ..models.integration import API_SCOPES, SCOPE_LABELS
@@ -57,7 +57,7 @@ def api_keys_page():
     form = {"name": "", "scopes": []}
     if request.method == "POST":
         form = {"name": request.form.get("name", ""), "scopes": request.form.getlist("scopes")}
-        result, failed = views.commit_or_rollback(
+        result, failed = handling.commit_or_rollback(
             lambda: apikeys.create_key(form["name"], form["scopes"], actor=current_user))
         if failed is None:
             (created, raw), form = result, {"name": "", "scopes": []}
@@ -90,7 +90,7 @@ def api_key_revoke(key_id):
     if request.form.get("confirm") != "yes":
         flash(_("请勾选确认后再吊销"), "error")
         return redirect(url_for("admin.api_keys"))
-    return views.commit_or_flash(
+    return handling.commit_or_flash(
         lambda: apikeys.revoke_key(key, actor=current_user), done=url_for("admin.api_keys"), category="success",
         message=lambda _key: _("已吊销密钥 %(prefix)s…（%(name)s）", prefix=key.prefix, name=key.name))
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from huishang.services import DomainError, grading, planning, registry
 from huishang.services.grading import SEVERITY_LABELS, credit, draws, penalties
 
-from .. import views
+from .. import handling
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..i18n import N_
@@ -73,11 +73,11 @@ PER_PAGE = 50
 # -- loading and authorising ----------------------------------------------------------------------
 
 
-GRADING_SCOPE = views.ShopScope(missing=_l("商铺不存在"), denied=_l("该商铺不在您的管辖范围"))
+GRADING_SCOPE = handling.ShopScope(missing=_l("商铺不存在"), denied=_l("该商铺不在您的管辖范围"))
 
 
 def load_shop(code: str) -> Shop:
-    return views.load_shop(code, "can_supervise", GRADING_SCOPE)
+    return handling.load_shop(code, "can_supervise", GRADING_SCOPE)
 
 
 def load_item(item_id: int) -> PlanItem:
@@ -254,7 +254,7 @@ def plan_generate():
         args = _plan_args()
         return planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
 
-    return views.commit_or_flash(generate, done=_back_to_plan(), category="message",
+    return handling.commit_or_flash(generate, done=_back_to_plan(), category="message",
                                  message=lambda count: _("已生成清单：%(n)s 家单位", n=count))
 
 
@@ -266,7 +266,7 @@ def plan_auto_assign():
         street_ids = planning.scope_street_ids(current_user, request.form.get("street", "").strip() or None)
         return planning.auto_assign(street_ids, actor=current_user)
 
-    return views.commit_or_flash(auto_assign, done=_back_to_plan(), category="message",
+    return handling.commit_or_flash(auto_assign, done=_back_to_plan(), category="message",
                                  message=lambda count: _("已自动分派 %(n)s 项（按街道内检查组工作量均衡）", n=count))
 
 
@@ -275,7 +275,7 @@ def plan_auto_assign():
 def plan_assign(item_id):
     item = load_item(item_id)
     lead, co = request.form.get("pair", "").partition(",")[::2]
-    return views.commit_or_flash(
+    return handling.commit_or_flash(
         lambda: planning.assign(
             item, int(lead) if lead.isdecimal() else -1, int(co) if co.isdecimal() else None, actor=current_user
         ),
@@ -286,7 +286,7 @@ def plan_assign(item_id):
 @bp.post("/plan/items/<int:item_id>/close")
 def plan_close(item_id):
     item = load_item(item_id)
-    return views.commit_or_flash(
+    return handling.commit_or_flash(
         lambda: planning.close_item(
             item, request.form.get("status", ""), request.form.get("note", ""), actor=current_user
         ),
@@ -358,7 +358,7 @@ def rules_page():
     errors: dict = {}
     if request.method == "POST":
         data = _rules_from_form(request.form)
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: grading.update_rules(data, actor=current_user),
             done=url_for("grading.rules_page"), category="message",
             message=lambda result: (
@@ -414,7 +414,7 @@ def penalty_new(code):
     shop = load_shop(code)
     errors: dict = {}
     if request.method == "POST":
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: penalties.record_penalty(shop, request.form.to_dict(), actor=current_user),
             done=url_for("grading.shop_grading", code=shop.code), message=_("处罚已登记"), category="message",
         )
@@ -430,7 +430,7 @@ def penalty_new(code):
 @roles_required("regulator")
 def penalty_fulfil(penalty_id):
     penalty = load_penalty(penalty_id)
-    return views.commit_or_flash(
+    return handling.commit_or_flash(
         lambda: penalties.mark_fulfilled(penalty, request.form.get("fulfilled_on"), actor=current_user),
         done=url_for("grading.shop_grading", code=db.session.get(Shop, penalty.shop_id).code),
         message=_("已登记履行完毕"), category="message", details=True,
@@ -460,7 +460,7 @@ def repair_decide(repair_id):
         abort(404)
     if not repair.can_change(current_user):
         abort(403, description=_("该商铺不在您的管辖范围"))
-    return views.commit_or_flash(
+    return handling.commit_or_flash(
         lambda: penalties.decide_repair(
             repair,
             request.form.get("decision") == "approve",
@@ -499,7 +499,7 @@ def draw_new():
             "seed": form.get("seed", ""),
             "exclusions": form.get("exclusions", ""),
         }
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: draws.create_draw(data, actor=current_user),
             done=lambda draw: url_for("grading.draw_detail", draw_id=draw.id), category="message",
             message=lambda draw: _("抽查完成：%(n)s 个对象", n=len(draw.targets)),
@@ -585,7 +585,7 @@ def api_generate(args):
     """Save the list as tracked items (regulators); keeps earlier tracking."""
     street_ids = planning.scope_street_ids(current_user, args.get("street"))
     count = planning.generate(args["as_of"] or today(), args["days"], street_ids, actor=current_user)
-    views.commit()
+    handling.commit()
     return {"count": count}
 
 
@@ -598,7 +598,7 @@ def api_auto_assign(args):
     count = planning.auto_assign(
         planning.scope_street_ids(current_user, args.get("street")), actor=current_user
     )
-    views.commit()
+    handling.commit()
     return {"count": count}
 
 
@@ -634,7 +634,7 @@ def api_assign(body, item_id):
     lead = user_named(body["inspector"], "inspector")
     co = user_named(body.get("co_inspector"), "co_inspector")
     planning.assign(item, lead.id, co.id if co else None, actor=current_user)
-    views.commit()
+    handling.commit()
     return _item_view(item)
 
 
@@ -645,7 +645,7 @@ def api_close(body, item_id):
     """Close an item as not found (查无此店) or business closed."""
     item = load_item(item_id)
     planning.close_item(item, body["status"], body["note"], actor=current_user)
-    views.commit()
+    handling.commit()
     return _item_view(item)
 
 
@@ -681,7 +681,7 @@ class ShopPenalties(MethodView):
         """Record a penalty decision (regulators); publicity ends 3 months / 3 years later."""
         shop = load_shop(code)
         penalty = penalties.record_penalty(shop, body, actor=current_user)
-        views.commit()
+        handling.commit()
         return penalty
 
 
@@ -714,7 +714,7 @@ def _draw_view(draw: RandomDraw) -> dict:
 def api_draw_create(body):
     """Run and record a random draw (regulators). Give `seed` to replay an earlier draw's inputs."""
     draw = draws.create_draw(body, actor=current_user)
-    views.commit()
+    handling.commit()
     return _draw_view(draw)
 
 

@@ -14,7 +14,7 @@ from huishang.services import DomainError, inspections, registry
 from huishang.services.catalog import checklists
 from huishang.services.inspections import result_sheet
 
-from .. import views
+from .. import handling
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..i18n import N_
@@ -36,11 +36,11 @@ PER_PAGE = 50
 
 
 # -- helpers ---------------------------------------------------------------------------------
-INSPECTION_SCOPE = views.ShopScope(missing="商铺不存在 (no such shop)", denied="该商铺不在您的辖区 (out of scope)")
+INSPECTION_SCOPE = handling.ShopScope(missing="商铺不存在 (no such shop)", denied="该商铺不在您的辖区 (out of scope)")
 
 
 def load_shop(code: str, check: str = "can_inspect") -> Shop:
-    return views.load_shop(code, check, INSPECTION_SCOPE)
+    return handling.load_shop(code, check, INSPECTION_SCOPE)
 
 
 def load_inspection(inspection_id: int) -> Inspection:
@@ -111,7 +111,7 @@ def inspection_new(code):
         abort(404, description="没有适用的检查表 (no checklist applies)")
     errors, status = {}, 200
     if request.method == "POST":
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: inspections.record_inspection(shop, submission_from_form(template), actor=current_user)[0],
             done=lambda inspection: url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
         if failed is None:
@@ -275,7 +275,7 @@ def checklist_edit(template_id):
             for n in range(count)
             if request.form.get(f"delete-{n}") != "1"
         ]
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: checklists.edit_template(template, request.form.get("name", ""), rows, actor=current_user),
             done=lambda new: url_for("admin.checklist_detail", template_id=new.id))
         if failed is None:
@@ -324,7 +324,7 @@ csrf.exempt(blp)
 
 def api_shop(code: str) -> Shop:
     """Staff in scope or the shop's own merchant; 404 / 403 otherwise."""
-    return views.load_shop(code, lambda user, shop: user.can_inspect(shop) or user.owns_shop(shop))
+    return handling.load_shop(code, lambda user, shop: user.can_inspect(shop) or user.owns_shop(shop))
 
 
 def inspection_schema() -> type[InspectionOwnerSchema]:
@@ -377,7 +377,7 @@ def create_inspection(data):
         }
     )
     inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
-    views.commit()
+    handling.commit()
     return inspection, 201 if created else 200
 
 
@@ -389,7 +389,7 @@ def get_inspection(inspection_id):
     if inspection is None:
         abort(404)
     if not inspection.can_view(current_user):
-        abort(403, description=views.API_SCOPE.denied)
+        abort(403, description=handling.API_SCOPE.denied)
     return Variant(inspection_schema(), inspection)
 
 
@@ -430,5 +430,5 @@ class SelfChecks(MethodView):
             client_id=data["client_id"],
             checked_on=data["checked_on"],
         )
-        views.commit()
+        handling.commit()
         return check, 201 if created else 200

@@ -16,15 +16,13 @@ from huishang.services.merchant import questions as question_service
 from huishang.services.merchant import staff as staff_service
 
 from ..extensions import db
+from ..handling import PLAIN_SCOPE, commit, commit_or_fail, error_text, load_shop
 from ..merchant.common import send_upload
 from ..models import BusinessType, ChangeRequest, Complex, PropertyReport, Question, today, utcnow
 from ..security import page_gate
-from ..views import PLAIN_SCOPE, commit, commit_or_fail, error_text, load_shop
-from . import bp as admin_bp
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 bp.before_request(page_gate("regulator"))
-admin_bp.register_blueprint(bp)
 
 
 def _shop(code):

@@ -22,7 +22,7 @@ from huishang.services.core import audit, tabular, to_local
 from huishang.services.registry import exporting, importing
 from huishang.services.registry import fields as shop_fields
 
-from .. import views
+from .. import handling
 from ..extensions import db
 from ..models import AuditEvent, BusinessType, Complex, Entity, Shop, Street, today
 from ..models.registry import STATUS_LABELS
@@ -133,7 +133,7 @@ class CloseForm(FlaskForm):
 def load_shop(code: str, check: str = "can_view") -> Shop:
     """Load or 404 (also when out of scope: the URL must not confirm the shop exists); 403 when
     in view but the action is not allowed."""
-    return views.load_shop(code, check, views.PAGE_SCOPE)
+    return handling.load_shop(code, check, handling.PAGE_SCOPE)
 
 
 def street_in_scope(form: ShopForm) -> bool:
@@ -214,7 +214,7 @@ def registry_import():
         else:
             if plan.ok and request.form.get("action") == "import":
                 importing.apply_import(plan, actor=current_user)  # a DomainError: the error page
-                views.commit()
+                handling.commit()
                 flash(_("导入完成：%(s)s", s=plan.summary), "info")
                 return redirect(url_for("admin.registry"))
             db.session.rollback()
@@ -233,7 +233,7 @@ def shop_new():
     del form.status  # a new shop is open
     form.fill_choices(current_user)
     if form.validate_on_submit() and street_in_scope(form):
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: registry.register_shop(form.payload(editing=False), actor=current_user),
             done=lambda shop: url_for("admin.shop_profile", code=shop.code),
             message=lambda shop: _("已登记，商铺码 %(code)s", code=shop.code))
@@ -254,7 +254,7 @@ def shop_edit(code: str):
     form = ShopForm(data=form_data(shop) if request.method == "GET" else None)
     form.fill_choices(current_user)
     if form.validate_on_submit() and street_in_scope(form):
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: registry.update_shop(shop, form.payload(editing=True), actor=current_user),
             done=url_for("admin.shop_profile", code=shop.code), message=_("已保存"))
         if failed is None:
@@ -290,7 +290,7 @@ def shop_close(code: str):
     shop = load_shop(code, "can_edit")
     form = CloseForm()
     if form.validate_on_submit():
-        done, failed = views.commit_or_fail(
+        done, failed = handling.commit_or_fail(
             lambda: registry.close_shop(shop, actor=current_user, reason=form.reason.data),
             done=url_for("admin.shop_profile", code=shop.code), message=_("商铺已注销"))
         if failed is None:

@@ -19,8 +19,8 @@ from huishang.services.scan import plates as plate_service
 
 from ..api import Blueprint
 from ..extensions import csrf
+from ..handling import commit, commit_or_fail, load_shop
 from ..security import api_gate, roles_required
-from ..views import commit, commit_or_fail, load_shop
 from . import bp
 
 blp = Blueprint("plates", __name__, url_prefix="/api/v1",

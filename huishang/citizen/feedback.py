@@ -20,6 +20,7 @@ from huishang.services.feedback import reviews as review_service
 
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, limiter
+from ..handling import commit, commit_or_fail, commit_or_flash
 from ..models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KIND_LABELS, REVIEW_TAGS
 from ..schemas.feedback import (
     ComplaintCreatedSchema,
@@ -35,7 +36,6 @@ from ..schemas.feedback import (
     TrackingArgs,
 )
 from ..security import json_error
-from ..views import commit, commit_or_fail, commit_or_flash
 
 bp = Blueprint("feedback", __name__)
 blp = ApiBlueprint("public-feedback", __name__, url_prefix="/api/v1/public",

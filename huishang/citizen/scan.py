@@ -17,7 +17,7 @@ from huishang.services.feedback import reviews as review_service
 from huishang.services.registry import display, normalise
 from huishang.services.scan import faces as scans
 
-from .. import views
+from .. import handling
 from ..admin.complaints import ComplaintsSection, complaints_section
 from ..admin.grading import grading_panel
 from ..admin.inspections import inspection_summary
@@ -40,7 +40,7 @@ def _count(shop_id: int, face: str) -> None:
         scans.flusher.ensure_started(current_app._get_current_object(), config.get("SCAN_FLUSH_SECONDS", 5.0))
     try:
         if scans.count_scan(shop_id, face, every_hits=config.get("SCAN_FLUSH_HITS", 5000)):
-            views.commit(on_get="scan counts: a scan is a GET by nature")
+            handling.commit(on_get="scan counts: a scan is a GET by nature")
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.warning("scan counts not written, kept for the next flush: %s", type(exc).__name__)

@@ -13,8 +13,8 @@ from huishang.services.integration import apikeys
 
 from ..api import Blueprint
 from ..extensions import csrf, db
+from ..handling import commit, committed
 from ..security import json_error
-from ..views import commit, committed
 
 blp = Blueprint(
     "integration",

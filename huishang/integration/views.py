@@ -5,6 +5,7 @@ from flask import g
 from huishang.services.integration import apikeys, citysync, opendata
 
 from ..extensions import db
+from ..handling import commit
 from ..models import Shop
 from ..schemas.integration import (
     ChangesPageSchema,
@@ -14,7 +15,6 @@ from ..schemas.integration import (
     PenaltyPushSchema,
     PenaltyRecordSchema,
 )
-from ..views import commit
 from . import SECURITY, blp
 
 ERRORS = {

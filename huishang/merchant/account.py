@@ -6,7 +6,7 @@ from flask_login import current_user
 from huishang.services.merchant import claims
 
 from ..extensions import limiter
-from ..views import commit_or_fail
+from ..handling import commit_or_fail
 from . import bp
 
 

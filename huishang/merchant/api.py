@@ -2,15 +2,15 @@
 
 - /api/v1/shops/<code>/staff — the merchant and staff in scope get personal data; the complex's
   property manager gets masked names; anyone else 403. Merchants add, edit and remove staff.
-- /api/v1/shops/<code>/change-requests, /api/v1/change-requests — regulated changes and their
-  review (regulators in scope).
+- /api/v1/shops/<code>/change-requests — a merchant files a regulated change (the regulators'
+  review queue and decisions are in `admin/merchants_api.py`).
 - /api/v1/notifications — the caller's notification centre.
-- /api/v1/questions — merchants ask, regulators answer (the 2-working-day clock in each item).
+- /api/v1/questions — merchants ask (the 2-working-day clock in each item); regulators answer
+  through `admin/merchants_api.py`.
 - /api/v1/policies — the policies for the merchant's business types (all, for staff).
 - /api/v1/claims — a logged-in merchant claims one more shop with a claim code.
 - /api/v1/public/faq — the published FAQ, no token.
 """
-from flask import abort
 from flask_login import current_user
 
 from huishang.services.core import notifications
@@ -19,11 +19,11 @@ from huishang.services.merchant import questions as question_service
 from huishang.services.merchant import staff as staff_service
 
 from ..api import Blueprint
-from ..extensions import csrf, db, limiter
-from ..models import ChangeRequest, Question, Staff
+from ..extensions import csrf, limiter
+from ..handling import commit, load_shop
+from ..models import Staff
 from ..schemas.base import Variant
 from ..schemas.merchant import (
-    ChangeRejectSchema,
     ChangeRequestSchema,
     ChangeRequestWriteSchema,
     ClaimCodeSchema,
@@ -32,7 +32,6 @@ from ..schemas.merchant import (
     NotificationListSchema,
     NotificationReadSchema,
     PolicySchema,
-    QuestionAnswerSchema,
     QuestionSchema,
     QuestionWriteSchema,
     StaffListSchema,
@@ -41,7 +40,6 @@ from ..schemas.merchant import (
     StaffWriteSchema,
 )
 from ..security import api_gate, roles_required
-from ..views import commit, load_shop
 from .common import own_object
 
 blp = Blueprint("merchant-api", __name__, url_prefix="/api/v1",
@@ -53,14 +51,6 @@ public_blp = Blueprint("faq-api", __name__, url_prefix="/api/v1/public", descrip
 csrf.exempt(public_blp)
 
 
-def _regulator_scope(obj):
-    """A change request or question the current user may decide (regulators in scope), else 403."""
-    if not obj.can_change(current_user):
-        abort(403, description="无权处理 (regulators in scope only)")
-    return obj
-
-
-# -- staff --------------------------------------------------------------------------------------
 @blp.route("/shops/<code>/staff", methods=["GET"])
 @blp.response(200, StaffListSchema)
 def staff_list(code):
@@ -134,35 +124,6 @@ def shop_change_create(data, code):
     return cr
 
 
-@blp.route("/change-requests", methods=["GET"])
-@blp.response(200, ChangeRequestSchema(many=True))
-@roles_required("regulator", message="只有监管者可以审核 (regulators only)")
-def change_queue():
-    """The review queue: pending requests of shops in the regulator's streets."""
-    return changes.queue(current_user)
-
-
-@blp.route("/change-requests/<int:change_id>/approve", methods=["POST"])
-@blp.response(200, ChangeRequestSchema)
-def change_approve(change_id):
-    """Approve: the change is applied through the registry."""
-    cr = _regulator_scope(db.session.get(ChangeRequest, change_id) or abort(404))
-    changes.approve(cr, actor=current_user)
-    commit()
-    return cr
-
-
-@blp.route("/change-requests/<int:change_id>/reject", methods=["POST"])
-@blp.arguments(ChangeRejectSchema)
-@blp.response(200, ChangeRequestSchema)
-def change_reject(data, change_id):
-    """Reject with a reason; nothing changes."""
-    cr = _regulator_scope(db.session.get(ChangeRequest, change_id) or abort(404))
-    changes.reject(cr, data["reason"], actor=current_user)
-    commit()
-    return cr
-
-
 # -- notifications ------------------------------------------------------------------------------
 @blp.route("/notifications", methods=["GET"])
 @blp.response(200, NotificationListSchema)
@@ -210,17 +171,6 @@ def question_ask(data):
     """Ask the regulator (merchants, for one of their shops). Attachments: the web form."""
     shop = load_shop(data["shop_code"])
     question = question_service.ask(shop, data["body"], actor=current_user)
-    commit()
-    return question
-
-
-@blp.route("/questions/<int:question_id>/answer", methods=["POST"])
-@blp.arguments(QuestionAnswerSchema)
-@blp.response(200, QuestionSchema)
-def question_answer(data, question_id):
-    """Answer a question (regulators in scope); the merchant is notified."""
-    question = _regulator_scope(db.session.get(Question, question_id) or abort(404))
-    question_service.answer(question, data["answer"], actor=current_user)
     commit()
     return question
 

@@ -5,8 +5,8 @@ from flask import abort, current_app, send_from_directory
 from flask_login import current_user
 
 from ..extensions import db
+from ..handling import PLAIN_SCOPE, load_shop
 from ..models import Staff
-from ..views import PLAIN_SCOPE, load_shop
 
 
 def own_shop(code: str):

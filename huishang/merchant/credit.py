@@ -8,9 +8,9 @@ from sqlalchemy import select
 from huishang.services.grading import SEVERITY_LABELS, penalties
 
 from ..extensions import db
+from ..handling import commit_or_fail
 from ..models import Penalty
 from ..models.grading import CreditRepair
-from ..views import commit_or_fail
 from . import bp
 
 

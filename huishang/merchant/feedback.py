@@ -9,8 +9,8 @@ from huishang.services.feedback import mask_personal
 from huishang.services.feedback import reviews as review_service
 
 from ..extensions import db
+from ..handling import commit_or_fail
 from ..models import Review, today
-from ..views import commit_or_fail
 from . import bp
 
 

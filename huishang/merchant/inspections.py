@@ -14,8 +14,8 @@ from huishang.services.catalog import checklists
 from huishang.services.inspections import result_sheet
 
 from ..extensions import db
+from ..handling import commit_or_fail
 from ..models import Inspection, Rectification, SelfCheck, today
-from ..views import commit_or_fail
 from . import bp
 from .common import own_object, own_shop, upload_bytes
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from huishang.services.core import KINDS, format_local, notifications
 
 from ..extensions import db
+from ..handling import commit
 from ..models import ChangeRequest, Notification
-from ..views import commit
 from . import bp
 
 # Links of the merchant home's menu, in order. Every page is always there: a renamed endpoint is

@@ -8,7 +8,7 @@ from huishang.services import DomainError, registry
 from huishang.services.merchant import claims, questions
 
 from ..extensions import limiter
-from ..views import commit_or_rollback
+from ..handling import commit_or_rollback
 from .common import send_upload
 
 bp = Blueprint("merchant_public", __name__)

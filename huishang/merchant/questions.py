@@ -8,9 +8,9 @@ from huishang.services.merchant import policies
 from huishang.services.merchant import questions as question_service
 
 from ..extensions import db
+from ..handling import commit_or_fail
 from ..i18n import N_
 from ..models import Policy, Question
-from ..views import commit_or_fail
 from . import bp
 from .common import own_object, own_shop, send_upload, upload_bytes
 

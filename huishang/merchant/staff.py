@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from huishang.services.merchant import staff as staff_service
 
+from ..handling import commit, commit_or_fail
 from ..models import today
-from ..views import commit, commit_or_fail
 from . import bp
 from .common import form_data, own_shop, own_staff
 

@@ -10,9 +10,9 @@ from huishang.services.core import audit, uploads
 from huishang.services.merchant import changes, licences
 
 from ..extensions import db
+from ..handling import commit, commit_or_fail
 from ..i18n import N_
 from ..models import BusinessType, ChangeRequest, Licence
-from ..views import commit, commit_or_fail
 from . import bp
 from .common import form_data, own_object, own_shop, send_upload, upload_bytes
 

@@ -95,7 +95,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return manages(self, shop.complex_id)
 
     # -- object checks: the shop's rule, asked from the user's side ---------------------------
-    # `user.can_view(shop)` is `shop.can_view(user)`; `views.load_shop` names these checks.
+    # `user.can_view(shop)` is `shop.can_view(user)`; `handling.load_shop` names these checks.
     def can_view(self, shop: Shop) -> bool:
         """May see the non-public face of the shop (management or supervision)."""
         return shop.can_view(self)

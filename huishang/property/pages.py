@@ -10,8 +10,8 @@ from huishang.services import property as property_service
 from huishang.services.merchant import staff as staff_service
 
 from ..extensions import db
+from ..handling import PLAIN_SCOPE, commit, commit_or_fail, load_shop
 from ..models import BusinessType
-from ..views import PLAIN_SCOPE, commit, commit_or_fail, load_shop
 from . import bp
 
 

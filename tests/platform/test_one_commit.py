@@ -1,4 +1,4 @@
-"""One commit per request: services flush, the request commits once through `huishang.views`
+"""One commit per request: services flush, the request commits once through `huishang.handling`
 (`commit`, `commit_or_rollback`, `commit_or_fail`, `commit_or_flash`), a GET never writes by
 accident, and a failure part-way through a request leaves nothing behind."""
 import ast
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
-from huishang import views
+from huishang import handling
 from huishang.extensions import db
 from huishang.models import ApiKey, AuditEvent, ChangeRequest, Inspection, Notification, Shop
 from huishang.services import DomainError
@@ -16,11 +16,11 @@ from huishang.services.integration import apikeys
 from huishang.services.merchant import changes
 from tests.factories import make_merchant, make_regulator, make_shop
 
-PACKAGE = Path(views.__file__).parent
+PACKAGE = Path(handling.__file__).parent
 FACES = ("admin", "merchant", "citizen", "property", "integration")
 VIEW_MODULES = sorted(
     [path for face in FACES for path in (PACKAGE / face).rglob("*.py")]
-    + [PACKAGE / "accounts.py", PACKAGE / "core.py"]
+    + [PACKAGE / "accounts.py", PACKAGE / "site.py"]
 )
 
 
@@ -35,7 +35,7 @@ def _name(path: Path) -> str:
 def test_no_view_module_commits_itself(path):
     source = path.read_text(encoding="utf-8")
     lines = [n for n, line in enumerate(source.splitlines(), 1) if "session.commit(" in line]
-    assert lines == [], f"{_name(path)} commits at lines {lines}: call huishang.views.commit() instead"
+    assert lines == [], f"{_name(path)} commits at lines {lines}: call huishang.handling.commit() instead"
 
 
 def _catches_domain_error(handler: ast.ExceptHandler) -> bool:
@@ -64,10 +64,10 @@ def test_no_hand_written_rollback_of_a_domain_error(path):
 def test_a_get_may_not_commit_without_saying_why(app, method):
     with app.test_request_context("/admin/complaints", method=method):
         with pytest.raises(RuntimeError, match="a GET never writes"):
-            views.commit()
-        assert not views.committed()
-        views.commit(on_get="a test that says why")
-        assert views.committed()
+            handling.commit()
+        assert not handling.committed()
+        handling.commit(on_get="a test that says why")
+        assert handling.committed()
 
 
 def test_commit_or_rollback_keeps_nothing_of_a_failed_action(app):
@@ -80,8 +80,8 @@ def test_commit_or_rollback_keeps_nothing_of_a_failed_action(app):
         raise DomainError("第二步失败")
 
     with app.test_request_context("/x", method="POST"):
-        result, failed = views.commit_or_rollback(rename_then_fail)
-        assert result is None and failed.message == "第二步失败" and not views.committed()
+        result, failed = handling.commit_or_rollback(rename_then_fail)
+        assert result is None and failed.message == "第二步失败" and not handling.committed()
     db.session.expire_all()
     assert db.session.get(Shop, shop.id).sign_name == "原来的店名"
 

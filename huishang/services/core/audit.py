@@ -98,7 +98,7 @@ def action_label(action: str):
 @dataclass(frozen=True)
 class Origin:
     """Who acts and from where, bound once by the layer that received the work: each web request
-    (`huishang.web`: the signed-in user, else "anonymous", and the client address), the command
+    (`huishang.hooks`: the signed-in user, else "anonymous", and the client address), the command
     line ("cli", the default). The services never read the request themselves."""
 
     label: str = "cli"  # the actor's name when no signed-in user acts

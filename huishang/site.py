@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from .extensions import db
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("site", __name__)
 
 
 @bp.get("/healthz")
