@@ -11,10 +11,10 @@ from huishang.services.merchant import questions as question_service
 
 from ..api import Blueprint
 from ..extensions import csrf, db
+from ..handling import commit
 from ..models import ChangeRequest, Question
 from ..schemas.merchant import ChangeRejectSchema, ChangeRequestSchema, QuestionAnswerSchema, QuestionSchema
 from ..security import api_gate, roles_required
-from ..views import commit
 
 blp = Blueprint("admin-merchants-api", __name__, url_prefix="/api/v1",
                 description="Regulators: review merchants' changes, answer their questions")
