@@ -13,6 +13,7 @@ from huishang.config import TestingConfig
 from huishang.extensions import db
 from huishang.security import issue_token
 from huishang.services.reference import seed_reference_data
+from tests.browser import browser, desktop, live, phone  # noqa: F401  (browser fixtures for every test)
 
 
 @pytest.fixture(scope="session")
