@@ -12,7 +12,7 @@ from .integration import register as register_integration
 from .merchant import register as register_merchant
 from .models import User
 from .property import register as register_property
-from .services import grading
+from .services import grading, jobs
 from .services.scan import faces as scan_faces
 from .signals import shop_changed, shops_imported
 
@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     api.init_app(app)
+    jobs.celery_init_app(app)
 
     @login.user_loader
     def load_user(session_id: str):

@@ -17,6 +17,7 @@ def register(app, api) -> None:
         dashboard,
         grading,
         inspections,
+        jobs,
         merchants,
         merchants_api,
         pages,
@@ -31,5 +32,6 @@ def register(app, api) -> None:
     api.register_blueprint(merchants_api.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(inspections.blp)
+    api.register_blueprint(jobs.blp)
     complaints.register(app, api)
     grading.register(app, api)

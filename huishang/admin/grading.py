@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -56,6 +56,7 @@ from ..schemas.grading import (
     PlanQuerySchema,
 )
 from ..security import api_gate, page_gate, roles_required
+from . import jobs as jobs_views
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator", "inspector"))
@@ -249,13 +250,16 @@ def _back_to_plan() -> str:
 @bp.post("/plan/generate")
 @roles_required("regulator")
 def plan_generate():
-
-    def generate():
+    """Save the list as tracked items: a job (a whole district's list is long work), whose page
+    says how many items it holds. Bad filters go back to the list with the message."""
+    try:
         args = _plan_args()
-        return planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
-
-    return handling.commit_or_flash(generate, done=_back_to_plan(), category="message",
-                                 message=lambda count: _("已生成清单：%(n)s 家单位", n=count))
+    except DomainError as exc:
+        flash(str(exc.message), "message")
+        return redirect(_back_to_plan())
+    street_ids = sorted(args["street_ids"]) if args["street_ids"] is not None else None
+    return jobs_views.start_and_show("plan.generate", {
+        "as_of": args["as_of"].isoformat(), "days": args["days"], "street_ids": street_ids})
 
 
 @bp.post("/plan/auto-assign")
