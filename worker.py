@@ -3,5 +3,5 @@
 Built from the same factory as wsgi.py, with the same environment (docs/deploy.md §9)."""
 from huishang import create_app
 
-app = create_app()
-celery = app.extensions["celery"]
+flask_app = create_app()
+celery = flask_app.extensions["celery"]
