@@ -169,3 +169,27 @@ def test_cleanup_removes_old_jobs_and_their_files(app):
     db.session.commit()
     assert jobs.cleanup() == 1 and not path.exists()
     assert jobs.cleanup() == 0
+
+
+def test_an_inspection_s_merchants_are_told_after_the_commit_once(client, auth_header):
+    from huishang.models import ChecklistTemplate, Notification
+    from huishang.services import inspections
+    from tests.factories import make_merchant
+
+    shop = make_shop()
+    merchant = make_merchant(shops=[shop])
+    lead, co = make_inspector(), make_inspector()
+    template = db.session.scalar(select(ChecklistTemplate).where(
+        ChecklistTemplate.key == "food.catering.inspection", ChecklistTemplate.current.is_(True)))
+    db.session.commit()
+    body = {"shop_code": shop.code, "template_id": template.id, "co_inspector": co.username,
+            "client_id": "followup-0001",
+            "answers": [{"item_id": i.id, "result": "fail" if n == 0 else "pass", "note": ""}
+                        for n, i in enumerate(template.items)]}
+    r = client.post("/api/v1/inspections", json=body, headers=auth_header(lead))
+    assert r.status_code == 201
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == merchant.id)).all()
+    assert [n.title for n in notes] == ["监督检查结果：不符合"] and "前完成整改" in notes[0].body
+    assert client.post("/api/v1/inspections", json=body, headers=auth_header(lead)).status_code == 200  # a retry
+    assert inspections.notify_result(r.get_json()["id"]) == 0  # run again: nothing sent twice
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == merchant.id)) == 1

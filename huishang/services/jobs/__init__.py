@@ -6,10 +6,10 @@ A view starts a job in three steps: `job = jobs.create(kind, params, owner)` (fl
 `handling.commit()`, `jobs.launch(job)`. Its page is /admin/jobs/<id>, its status
 /api/v1/jobs/<id>.
 
-Others use: `create`, `launch`, `get`, `result_file`, `live_figures`, `status_of`, `KINDS`,
+Others use: `create`, `launch`, `follow_up`, `get`, `result_file`, `live_figures`, `status_of`, `KINDS`,
 `celery_init_app`, `scheduled`, `run_scheduled_job`, `run`, `cleanup`."""
 from .kinds import KINDS
-from .queue import celery_init_app, launch, requeue_lost, run_scheduled_job, scheduled
+from .queue import celery_init_app, follow_up, launch, requeue_lost, run_scheduled_job, scheduled
 from .records import cleanup, create, files_dir, get, job_dir, live_figures, recent_for, result_file
 from .runner import run
 
@@ -34,6 +34,6 @@ def status_of(job) -> dict:
 
 
 __all__ = [
-    "KINDS", "celery_init_app", "cleanup", "create", "files_dir", "get", "job_dir", "launch",
+    "KINDS", "celery_init_app", "cleanup", "create", "files_dir", "follow_up", "get", "job_dir", "launch",
     "live_figures", "recent_for", "requeue_lost", "result_file", "run", "run_scheduled_job", "scheduled", "status_of",
 ]

@@ -19,7 +19,7 @@ from huishang.extensions import db
 from huishang.i18n import N_
 from huishang.models import Shop, Street, today
 from huishang.services import DomainError, planning, registry
-from huishang.services.inspections import history_import
+from huishang.services.inspections import history_import, notify_result
 from huishang.services.integration import opendata
 from huishang.services.registry import exporting, importing
 from huishang.services.scan import plates as plate_service
@@ -152,3 +152,10 @@ def opendata_export(work) -> str:
     shutil.copyfile(path, work.output(path.name))
     work.progress(1)
     return "开放数据包已生成：" + "，".join(f"{k} {v} 行" for k, v in counts.items())
+
+
+# -- follow-ups: consequences of a write that need not keep its user waiting ----------------------
+# No job row and no page: sent after the write's commit (`jobs.follow_up`), each idempotent.
+FOLLOW_UPS: dict[str, Callable] = {
+    "inspection.result": notify_result,  # the merchants told of an inspection's result
+}

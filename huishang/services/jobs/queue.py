@@ -26,9 +26,11 @@ from huishang.extensions import db
 from huishang.models import Job, utcnow
 
 from . import nightly, runner
+from .kinds import FOLLOW_UPS
 
 log = logging.getLogger(__name__)
 RUN_TASK = "huishang.jobs.run"
+FOLLOW_UP_TASK = "huishang.jobs.follow_up"
 SCHEDULED_TASK = "huishang.jobs.scheduled"
 
 
@@ -74,6 +76,10 @@ def celery_init_app(app: Flask) -> Celery:
     def run_job(job_id: str) -> str:
         return runner.run(job_id)
 
+    @celery_app.task(name=FOLLOW_UP_TASK, acks_late=True, reject_on_worker_lost=True)
+    def follow_up_task(name: str, *args) -> str:
+        return run_follow_up(name, *args)
+
     @celery_app.task(name=SCHEDULED_TASK, acks_late=True, reject_on_worker_lost=True)
     def run_scheduled(name: str) -> str:
         return run_scheduled_job(name)
@@ -109,6 +115,47 @@ def _run_in_thread(app: Flask, job_id: str) -> None:
             runner.run(job_id)
         finally:
             db.session.remove()
+
+
+def follow_up(name: str, *args) -> None:
+    """After a write's commit: run the consequence `name` (kinds.FOLLOW_UPS) where JOBS_RUNNER says.
+    With the broker unreachable it runs in a thread here, so nothing is lost to a Redis restart."""
+    if name not in FOLLOW_UPS:
+        raise KeyError(name)
+    mode = current_app.config["JOBS_RUNNER"]
+    if mode == "celery":
+        try:
+            current_app.extensions["celery"].send_task(FOLLOW_UP_TASK, args=[name, *args], retry=True,
+                                                      retry_policy={"max_retries": 2, "interval_start": 0.2})
+            return
+        except Exception:  # noqa: BLE001 — kombu raises several kinds
+            log.warning("broker unreachable: follow-up %s runs in this process", name)
+            mode = "thread"
+    if mode == "thread":
+        app = current_app._get_current_object()
+        threading.Thread(target=_follow_up_in_thread, args=(app, name, args), daemon=True).start()
+    else:
+        run_follow_up(name, *args)
+
+
+def _follow_up_in_thread(app: Flask, name: str, args) -> None:
+    with app.app_context():
+        try:
+            run_follow_up(name, *args)
+        except Exception:  # noqa: BLE001 — logged; a follow-up never takes the process down
+            log.exception("follow-up %s%r failed", name, args)
+        finally:
+            db.session.remove()
+
+
+def run_follow_up(name: str, *args) -> str:
+    try:
+        result = FOLLOW_UPS[name](*args)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return f"{name}: {result}"
 
 
 def requeue_lost() -> str:
