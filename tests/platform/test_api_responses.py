@@ -226,6 +226,10 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
          json={"external_id": "TOUR-P1", "shop_code": shop.code, "decision_no": "沪市监徐处〔2025〕100号",
                "decided_on": today().isoformat(), "violation": "超范围经营", "fine": 500})
     tour("get", "/integration/changes", key, query_string={"since": "2000-01-01T00:00:00Z"})
+    job = tour("post", "/jobs", regulator, json={"kind": "registry.export", "fmt": "csv"}, status=202)
+    for who in (regulator, inspector):
+        started = tour("post", "/jobs", who, json={"kind": "plates"}, status=202) if who is inspector else job
+        tour("get", "/jobs/{job_id}", who, params={"job_id": started["id"]})
 
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = {(method, path) for path, item in spec["paths"].items() for method in item if method in METHODS}
