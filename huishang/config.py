@@ -77,6 +77,9 @@ class Config:
     # Several deployments (or test runs) may share one Redis: keep their counters apart.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "huishang")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis restarting: count in this process meanwhile, and go back to Redis by itself once it
+    # answers again (scripts/drill_scale_out.py measures it), rather than answering 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 
     WTF_CSRF_TIME_LIMIT = None
@@ -104,6 +107,8 @@ class Config:
     # longest job (a running job's heartbeat keeps it from being taken twice; see JOB_STALE_SECONDS).
     JOB_VISIBILITY_TIMEOUT = int(os.environ.get("JOB_VISIBILITY_TIMEOUT", 3600))
     JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", 120))  # no heartbeat this long: its worker died
+    # Beat sends again jobs queued this long without a worker taking them (a broker outage lost them).
+    JOB_REQUEUE_SECONDS = int(os.environ.get("JOB_REQUEUE_SECONDS", 60))
     JOB_IMPORT_MAX_ROWS = int(os.environ.get("JOB_IMPORT_MAX_ROWS", 200_000))
     JOB_PLATE_WORKERS = int(os.environ.get("JOB_PLATE_WORKERS", 1))  # processes per plates job (prefork: 1)
 

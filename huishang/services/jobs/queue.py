@@ -58,7 +58,7 @@ def celery_settings(config) -> dict:
         "enable_utc": True,
         "beat_schedule": {
             name: {"task": SCHEDULED_TASK, "schedule": entry.schedule, "args": (name,)}
-            for name, entry in scheduled().items()
+            for name, entry in scheduled(config).items()
         },
     }
 
@@ -159,24 +159,29 @@ def run_follow_up(name: str, *args) -> str:
 
 
 def requeue_lost() -> str:
-    """Send again the jobs that no worker holds: queued for over a minute (the broker was down, or
+    """Send again the jobs that no worker holds: queued for over JOB_REQUEUE_SECONDS (the broker was down, or
     Redis restarted and lost its queue), or running with a stopped heartbeat (their worker died).
     Harmless when run twice: the runner's claim lets only one runner take a job."""
     now = utcnow()
     stale = now - timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
+    waiting = now - timedelta(seconds=current_app.config["JOB_REQUEUE_SECONDS"])
     lost = list(db.session.scalars(select(Job.id).where(or_(
-        (Job.status == "queued") & (Job.created_at < now - timedelta(seconds=60)),
+        (Job.status == "queued") & (Job.created_at < waiting),
         (Job.status == "running") & (Job.heartbeat_at < stale)))))
     for job_id in lost:
-        launch(job_id)
+        if current_app.config["JOBS_RUNNER"] == "celery":
+            launch(job_id)
+        else:  # by hand without a broker: run them here (a thread would die with the command)
+            runner.run(job_id)
     return f"sent again {len(lost)} job(s)"
 
 
-def scheduled() -> dict:
+def scheduled(config=None) -> dict:
+    seconds = float((config or current_app.config)["JOB_REQUEUE_SECONDS"])
     entries = dict(nightly.NIGHTLY)
     entries["jobs-requeue"] = nightly.Scheduled(
         "jobs-requeue", "send again jobs no worker holds (after a Redis restart or a lost worker)",
-        requeue_lost, 60.0)
+        requeue_lost, seconds)
     return entries
 
 
