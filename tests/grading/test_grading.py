@@ -90,21 +90,40 @@ def test_cell_and_interval_table(business_type, outcome, tier, grade, interval):
     add_inspection(shop, T - D(200), outcome)
     result = grading.explain(shop, T)
     assert (result.static_tier, result.dynamic_grade, result.interval) == (tier, grade, interval)
-    assert result.due_on == max(T - D(200) + D(interval), T - D(200) + D(90))
+    assert result.due_on == T - D(200) + D(interval)
+
+
+@pytest.mark.parametrize("days_ago,overdue", [(59, False), (60, False), (61, True)])
+def test_high_poor_is_due_60_days_after_its_inspection(days_ago, overdue):
+    """The 90-day no-repeat floor never overrides a shorter interval (architecture.md, next due date):
+    the riskiest cell is visited sooner than 中·较差, not at the same 90 days."""
+    canteen = make_shop(business_type="group_meal.central_kitchen")
+    add_inspection(canteen, T - D(days_ago), "fail")
+    result = grading.explain(canteen, T)
+    assert (result.static_tier, result.dynamic_grade, result.interval) == ("高", "较差", 60)
+    assert result.due_on == T - D(days_ago) + D(60)
+    assert (result.due_on < T) == overdue
+    assert planned(canteen, days=0 if days_ago == 60 else 30).due_on == result.due_on
+    fast_food = make_shop(business_type="catering.fast_food")  # 中·较差: 90 days
+    add_inspection(fast_food, T - D(days_ago), "fail")
+    assert grading.explain(fast_food, T).due_on == T - D(days_ago) + D(90) > result.due_on
 
 
 def test_no_repeat_within_90_days_of_any_inspection():
-    canteen = make_shop(business_type="group_meal.school_canteen")
-    add_inspection(canteen, T - D(80), "fail")  # 高·较差: 60 days, but never before +90
-    assert grading.explain(canteen, T).due_on == T + D(10)
-    other = make_shop(business_type="group_meal.school_canteen")
-    add_inspection(other, T - D(100), "fail")  # full: +60 → T-40 ...
-    assert planned(other).due_on == T - D(10)  # ... but its rectification? none: routine +90 floor
-    add_inspection(other, T - D(20), "pass", full=False)  # a re-inspection: grade stays, clock restarts
-    result = grading.explain(other, T)
-    assert result.dynamic_grade == "较差" and result.due_on == T + D(70) and result.reason == "routine"
-    assert planned(other, days=70).due_on == T + D(70)
-    assert planned(other, days=69) is None
+    """A re-inspection restarts the clock: nothing routine within three months of any inspection
+    (SAMR Order 49 Art. 42), unless the cell's own interval is shorter."""
+    shop = make_shop(business_type="group_meal.school_canteen")
+    add_inspection(shop, T - D(200), "partial")  # 高·一般: 90 days → due T-110 ...
+    add_inspection(shop, T - D(20), "pass", full=False)  # ... a re-inspection: never before +90
+    result = grading.explain(shop, T)
+    assert result.dynamic_grade == "一般" and result.due_on == T + D(70) and result.reason == "routine"
+    assert planned(shop, days=70).due_on == T + D(70)
+    assert planned(shop, days=69) is None
+    poor = make_shop(business_type="group_meal.school_canteen")
+    add_inspection(poor, T - D(100), "fail")  # 高·较差: 60 days → T-40 ...
+    add_inspection(poor, T - D(20), "pass", full=False)  # ... the floor is the interval itself: +60
+    result = grading.explain(poor, T)
+    assert result.dynamic_grade == "较差" and result.due_on == T + D(40) and result.reason == "routine"
 
 
 def test_rectification_trigger_and_overdue_worsening():
@@ -211,7 +230,7 @@ def test_list_order_across_cells():
         ("catering.fast_food", "fail", 85, "中", "较差"),
         ("group_meal.school_canteen", "pass", 110, "高", "良好"),
         ("group_meal.school_canteen", "partial", 85, "高", "一般"),
-        ("group_meal.school_canteen", "fail", 85, "高", "较差"),
+        ("group_meal.school_canteen", "fail", 55, "高", "较差"),
     ]
     shops = {}
     for bt, outcome, ago, tier, grade in specs:
