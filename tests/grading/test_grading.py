@@ -302,6 +302,24 @@ def test_refresh_keeps_shop_columns_and_refresh_all_matches():
     assert db.session.get(ShopGrading, shop.id).base_grade == "较差"
 
 
+def test_intervals_up_to_two_years_and_older_tables_read_within_them(client, login_as):
+    table = grading.load_rules()["intervals"]
+    table["低"]["良好"] = 730  # on the bound: accepted
+    grading.update_rules({"intervals": table}, actor=make_regulator())
+    db.session.commit()
+    assert grading.load_rules()["intervals"]["低"]["良好"] == 730
+    row = db.session.get(GradingRule, "intervals")
+    row.value = {**row.value, "低": {**row.value["低"], "良好": 1000}}  # stored before the bound
+    db.session.commit()
+    assert grading.load_rules()["intervals"]["低"]["良好"] == 730
+    login_as(make_regulator())
+    form = {f"intervals.{t}.{g}": str(d) for t, r in grading.RULE_DEFAULTS["intervals"].items() for g, d in r.items()}
+    form["intervals.低.良好"] = "731"
+    response = client.post("/admin/rules", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "检查间隔天数（静态层级 × 动态等级）（低·良好）：应在 1–730 之间" in html
+
+
 def test_update_rules_is_audited_and_changes_the_interval():
     reg = make_regulator()
     shop = make_shop()
@@ -321,6 +339,7 @@ def test_update_rules_is_audited_and_changes_the_interval():
     [
         ({"no_repeat_days": "abc"}, "no_repeat_days"),
         ({"intervals": {"高": {"良好": 0}}}, "intervals.高.良好"),
+        ({"intervals": {"低": {"良好": 731}}}, "intervals.低.良好"),  # over two years (Order 49 Art. 22)
         ({"sampling_ratios": {"A": 2, "B": 0.1, "C": 0.3, "D": 0.8}}, "sampling_ratios.A"),
         ({"tier_map": {"A": "极高"}}, "tier_map"),
         ({"nonsense": 1}, "nonsense"),
@@ -359,3 +378,16 @@ def test_rules_change_in_a_large_district_waits_for_the_nightly_refresh(monkeypa
     grading.refresh_all()
     db.session.commit()
     assert db.session.get(ShopGrading, shop.id).routine_due_base == T
+
+
+def test_internal_labels_never_use_the_name_of_the_legal_abnormal_operations_list():
+    """经营异常名录 is a legal list kept by the registration authority (企业信息公示暂行条例); a shop that
+    does not answer or has suspended business is not on it, so no screen may call it 经营异常."""
+    from pathlib import Path
+
+    import huishang
+
+    root = Path(huishang.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in [*root.rglob("*.py"), *root.rglob("*.html")]
+                 if "经营异常" in p.read_text(encoding="utf-8").replace("经营异常名录", "")]
+    assert offenders == []
