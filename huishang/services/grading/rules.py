@@ -54,9 +54,12 @@ RULE_LABELS = {
 # "区级规则" marks a choice of the district's own (the nine-grid of Xuhui has no published primary
 # source, domain-research.md §1.4) within the bounds the cited law sets.
 RULE_SOURCES = {
-    "tier_map": N_("《食品生产经营监督检查管理办法》（市场监管总局令第49号）第二十一条（风险等级 A/B/C/D）；《食品生产经营风险分级管理办法（试行）》"),
-    "intervals": N_("区级规则（九宫格）；上限 730 天：总局令第49号第二十二条，每户至少每两年全面检查一次"),
-    "complaint_threshold": N_("区级规则；总局令第49号第二十一条（检查计划考虑食品安全状况）"),
+    "tier_map": N_("《食品生产经营监督检查管理办法》（市场监管总局令第49号）第二十一条"
+                   "（风险等级 A/B/C/D）；《食品生产经营风险分级管理办法（试行）》"),
+    "intervals": N_("区级规则（九宫格）；上限 730 天：总局令第49号第二十二条，"
+                    "每户至少每两年全面检查一次"),
+    "complaint_threshold": N_("区级规则；总局令第49号第二十一条"
+                              "（检查计划考虑食品安全状况）"),
     "complaint_window_days": N_("区级规则；总局令第49号第二十一条"),
     "worsen_on_penalty": N_("区级规则；公示期依《市场监督管理行政处罚信息公示规定》（总局令第45号）"),
     "worsen_on_overdue_rectification": N_("总局令第49号第三十二、三十三条（限期整改，监管部门跟踪）"),
