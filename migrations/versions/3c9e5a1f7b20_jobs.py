@@ -1,14 +1,14 @@
 """jobs: background work with its progress (issue 16)
 
 Revision ID: 3c9e5a1f7b20
-Revises: b7e3a9d41c55
+Revises: c3d5e7a9b1f2
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "3c9e5a1f7b20"
-down_revision = "b7e3a9d41c55"
+down_revision = "c3d5e7a9b1f2"
 branch_labels = None
 depends_on = None
 
