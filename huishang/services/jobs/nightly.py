@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from flask import current_app
 
 from huishang.extensions import db
-from huishang.services import grading
+from huishang.services import grading, messages
 from huishang.services.feedback import complaints
 from huishang.services.integration import opendata
 from huishang.services.merchant import send_reminders
@@ -70,6 +70,13 @@ def scan_counts() -> str:
     return f"{written} scans written"
 
 
+def messages_deliver() -> str:
+    """Send the e-mail and SMS messages that are due (`flask messages deliver`); retries back off."""
+    counts = messages.deliver_due(limit=500)
+    db.session.commit()
+    return f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}"
+
+
 def cleanup() -> str:
     removed = records.cleanup()
     db.session.commit()
@@ -89,6 +96,7 @@ NIGHTLY = {
         Scheduled("reminders", "licence, health-certificate and rectification reminders", reminders,
                   crontab(hour=7, minute=0)),
         Scheduled("scan-counts", "write buffered scan counts", scan_counts, 300.0),
+        Scheduled("messages-deliver", "send the e-mail and SMS messages that are due", messages_deliver, 60.0),
         Scheduled("jobs-cleanup", "remove finished jobs and their files after JOB_FILES_DAYS", cleanup,
                   crontab(hour=3, minute=15)),
     )

@@ -19,7 +19,7 @@ import threading
 from datetime import timedelta
 
 from celery import Celery, Task
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import or_, select
 
 from huishang.extensions import db
@@ -177,7 +177,9 @@ def requeue_lost() -> str:
 
 
 def scheduled(config=None) -> dict:
-    seconds = float((config or current_app.config)["JOB_REQUEUE_SECONDS"])
+    if config is None:
+        config = current_app.config if has_app_context() else {"JOB_REQUEUE_SECONDS": 60}
+    seconds = float(config["JOB_REQUEUE_SECONDS"])
     entries = dict(nightly.NIGHTLY)
     entries["jobs-requeue"] = nightly.Scheduled(
         "jobs-requeue", "send again jobs no worker holds (after a Redis restart or a lost worker)",
