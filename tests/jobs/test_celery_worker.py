@@ -3,8 +3,8 @@ is offered; a job sent twice runs once; a worker killed mid-job (kill -9) leaves
 second worker, which completes it (acks_late + reject_on_worker_lost + the heartbeat).
 
 The broker is Redis db 11 of TEST_REDIS_URL's server (db 15 is the scale-out tests'); skips with
-a reason when Redis is not reachable. Uses TEST_DATABASE_URL when set, else a temporary SQLite file
-shared by this process and the workers."""
+a reason when Redis is not reachable. The database is a temporary SQLite file shared by this process
+and the workers (the drill, scripts/drill_scale_out.py, does the same on PostgreSQL)."""
 import os
 import signal
 import subprocess
@@ -54,7 +54,9 @@ def world(tmp_path_factory):
     from huishang.services.reference import seed_reference_data
 
     tmp = tmp_path_factory.mktemp("celery")
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'hs.sqlite'}"
+    # Its own database file, even when the suite runs on PostgreSQL: the suite's tables are emptied
+    # before every test, which would take the workers' data away between two polls.
+    url = f"sqlite:///{tmp / 'hs.sqlite'}"
 
     class WorkerConfig(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url.replace("postgresql://", "postgresql+psycopg://", 1)
