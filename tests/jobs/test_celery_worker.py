@@ -16,7 +16,7 @@ import pytest
 
 from huishang import create_app
 from huishang.config import TestingConfig
-from huishang.extensions import db
+from huishang.extensions import db, limiter
 from huishang.models import Job
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def _clear_queue() -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, app):
     from huishang.services.accounts import create_user
     from huishang.services.reference import seed_reference_data
 
@@ -68,6 +68,7 @@ def world(tmp_path_factory):
         JOB_STALE_SECONDS = 3
 
     _clear_queue()
+    suite_app = app
     app = create_app(WorkerConfig)
     with app.app_context():
         db.drop_all()
@@ -110,6 +111,7 @@ def world(tmp_path_factory):
         db.drop_all()
         db.engine.dispose()
     _clear_queue()
+    limiter.init_app(suite_app)  # creating the workers' app re-initialised the process-wide limiter
 
 
 def _client(app):
