@@ -116,7 +116,7 @@ class Config:
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
     # celery | thread | inline: where a started job runs (default: celery with a broker, else a thread).
     JOBS_RUNNER = os.environ.get("JOBS_RUNNER") or ("celery" if CELERY_BROKER_URL else "thread")
-    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR", str(INSTANCE_DIR / "jobs"))
+    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR") or str(INSTANCE_DIR / "jobs")
     JOB_FILES_DAYS = int(os.environ.get("JOB_FILES_DAYS", 7))  # finished jobs and their files are kept this long
     # A message a killed worker held goes to another worker after this many seconds: longer than the
     # longest job (a running job's heartbeat keeps it from being taken twice; see JOB_STALE_SECONDS).
