@@ -56,6 +56,7 @@ from ..schemas.grading import (
     PlanQuerySchema,
 )
 from ..security import api_gate, page_gate, roles_required
+from .listing import read_listing
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator", "inspector"))
@@ -195,7 +196,9 @@ def _plan_args():
 def plan_page():
     """The list for day T with filters, tracking state and progress per street and inspector,
     a page at a time (a district's list is hundreds of thousands of items)."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    filters = {k: v for k, v in request.args.items() if k in ("as_of", "days", "street", "status", "mine")}
+    listing = read_listing(planning.SORT_KEYS, "priority", PER_PAGE, filters)
+    page = listing.page
     status = request.args.get("status", "")
     try:
         args = _plan_args()
@@ -208,6 +211,8 @@ def plan_page():
             offset=(page - 1) * PER_PAGE,
             status=status if status in PLAN_STATUS_LABELS else None,
             assignee_id=current_user.id if request.args.get("mine") else None,
+            sort=listing.sort,
+            descending=listing.descending,
         )
     except DomainError as exc:
         args, items, total, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], 0, exc
@@ -228,6 +233,7 @@ def plan_page():
         progress=planning.progress(args["street_ids"], args["as_of"] - timedelta(days=args["days"])),
         status_labels=PLAN_STATUS_LABELS,
         filters=request.args,
+        listing=listing,
     ), 400 if error else 200
 
 

@@ -29,6 +29,7 @@ from ..models.registry import STATUS_LABELS
 from ..security import roles_required
 from ..validation import FormCheck
 from . import bp
+from .listing import read_listing
 
 PER_PAGE = 30
 FILTERS = ("street", "business_type", "status", "q")
@@ -164,29 +165,47 @@ def registry_page():
     return redirect(url_for("admin.registry"))
 
 
+def _registry_sorts() -> dict:
+    """The registry list's sort keys (whitelist) and their ORDER BY column; the shop id breaks ties.
+    Street and business type sort by their catalogue position (the order of the filters)."""
+    return {
+        "new": Shop.id,
+        "name": Shop.sign_name,
+        "code": Shop.code,
+        "street": select(Street.position).where(Street.id == Shop.street_id).scalar_subquery(),
+        "type": select(BusinessType.position).where(BusinessType.id == Shop.business_type_id).scalar_subquery(),
+        "status": Shop.status,
+        "registered": Shop.registered_on,
+    }
+
+
+REGISTRY_SORT_KEYS = ("new", "name", "code", "street", "type", "status", "registered")
+
+
 @bp.get("/shops", endpoint="registry")
 def registry_list():
-    """The registry list with filters, search and pagination."""
+    """The registry list with filters, search, sorting (`sort`, `dir`) and pagination: cards on a
+    phone, a table on a desk (≥ 1024 px)."""
     filters = read_filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    listing = read_listing(REGISTRY_SORT_KEYS, "new", PER_PAGE, filters, default_dir="desc")
     status, error = 200, None
     try:
         query = filtered_query(filters)
     except DomainError as exc:
         query, error, status = registry.scoped_shops(current_user).where(False), exc.message, 400
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(page, pages)
-    shops = db.session.scalars(query.order_by(Shop.id.desc()).limit(PER_PAGE)
-                               .offset((page - 1) * PER_PAGE)
+    listing = listing.clamp(total)
+    column = _registry_sorts()[listing.sort]
+    order = (column.desc(), Shop.id.desc()) if listing.descending else (column.asc(), Shop.id.asc())
+    shops = db.session.scalars(query.order_by(*order).limit(PER_PAGE).offset(listing.offset)
                                .options(selectinload(Shop.street), selectinload(Shop.business_type))).all()
     streets = [s for s in db.session.scalars(select(Street).order_by(Street.position))
                if current_user.covers_street(s.id)]
     types = db.session.scalars(select(BusinessType).order_by(BusinessType.position)).all()
     args = {k: v for k, v in filters.items() if v}
-    return render_template("admin/registry.html", shops=shops, total=total, page=page, pages=pages,
-                           filters=filters, args=args, error=error, streets=streets,
-                           types=types), status
+    return render_template("admin/registry.html", shops=shops, total=total, page=listing.page,
+                           pages=listing.pages(total), listing=listing, filters=filters, args=args, error=error,
+                           streets=streets, types=types), status
 
 
 @bp.get("/shops/export.<fmt>")
