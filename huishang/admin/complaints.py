@@ -121,7 +121,8 @@ def queue():
     counts = _counts()
     streets = db.session.scalars(select(Street).order_by(Street.position)).all()
     claimed = _claimed_shop_ids({c.shop_id for c in items})
-    return render_template("feedback/desk_list.html", items=items, claimed=claimed, total=total, page=listing.page, per_page=PER_PAGE,
+    return render_template("feedback/desk_list.html", items=items, claimed=claimed, total=total,
+                           page=listing.page, per_page=PER_PAGE,
                            listing=listing, filters=filters, error=error, counts=counts, streets=streets,
                            statuses=STATUS_LABELS, categories=CATEGORY_LABELS, today=today(),
                            mask=service.mask_phone), 400 if error else 200
