@@ -18,14 +18,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from huishang.services import DomainError, registry
-from huishang.services.core import audit, tabular, to_local
+from huishang.services.core import tabular
 from huishang.services.registry import exporting, importing
 from huishang.services.registry import fields as shop_fields
 
 from .. import handling
 from ..extensions import db
-from ..models import AuditEvent, BusinessType, Complex, Entity, Shop, Street, today
-from ..models.registry import STATUS_LABELS
+from ..models import BusinessType, Complex, Shop, Street, today
 from ..security import roles_required
 from ..validation import FormCheck
 from . import bp
@@ -33,7 +32,6 @@ from .listing import read_listing
 
 PER_PAGE = 30
 FILTERS = ("street", "business_type", "status", "q")
-AUDIT_LIMIT = 50
 EXPIRING_DAYS = 30
 MAX_UPLOAD_ROWS = 5000  # larger files go through `flask shops import` (a request must stay short)
 
@@ -318,66 +316,3 @@ def shop_close(code: str):
         return render_template("admin/shop_close.html", form=form, shop=shop), failed.status
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_close.html", form=form, shop=shop), status
-
-
-# -- the profile's audit-trail section (the view is in profile.py) ---------------------------------
-
-FIELD_LABELS = {  # also the order in which a change lists its fields
-    "code": "商铺码", "sign_name": "店招名称", "entity_id": "市场主体", "address": "地址",
-    "street_id": "街道", "complex_id": "商业综合体", "business_type_id": "业态", "lat": "纬度", "lng": "经度",
-    "status": "状态",
-    "contact": "联系人", "phone": "联系电话", "opening_hours": "营业时间", "registered_on": "登记日期",
-    "cold_chain": "冷链", "canteen_kind": "食堂类别", "serves_breakfast": "早餐网点",
-    "breakfast_spend": "早餐人均", "breakfast_wait": "早餐等候", "breakfast_offer": "早餐品种",
-    "breakfast_hours": "早餐时间", "reason": "原因",
-}
-# Keys whose values the trail never shows: other features' personal data may sit in their events.
-HIDDEN_KEY_PARTS = ("complainant", "reporter", "tracking", "vaccin", "health", "id_number", "password")
-
-
-def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
-    """The shop's audit trail (admin/profile/_audit.html), newest first, ready to show: ids turned
-    into names, personal-data keys left out."""
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.shop_id == shop.id)
-                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
-    names = ReferenceNames()
-    return [{"at": to_local(event.at), "actor": event.actor_label or "—",
-             "action": audit.action_label(event.action), "changes": changes(event, names)}
-            for event in events]
-
-
-def changes(event: AuditEvent, names) -> list[tuple[str, str, str]]:
-    before, after = event.before or {}, event.after or {}
-    rows = []
-    order = {key: i for i, key in enumerate(FIELD_LABELS)}
-    for key in sorted(set(before) | set(after), key=lambda k: (order.get(k, len(order)), k)):
-        if any(part in key for part in HIDDEN_KEY_PARTS):
-            continue
-        old, new = names.show(key, before.get(key)), names.show(key, after.get(key))
-        if old != "—" or new != "—":
-            rows.append((FIELD_LABELS.get(key, key), old, new))
-    return rows
-
-
-class ReferenceNames:
-    """Turns street / business type / complex / entity ids in audit snapshots into names."""
-
-    MODELS = {"street_id": (Street, "name"), "business_type_id": (BusinessType, "name"),
-              "complex_id": (Complex, "name")}
-
-    def show(self, key: str, value) -> str:
-        if value is None or value == "":
-            return "—"
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        if key in self.MODELS:
-            model, attr = self.MODELS[key]
-            obj = db.session.get(model, value) if isinstance(value, int) else None
-            return getattr(obj, attr) if obj is not None else str(value)
-        if key == "entity_id":
-            entity = db.session.get(Entity, value) if isinstance(value, int) else None
-            return f"{entity.name}（{entity.uscc}）" if entity else str(value)
-        if key == "status":
-            return STATUS_LABELS.get(value, str(value))
-        text = value if isinstance(value, str) else str(value)
-        return text if len(text) <= 120 else text[:117] + "…"
