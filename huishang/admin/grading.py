@@ -220,6 +220,7 @@ def plan_page():
         args, items, total, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], 0, exc
     streets = _scope_streets()
     pairs = {s.id: planning.street_pairs(s.id) for s in streets} if current_user.role == "regulator" else {}
+    pairs_by_name = {s.name: pairs.get(s.id, []) for s in streets}
     names = {u.id: u.label for u in db.session.scalars(select(User).where(User.role == "inspector"))}
     return render_template(
         "grading/plan.html",
@@ -231,6 +232,7 @@ def plan_page():
         error=error,
         streets=streets,
         pairs=pairs,
+        pairs_by_name=pairs_by_name,
         names=names,
         progress=planning.progress(args["street_ids"], args["as_of"] - timedelta(days=args["days"])),
         status_labels=PLAN_STATUS_LABELS,

@@ -3,12 +3,15 @@ complaint desk are tables whose headers sort and whose pager pages; the nine-gri
 risk (高·较差 darker than 低·良好); nothing scrolls sideways at 1024 or 1440; at 390 x 844 the same
 pages are the phone's cards and fit the phone. Screenshots go to /tmp/desk-*.png (zh and en)."""
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from tests import factories
 from tests.browser import in_live, no_problems, pytestmark  # noqa: F401
 
+SHOTS = Path(tempfile.gettempdir())
 PAGES = {"registry": "/admin/shops", "plan": "/admin/plan", "complaints": "/admin/complaints",
          "dashboard": "/admin/dashboard"}
 NAMES = ["海底捞", "阿娘面馆", "新旺茶餐厅", "鼎泰丰", "小杨生煎", "佳家汤包", "莱莱小笼", "沈大成", "王家沙", "光明邨"]
@@ -25,11 +28,13 @@ def desk_data(live):
             shops.append(factories.make_shop(
                 sign_name=f"{NAMES[k % len(NAMES)]}{k:02d}号店", street=street,
                 registered_on=f"2024-{1 + k % 12:02d}-{1 + k % 27:02d}"))
+        tickets = []
         for k in range(34):
-            factories.make_complaint(shops[k], client_hash=f"desk-{k}",
+            tickets.append(factories.make_complaint(shops[k], client_hash=f"desk-{k}",
                                      category=("food_safety", "hygiene", "price")[k % 3],
-                                     status="forwarded" if k % 5 == 0 else None)
-    in_live(live, build)
+                                     status="forwarded" if k % 5 == 0 else None).ticket)
+        return tickets[0]  # forwarded, about a shop nobody claimed
+    live["forwarded"] = in_live(live, build)
     return live
 
 
@@ -147,9 +152,10 @@ def test_screenshots(browser, desk_data, lang):
         try:
             log_in(page, desk_data, "regulator")
             page.goto(f"{desk_data['base']}/lang/{lang}?next=/admin/shops")
-            for name, path in PAGES.items():
+            extra = {"complaint": f"/admin/complaints/{desk_data['forwarded']}", "draw": "/admin/draws/new"}
+            for name, path in {**PAGES, **extra}.items():
                 page.goto(desk_data["base"] + path)
-                page.screenshot(path=f"/tmp/desk-{name}-{label}-{lang}.png", full_page=label == "1440")
+                page.screenshot(path=str(SHOTS / f"desk-{name}-{label}-{lang}.png"), full_page=True)
                 _fits(page, int(label))
             no_problems(page)
         finally:
