@@ -138,6 +138,8 @@ def test_a_job_run_twice_gives_one_result(app):
 def test_every_scheduled_job_runs_by_hand_twice_with_the_same_result(runner, name, app, tmp_path):
     app.config["OPENDATA_DIR"] = str(tmp_path)
     make_shop()
+    if name == "scan-counts":  # scans other tests counted in this process are written first
+        runner.invoke(args=["jobs", "run", name])
     first = runner.invoke(args=["jobs", "run", name])
     assert first.exit_code == 0, first.output
     second = runner.invoke(args=["jobs", "run", name])
