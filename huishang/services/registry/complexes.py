@@ -9,11 +9,11 @@ in their streets.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.i18n import N_
-from huishang.models import Complex, Street, User
+from huishang.models import Complex, Shop, Street, User
 from huishang.models.scope import scoped
 from huishang.services import DomainError
 from huishang.services.core import Report, audit, clean_text, text_field
@@ -83,6 +83,12 @@ def scoped_complexes(user):
 def managers(cx: Complex) -> list[User]:
     return list(db.session.scalars(select(User).where(User.role == "property", User.complex_id == cx.id)
                                    .order_by(User.display_name, User.username)))
+
+
+def tenant_count(cx: Complex) -> int:
+    """Its shops that are not closed."""
+    return db.session.scalar(select(func.count()).select_from(Shop).where(
+        Shop.complex_id == cx.id, Shop.status != "closed")) or 0
 
 
 def property_accounts() -> list[User]:
