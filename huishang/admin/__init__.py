@@ -15,8 +15,8 @@ def register(app, api) -> None:
     from . import (  # noqa: F401
         api_complexes,
         api_shops,
-        complexes,
         complaints,
+        complexes,
         dashboard,
         grading,
         inspections,

@@ -90,7 +90,8 @@ def test_page_lists_creates_and_edits(client, login_as):
     text = r.get_data(as_text=True)
     assert "名称</a>：必填项不能为空" in text and "街道</a>：" in text
     assert complex_count() == 1
-    r = client.post("/admin/complexes/new", data={"name": "美罗城", "street": "徐家汇街道", "address": "肇嘉浜路1111号"})
+    r = client.post("/admin/complexes/new",
+                    data={"name": "美罗城", "street": "徐家汇街道", "address": "肇嘉浜路1111号"})
     assert r.status_code == 302
     cx = db.session.scalar(select(Complex).where(Complex.name == "美罗城"))
     r = client.post(f"/admin/complexes/{cx.id}/edit", data={"name": "美罗城", "street": "徐家汇街道",

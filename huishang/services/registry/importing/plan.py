@@ -134,8 +134,9 @@ class ImportPlan:
         if not self.new_complexes:
             return ""
         count = len(self.new_complexes)
+        english = ", ".join(c.name for c in self.new_complexes)
         return (f"将新建 {count} 个商业综合体：{self.complex_names}"
-                f" (will create {count} complex{'es' if count > 1 else ''}: {', '.join(c.name for c in self.new_complexes)})")
+                f" (will create {count} complex{'es' if count > 1 else ''}: {english})")
 
 
 def fold_header(text) -> str:

@@ -1,8 +1,8 @@
 """The import's second phase: writing a valid `ImportPlan` (flush only; the caller commits).
 
 New shops go in bulk (codes minted beforehand; COPY on PostgreSQL, chunked INSERT ... RETURNING
-elsewhere), changed shops through `registry.update_shop` (one `shop.update` audit event each). The complexes the file names and the
-registry does not know are created first (`complexes.create_complex`, one `complex.create` event
+elsewhere), changed shops through `registry.update_shop` (one `shop.update` audit event each).
+The complexes the file names and the registry does not know are created first (`complexes.create_complex`, one `complex.create` event
 each, naming the file), in the street of the first row naming them.
 
 Audit: new shops are written in bulk, so they do not get one `shop.register` event each (a
