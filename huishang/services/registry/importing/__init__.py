@@ -2,12 +2,13 @@
 
 Two phases. `plan_import()` reads the file (`reading`), validates every row with
 `registry.validate_shop`, checks duplicates inside the file and against the database, matches rows
-to shops already registered (by `code`, else by USCC + sign name + address) and works out what
-would change — without writing anything (`plan`); the complexes the file names and the registry
-does not know are planned too, and reported (with a warning when a new name is close to another).
-`apply_import()` writes a valid plan: the new complexes first, new shops in bulk (chunked `INSERT ... RETURNING` with codes minted beforehand), changed shops through
-`registry.update_shop` (one `shop.update` audit event each), unchanged rows skipped, so importing a
-file twice changes nothing the second time (`writing`).
+to shops already registered (by `code`, else by USCC + sign name + address) and works out what would
+change — without writing anything (`plan`); the complexes the file names and the registry does not
+know are planned too, and reported (with a warning when a new name is close to another).
+`apply_import()` writes a valid plan: the new complexes first, new shops in bulk (chunked `INSERT
+... RETURNING` with codes minted beforehand), changed shops through `registry.update_shop` (one
+`shop.update` audit event each), unchanged rows skipped, so importing a file twice changes nothing
+the second time (`writing`).
 
 Others use the names re-exported below (`importing.plan_import`, `importing.apply_import`, ...)."""
 from .plan import (

@@ -1,17 +1,17 @@
 """The import's second phase: writing a valid `ImportPlan` (flush only; the caller commits).
 
 New shops go in bulk (codes minted beforehand; COPY on PostgreSQL, chunked INSERT ... RETURNING
-elsewhere), changed shops through `registry.update_shop` (one `shop.update` audit event each).
-The complexes the file names and the registry does not know are created first (`complexes.create_complex`, one `complex.create` event
-each, naming the file), in the street of the first row naming them.
+elsewhere), changed shops through `registry.update_shop` (one `shop.update` audit event each). The
+complexes the file names and the registry does not know are created first
+(`complexes.create_complex`, one `complex.create` event each, naming the file), in the street of the
+first row naming them.
 
-Audit: new shops are written in bulk, so they do not get one `shop.register` event each (a
-per-shop event doubles the time of a 100,000-row import). Instead ONE `shop.import` event per
-import names the file and the counts, and every new shop's `created_at` ties it to that event.
+Audit: new shops are written in bulk, so they do not get one `shop.register` event each (a per-shop
+event doubles the time of a 100,000-row import). Instead ONE `shop.import` event per import names
+the file and the counts, and every new shop's `created_at` ties it to that event.
 
-Derived columns (grading, next due date) of new shops: the import sends the `shops_imported`
-signal with the list of new shop ids; grading receives it and refreshes them set-based.
-"""
+Derived columns (grading, next due date) of new shops: the import sends the `shops_imported` signal
+with the list of new shop ids; grading receives it and refreshes them set-based."""
 from __future__ import annotations
 
 from collections.abc import Callable
