@@ -32,7 +32,7 @@ def test_import_creates_them_in_their_rows_street_and_audits_each(runner, tmp_pa
             row(4, complex="港汇恒隆广场")]
     result = run_import(runner, write_csv(tmp_path / "city.csv", rows))
     assert result.exit_code == 0, result.output
-    assert "将新建 2 个商业综合体" in result.output
+    assert "已新建 2 个商业综合体：美罗城、汇金百货 (created 2 complexes: 美罗城, 汇金百货)" in result.output
     created = {c.name: c for c in db.session.scalars(select(Complex))}
     assert created["美罗城"].street.name == "徐家汇街道" and created["汇金百货"].street.name == "田林街道"
     by_shop = {s.sign_name: s.complex.name for s in db.session.scalars(select(Shop))}

@@ -107,6 +107,7 @@ class ImportPlan:
     unchanged: int = 0
     new_complexes: list[PlannedComplex] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
+    applied: bool = False  # set by `apply_import`: the report speaks of what was done
 
     @property
     def ok(self) -> bool:
@@ -130,13 +131,16 @@ class ImportPlan:
 
     @property
     def complexes_summary(self) -> str:
-        """"将新建 3 个商业综合体：美罗城、… (will create 3 complexes: …)", or "" when none."""
+        """"将新建 3 个商业综合体：美罗城、… (will create 3 complexes: …)" — once applied "已新建 …
+        (created …)" —, or "" when none."""
         if not self.new_complexes:
             return ""
         count = len(self.new_complexes)
         english = ", ".join(c.name for c in self.new_complexes)
-        return (f"将新建 {count} 个商业综合体：{self.complex_names}"
-                f" (will create {count} complex{'es' if count > 1 else ''}: {english})")
+        plural = "es" if count > 1 else ""
+        if self.applied:
+            return f"已新建 {count} 个商业综合体：{self.complex_names} (created {count} complex{plural}: {english})"
+        return f"将新建 {count} 个商业综合体：{self.complex_names} (will create {count} complex{plural}: {english})"
 
 
 def fold_header(text) -> str:

@@ -59,6 +59,7 @@ def apply_import(plan: ImportPlan, *, actor=None, progress: Callable[[int], None
                         "updated": len(plan.updated), "unchanged": plan.unchanged,
                         "complexes": created_complexes})
     db.session.flush()
+    plan.applied = True
     refresh_derived(new_ids)
 
 
