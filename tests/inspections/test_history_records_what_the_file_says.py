@@ -76,6 +76,8 @@ def test_the_supervision_face_says_rectification_not_recorded(runner, tmp_path, 
     page = client.get(f"/s/{silent.code}").get_data(as_text=True)
     assert "整改情况未录入" in page and "整改逾期" not in page
     assert "整改情况未录入" not in client.get(f"/s/{given.code}").get_data(as_text=True)
+    imported = db.session.scalar(select(Inspection).where(Inspection.shop_id == silent.id))
+    assert "整改情况未录入" in client.get(f"/admin/inspections/{imported.id}").get_data(as_text=True)
     refresh()  # the test's app context outlives a request: forget the last request's locale
     english = client.get(f"/s/{silent.code}?lang=en").get_data(as_text=True)
     assert "Rectification not recorded" in english
