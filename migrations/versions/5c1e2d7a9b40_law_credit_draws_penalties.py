@@ -6,8 +6,9 @@ publication date and public summary; the conditions of credit repair
   draws are unpublished and republished by `flask plan refresh` once their window has closed
   (国办发〔2015〕58号: results after the inspection).
 - penalties: kind (publicity class, SAMR Order 45 Art. 2/13; filled: minor -> fine_low, else fine),
-  published_on (publicity runs from publication, Art. 13; filled with decided_on, the date the old
-  code counted from, so existing periods end where they did), basis, content, authority,
+  published_on (publicity runs from publication, Art. 13; left empty: no existing penalty becomes
+  public until a regulator records when it was published; their periods still end where they did,
+  counted from the decision, for grading and credit), basis, content, authority,
   restriction_ends_on (Art. 13 ¶3).
 - credit_repairs: harm_statement, conditions (Art. 14, each condition as found by the reviewer).
 
@@ -52,7 +53,6 @@ def upgrade():
         batch_op.add_column(sa.Column("authority", sa.String(length=100), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("restriction_ends_on", sa.Date(), nullable=True))
     op.execute("UPDATE penalties SET kind = 'fine_low' WHERE severity = 'minor'")
-    op.execute("UPDATE penalties SET published_on = decided_on")
 
     with op.batch_alter_table("credit_repairs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("harm_statement", sa.Text(), nullable=False, server_default=""))

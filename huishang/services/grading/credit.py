@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from huishang.extensions import db
-from huishang.i18n import N_
+from huishang.i18n import N_, Listing
 from huishang.models import Shop, today
 
 from .facts import History
@@ -115,9 +115,19 @@ def classify_entity(members: list[Member], on: date) -> Assessment:
         for klass, why in classify(alone, on, m.unresponsive, m.status).reasons:
             if klass != "A" and why.msgid != NO_FULL:
                 result.raise_to(klass, N_("%(shop)s：%(why)s", shop=m.label, why=why))
+    year_ago = on - timedelta(days=COMPLAINT_YEAR)
+    penalised = [m.label for m in members if any(penalty_counts(p, on) for p in m.history.penalties)]
+    complained = [m.label for m in members if any(year_ago < c[1] <= on for c in m.history.complaints)]
+    owner = {p[4]: m.label for m in members for p in m.history.penalties}
     for klass, why in classify(merged, on).reasons:
-        if klass != "A" and why.msgid != NO_FULL and not why.msgid.startswith("最近一次全面检查"):
-            result.raise_to(klass, why)
+        if klass == "A" or why.msgid == NO_FULL or why.msgid.startswith("最近一次全面检查"):
+            continue
+        # Name the shop(s) behind an entity-wide reason: which branch's penalty or complaints.
+        if "number" in why.params:
+            shops = [owner.get(why.params["number"], "")]
+        else:
+            shops = penalised if "处罚" in why.msgid else complained
+        result.raise_to(klass, N_("%(shop)s：%(why)s", shop=Listing(shops), why=why))
     if not any(i[3] and i[1] <= on for i in merged.inspections):
         result.raise_to("B", N_("尚无全面检查记录"))
     if result.credit_class == "A":
