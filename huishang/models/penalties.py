@@ -24,7 +24,7 @@ class Penalty(db.Model):
     severity: Mapped[str] = mapped_column(String(10), default="general")
     # The kind of penalty (行政处罚法 Art. 9) decides its publicity class (SAMR Order 45 Art. 2, 13):
     # services/grading/penalties.PENALTY_KINDS.
-    kind: Mapped[str] = mapped_column(String(20), default="fine")
+    kind: Mapped[str] = mapped_column(String(30), default="fine")
     # 公示日期: publicity runs from here (Order 45 Art. 13), never public before; None = not published.
     published_on: Mapped[date | None] = mapped_column(Date)
     basis: Mapped[str] = mapped_column(Text, default="")  # 处罚依据

@@ -46,7 +46,7 @@ def upgrade():
         batch_op.create_unique_constraint("uq_random_draws_public_token", ["public_token"])
 
     with op.batch_alter_table("penalties", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("kind", sa.String(length=20), nullable=False, server_default="fine"))
+        batch_op.add_column(sa.Column("kind", sa.String(length=30), nullable=False, server_default="fine"))
         batch_op.add_column(sa.Column("published_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("basis", sa.Text(), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("content", sa.Text(), nullable=False, server_default=""))
