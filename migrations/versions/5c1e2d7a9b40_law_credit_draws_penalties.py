@@ -13,7 +13,7 @@ publication date and public summary; the conditions of credit repair
 - credit_repairs: harm_statement, conditions (Art. 14, each condition as found by the reviewer).
 
 Revision ID: 5c1e2d7a9b40
-Revises: b7e3a9d41c55
+Revises: c3d5e7a9b1f2
 Create Date: 2026-12-03
 """
 import secrets
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5c1e2d7a9b40"
-down_revision = "b7e3a9d41c55"
+down_revision = "c3d5e7a9b1f2"
 branch_labels = None
 depends_on = None
 
