@@ -101,6 +101,7 @@ def register_signals(app: Flask) -> None:
     the order they must run: grading first (it rewrites the shop's derived columns), then the
     caches of the shop's scan faces. Connecting twice (several apps in one process) is a no-op."""
     shop_changed.connect(grading.refresh_shop, weak=False)
+    shop_changed.connect(grading.draws.on_shop_changed, weak=False)  # a draw's last target inspected
     shop_changed.connect(scan_faces.forget_shop, weak=False)
     shop_changed.connect(scan_cache.forget_shop, weak=False)
     shops_imported.connect(grading.refresh_imported, weak=False)

@@ -19,9 +19,11 @@ from huishang.api import Blueprint, HuishangApi
 from huishang.extensions import db
 from huishang.i18n import CJK
 from huishang.models import ChecklistTemplate, Complaint, today
+from huishang.models.grading import RandomDraw
 from huishang.schemas.base import UtcDateTime, Variant, VariantNested
 from huishang.schemas.feedback import ComplaintSchema
 from huishang.security import issue_token
+from huishang.services.grading import draws as grading_draws
 from huishang.services.integration import apikeys
 from huishang.services.merchant import claims
 from huishang.services.registry import uscc
@@ -153,15 +155,22 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
         tour("get", "/shops/{code}/grading", who, params=code)
         english = tour("get", "/shops/{code}/grading", who, params=code, headers={"Accept-Language": "en"})
         assert not CJK.search(" ".join(c["why"] for c in english["candidates"])), english["candidates"]
-    tour("post", "/shops/{code}/penalties", regulator, params=code, status=201,
-         json={"decision_no": "沪市监徐处〔2025〕099号", "decided_on": today().isoformat(),
-               "violation": "未按规定公示许可证", "severity": "minor", "fine": "2000.00"})
+    penalty = tour("post", "/shops/{code}/penalties", regulator, params=code, status=201,
+                   json={"decision_no": "沪市监徐处〔2025〕099号", "decided_on": today().isoformat(),
+                         "violation": "未按规定公示许可证", "severity": "minor", "fine": "2000.00"})
+    tour("post", "/penalties/{penalty_id}/published", regulator, params={"penalty_id": penalty["id"]},
+         json={"published_on": today().isoformat()})
     tour("get", "/shops/{code}/penalties", regulator, params=code)
     draw = tour("post", "/draws", regulator, json={"title": "导览抽查", "ratios": {"A": 1.0, "B": 1.0, "C": 1.0,
                                                                                 "D": 1.0}}, status=201)
     for who in (regulator, inspector):
         tour("get", "/draws/{draw_id}", who, params={"draw_id": draw["id"]})
-    tour("get", "/public/draws/{draw_id}", params={"draw_id": draw["id"]})
+    # Public only once the inspection window has closed (国办发〔2015〕58号), by its random token.
+    stored = db.session.get(RandomDraw, draw["id"])
+    stored.window_ends_on = today() - timedelta(days=1)
+    grading_draws.publish_due()
+    db.session.commit()
+    tour("get", "/public/draws/{token}", params={"token": draw["token"]})
 
     # citizens: the public face, reviews, complaints and their tracking
     tour("get", "/public/shops/{code}", params=code)
