@@ -9,10 +9,11 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 def register(app, api) -> None:
     # Routes attach to the blueprints on import: registry (api_shops, pages), codes (plates),
-    # inspections, grading, feedback (complaints), merchant relations (the merchants pages and
+    # inspections, the catalogue (catalog), grading, feedback (complaints), merchant relations (the merchants pages and
     # merchants_api), dashboard, and the shop profile, which shows a section of each (profile).
     from . import (  # noqa: F401
         api_shops,
+        catalog,
         complaints,
         dashboard,
         grading,

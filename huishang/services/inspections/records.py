@@ -90,6 +90,7 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
     """Every item answered exactly once with a known result; returns {item_id: answer}."""
     by_item: dict[int, dict] = {}
     item_ids = {item.id for item in template.items}
+    key_ids = {item.id for item in template.items if item.key}
     report = Report({})
     for n, answer in enumerate(answers or [], start=1):
         given = answer if hasattr(answer, "get") else {}
@@ -103,7 +104,12 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
         else:
             found = report.check("answers", answer_fields.result, given.get("result"), item)
             typed = report.check("answers", answer_fields.note, given.get("note"), item) if found else NOTHING
-            if typed is not NOTHING:
+            if found == "fixed" and item in key_ids:
+                # Order 49 Art. 32–33: only a general item may be corrected on the spot; a key
+                # item not met is 不符合 and goes to a case (移送立案).
+                report.add("answers", N_("检查项 %(item_id)s 是重点项，不能选择“当场整改”，请如实记录为不符合",
+                                         item_id=item))
+            elif typed is not NOTHING:
                 by_item[item] = {"result": found, "note": typed}
     problems = report.errors.get("answers", [])
     missing = [item for item in template.items if item.id not in by_item]

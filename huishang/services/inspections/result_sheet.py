@@ -19,7 +19,7 @@ from huishang.models import ChecklistItem, ChecklistTemplate, Shop, User
 from huishang.models.inspections import OUTCOME_LABELS
 from huishang.services.core import pdf_font
 
-RESULT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
+RESULT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "fixed": "当场整改"}
 
 
 def _styles():
