@@ -12,7 +12,7 @@
   forms) and fills the English text of shipped items that have none.
 
 Revision ID: eda80b15fc1e
-Revises: b7e3a9d41c55 (the head on main; the brief names f0dd7c298bee, whose child b7e3a9d41c55 is already on main)
+Revises: c3d5e7a9b1f2 (the head on main when this was written; the lead re-chains heads when merging)
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision = "eda80b15fc1e"
-down_revision = "b7e3a9d41c55"
+down_revision = "c3d5e7a9b1f2"
 branch_labels = None
 depends_on = None
 

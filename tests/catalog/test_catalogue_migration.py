@@ -1,6 +1,7 @@
 """Migration eda80b15fc1e on a database as it stood before it (an existing district): the
 epidemic forms are retired, the non-food and pharmacy forms and the fitness and education types
 are added, the shipped items get their English text, and downgrade/upgrade round-trips."""
+import re
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from huishang.config import TestingConfig
 from huishang.extensions import db
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
-BEFORE = "b7e3a9d41c55"
 THIS = "eda80b15fc1e"
+# the revision before this one, read from the file (the lead re-chains heads when merging)
+BEFORE = re.search(r'^down_revision = "(\w+)"', next(Path(MIGRATIONS, "versions").glob(f"{THIS}_*.py"))
+                   .read_text(encoding="utf-8"), re.M).group(1)
 
 
 @pytest.fixture
