@@ -1,7 +1,10 @@
 """Issue 15: non-food shops and pharmacies are fully inspected with their own forms (graded and
 shown with a face); 当场整改 is its own answer; a failed key item is referred for a case (移送立案)."""
+import io
+
 import pytest
 from flask_babel import refresh
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from huishang.extensions import db
@@ -150,3 +153,20 @@ def test_referral_only_for_a_failed_key_item_and_in_scope(client, login_as):
     login_as(merchant)
     assert client.post(f"/admin/inspections/{failed.id}/refer", data={"note": "x"}).status_code == 403
     assert db.session.get(Inspection, failed.id).referred_at is None
+
+
+def test_result_sheet_shows_on_the_spot_and_cites_order_49_only_for_food():
+    from huishang.services.inspections import result_sheet
+
+    def sheet_text(inspection):
+        reader = PdfReader(io.BytesIO(result_sheet.render(inspection)))
+        return "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+
+    pharmacy = make_shop(business_type="non_food.pharmacy", entity_name="上海测试药房三有限公司")
+    form = form_for(pharmacy)
+    general = next(i for i in form.items if not i.key)
+    text = sheet_text(submit(pharmacy, make_inspector(), make_inspector(), form, {general.id: "fixed"}))
+    assert "当场整改" in text and "食品生产经营监督检查管理办法" not in text
+    food = make_shop()
+    text = sheet_text(submit(food, make_inspector(), make_inspector(), form_for(food), client_id="client-food-1"))
+    assert "食品生产经营监督检查管理办法" in text
