@@ -264,3 +264,19 @@ def test_english_item_text_and_type_names_in_english(client, login_as):
     html = client.get(f"/admin/checklists/{form.id}?lang=en").get_data(as_text=True)
     assert "Prescription medicines sold only on prescription" in html and "Retail pharmacy inspection" in html
     assert "Pharmacy" in html  # the business type it applies to, in English
+
+
+def test_registry_and_scan_show_business_types_in_english(client, login_as):
+    from flask_babel import refresh
+
+    shop = make_shop(business_type="non_food.fitness", sign_name="动力健身房")
+    login_as(make_regulator())
+    refresh()
+    registry = client.get("/admin/shops?lang=en").get_data(as_text=True)
+    assert "Fitness" in registry and "Fast food" in registry  # the list and the type filter
+    refresh()
+    zh = client.get("/admin/shops?lang=zh").get_data(as_text=True)
+    assert "健身" in zh and "Fitness" not in zh
+    refresh()
+    scan = client.get(f"/s/{shop.code}?lang=en").get_data(as_text=True)
+    assert "Fitness" in scan
