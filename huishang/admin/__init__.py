@@ -9,12 +9,13 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 def register(app, api) -> None:
     # Routes attach to the blueprints on import: registry (api_shops, pages), complexes (complexes,
-    # api_complexes), codes (plates),
-    # inspections, grading, feedback (complaints), merchant relations (the merchants pages and
+    # api_complexes), codes (plates), inspections, the catalogue (catalog), grading, feedback
+    # (complaints), merchant relations (the merchants pages and
     # merchants_api), dashboard, and the shop profile, which shows a section of each (profile).
     from . import (  # noqa: F401
         api_complexes,
         api_shops,
+        catalog,
         complaints,
         complexes,
         dashboard,

@@ -2,7 +2,7 @@
 from .audit import AuditEvent  # noqa: F401
 from .base import today, utcnow  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
-from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
+from .checklists import CatalogSetting, ChecklistItem, ChecklistTemplate  # noqa: F401
 from .feedback import (  # noqa: F401
     Complaint,
     ComplaintEvent,
