@@ -46,6 +46,9 @@ class Inspection(db.Model):
     ack_status: Mapped[str | None] = mapped_column(String(10))  # acknowledged | refused
     ack_note: Mapped[str | None] = mapped_column(Text)
     ack_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The merchant's signature drawn on the inspector's phone (a PNG under UPLOAD_DIR), printed
+    # in the 经营者签名 box of the result sheet.
+    signature: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     shop = relationship("Shop")
