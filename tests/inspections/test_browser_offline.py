@@ -86,8 +86,10 @@ def test_an_inspection_made_offline_is_sent_once_when_the_connection_returns(liv
     # keep a copy of the queued entry, to send it again after it went through (a retry)
     page.evaluate("""() => new Promise((resolve) => {
         const req = indexedDB.open("huishang-patrol", 1);
-        req.onsuccess = () => { const all = req.result.transaction("queue").objectStore("queue").getAll();
-                               all.onsuccess = () => { window.__copy = all.result[0]; req.result.close(); resolve(); }; };
+        req.onsuccess = () => {
+            const all = req.result.transaction("queue").objectStore("queue").getAll();
+            all.onsuccess = () => { window.__copy = all.result[0]; req.result.close(); resolve(); };
+        };
     })""")
 
     page.context.set_offline(False)  # the "online" event sends the queue

@@ -1,6 +1,7 @@
 """The 30-day inspection list (30天检查清单): the list for a day (`query`: the general query and the
 slow path; `fastpath`: today's list from the shop columns; `pages`: paging and scope), its saved
-items and their assignment (`items`), an inspector's assigned visits (`visits`), progress (`progress`), and the exports (`exports`).
+items and their assignment (`items`),
+an inspector's assigned visits (`visits`), progress (`progress`), and the exports (`exports`).
 
 Others use: the submodule `exports` and the names re-exported below."""
 from . import exports
