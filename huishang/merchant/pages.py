@@ -1,6 +1,6 @@
-"""Merchant pages: home (tasks in words first — tasks.py —, then my shops and the menu) and the notification centre. The store, staff, and
-question pages live in store.py, staff.py and questions.py; the public registration and FAQ pages
-in public.py."""
+"""Merchant pages: home (the tasks in words first — tasks.py — then my shops and the menu) and the
+notification centre. The store, staff, and question pages live in store.py, staff.py and
+questions.py; the public registration and FAQ pages in public.py."""
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _

@@ -55,7 +55,8 @@ def tasks_for(user, shops, on: date) -> list[Task]:
     for c in db.session.scalars(complaint_service.for_merchant(live)):
         if c.status != "forwarded" or c.merchant_due_on is None:
             continue
-        out.append(Task("complaint", _("答复顾客投诉：%(shop)s · %(what)s", shop=c.shop.sign_name, what=_(c.category_label)),
+        title = _("答复顾客投诉：%(shop)s · %(what)s", shop=c.shop.sign_name, what=_(c.category_label))
+        out.append(Task("complaint", title,
                         clock(c.merchant_due_on, on), c.merchant_due_on,
                         url_for("merchant.complaint", ticket=c.ticket), c.merchant_due_on < on))
     for shop in live:
