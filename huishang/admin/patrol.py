@@ -8,7 +8,7 @@ inspections queued offline are posted to the ordinary form with their client id,
 records a second inspection (services.inspections.record_inspection)."""
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, render_template, send_file, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -40,8 +40,8 @@ def patrol_home():
 def service_worker():
     """The service worker, at the root so its scope is the whole site. No caching by the browser's
     HTTP cache: a new version must be seen at the next visit."""
-    path = Path(current_app.static_folder) / "js" / "sw.js"
-    response = send_file(path, mimetype="text/javascript", max_age=0)
+    body = (Path(current_app.static_folder) / "js" / "sw.js").read_bytes()  # small: read, no open file
+    response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
