@@ -4,14 +4,14 @@ A nullable path (under UPLOAD_DIR) of the PNG the merchant drew on the checklist
 sheet prints it in the 经营者签名 box. Existing inspections keep NULL (signed on paper).
 
 Revision ID: 5e1d2c7a9b30
-Revises: b7e3a9d41c55
+Revises: c3d5e7a9b1f2
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "5e1d2c7a9b30"
-down_revision = "b7e3a9d41c55"
+down_revision = "c3d5e7a9b1f2"
 branch_labels = None
 depends_on = None
 
