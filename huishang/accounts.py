@@ -21,7 +21,7 @@ bp = Blueprint("auth", __name__)
 api_bp = ApiBlueprint("auth-api", __name__, url_prefix="/api/v1/auth",
                       description="Bearer tokens for the JSON API")
 
-HOME_BY_ROLE = {"regulator": "admin.registry", "inspector": "admin.registry",
+HOME_BY_ROLE = {"regulator": "admin.registry", "inspector": "admin.patrol_home",
                 "merchant": "merchant.home", "property": "property.home"}
 
 

@@ -101,6 +101,10 @@ class Config:
 
     # Breakfast map tiles (empty URL: points drawn without a base map). MAP_TILE_ORIGIN joins the
     # CSP img-src; MAP_TILE_CRS is the tiles' datum: wgs84, or gcj02 for Chinese providers.
+    # MAP_TILE_PROVIDER names a known provider instead (amap: GCJ-02, converted; tianditu: needs
+    # MAP_TILE_KEY; osm) and overrides the five custom settings (services.core.geo.tile_settings).
+    MAP_TILE_PROVIDER = os.environ.get("MAP_TILE_PROVIDER", "")
+    MAP_TILE_KEY = os.environ.get("MAP_TILE_KEY", "")
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
     MAP_TILE_ORIGIN = os.environ.get("MAP_TILE_ORIGIN", "")
     MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "wgs84")

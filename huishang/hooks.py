@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter
 
 from .nav import nav
 from .security import forget_request_user
-from .services.core import audit
+from .services.core import audit, tile_settings
 
 CSP = ("default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self'; "
        "script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
@@ -80,7 +80,7 @@ def register(app) -> None:
 
     @app.after_request
     def security_headers(response):
-        tiles = current_app.config.get("MAP_TILE_ORIGIN", "")
+        tiles = tile_settings(current_app.config)["origin"]
         response.headers.setdefault("Content-Security-Policy", CSP.format(tiles=tiles).replace("  ", " "))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -25,6 +25,7 @@ def register(app, api) -> None:
         merchants,
         merchants_api,
         pages,
+        patrol,
         plates,
         profile,
     )
@@ -32,6 +33,7 @@ def register(app, api) -> None:
     if not bp._got_registered_once:  # attached once, before the first app registers admin
         bp.register_blueprint(merchants.bp)  # the merchant-relations pages: /admin/merchants, admin.merchants.*
     app.register_blueprint(bp)
+    app.register_blueprint(patrol.pwa)  # /sw.js and /manifest.webmanifest at the site root
     api.register_blueprint(api_shops.blp)
     api.register_blueprint(api_complexes.blp)
     api.register_blueprint(merchants_api.blp)

@@ -2,6 +2,8 @@
 the checklist library and its editor, open rectifications, overdue self-checks; and the JSON API
 (`/api/v1/shops/<code>/checklists`, `/api/v1/inspections`, `/api/v1/shops/<code>/self-checks`)."""
 
+import base64
+import binascii
 import uuid
 from datetime import date
 
@@ -73,6 +75,22 @@ def _float_field(name: str) -> float | None:
         raise DomainError(N_("位置格式错误"), {name: [N_("应为数字")]}) from None
 
 
+SIGNATURE_PREFIX = "data:image/png;base64,"
+
+
+def _signature_field() -> bytes | None:
+    """The merchant's signature: the canvas's PNG as a data URL in the hidden `signature` field."""
+    value = (request.form.get("signature") or "").strip()
+    if not value:
+        return None
+    if not value.startswith(SIGNATURE_PREFIX):
+        raise DomainError(N_("签名格式错误"), {"signature": [N_("签名应为 PNG 图片")]})
+    try:
+        return base64.b64decode(value[len(SIGNATURE_PREFIX):], validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError(N_("签名格式错误"), {"signature": [N_("签名应为 PNG 图片")]}) from None
+
+
 def submission_from_form(template: ChecklistTemplate | None) -> inspections.Submission:
     """Read the phone form into a Submission. Raises DomainError for unreadable dates/numbers."""
     items = template.items if template else []
@@ -99,6 +117,7 @@ def submission_from_form(template: ChecklistTemplate | None) -> inspections.Subm
         lng=_float_field("lng"),
         note=request.form.get("note", ""),
         photos=photos,
+        signature=_signature_field(),
     )
 
 
@@ -142,12 +161,14 @@ def inspection_new(code):
 def inspection_detail(inspection_id):
     inspection = load_inspection(inspection_id)
     template = inspection.template
+    answers = {a.item_id: a for a in inspection.answers}
     return render_template(
         "inspections/detail.html",
         inspection=inspection,
         shop=inspection.shop,
         groups=checklists.grouped_items(template) if template else [],
-        answers={a.item_id: a for a in inspection.answers},
+        answers=answers,
+        failures=result_sheet.failures(inspection),
         saved=request.args.get("saved") == "1",
         referral=_referral(inspection),
     )
@@ -174,6 +195,15 @@ def inspection_sheet(inspection_id):
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@bp.get("/inspections/<int(max=2147483647):inspection_id>/signature", endpoint="inspection_signature")
+def inspection_signature(inspection_id):
+    """The merchant's signature drawn on the phone (staff in scope and the shop's merchant)."""
+    inspection = load_inspection(inspection_id)
+    if not inspection.signature:
+        abort(404)
+    return send_upload(inspection.signature)
 
 
 @bp.get(

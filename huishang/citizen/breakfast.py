@@ -4,7 +4,7 @@ from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from huishang.services import DomainError, breakfast
-from huishang.services.core import for_display
+from huishang.services.core import district_now, for_display, tile_settings
 
 from ..api import Blueprint
 from ..extensions import csrf, db, limiter
@@ -22,17 +22,13 @@ blp = Blueprint(
 csrf.exempt(blp)
 
 PAGE_LIMIT = 20
+SERVING_SEARCH = 100  # "供应中" looks this far down the nearest list for points serving now
 
 
 def map_config() -> dict:
-    cfg = current_app.config
-    crs = cfg.get("MAP_TILE_CRS", "wgs84")
-    return {
-        "tile_url": cfg.get("MAP_TILE_URL", ""),
-        "attribution": cfg.get("MAP_TILE_ATTRIBUTION", ""),
-        "subdomains": cfg.get("MAP_TILE_SUBDOMAINS", "abc"),
-        "crs": crs if crs in ("wgs84", "gcj02") else "wgs84",
-    }
+    tiles = tile_settings(current_app.config)
+    return {"tile_url": tiles["url"], "attribution": tiles["attribution"], "subdomains": tiles["subdomains"],
+            "crs": tiles["crs"]}
 
 
 @blp.route("/breakfast")
@@ -66,9 +62,14 @@ def breakfast_page():
     except DomainError as exc:
         context.update(error=exc.message, errors=exc.errors)
         origin, status = None, exc.status
+    serving = request.args.get("serving") == "1"
+    context["serving"] = serving
+    context["now_text"] = district_now().strftime("%H:%M")
     if origin is not None:
         lat, lng = origin
-        context["points"] = breakfast.nearest(lat, lng, PAGE_LIMIT)
+        points = breakfast.nearest(lat, lng, SERVING_SEARCH if serving else PAGE_LIMIT)
+        # 供应中: only the points whose breakfast hours cover the district's current time
+        context["points"] = [p for p in points if p.serving_now][:PAGE_LIMIT] if serving else points
         context["origin"] = {"lat": lat, "lng": lng, "display": for_display(lat, lng, context["map"]["crs"])}
     return render_template("breakfast/index.html", **context), status
 

@@ -30,6 +30,9 @@ CITIZEN_MAX_AGE = 60  # seconds a browser or CDN may keep the anonymous face
 log = logging.getLogger(__name__)
 
 
+PREFETCH_HEADER = "X-Patrol-Prefetch"  # sent by static/sw.js when it keeps a page for offline patrol
+
+
 def _count(shop_id: int, face: str) -> None:
     """Count the scan; a failed write of the counts never fails the page (they are retried).
 
@@ -168,7 +171,8 @@ def scan(code: str):
     if request.args.get("view") == "public":  # staff and merchants preview what citizens see
         return _html(_render_citizen(shop.id, "preview"))
     face, note = scans.face_for(current_user, shop)
-    _count(shop.id, face)
+    if request.headers.get(PREFETCH_HEADER) != "1":  # the patrol service worker storing it is no scan
+        _count(shop.id, face)
     if face == "citizen":
         return _html(_render_citizen(shop.id, note))
     if face == "manage":

@@ -1,6 +1,6 @@
-"""Merchant pages: home (my shops and menu) and the notification centre. The store, staff, and
-question pages live in store.py, staff.py and questions.py; the public registration and FAQ pages
-in public.py."""
+"""Merchant pages: home (the tasks in words first — tasks.py — then my shops and the menu) and the
+notification centre. The store, staff, and question pages live in store.py, staff.py and
+questions.py; the public registration and FAQ pages in public.py."""
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,8 +11,8 @@ from huishang.services.core import KINDS, format_local, notifications
 
 from ..extensions import db
 from ..handling import commit
-from ..models import ChangeRequest, Notification
-from . import bp
+from ..models import ChangeRequest, Notification, today
+from . import bp, tasks
 
 # Links of the merchant home's menu, in order. Every page is always there: a renamed endpoint is
 # a BuildError, not a link that quietly disappears.
@@ -51,7 +51,7 @@ def home():
         .group_by(ChangeRequest.shop_id)).all())
     latest = notifications.for_user(current_user, unread_only=True, limit=5)
     return render_template("merchant/home.html", shops=shops, pending=pending, latest=latest,
-                           kinds=KINDS, menu=merchant_menu())
+                           kinds=KINDS, menu=merchant_menu(), tasks=tasks.tasks_for(current_user, shops, today()))
 
 
 @bp.get("/notifications", endpoint="notifications")

@@ -55,6 +55,9 @@ class Inspection(db.Model):
     referred_at: Mapped[datetime | None] = mapped_column(DateTime)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     referral_note: Mapped[str | None] = mapped_column(Text)
+    # The merchant's signature drawn on the inspector's phone (a PNG under UPLOAD_DIR), printed
+    # in the 经营者签名 box of the result sheet.
+    signature: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     shop = relationship("Shop")

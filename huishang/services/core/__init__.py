@@ -26,13 +26,13 @@ from .fields import (
     yes_no,
 )
 from .fonts import pdf_font
-from .geo import bounding_box, for_display, haversine_m
+from .geo import bounding_box, for_display, haversine_m, tile_settings
 from .notifications import KINDS, mark_read, notify, unread_count
 from .uploads import MAX_BYTES, read_image, store_image
 
 __all__ = [
     "audit", "cache", "calendar_file", "clients", "fields", "fonts", "geo", "notifications", "tabular", "uploads",
-    "workdays",
+    "workdays", "tile_settings",
     "day_start_utc", "district_now", "format_local", "local_date", "to_local", "Limits", "LruCache",
     "pdf_font", "bounding_box", "for_display", "haversine_m", "KINDS", "mark_read", "notify",
     "unread_count", "MAX_BYTES", "read_image", "store_image",

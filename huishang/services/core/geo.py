@@ -89,3 +89,52 @@ def gcj02_to_wgs84(lat: float, lng: float, *, tolerance: float = 1e-9) -> tuple[
 def for_display(lat: float, lng: float, crs: str) -> tuple[float, float]:
     """A stored WGS-84 point in the datum of the configured tile layer (`wgs84` or `gcj02`)."""
     return wgs84_to_gcj02(lat, lng) if crs == "gcj02" else (lat, lng)
+
+
+# -- map tiles -------------------------------------------------------------------------------
+# Tile providers the breakfast map knows by name (MAP_TILE_PROVIDER). Each names its datum: AMap
+# (高德) draws in GCJ-02, so stored WGS-84 points are converted before drawing; Tianditu (天地图)
+# draws in CGCS2000, which agrees with WGS-84 to centimetres, so its points are drawn as stored
+# (converting them to GCJ-02 would move them several hundred metres). The attribution names only
+# the map data's source. Tianditu needs a key (MAP_TILE_KEY, issued free by tianditu.gov.cn).
+TILE_PROVIDERS = {
+    "amap": {
+        "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        "subdomains": "1234", "crs": "gcj02", "origin": "https://*.is.autonavi.com",
+        "attribution": "© 高德地图 AutoNavi",
+    },
+    "tianditu": {
+        "url": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+               "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
+        "subdomains": "01234567", "crs": "wgs84", "origin": "https://*.tianditu.gov.cn",
+        "attribution": "© 天地图 国家地理信息公共服务平台",
+    },
+    "osm": {
+        "url": "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "subdomains": "abc", "crs": "wgs84", "origin": "https://*.tile.openstreetmap.org",
+        "attribution": "© OpenStreetMap contributors",
+    },
+}
+
+
+def tile_settings(config) -> dict:
+    """The breakfast map's tile layer from the settings: a named provider (MAP_TILE_PROVIDER,
+    with MAP_TILE_KEY where it needs one), or a custom MAP_TILE_URL with its own MAP_TILE_CRS,
+    MAP_TILE_ORIGIN, MAP_TILE_ATTRIBUTION and MAP_TILE_SUBDOMAINS. No URL: no map, only the list.
+    Returns url, subdomains, crs (wgs84 | gcj02), origin (for the CSP img-src) and attribution."""
+    provider = TILE_PROVIDERS.get((config.get("MAP_TILE_PROVIDER") or "").strip().lower())
+    if provider is not None:
+        key = (config.get("MAP_TILE_KEY") or "").strip()
+        url = provider["url"].replace("{key}", key) if "{key}" in provider["url"] else provider["url"]
+        if "{key}" in provider["url"] and not key:
+            url = ""  # a provider that needs a key and has none draws nothing rather than errors
+        return {"url": url, "subdomains": provider["subdomains"], "crs": provider["crs"],
+                "origin": provider["origin"] if url else "", "attribution": provider["attribution"]}
+    crs = (config.get("MAP_TILE_CRS") or "wgs84").strip().lower()
+    return {
+        "url": config.get("MAP_TILE_URL", "") or "",
+        "subdomains": config.get("MAP_TILE_SUBDOMAINS", "abc") or "abc",
+        "crs": crs if crs in ("wgs84", "gcj02") else "wgs84",
+        "origin": config.get("MAP_TILE_ORIGIN", "") or "",
+        "attribution": config.get("MAP_TILE_ATTRIBUTION", "") or "",
+    }

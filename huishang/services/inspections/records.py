@@ -84,6 +84,7 @@ class Submission:
     lng: float | None = None
     note: str = ""
     photos: dict[int, list[bytes]] = field(default_factory=dict)  # item_id -> image bytes
+    signature: bytes | None = None  # the merchant's signature drawn on the phone (PNG)
 
 
 def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dict) -> dict[int, dict]:
@@ -223,6 +224,11 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
         unknown = set(sub.photos) - {item.id for item in template.items}
         if unknown:
             errors.setdefault("photos", []).append(N_("照片对应的检查项不属于该检查表"))
+    if sub.signature:
+        try:
+            uploads.read_image(sub.signature, "signature")
+        except DomainError as exc:
+            errors["signature"] = exc.errors.get("signature", [exc.message])
     outcome = outcome_of(template.items, {k: v["result"] for k, v in by_item.items()}) if template else None
     deadline = None
     if outcome in ("partial", "fail") and "inspected_on" not in errors:
@@ -247,6 +253,7 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
         note=(sub.note or "").strip(),
         lat=sub.lat,
         lng=sub.lng,
+        signature=uploads.store_image(sub.signature, f"signatures/{shop.code}", "signature") if sub.signature else None,
     )
     for item in template.items:
         stored = [

@@ -6,13 +6,15 @@ note, the outcome, the rectification deadline and boxes for the signatures.
 """
 
 import io
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+from flask import current_app
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from huishang.extensions import db
 from huishang.models import ChecklistItem, ChecklistTemplate, Shop, User
@@ -20,6 +22,52 @@ from huishang.models.inspections import OUTCOME_LABELS
 from huishang.services.core import pdf_font
 
 RESULT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "fixed": "当场整改"}
+PASSING = ("pass", "na")  # every other answer (不符合, and 当场整改 where the checklist has it) is a finding
+
+
+def failures(inspection) -> list[tuple[ChecklistItem, object]]:
+    """The items not found compliant, key items first, then in checklist order: what the merchant
+    must read first on the result page and the sheet."""
+    answers = {a.item_id: a for a in inspection.answers if a.result not in PASSING}
+    if not answers:
+        return []
+    items = db.session.query(ChecklistItem).filter(ChecklistItem.id.in_(answers)).all()
+    items.sort(key=lambda i: (not i.key, i.position))
+    return [(item, answers[item.id]) for item in items]
+
+
+def _failures_table(inspection, st) -> list:
+    found = failures(inspection)
+    if not found:
+        return []
+    rows = [[_p(f"不符合项（共{len(found)}项）", st["head"]), "", ""]]
+    for item, answer in found:
+        rows.append([
+            _p("重点项" if item.key else "一般项", st["fail"]),
+            _p(item.text, st["base"]),
+            _p(f"{RESULT_LABELS.get(answer.result, answer.result)} {answer.note or ''}", st["fail"]),
+        ])
+    table = Table(rows, colWidths=[16 * mm, 104 * mm, 60 * mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("SPAN", (0, 0), (-1, 0)),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#fdecea")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return [table, Spacer(1, 4 * mm)]
+
+
+def _signature(inspection):
+    """The merchant's drawn signature as a flowable for the signature box, or ""."""
+    if not inspection.signature:
+        return ""
+    path = Path(current_app.config["UPLOAD_DIR"]) / inspection.signature
+    if not path.is_file():
+        return ""
+    image = Image(str(path))
+    scale = min(56 * mm / image.drawWidth, 18 * mm / image.drawHeight)
+    image.drawWidth, image.drawHeight = image.drawWidth * scale, image.drawHeight * scale
+    return image
 
 
 def _styles():
@@ -92,6 +140,7 @@ def render(inspection) -> bytes:
         )
     )
     story += [table, Spacer(1, 4 * mm)]
+    story += _failures_table(inspection, st)
     story += _items_table(inspection, st)
     story.append(Spacer(1, 4 * mm))
     outcome = OUTCOME_LABELS.get(inspection.outcome, inspection.outcome)
@@ -120,8 +169,9 @@ def render(inspection) -> bytes:
             _p("检查人员签名", st["head"]),
             _p("经营者签名（盖章）", st["head"]),
         ],
-        ["", "", ""],
-        [_p("日期：", st["base"]), _p("日期：", st["base"]), _p("日期：", st["base"])],
+        ["", "", _signature(inspection)],
+        [_p("日期：", st["base"]), _p("日期：", st["base"]),
+         _p(f"日期：{inspection.inspected_on.isoformat()}" if inspection.signature else "日期：", st["base"])],
     ]
     table = Table(signs, colWidths=[60 * mm] * 3, rowHeights=[8 * mm, 20 * mm, 8 * mm])
     table.setStyle(
@@ -183,7 +233,7 @@ def _items_table(inspection, st) -> list:
                 _p("重点项" if item.key else "一般项", st["base"]),
                 _p(
                     RESULT_LABELS.get(answer.result, answer.result),
-                    st["fail" if answer.result == "fail" else "base"],
+                    st["base" if answer.result in PASSING else "fail"],
                 ),
                 _p(answer.note, st["base"]),
             ]

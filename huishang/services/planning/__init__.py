@@ -1,6 +1,7 @@
 """The 30-day inspection list (30天检查清单): the list for a day (`query`: the general query and the
 slow path; `fastpath`: today's list from the shop columns; `pages`: paging and scope), its saved
-items and their assignment (`items`), progress (`progress`), and the exports (`exports`).
+items and their assignment (`items`),
+an inspector's assigned visits (`visits`), progress (`progress`), and the exports (`exports`).
 
 Others use: the submodule `exports` and the names re-exported below."""
 from . import exports
@@ -10,9 +11,10 @@ from .items import assign, auto_assign, close_item, generate, street_pairs
 from .pages import plan_items, plan_page, scope_street_ids
 from .progress import progress
 from .query import MAX_DAYS, SORT_KEYS, Item, plan_query, present, stale_ids
+from .visits import Visit, assigned_visits
 
 __all__ = [
     "exports", "MAX_DAYS", "SORT_KEYS", "Item", "assign", "auto_assign", "close_item", "export", "fast_path_applies",
     "fast_plan_items", "fast_plan_query", "generate", "plan_items", "plan_page", "plan_query", "present",
-    "progress", "scope_street_ids", "stale_ids", "street_pairs",
+    "progress", "scope_street_ids", "stale_ids", "street_pairs", "Visit", "assigned_visits",
 ]

@@ -2,7 +2,11 @@
 // - keeps a draft of every answer in localStorage (keyed by shop code), restores it on load and
 //   clears it once the result page confirms the save, so a dropped connection loses nothing;
 // - keeps the client id of the draft, so re-sending after a timeout never makes a second record;
-// - shows the outcome the answers lead to, and records the GPS fix when the inspector allows it.
+// - shows the outcome the answers lead to, and records the GPS fix when the inspector allows it;
+// - "全部符合" answers every unanswered item 符合, then the inspector marks the exceptions; an
+//   item's note and photo open only for an answer that needs evidence (data-evidence: 不符合, and
+//   当场整改 where the checklist has it), so any such value added later needs no change here;
+// - the merchant signs on a canvas; its PNG goes in the hidden "signature" field.
 (function () {
   "use strict";
   var store = null;
@@ -61,14 +65,27 @@
     if (status) { status.textContent = status.getAttribute("data-restored"); }
   }
 
+  function needsEvidence(input) {
+    return !!input && (input.hasAttribute("data-evidence") || (input.value !== "pass" && input.value !== "na"));
+  }
+
   function preview() {
+    var sets = form.querySelectorAll("fieldset.answer");
+    Array.prototype.forEach.call(sets, function (set) {
+      var chosen = set.querySelector("input[type=radio]:checked");
+      var box = set.querySelector(".evidence");
+      var open = needsEvidence(chosen);
+      if (box) {
+        var note = box.querySelector("textarea");
+        box.hidden = !open && !(note && note.value);
+      }
+    });
     var out = document.getElementById("outcome-preview");
     if (!out) { return; }
-    var sets = form.querySelectorAll("fieldset.answer");
     var answered = 0, keyFail = false, fail = false;
     Array.prototype.forEach.call(sets, function (set) {
       var chosen = set.querySelector("input[type=radio]:checked");
-      set.classList.toggle("is-fail", !!chosen && chosen.value === "fail");
+      set.classList.toggle("is-fail", needsEvidence(chosen));
       if (!chosen) { return; }
       answered += 1;
       if (chosen.value === "fail") {
@@ -82,11 +99,79 @@
       (answered ? " · " + out.getAttribute("data-" + outcome) : "");
   }
 
-  if (!clientId.value && window.crypto && window.crypto.randomUUID) {
-    clientId.value = window.crypto.randomUUID();
+  function newId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
+  window.huishangNewClientId = newId;
+
+  // A fresh form (not one re-shown with errors) gets an id made on the phone: a page kept by the
+  // service worker for offline use must not give two inspections the same id.
+  if (!clientId.value || form.getAttribute("data-fresh") === "1") { clientId.value = newId(); }
   restore();
   preview();
+  var allPass = document.getElementById("all-pass");
+  if (allPass) {
+    allPass.hidden = false;
+    allPass.addEventListener("click", function () {
+      Array.prototype.forEach.call(form.querySelectorAll("fieldset.answer"), function (set) {
+        if (set.querySelector("input[type=radio]:checked")) { return; }
+        var pass = set.querySelector("input[type=radio][value=pass]");
+        if (pass) { pass.checked = true; }
+      });
+      save();
+      preview();
+    });
+  }
+
+  var pad = document.getElementById("signature-pad");
+  var signature = document.getElementById("signature");
+  if (pad && signature && pad.getContext) {
+    var ctx = pad.getContext("2d");
+    var drawing = false, inked = false;
+    ctx.lineWidth = 4;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "#111";
+    var at = function (event) {
+      var box = pad.getBoundingClientRect();
+      return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+    };
+    pad.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      pad.setPointerCapture(event.pointerId);
+      var p = at(event);
+      ctx.beginPath();
+      ctx.moveTo(p[0], p[1]);
+      event.preventDefault();
+    });
+    pad.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var p = at(event);
+      ctx.lineTo(p[0], p[1]);
+      ctx.stroke();
+      inked = true;
+      event.preventDefault();
+    });
+    var finish = function () {
+      if (!drawing) { return; }
+      drawing = false;
+      if (inked) { signature.value = pad.toDataURL("image/png"); }
+    };
+    pad.addEventListener("pointerup", finish);
+    pad.addEventListener("pointercancel", finish);
+    var clear = document.getElementById("signature-clear");
+    if (clear) {
+      clear.addEventListener("click", function () {
+        ctx.clearRect(0, 0, pad.width, pad.height);
+        inked = false;
+        signature.value = "";
+      });
+    }
+  }
+
   form.addEventListener("change", function () { save(); preview(); });
   form.addEventListener("input", save);
   form.addEventListener("submit", function () {

@@ -1,21 +1,20 @@
 // Breakfast map: draws the server-rendered list on a Leaflet map served from the app. The list
 // items carry coordinates already converted to the tile layer's datum (GCJ-02 for Chinese
-// providers). With no tile URL configured the points are still drawn, relative to the citizen.
+// providers). With no tile URL configured the page has no map at all (the list is the page). The
+// attribution names only the map data's source (no library credit).
 (function () {
   "use strict";
   var box = document.getElementById("bf-map");
   if (!box || typeof L === "undefined") { return; }
   var items = document.querySelectorAll(".bf-point[data-lat]");
   if (!items.length) { return; }
+  var tiles = box.getAttribute("data-tile-url");
+  if (!tiles) { return; }
   box.hidden = false;
   var map = L.map(box, {scrollWheelZoom: false});
-  var tiles = box.getAttribute("data-tile-url");
-  if (tiles) {
-    L.tileLayer(tiles, {maxZoom: 19, subdomains: box.getAttribute("data-subdomains") || "abc",
-                        attribution: box.getAttribute("data-attribution") || ""}).addTo(map);
-  } else {
-    box.classList.add("bf-map-blank");
-  }
+  map.attributionControl.setPrefix(false);
+  L.tileLayer(tiles, {maxZoom: 18, subdomains: box.getAttribute("data-subdomains") || "abc",
+                      attribution: box.getAttribute("data-attribution") || ""}).addTo(map);
   var origin = [parseFloat(box.getAttribute("data-origin-lat")), parseFloat(box.getAttribute("data-origin-lng"))];
   var bounds = L.latLngBounds([origin]);
   L.circleMarker(origin, {radius: 8, className: "bf-you"}).addTo(map)
