@@ -150,3 +150,9 @@ def make_review(shop, *, stars=4, text="", client_hash=None, ip_hash=None, statu
         recount(shop)
     db.session.commit()
     return review
+
+
+# -- accounts (issue 14): the district administrator, a district-wide regulator who manages accounts
+
+def make_admin(**kw):
+    return make_user("admin", **kw)

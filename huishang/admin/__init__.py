@@ -10,8 +10,11 @@ bp.before_request(page_gate("regulator", "inspector"))
 def register(app, api) -> None:
     # Routes attach to the blueprints on import: registry (api_shops, pages), codes (plates),
     # inspections, grading, feedback (complaints), merchant relations (the merchants pages and
-    # merchants_api), dashboard, and the shop profile, which shows a section of each (profile).
+    # merchants_api), dashboard, the shop profile, which shows a section of each (profile), and
+    # accounts (the accounts page and /api/v1/users).
     from . import (  # noqa: F401
+        accounts,
+        accounts_api,
         api_shops,
         complaints,
         dashboard,
@@ -28,6 +31,7 @@ def register(app, api) -> None:
         bp.register_blueprint(merchants.bp)  # the merchant-relations pages: /admin/merchants, admin.merchants.*
     app.register_blueprint(bp)
     api.register_blueprint(api_shops.blp)
+    api.register_blueprint(accounts_api.blp)
     api.register_blueprint(merchants_api.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(inspections.blp)

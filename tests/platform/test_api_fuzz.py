@@ -23,7 +23,7 @@ from schemathesis.checks import (
 
 from huishang.extensions import db
 from huishang.security import issue_token
-from tests.factories import make_regulator, make_shop
+from tests.factories import make_admin, make_shop
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 25))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -43,7 +43,8 @@ def shop_code():
 
 @pytest.fixture
 def regulator_token():
-    return issue_token(make_regulator())
+    """The district administrator: a district-wide regulator who also reaches /api/v1/users."""
+    return issue_token(make_admin())
 
 
 def _path_parameters(operation, shop_code) -> dict | None:

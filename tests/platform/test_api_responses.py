@@ -25,6 +25,7 @@ from huishang.security import issue_token
 from huishang.services.integration import apikeys
 from huishang.services.merchant import claims
 from huishang.services.registry import uscc
+from tests import factories
 from tests.factories import make_complex, make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -226,6 +227,15 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
          json={"external_id": "TOUR-P1", "shop_code": shop.code, "decision_no": "沪市监徐处〔2025〕100号",
                "decided_on": today().isoformat(), "violation": "超范围经营", "fine": 500})
     tour("get", "/integration/changes", key, query_string={"since": "2000-01-01T00:00:00Z"})
+
+    # accounts (the district administrator)
+    admin = factories.make_admin()
+    account = tour("post", "/users", admin, status=201,
+                   json={"username": "tour-inspector", "role": "inspector", "password": "tour-pass-123",
+                         "streets": ["徐家汇街道"], "display_name": "导览 执法人员"})
+    tour("get", "/users", admin, query_string={"role": "inspector", "street": "徐家汇街道"})
+    tour("get", "/users/{user_id}", admin, params={"user_id": account["id"]})
+    tour("patch", "/users/{user_id}", admin, params={"user_id": account["id"]}, json={"active": False})
 
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = {(method, path) for path, item in spec["paths"].items() for method in item if method in METHODS}
