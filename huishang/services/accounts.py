@@ -265,8 +265,10 @@ def any_account() -> bool:
 
 
 def any_administrator() -> bool:
-    return db.session.scalar(select(User.id).where(User.is_admin.is_(True), User.role == "regulator")
-                             .limit(1)) is not None
+    """An active administrator exists. (With every administrator deactivated, `flask setup` may create
+    a new one: the way back in for whoever runs the server.)"""
+    return db.session.scalar(select(User.id).where(User.is_admin.is_(True), User.role == "regulator",
+                                                   User.active.is_(True)).limit(1)) is not None
 
 
 def _refuse(actor, role, scope: Scope) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.models import AuditEvent, User
-from huishang.services import accounts
+from huishang.services import Conflict, accounts
 from tests.factories import (
     PASSWORD,
     make_admin,
@@ -322,3 +322,14 @@ def test_the_users_api_creates_lists_and_changes_accounts(client, auth_header):
     r = client.patch(f"/api/v1/users/{admin.id}", headers=h, json={"active": False})
     assert r.status_code == 422 and "active" in r.get_json()["errors"]
     assert client.get("/api/v1/users/999999", headers=h).status_code == 404
+
+
+def test_a_second_administrator_through_setup_only_when_none_is_active():
+    first = make_admin(username="first")
+    with pytest.raises(Conflict):
+        accounts.create_administrator("second", "a-good-pass-1")
+    first.active = False  # e.g. deactivated by another administrator who has left since
+    db.session.commit()
+    assert accounts.create_administrator("second", "a-good-pass-1").is_admin
+    with pytest.raises(Conflict):
+        accounts.create_administrator("third", "a-good-pass-1", first_run=True)  # accounts exist
