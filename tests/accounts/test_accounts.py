@@ -333,3 +333,16 @@ def test_a_second_administrator_through_setup_only_when_none_is_active():
     assert accounts.create_administrator("second", "a-good-pass-1").is_admin
     with pytest.raises(Conflict):
         accounts.create_administrator("third", "a-good-pass-1", first_run=True)  # accounts exist
+
+
+def test_the_edit_page_shows_each_roles_scope_by_name(admin_client):
+    shop = make_shop(street="徐家汇街道")
+    merchant = make_merchant(shops=[shop], username="boss")
+    manager = make_property("港汇恒隆广场", username="pm")
+    html = admin_client.get(f"/admin/accounts/{merchant.id}").get_data(as_text=True)
+    assert f'value="{shop.code}"' in html and shop.sign_name in html
+    assert '<option value="merchant" selected>经营者</option>' in html
+    html = admin_client.get(f"/admin/accounts/{manager.id}").get_data(as_text=True)
+    assert '<option value="港汇恒隆广场" selected>港汇恒隆广场</option>' in html
+    r = admin_client.post(f"/admin/accounts/{manager.id}", data={"role": "property", "complex": ""})
+    assert r.status_code == 422 and "<strong>商业综合体</strong>" in r.get_data(as_text=True)
