@@ -13,21 +13,21 @@ from flask.cli import AppGroup
 from huishang.services import DomainError
 from huishang.services.reference import seed_reference_data
 
-from .commands import complaints, demo, inspections, opendata, plan, plates, reminders, shops
+from .commands import calendar, complaints, demo, inspections, jobs, messages, opendata, plan, plates, reminders, shops
 from .extensions import db
 from .models.users import ACCOUNT_ROLES
 from .services import accounts as account_service
 from .services.accounts import create_user
 
-COMMAND_MODULES = (demo, shops, plates, inspections, plan, opendata, reminders, complaints)
+COMMAND_MODULES = (demo, shops, plates, inspections, plan, opendata, reminders, complaints, messages, calendar, jobs)
 
 users = AppGroup("users", help="Manage user accounts.")
 
 
 def _fail(exc: DomainError):
     db.session.rollback()
-    for field, messages in exc.errors.items():
-        for message in messages:
+    for field, field_messages in exc.errors.items():
+        for message in field_messages:
             click.echo(f"{field}: {message}", err=True)
     raise click.ClickException(exc.message) from None
 

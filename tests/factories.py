@@ -152,6 +152,16 @@ def make_review(shop, *, stars=4, text="", client_hash=None, ip_hash=None, statu
     return review
 
 
+def job_download(client, started):
+    """Follow a page's job-starting POST (`started`: its 302 to the job page) to the job's file:
+    (the job page's HTML, the file's response). In tests jobs run inline, so the file is ready."""
+    assert started.status_code == 302 and "/admin/jobs/" in started.headers["Location"], started.status_code
+    page = client.get(started.headers["Location"])
+    file = client.get(started.headers["Location"] + "/file")
+    file.get_data()  # buffered, so that the file on disk can be closed at once
+    file.close()
+    return page.get_data(as_text=True), file
+
 # -- accounts (issue 14): the district administrator, a district-wide regulator who manages accounts
 
 def make_admin(**kw):

@@ -8,18 +8,22 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 
 def register(app, api) -> None:
-    # Routes attach to the blueprints on import: registry (api_shops, pages), codes (plates),
+    # Routes attach to the blueprints on import: registry (api_shops, pages), complexes (complexes,
+    # api_complexes), codes (plates),
     # inspections, grading, feedback (complaints), merchant relations (the merchants pages and
     # merchants_api), dashboard, the shop profile, which shows a section of each (profile), and
     # accounts (the accounts page and /api/v1/users).
     from . import (  # noqa: F401
         accounts,
         accounts_api,
+        api_complexes,
         api_shops,
         complaints,
+        complexes,
         dashboard,
         grading,
         inspections,
+        jobs,
         merchants,
         merchants_api,
         pages,
@@ -32,8 +36,10 @@ def register(app, api) -> None:
     app.register_blueprint(bp)
     api.register_blueprint(api_shops.blp)
     api.register_blueprint(accounts_api.blp)
+    api.register_blueprint(api_complexes.blp)
     api.register_blueprint(merchants_api.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(inspections.blp)
+    api.register_blueprint(jobs.blp)
     complaints.register(app, api)
     grading.register(app, api)

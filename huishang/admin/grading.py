@@ -9,8 +9,9 @@ draws, list generation and assignment are the regulators'; closing a list item a
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import zip_longest
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,7 @@ from ..models.grading import (
     RandomDraw,
 )
 from ..models.scope import scoped
+from ..models.users import user_streets
 from ..schemas.base import Variant
 from ..schemas.grading import (
     AsOfSchema,
@@ -56,6 +58,8 @@ from ..schemas.grading import (
     PlanQuerySchema,
 )
 from ..security import api_gate, page_gate, roles_required
+from . import jobs as jobs_views
+from .listing import read_listing
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator", "inspector"))
@@ -195,7 +199,9 @@ def _plan_args():
 def plan_page():
     """The list for day T with filters, tracking state and progress per street and inspector,
     a page at a time (a district's list is hundreds of thousands of items)."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    filters = {k: v for k, v in request.args.items() if k in ("as_of", "days", "street", "status", "mine")}
+    listing = read_listing(planning.SORT_KEYS, "priority", PER_PAGE, filters)
+    page = listing.page
     status = request.args.get("status", "")
     try:
         args = _plan_args()
@@ -208,11 +214,14 @@ def plan_page():
             offset=(page - 1) * PER_PAGE,
             status=status if status in PLAN_STATUS_LABELS else None,
             assignee_id=current_user.id if request.args.get("mine") else None,
+            sort=listing.sort,
+            descending=listing.descending,
         )
     except DomainError as exc:
         args, items, total, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], 0, exc
     streets = _scope_streets()
     pairs = {s.id: planning.street_pairs(s.id) for s in streets} if current_user.role == "regulator" else {}
+    pairs_by_name = {s.name: pairs.get(s.id, []) for s in streets}
     names = {u.id: u.label for u in db.session.scalars(select(User).where(User.role == "inspector"))}
     return render_template(
         "grading/plan.html",
@@ -224,10 +233,12 @@ def plan_page():
         error=error,
         streets=streets,
         pairs=pairs,
+        pairs_by_name=pairs_by_name,
         names=names,
         progress=planning.progress(args["street_ids"], args["as_of"] - timedelta(days=args["days"])),
         status_labels=PLAN_STATUS_LABELS,
         filters=request.args,
+        listing=listing,
     ), 400 if error else 200
 
 
@@ -249,13 +260,16 @@ def _back_to_plan() -> str:
 @bp.post("/plan/generate")
 @roles_required("regulator")
 def plan_generate():
-
-    def generate():
+    """Save the list as tracked items: a job (a whole district's list is long work), whose page
+    says how many items it holds. Bad filters go back to the list with the message."""
+    try:
         args = _plan_args()
-        return planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
-
-    return handling.commit_or_flash(generate, done=_back_to_plan(), category="message",
-                                 message=lambda count: _("已生成清单：%(n)s 家单位", n=count))
+    except DomainError as exc:
+        flash(str(exc.message), "message")
+        return redirect(_back_to_plan())
+    street_ids = sorted(args["street_ids"]) if args["street_ids"] is not None else None
+    return jobs_views.start_and_show("plan.generate", {
+        "as_of": args["as_of"].isoformat(), "days": args["days"], "street_ids": street_ids})
 
 
 @bp.post("/plan/auto-assign")
@@ -376,12 +390,25 @@ def rules_page():
         "grading/rules.html",
         rules=grading.load_rules(),
         labels=grading.RULE_LABELS,
+        field_labels=_rule_field_labels(),
+        sources=grading.RULE_SOURCES,
         errors=errors,
         tiers=TIERS,
         grades=GRADES,
         form=request.form,
         classes=CREDIT_CLASSES,
     ), 422 if errors else 200
+
+
+def _rule_field_labels() -> dict:
+    """Each rule field's name on screen, so an error reads 检查间隔天数（高·良好）：…, never a key."""
+    names = {key: _(label) for key, label in grading.RULE_LABELS.items()}
+    for tier in TIERS:
+        for grade in GRADES:
+            names[f"intervals.{tier}.{grade}"] = f"{_(grading.RULE_LABELS['intervals'])}（{_(tier)}·{_(grade)}）"
+    for cls in CREDIT_CLASSES:
+        names[f"sampling_ratios.{cls}"] = f"{_(grading.RULE_LABELS['sampling_ratios'])}（{cls}）"
+    return names
 
 
 def _rules_from_form(form) -> dict:
@@ -497,16 +524,17 @@ def draw_new():
             "credit_classes": form.getlist("credit_classes") or None,
             "ratios": {k: _percent(form.get(f"ratio.{k}")) for k in CREDIT_CLASSES if form.get(f"ratio.{k}")},
             "seed": form.get("seed", ""),
-            "exclusions": form.get("exclusions", ""),
+            "exclusions": _exclusion_lines(form, errors),
         }
-        done, failed = handling.commit_or_fail(
+        done, failed = (None, None) if errors else handling.commit_or_fail(
             lambda: draws.create_draw(data, actor=current_user),
             done=lambda draw: url_for("grading.draw_detail", draw_id=draw.id), category="message",
             message=lambda draw: _("抽查完成：%(n)s 个对象", n=len(draw.targets)),
         )
-        if failed is None:
+        if failed is None and not errors:
             return done
-        errors = failed.errors or {"_": [failed.message]}
+        if failed is not None:
+            errors = failed.errors or {"_": [failed.message]}
 
     types = db.session.scalars(
         select(BusinessType).where(BusinessType.static_risk.is_not(None)).order_by(BusinessType.position)
@@ -519,7 +547,47 @@ def draw_new():
         types=types,
         classes=CREDIT_CLASSES,
         ratios=grading.load_rules()["sampling_ratios"],
+        inspectors=_scope_inspectors(),
+        exclusion_rows=_exclusion_rows(request.form),
     ), 422 if errors else 200
+
+
+EXCLUSION_BLANK_ROWS = 3
+
+
+def _scope_inspectors() -> list[User]:
+    """The active inspectors of the regulator's streets, by name: the list 回避 pairs are picked from."""
+    street_ids = [s.id for s in _scope_streets()]
+    return list(db.session.scalars(
+        select(User).join(user_streets, user_streets.c.user_id == User.id)
+        .where(User.role == "inspector", User.active.is_(True), user_streets.c.street_id.in_(street_ids))
+        .distinct().order_by(User.display_name, User.username)))
+
+
+def _exclusion_pairs(form):
+    return zip_longest(form.getlist("exclusion_inspector"), form.getlist("exclusion_shop"), fillvalue="")
+
+
+def _exclusion_rows(form) -> list[tuple[str, str]]:
+    """The form's 回避 rows as (inspector username, shop code): those submitted, then blank ones."""
+    rows = [(u, c) for u, c in _exclusion_pairs(form) if u or c.strip()]
+    return rows + [("", "")] * EXCLUSION_BLANK_ROWS
+
+
+def _exclusion_lines(form, errors: dict) -> str:
+    """The picked 回避 pairs (an inspector chosen from the list, a shop code typed) as the service's
+    lines "username shop_code"; a row with only one half is an error naming the row."""
+    lines = []
+    for n, (username, code) in enumerate(_exclusion_pairs(form), 1):
+        code = code.strip()
+        if not username and not code:
+            continue
+        if not username or not code:
+            errors.setdefault("exclusions", []).append(
+                N_("第%(n)s行：请同时选择执法人员并填写商铺码", n=n))
+            continue
+        lines.append(f"{username} {code}")
+    return "\n".join(lines)
 
 
 @bp.get("/draws/<int:draw_id>")

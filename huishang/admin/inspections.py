@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from sqlalchemy import select
 
-from huishang.services import DomainError, inspections, registry
+from huishang.services import DomainError, inspections, jobs, registry
 from huishang.services.catalog import checklists
 from huishang.services.inspections import result_sheet
 
@@ -111,11 +111,13 @@ def inspection_new(code):
         abort(404, description="没有适用的检查表 (no checklist applies)")
     errors, status = {}, 200
     if request.method == "POST":
-        done, failed = handling.commit_or_fail(
-            lambda: inspections.record_inspection(shop, submission_from_form(template), actor=current_user)[0],
-            done=lambda inspection: url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
+        recorded, failed = handling.commit_or_rollback(
+            lambda: inspections.record_inspection(shop, submission_from_form(template), actor=current_user))
         if failed is None:
-            return done
+            inspection, created = recorded
+            if created:  # the merchants are told after the commit: the inspector does not wait for it
+                jobs.follow_up("inspection.result", inspection.id)
+            return redirect(url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
         errors, status = failed.errors or {"_": [failed.message]}, failed.status
     return render_template(
         "inspections/new.html",
@@ -378,6 +380,8 @@ def create_inspection(data):
     )
     inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
     handling.commit()
+    if created:  # consequences that can follow go to a job after the commit (merchants notified)
+        jobs.follow_up("inspection.result", inspection.id)
     return inspection, 201 if created else 200
 
 

@@ -22,6 +22,7 @@ from .grading import (  # noqa: F401
 )
 from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
 from .integration import ApiKey  # noqa: F401
+from .jobs import Job  # noqa: F401
 from .merchant import (  # noqa: F401
     ChangeRequest,
     ClaimCode,
@@ -34,6 +35,7 @@ from .merchant import (  # noqa: F401
     ReminderSent,
     Staff,
 )
+from .messages import OutboundMessage  # noqa: F401
 from .penalties import Penalty  # noqa: F401
 from .registry import (  # noqa: F401
     BusinessType,

@@ -65,6 +65,12 @@ class Inspection(db.Model):
         """Staff covering the shop's street (everything) and the shop's merchant (their variant)."""
         return self.shop.can_inspect(user) or holds(user, self.shop)
 
+    @property
+    def rectification_unrecorded(self) -> bool:
+        """An imported 基本符合 / 不符合 whose file gave no rectification deadline: the history import
+        recorded no rectification rather than invent one ("整改情况未录入")."""
+        return self.source == "import" and self.outcome != "pass" and self.rectification is None
+
     def can_change(self, user) -> bool:
         """The shop's merchant, who signs for the result or refuses it. A recorded inspection is a
         record: staff correct it only by a re-inspection (a new inspection of the shop)."""

@@ -9,14 +9,14 @@ Existing accounts keep their rights: nobody becomes an administrator by this mig
 `flask --app huishang setup` once to create one.
 
 Revision ID: f59d6c54ffe3
-Revises: b7e3a9d41c55
+Revises: 3c9e5a1f7b20
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "f59d6c54ffe3"
-down_revision = "b7e3a9d41c55"
+down_revision = "3c9e5a1f7b20"
 branch_labels = None
 depends_on = None
 

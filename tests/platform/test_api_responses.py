@@ -104,6 +104,15 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
         tour("get", "/shops/{code}", who, params=code)
         tour("get", "/business-types", who)
     created = tour("post", "/shops", regulator, json=dict(CREATE_SHOP, uscc=uscc.generate()), status=201)
+    tour("get", "/complexes", regulator)
+    complex_ = tour("post", "/complexes", regulator, json={"name": "导览广场", "street": "徐家汇街道"}, status=201)
+    tour("get", "/complexes/{complex_id}", regulator, params={"complex_id": complex_["id"]})
+    tour("patch", "/complexes/{complex_id}", regulator, params={"complex_id": complex_["id"]},
+         json={"address": "漕溪北路1号", "managers": [manager.username]})
+    tour("patch", "/complexes/{complex_id}", regulator, params={"complex_id": complex_["id"]},
+         json={"managers": []})  # the manager back to no complex would break the tour: re-attach below
+    manager.complex_id = db.session.scalar(select(type(shop).complex_id).where(type(shop).id == shop.id))
+    db.session.commit()
     tour("patch", "/shops/{code}", regulator, params=code, json={"opening_hours": "06:00-21:00"})
     tour("patch", "/shops/{code}", merchant, params=code, json={"opening_hours": "06:00-22:00"})
     for kind in ("qr.png", "qr.svg", "plate.png", "plate.pdf"):
@@ -227,6 +236,10 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
          json={"external_id": "TOUR-P1", "shop_code": shop.code, "decision_no": "沪市监徐处〔2025〕100号",
                "decided_on": today().isoformat(), "violation": "超范围经营", "fine": 500})
     tour("get", "/integration/changes", key, query_string={"since": "2000-01-01T00:00:00Z"})
+    job = tour("post", "/jobs", regulator, json={"kind": "registry.export", "fmt": "csv"}, status=202)
+    for who in (regulator, inspector):
+        started = tour("post", "/jobs", who, json={"kind": "plates"}, status=202) if who is inspector else job
+        tour("get", "/jobs/{job_id}", who, params={"job_id": started["id"]})
 
     # accounts (the district administrator)
     admin = factories.make_admin()

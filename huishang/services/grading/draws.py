@@ -63,9 +63,11 @@ def run_draw(population: dict, pool: dict, ratios: dict, exclusions: list, seed:
             int(u) for u in pool.get(str(street_of[shop_id]), []) if (int(u), shop_id) not in excluded
         )
         if len(candidates) < 2:
+            shop = db.session.get(Shop, shop_id)  # the message names the shop and its street, never an id
             raise DomainError(
                 N_("可抽取的执法人员不足两名"),
-                {"inspectors": [N_("商铺 %(shop_id)s 所在街道排除回避后不足两名执法人员", shop_id=shop_id)]},
+                {"inspectors": [N_("%(shop)s（%(street)s）：排除回避后，该街道可抽取的执法人员不足两名",
+                                   shop=shop.sign_name, street=shop.street.name)]},
             )
         lead, co = rng.sample(candidates, 2)
         result.append((shop_id, klass, lead, co))

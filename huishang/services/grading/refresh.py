@@ -142,7 +142,10 @@ def refresh_shop(shop: Shop) -> Grading:
     db.session.flush()
     # Serialise concurrent refreshes of one shop (two inspections at once would otherwise both
     # insert its ShopGrading row). PostgreSQL row lock; SQLite writers are serialised anyway.
-    db.session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: the inspection's own rows hold a KEY SHARE lock on the shop
+    # (their foreign key), and two submits upgrading to FOR UPDATE deadlocked (35 of 36 concurrent
+    # inspections of one shop answered 503 before; tests/jobs/test_fast_writes.py).
+    db.session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
     rules = load_rules()
     ranks = cell_ranks(rules)
     history = load_histories([shop.id])[shop.id]

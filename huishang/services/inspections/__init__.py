@@ -4,6 +4,7 @@ fields (`fields`), the history import from the city's mobile supervision system,
 
 Others use: the submodules `fields`, `history_import`, `result_sheet` and the names re-exported below."""
 from . import fields, history_import, result_sheet
+from .followup import notify_result
 from .records import (
     Submission,
     apply_to_shop,
@@ -20,7 +21,7 @@ from .self_checks import overdue_self_checks, record_self_check, self_check_due_
 
 __all__ = [
     "fields", "history_import", "result_sheet", "Submission", "acknowledge", "apply_to_shop", "eligible_co_inspectors",
-    "find_by_client_id", "open_rectifications", "outcome_of", "overdue_self_checks", "record_inspection",
-    "record_self_check", "rectification_days", "report_rectified", "self_check_due_on", "self_check_interval",
-    "shop_inspections",
+    "find_by_client_id", "notify_result", "open_rectifications", "outcome_of", "overdue_self_checks",
+    "record_inspection", "record_self_check", "rectification_days", "report_rectified", "self_check_due_on",
+    "self_check_interval", "shop_inspections",
 ]
