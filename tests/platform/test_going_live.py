@@ -73,10 +73,14 @@ def empty_app(request, tmp_path, monkeypatch):
         db.engine.dispose()
 
 
+COMPLEX = {"徐汇小笼": "美罗城"}  # a complex the empty district does not know: the import creates it
+
+
 def write_register(path: Path) -> None:
-    rows = [["统一社会信用代码", "主体名称", "店招名称", "地址", "街道", "业态"]]
+    rows = [["统一社会信用代码", "主体名称", "店招名称", "地址", "街道", "业态", "商业综合体"]]
     for n, (sign, street, kind) in enumerate(SHOPS, 1):
-        rows.append([uscc.generate(), f"上海{sign}有限公司", sign, f"{street[:2]}路{n}号", street, kind])
+        rows.append([uscc.generate(), f"上海{sign}有限公司", sign, f"{street[:2]}路{n}号", street, kind,
+                     COMPLEX.get(sign, "")])
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f).writerows(rows)
 
@@ -144,8 +148,10 @@ def test_following_the_guide_from_an_empty_database(empty_app, tmp_path):
     assert r.status_code == 302 and "/account/password" not in r.headers["Location"]
     assert "徐家汇街道" in client.get("/admin/accounts").get_data(as_text=True)
 
-    # the register: every shop, with a plate code
+    # the register: every shop, with a plate code; the complex it named, created (and announced by the dry run)
     shops = {s.sign_name: s for s in db.session.scalars(select(Shop))}
+    assert shops["徐汇小笼"].complex is not None and shops["徐汇小笼"].complex.name == "美罗城"
+    assert "美罗城" in outputs["flask --app huishang shops import register.csv --dry-run"]
     assert set(shops) == {sign for sign, _street, _kind in SHOPS}
     assert all(s.code and s.street.name == street for sign, street, _kind in SHOPS for s in [shops[sign]])
 
