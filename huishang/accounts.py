@@ -1,7 +1,14 @@
-"""Login pages (session) and the API token endpoint (bearer)."""
+"""Login pages (session), the first-run page, changing one's own password, and the API token
+endpoint (bearer).
+
+First run (issue 14): while the database holds no account at all, `/login` shows the form that
+creates the district administrator (posted to `/setup`, CSRF-protected); once any account exists
+`/setup` is a 404 and `/login` the login form. `flask --app huishang setup` does the same on the
+command line.
+"""
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,8 +20,9 @@ from huishang.services import DomainError
 
 from .api import Blueprint as ApiBlueprint
 from .extensions import limiter
-from .handling import commit
+from .handling import commit, commit_or_rollback
 from .security import issue_token, json_error
+from .services import accounts as account_service
 from .services.accounts import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -43,11 +51,44 @@ def home_for(user) -> str:
     return url_for(HOME_BY_ROLE.get(user.role, "citizen.home"))
 
 
+class SetupForm(FlaskForm):
+    """CSRF only: the fields are read and checked by the accounts service (one check per field)."""
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def setup():
+    """The first-run page: creates the district administrator while no account exists."""
+    if account_service.any_account():
+        abort(404)
+    form = SetupForm()
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ("username", "display_name")}
+        if not form.validate_on_submit():
+            errors = {"csrf_token": ["表单已过期，请重新提交"]}
+            return render_template("auth/setup.html", form=form, errors=errors, values=values), 400
+        user, failed = commit_or_rollback(lambda: account_service.create_administrator(
+            request.form.get("username", ""), request.form.get("password", ""),
+            display_name=request.form.get("display_name", ""),
+            password_confirm=request.form.get("password_confirm", ""), first_run=True))
+        if failed is not None:
+            if failed.status == 409:
+                abort(404)
+            return render_template("auth/setup.html", form=form, errors=failed.errors, values=values,
+                                   message=failed.message), failed.status
+        flash(_("区管理员已创建，请登录"), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/setup.html", form=form, errors=errors, values=values)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
+    if request.method == "GET" and not account_service.any_account():
+        return render_template("auth/setup.html", form=SetupForm(), errors={}, values={})
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -58,8 +99,35 @@ def login():
             return render_template("auth/login.html", form=form), exc.status
         login_user(user)
         commit()
+        if user.must_change_password:
+            flash(_("您使用的是临时密码，请先设置新密码"), "info")
+            return redirect(url_for("auth.password_change"))
         return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def password_change():
+    """Change one's own password; the only page (with logout) open while a temporary password is in use."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path))
+    form = SetupForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("auth/password.html", form=form,
+                                   errors={"csrf_token": ["表单已过期，请重新提交"]}), 400
+        user = current_user._get_current_object()
+        _done, failed = commit_or_rollback(lambda: account_service.change_own_password(
+            user, request.form.get("current_password", ""), request.form.get("password", ""),
+            request.form.get("password_confirm", "")))
+        if failed is not None:
+            return render_template("auth/password.html", form=form, errors=failed.errors,
+                                   message=failed.message), failed.status
+        login_user(user)  # the session names the password generation: sign in again with the new one
+        flash(_("密码已修改"), "info")
+        return redirect(home_for(user))
+    return render_template("auth/password.html", form=form, errors={})
 
 
 @bp.post("/logout")

@@ -6,7 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .nav import nav
-from .security import forget_request_user
+from .security import forget_request_user, password_change_gate
 from .services.core import audit, tile_settings
 
 CSP = ("default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self'; "
@@ -75,6 +75,7 @@ def register(app) -> None:
     trust_proxy(app)
     bound_integer_routes(app)
     app.before_request_funcs.setdefault(None, []).insert(0, bind_audit_origin)  # before any hook that writes
+    app.before_request(password_change_gate)  # a temporary password: change it before anything else
     app.teardown_request(unbind_audit_origin)
     app.teardown_request(forget_request_user)
 

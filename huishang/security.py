@@ -15,7 +15,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .extensions import db
-from .i18n import localize
+from .i18n import N_, localize
 from .models import User
 
 TOKEN_SALT = "huishang-api-token"  # noqa: S105 — a salt naming the purpose, not a secret
@@ -80,8 +80,15 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best_match(("text/html", "application/json")) == "application/json"
 
 
+def has_role(user, roles: tuple[str, ...]) -> bool:
+    """`user` has one of `roles`; the pseudo-role "admin" names the district administrator (a
+    regulator with `is_admin`), who also has the role "regulator"."""
+    return user.role in roles or ("admin" in roles and bool(getattr(user, "administers", False)))
+
+
 def refusal(roles: tuple[str, ...], message: str | None = None):
-    """None when the current user is signed in with one of `roles` (any role when none are named).
+    """None when the current user is signed in with one of `roles` (any role when none are named;
+    "admin": the district administrator, see `has_role`).
 
     Otherwise the refusal in the caller's form (`wants_json`). Not signed in: returns 401 with the
     error body, or the redirect to the login page. A role not named: returns 403 with the error body
@@ -91,7 +98,7 @@ def refusal(roles: tuple[str, ...], message: str | None = None):
         if wants_json():
             return json_error(401, TOKEN_REQUIRED)
         return redirect(url_for("auth.login", next=request.full_path))
-    if roles and current_user.role not in roles:
+    if roles and not has_role(current_user, roles):
         if wants_json():
             return json_error(403, message or ROLE_REFUSED)
         abort(403, description=message)  # None: the generic description
@@ -139,6 +146,29 @@ def api_gate(*roles: str):
             return json_error(401, TOKEN_REQUIRED)
         g._login_user = user
         g.api_user = user
+        if must_change_password(user):
+            return json_error(403, PASSWORD_CHANGE_REQUIRED, {"password": [N_("请先修改临时密码")]})
         return refusal(roles)
 
     return gate
+
+
+# -- a temporary password is changed before anything else -----------------------------------------
+
+PASSWORD_CHANGE_REQUIRED = "请先修改临时密码 (change your temporary password first)"  # noqa: S105 — a message
+PASSWORD_CHANGE_OPEN = {"auth.password_change", "auth.logout", "static", "site.set_language", "site.healthz"}
+
+
+def must_change_password(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "must_change_password", False))
+
+
+def password_change_gate():
+    """An app-wide before_request hook: a user signed in with a temporary password (an account
+    manager reset it) is sent to the change-password page from every page until it is changed;
+    a JSON caller gets 403. API blueprints check the bearer user in `api_gate`."""
+    if request.endpoint in PASSWORD_CHANGE_OPEN or not must_change_password(current_user):
+        return None
+    if wants_json():
+        return json_error(403, PASSWORD_CHANGE_REQUIRED, {"password": [N_("请先修改临时密码")]})
+    return redirect(url_for("auth.password_change"))

@@ -163,3 +163,8 @@ def job_download(client, started):
     file.get_data()  # buffered, so that the file on disk can be closed at once
     file.close()
     return page.get_data(as_text=True), file
+
+# -- accounts (issue 14): the district administrator, a district-wide regulator who manages accounts
+
+def make_admin(**kw):
+    return make_user("admin", **kw)

@@ -10,9 +10,11 @@ bp.before_request(page_gate("regulator", "inspector"))
 def register(app, api) -> None:
     # Routes attach to the blueprints on import: registry (api_shops, pages), complexes (complexes,
     # api_complexes), codes (plates), inspections, the catalogue (catalog), grading, feedback
-    # (complaints), merchant relations (the merchants pages and
-    # merchants_api), dashboard, and the shop profile, which shows a section of each (profile).
+    # (complaints), merchant relations (the merchants pages and merchants_api), dashboard, the shop
+    # profile, which shows a section of each (profile), and accounts (the accounts page and /api/v1/users).
     from . import (  # noqa: F401
+        accounts,
+        accounts_api,
         api_complexes,
         api_shops,
         catalog,
@@ -35,6 +37,7 @@ def register(app, api) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(patrol.pwa)  # /sw.js and /manifest.webmanifest at the site root
     api.register_blueprint(api_shops.blp)
+    api.register_blueprint(accounts_api.blp)
     api.register_blueprint(api_complexes.blp)
     api.register_blueprint(merchants_api.blp)
     api.register_blueprint(plates.blp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +15,12 @@ from .scope import manages
 
 ROLES = ("regulator", "inspector", "merchant", "property")
 ROLE_LABELS = {"regulator": "监管者", "inspector": "执法人员", "merchant": "经营者", "property": "物业"}
+# The district administrator is a district-wide regulator with the right to manage accounts
+# (`User.is_admin`): every regulator gate admits it, `roles_required("admin")` admits only it. The
+# accounts page and API name it as a sixth role, "admin" (stored as role "regulator" + is_admin).
+ADMIN = "admin"
+ACCOUNT_ROLES = (ADMIN, *ROLES)
+ACCOUNT_ROLE_LABELS = {ADMIN: "区管理员", **ROLE_LABELS}
 
 user_streets = Table(
     "user_streets", db.metadata,
@@ -45,6 +51,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     complex_id: Mapped[int | None] = mapped_column(ForeignKey("complexes.id"))
+    # issue 14: the administrator flag, a temporary password to replace at the next login, last login
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     streets: Mapped[list[Street]] = relationship(secondary=user_streets)
     shops: Mapped[list[Shop]] = relationship(secondary=user_shops)
@@ -68,6 +78,21 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def label(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def account_role(self) -> str:
+        """The role as the accounts page and API name it: "admin" for the administrator."""
+        return ADMIN if self.is_admin and self.role == "regulator" else self.role
+
+    @property
+    def role_label(self) -> str:
+        """The role in words (Chinese; `_()` it on a page)."""
+        return ACCOUNT_ROLE_LABELS.get(self.account_role, self.role)
+
+    @property
+    def administers(self) -> bool:
+        """The district administrator: a district-wide regulator who manages accounts."""
+        return bool(self.is_admin) and self.role == "regulator" and bool(self.active)
 
     # -- scope ----------------------------------------------------------------------------
     @property

@@ -57,6 +57,8 @@ LABELS = (
     N_("市场秩序（非食品）"),
     # services/licences.py LICENCE_KINDS
     N_("小餐饮登记证"), N_("食品生产许可证"), N_("其他证照"),
+    # models/users.py ACCOUNT_ROLE_LABELS (the accounts page)
+    N_("区管理员"), N_("监管者"), N_("执法人员"), N_("经营者"), N_("物业"),
 )
 
 

@@ -1,8 +1,9 @@
 """API fuzzing with schemathesis 4 against /api/v1/openapi.json, in process (WSGI).
 
-Every documented operation is called with generated input, once anonymously and once with a
-regulator's bearer token: no response may be a 5xx, and every documented response must match its
-schema (which forbids undocumented fields) and content type. test_api_responses.py makes a valid
+Every documented operation is called with generated input, once anonymously and once with the
+district administrator's bearer token (a district-wide regulator who also reaches /api/v1/users):
+no response may be a 5xx, and every documented response must match its schema (which forbids
+undocumented fields) and content type. test_api_responses.py makes a valid
 call of every operation as each audience and checks those answers too. Bounded (25 examples per
 operation, derandomised, no deadline) so the suite stays quick; `FUZZ_EXAMPLES=200 pytest
 tests/platform/test_api_fuzz.py` digs deeper."""
@@ -23,7 +24,7 @@ from schemathesis.checks import (
 
 from huishang.extensions import db
 from huishang.security import issue_token
-from tests.factories import make_regulator, make_shop
+from tests.factories import make_admin, make_shop
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 25))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -43,7 +44,8 @@ def shop_code():
 
 @pytest.fixture
 def regulator_token():
-    return issue_token(make_regulator())
+    """The district administrator: a district-wide regulator who also reaches /api/v1/users."""
+    return issue_token(make_admin())
 
 
 def _path_parameters(operation, shop_code) -> dict | None:

@@ -27,6 +27,7 @@ from huishang.services.grading import draws as grading_draws
 from huishang.services.integration import apikeys
 from huishang.services.merchant import claims
 from huishang.services.registry import uscc
+from tests import factories
 from tests.factories import make_complex, make_inspector, make_merchant, make_property, make_regulator, make_shop
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -248,6 +249,15 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
     for who in (regulator, inspector):
         started = tour("post", "/jobs", who, json={"kind": "plates"}, status=202) if who is inspector else job
         tour("get", "/jobs/{job_id}", who, params={"job_id": started["id"]})
+
+    # accounts (the district administrator)
+    admin = factories.make_admin()
+    account = tour("post", "/users", admin, status=201,
+                   json={"username": "tour-inspector", "role": "inspector", "password": "tour-pass-123",
+                         "streets": ["徐家汇街道"], "display_name": "导览 执法人员"})
+    tour("get", "/users", admin, query_string={"role": "inspector", "street": "徐家汇街道"})
+    tour("get", "/users/{user_id}", admin, params={"user_id": account["id"]})
+    tour("patch", "/users/{user_id}", admin, params={"user_id": account["id"]}, json={"active": False})
 
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = {(method, path) for path, item in spec["paths"].items() for method in item if method in METHODS}

@@ -39,7 +39,7 @@ DEMO_STEPS: list[Callable] = [inspections.demo_step, feedback.demo_step, merchan
 
 # username, password, role, scope description (printed), streets
 LOGINS = (
-    ("regulator", "regulator-demo", "regulator", "全区 (district-wide)"),
+    ("regulator", "regulator-demo", "regulator", "全区，区管理员 (district-wide, administrator)"),
     ("inspector1", "inspector-demo", "inspector", "徐家汇街道"),
     ("inspector2", "inspector-demo", "inspector", "徐家汇街道"),
     ("merchant", "merchant-demo", "merchant", "2 家店铺 (2 shops)"),
@@ -311,8 +311,8 @@ def add_users(ctx: DemoContext) -> None:
     names = {"regulator": "区市场监管局 周敏", "inspector1": "执法人员 陈磊", "inspector2": "执法人员 顾海燕",
              "merchant": f"经营者 {pair[0].contact}", "property": "港汇恒隆广场物业 林涛"}
     for username, password, role, _scope in LOGINS:
-        user = create_user(
-            username, role, password, display_name=names[username],
+        user = create_user(  # the district regulator is the demo's administrator (accounts page)
+            username, "admin" if role == "regulator" else role, password, display_name=names[username],
             streets=("徐家汇街道",) if role == "inspector" else (),
             shops=[s.code for s in pair] if role == "merchant" else (),
             complex_name="港汇恒隆广场" if role == "property" else None)
