@@ -42,6 +42,8 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def select_locale():
+    """?lang= for this page, else the `lang` cookie (set by the switch or by a ?lang= page, see
+    `remember_language`), else the browser's languages."""
     wanted = request.args.get("lang") or request.cookies.get("lang")
     languages = current_app.config["LANGUAGES"]
     if wanted in languages:
