@@ -388,7 +388,7 @@ COMPLAINT_BODY = {
 def post_complaint(code: str):
     """File a 投诉 (`kind` complaint: `name` and `phone` required, SAMR Order 20 Art. 9) or a 举报
     (`kind` report: may be anonymous) — JSON, or multipart/form-data with up to 3 JPEG/PNG
-    `photos`. Without `kind`, a filing with a name and phone is a 投诉, else a 举报. Returns the
+    `photos`. Without `kind`, a filing with a phone is a 投诉 (and needs the name), else a 举报. Returns the
     citizen's short `code` and 6-digit `key` (shown once; `tracking_key` is the same key), the
     desk's `ticket` and the tracking link (without the key)."""
     shop = load_shop(code)

@@ -37,8 +37,8 @@ class ComplaintCreateSchema(Schema):
     category = Choice(complaint_fields.CATEGORY, COMPLAINT_CATEGORIES, required=True)
     kind = Choice(complaint_fields.KIND, KINDS, load_default=None, allow_none=True,
                   metadata={"description": "complaint (投诉: name and phone required) or report (举报: may be "
-                                           "anonymous); left out: complaint when name and phone are given, "
-                                           "else report"})
+                                           "anonymous); left out: complaint when a phone is given (the name is "
+                                           "then required), else report"})
     description = Text(complaint_fields.DESCRIPTION, required=True)
     phone = Text(complaint_fields.PHONE_NUMBER, load_default=None, allow_none=True, metadata={"maxLength": 30})
     name = Text(complaint_fields.NAME, load_default=None, allow_none=True)

@@ -171,7 +171,7 @@ def test_citizen_writes_are_audited_without_the_raw_ip(client, app):
 
 def test_tracking_needs_the_key_and_a_wrong_key_looks_like_no_ticket(client, app):
     shop = make_shop()
-    body = file_complaint(client, shop.code, phone="13812345678").get_json()
+    body = file_complaint(client, shop.code, phone="13812345678", name="李女士").get_json()
     ticket, key = body["ticket"], body["tracking_key"]
     other = app.test_client()
     r = other.get(f"/api/v1/public/complaints/{ticket}?key={key}")

@@ -31,7 +31,8 @@ def forwarded(shop, **kwargs):
     complaint = make_complaint(shop, **kwargs)
     desk = make_regulator(username=f"desk_{complaint.id}")
     complaints.transition(complaint, "accept", role="regulator", actor=desk, note="已受理，正在联系商户")
-    complaints.transition(complaint, "forward", role="regulator", actor=desk, note="商户可见：请核实后厨卫生并回复整改情况")
+    complaints.transition(complaint, "forward", role="regulator", actor=desk,
+                          note="商户可见：请核实后厨卫生并回复整改情况")
     db.session.commit()
     return complaint, desk
 
@@ -49,8 +50,10 @@ def test_a_complaint_needs_name_and_phone_a_report_may_be_anonymous(client):
     assert anonymous.status_code == 201 and anonymous.get_json()["kind"] == "report"
     named = file(client, shop.code, kind="complaint", name="李女士", phone="13912345678")
     assert named.status_code == 201 and named.get_json()["kind"] == "complaint"
-    # Round-3 clients that do not say: contact details make it a 投诉, none a 举报.
+    # Round-3 clients that do not say: a phone makes it a 投诉 (which needs the name), none a 举报.
     assert file(client, shop.code, name="李女士", phone="13912345678").get_json()["kind"] == "complaint"
+    phone_only = file(client, shop.code, phone="13912345678")
+    assert phone_only.status_code == 422 and list(phone_only.get_json()["errors"]) == ["name"]
     assert file(client, shop.code).get_json()["kind"] == "report"
     stored = db.session.scalar(select(Complaint).where(Complaint.ticket == named.get_json()["ticket"]))
     assert stored.name == "李女士" and stored.named

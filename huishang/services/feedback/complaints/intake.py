@@ -72,9 +72,10 @@ def new_code() -> str:
 
 def _kind_rules(clean: dict, errors: dict) -> None:
     """投诉 needs a name and a phone (Order 20 Art. 9); 举报 may be anonymous; a filing that does
-    not say (round-3 API clients) is a 投诉 when it gives both, else a 举报. SMS needs a mobile."""
+    not say (round-3 API clients) is a 投诉 when it gives a phone (the same rule the migration
+    applied to existing rows) — and then needs the name too —, else a 举报. SMS needs a mobile."""
     if clean.get("kind") is None and "kind" not in errors:
-        clean["kind"] = "complaint" if clean.get("name") and clean.get("phone") else "report"
+        clean["kind"] = "complaint" if clean.get("phone") or "phone" in errors else "report"
     if clean.get("kind") == "complaint":
         if not clean.get("name") and "name" not in errors:
             errors["name"] = [N_("投诉须留姓名%(source)s；不想留名请选“举报”", source=ORDER_20_ART_9)]
