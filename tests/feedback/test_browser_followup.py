@@ -52,7 +52,7 @@ def test_report_anonymously_complain_with_name_then_track_on_another_phone(live,
     saved = tmp_path / "ticket.png"
     download.value.save_as(saved)
     assert download.value.suggested_filename.endswith(".png") and saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    page.screenshot(path="/tmp/feedback-confirmation-390.png", full_page=True)
+    page.screenshot(path=tmp_path / "confirmation-390.png", full_page=True)
     no_problems(page)
 
     ticket, key = _file(page, live, "complaint", "汤包里吃出头发，要求退款", name="陈女士", phone="13912345678",
@@ -87,7 +87,7 @@ def test_report_anonymously_complain_with_name_then_track_on_another_phone(live,
     assert MERCHANT_NOTE not in later.content()  # the desk's note for the merchant never reaches the citizen
     assert "13912345678" not in later.content() and "陈女士" not in later.content()
     fits_the_phone(later)
-    later.screenshot(path="/tmp/feedback-tracking-390.png", full_page=True)
+    later.screenshot(path=tmp_path / "tracking-390.png", full_page=True)
     # A wrong key on the form learns nothing.
     later.goto(f"{live['base']}/complaints/track")
     later.fill("input[name=ticket]", report_ticket)
