@@ -12,9 +12,9 @@ from .integration import register as register_integration
 from .merchant import register as register_merchant
 from .models import User
 from .property import register as register_property
-from .services import grading
+from .services import grading, messages
 from .services.scan import faces as scan_faces
-from .signals import shop_changed, shops_imported
+from .signals import notification_created, shop_changed, shops_imported
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -105,3 +105,4 @@ def register_signals(app: Flask) -> None:
     shop_changed.connect(scan_faces.forget_shop, weak=False)
     shop_changed.connect(scan_cache.forget_shop, weak=False)
     shops_imported.connect(grading.refresh_imported, weak=False)
+    notification_created.connect(messages.on_notification, weak=False)

@@ -58,6 +58,21 @@ class Config:
     CLAIM_CODE_DAYS = int(os.environ.get("CLAIM_CODE_DAYS", 30))
     QUESTION_ANSWER_DAYS = int(os.environ.get("QUESTION_ANSWER_DAYS", 2))
     NOTIFY_SENDER = os.environ.get("NOTIFY_SENDER") or None
+    # Messages beyond the app (docs/messages.md): e-mail over SMTP, SMS through Alibaba Cloud's
+    # SendSms API. A channel with no settings is off. At most MESSAGES_DAILY_CAP a day per address.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 25) or 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_SSL = _bool("SMTP_SSL", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    SMS_ENDPOINT = os.environ.get("SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+    SMS_ACCESS_KEY_ID = os.environ.get("SMS_ACCESS_KEY_ID", "")
+    SMS_ACCESS_KEY_SECRET = os.environ.get("SMS_ACCESS_KEY_SECRET", "")
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+    SMS_TEMPLATES = os.environ.get("SMS_TEMPLATES", "")  # JSON: {"complaint_forwarded": "SMS_1234", ...}
+    MESSAGES_DAILY_CAP = int(os.environ.get("MESSAGES_DAILY_CAP", 5) or 5)
 
     # Internationalisation: Chinese first, English available.
     BABEL_DEFAULT_LOCALE = "zh"

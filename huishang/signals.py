@@ -15,6 +15,8 @@ senders do not know the receivers, so no feature imports another to tell it some
   forwarded, answered, closed, reopened). The SMS hook of the messages outbox connects here
   (see docs/feedback.md, "Progress messages"); receivers flush, never commit, and must not fail
   the step.
+- `notification_created` (sender: the `Notification`): an in-app notice was added; the messages
+  feature queues its e-mail / SMS copies in the same transaction.
 """
 from blinker import Namespace
 
@@ -23,3 +25,4 @@ _signals = Namespace()
 shop_changed = _signals.signal("shop-changed")
 shops_imported = _signals.signal("shops-imported")
 complaint_moved = _signals.signal("complaint-moved")
+notification_created = _signals.signal("notification-created")

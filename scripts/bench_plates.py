@@ -12,7 +12,6 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -28,12 +27,10 @@ def synthetic(n: int, base_url: str) -> list:
     rng = random.Random(3)
     out = []
     for i in range(n):
-        outcome = rng.choice([None, "pass", "pass", "partial", "fail"])
         out.append(plates.PlateData(
             codes.mint(), 1, f"{rng.choice(NAMES)}（{rng.choice(ROADS)}店）{i}",
             f"徐汇区{rng.choice(ROADS)}{rng.randint(1, 2999)}号{rng.randint(1, 30)}室", "徐汇区",
-            base_url,
-            outcome, date(2026, 1, 1) + timedelta(days=rng.randint(0, 300)) if outcome else None))
+            base_url))
     return out
 
 

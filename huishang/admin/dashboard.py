@@ -4,11 +4,13 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from huishang.services import dashboard
+from huishang.services import dashboard, messages
+from huishang.services.core import KINDS, format_local
 from huishang.services.integration import apikeys
 
 from .. import handling
 from ..extensions import db
+from ..i18n import N_
 from ..models import ApiKey
 from ..models.integration import API_SCOPES, SCOPE_LABELS
 from ..security import roles_required
@@ -98,3 +100,23 @@ def api_key_revoke(key_id):
 def _district_wide_only() -> None:
     if not current_user.district_wide:
         abort(403, description="市级系统密钥只能由全区监管者管理 (district-wide regulators only)")
+
+
+MESSAGE_STATUS_LABELS = {"queued": N_("待发送"), "sending": N_("发送中"), "sent": N_("已发送"),
+                         "failed": N_("发送失败"), "capped": N_("超过每日上限未发送")}
+MESSAGE_CHANNEL_LABELS = {"email": N_("电子邮件"), "sms": N_("短信")}
+
+
+@bp.get("/messages", endpoint="outbox")
+@roles_required("regulator")
+def outbox_page():
+    """The outbox of e-mail and SMS: what left the platform, to whom (masked), and whether the
+    provider took it. District-wide regulators only (the addresses are personal data)."""
+    if not current_user.district_wide:
+        abort(403, description="发件箱只能由全区监管者查看 (district-wide regulators only)")
+    status = request.args.get("status") if request.args.get("status") in MESSAGE_STATUS_LABELS else None
+    page = request.args.get("page", 1, type=int) or 1
+    rows, total = messages.outbox_page(status, page)
+    return render_template("dashboard/outbox.html", rows=rows, total=total, page=page, status=status,
+                           mask=messages.mask_address, local=format_local, statuses=MESSAGE_STATUS_LABELS,
+                           channels=MESSAGE_CHANNEL_LABELS, kinds=KINDS, page_size=messages.PAGE_SIZE)

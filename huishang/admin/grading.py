@@ -376,12 +376,25 @@ def rules_page():
         "grading/rules.html",
         rules=grading.load_rules(),
         labels=grading.RULE_LABELS,
+        field_labels=_rule_field_labels(),
+        sources=grading.RULE_SOURCES,
         errors=errors,
         tiers=TIERS,
         grades=GRADES,
         form=request.form,
         classes=CREDIT_CLASSES,
     ), 422 if errors else 200
+
+
+def _rule_field_labels() -> dict:
+    """Each rule field's name on screen, so an error reads 检查间隔天数（高·良好）：…, never a key."""
+    names = {key: _(label) for key, label in grading.RULE_LABELS.items()}
+    for tier in TIERS:
+        for grade in GRADES:
+            names[f"intervals.{tier}.{grade}"] = f"{_(grading.RULE_LABELS['intervals'])}（{_(tier)}·{_(grade)}）"
+    for cls in CREDIT_CLASSES:
+        names[f"sampling_ratios.{cls}"] = f"{_(grading.RULE_LABELS['sampling_ratios'])}（{cls}）"
+    return names
 
 
 def _rules_from_form(form) -> dict:

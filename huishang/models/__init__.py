@@ -34,6 +34,7 @@ from .merchant import (  # noqa: F401
     ReminderSent,
     Staff,
 )
+from .messages import OutboundMessage  # noqa: F401
 from .penalties import Penalty  # noqa: F401
 from .registry import (  # noqa: F401
     BusinessType,

@@ -21,7 +21,7 @@ from ..i18n import N_
 from ..models import BusinessType, Inspection, Licence, Shop, Street, today
 from ..models.calendar import CalendarDay
 from ..models.feedback import CATEGORY_LABELS, Complaint, ComplaintEvent
-from ..models.grading import PLAN_STATUS_LABELS, PlanItem
+from ..models.grading import PLAN_STATUS_LABELS, PlanItem, ShopGrading
 from ..models.scope import scoped, within_streets
 
 WEEKS = 12
@@ -29,6 +29,10 @@ COMPLAINT_WINDOW_DAYS = 90
 LICENCE_WINDOW_DAYS = 30
 LICENCE_LIST_MAX = 500  # the page shows the first 50; the export up to this many
 ACCEPT_LIMIT, ANSWER_LIMIT = 2, 3  # working days
+# Every food business gets at least one full-checklist inspection every two years (SAMR Order 49
+# 食品生产经营监督检查管理办法 Art. 22): shops past it are flagged on the dashboard.
+FULL_COVERAGE_DAYS = 730
+COVERAGE_LIST_MAX = 50
 TIERS, GRADES = ("高", "中", "低"), ("良好", "一般", "较差")
 OUTCOMES = ("pass", "partial", "fail")
 
@@ -47,6 +51,8 @@ class Figures:
     limits: dict = field(default_factory=dict)
     licences: list = field(default_factory=list)  # [(licence, shop)]
     licence_count: int = 0
+    coverage: list = field(default_factory=list)  # [(shop, last full inspection or None)], first 50
+    coverage_count: int = 0  # open shops not fully inspected in the last two years
     total_shops: int = 0
     street: Street | None = None  # set when the figures are for one street only
 
@@ -75,7 +81,27 @@ def compute(user, on: date | None = None, street: str | None = None) -> Figures:
     _weeks(figures, ids, on)
     _complaints(figures, ids, on)
     _licences(figures, ids, on)
+    _coverage(figures, ids, on)
     return figures
+
+
+def _coverage(figures: Figures, ids, on: date) -> None:
+    """Open shops with no full inspection in the last two years: last full inspection before
+    on − 730 days, or none at all while registered for more than two years (Order 49 Art. 22)."""
+    cutoff = on - timedelta(days=FULL_COVERAGE_DAYS)
+    late = and_(
+        Shop.status == "open",
+        (ShopGrading.last_full_on < cutoff)
+        | (ShopGrading.last_full_on.is_(None) & (ShopGrading.registered_on < cutoff)),
+    )
+    base = _scope(select(Shop, ShopGrading.last_full_on).join(ShopGrading, ShopGrading.shop_id == Shop.id)
+                  .where(late), ids)
+    figures.coverage_count = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = db.session.execute(
+        base.order_by(ShopGrading.last_full_on.is_not(None), ShopGrading.last_full_on, Shop.id)
+        .limit(COVERAGE_LIST_MAX)
+    )
+    figures.coverage = [(shop, last_full) for shop, last_full in rows]
 
 
 def _shops(figures: Figures, ids) -> None:
@@ -293,6 +319,12 @@ def table_rows(figures: Figures) -> list[tuple[str, list[list]]]:
             "ninegrid",
             [["静态 static", "动态 dynamic", "商铺 shops"]]
             + [[t, g, figures.ninegrid.get((t, g), 0)] for t in TIERS for g in GRADES],
+        ),
+        (
+            "not_fully_inspected_2y",
+            [["统一编码 code", "店招 sign name", "上次全面检查 last full inspection"]]
+            + [[shop.code, shop.sign_name, last.isoformat() if last else "从未 never"]
+               for shop, last in figures.coverage],
         ),
     ]
     if figures.plan is not None:

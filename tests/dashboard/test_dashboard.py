@@ -292,3 +292,36 @@ def test_one_street_filter(client, login_as, world):
     r = client.get("/admin/dashboard/export.csv", query_string={"street": HJ})
     assert "dashboard-" in r.headers["Content-Disposition"] and "-HJ.csv" in r.headers["Content-Disposition"]
     assert XJH not in r.data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("days_ago,flagged", [(729, False), (730, False), (731, True)])
+def test_shops_not_fully_inspected_in_two_years_are_flagged(client, login_as, days_ago, flagged):
+    """SAMR Order 49 Art. 22: at least one full inspection every two years; the day before, on and after."""
+    from tests.factories import add_inspection
+
+    on = today()
+    shop = make_shop(street=XJH, registered_on=(on - timedelta(days=1000)).isoformat())
+    add_inspection(shop, on - timedelta(days=days_ago), "pass")
+    figures = dashboard.compute(make_regulator())
+    assert ([s.id for s, _ in figures.coverage] == [shop.id]) is flagged
+    assert figures.coverage_count == (1 if flagged else 0)
+
+
+def test_two_year_flag_counts_never_inspected_old_shops_and_ignores_partial_checks(client, login_as):
+    from tests.factories import add_inspection
+
+    on = today()
+    never = make_shop(street=XJH, sign_name="从未检查老店", registered_on=(on - timedelta(days=800)).isoformat())
+    young = make_shop(street=XJH, registered_on=(on - timedelta(days=100)).isoformat())
+    only_partial = make_shop(street=HJ, sign_name="只做过复查", registered_on=(on - timedelta(days=900)).isoformat())
+    add_inspection(only_partial, on - timedelta(days=800), "pass")
+    add_inspection(only_partial, on - timedelta(days=10), "pass", full=False)  # a re-inspection is not full
+    figures = dashboard.compute(make_regulator())
+    assert [s.id for s, _ in figures.coverage] == [never.id, only_partial.id]  # never inspected first
+    assert young.id not in {s.id for s, _ in figures.coverage}
+    assert [s.id for s, _ in dashboard.compute(make_regulator(streets=[HJ])).coverage] == [only_partial.id]
+    login_as(make_regulator())
+    html = client.get("/admin/dashboard").get_data(as_text=True)
+    assert "两年未全面检查" in html and "从未检查老店" in html and "第二十二条" in html
+    sheets = dict(dashboard.table_rows(figures))
+    assert [row[1] for row in sheets["not_fully_inspected_2y"][1:]] == ["从未检查老店", "只做过复查"]

@@ -90,21 +90,40 @@ def test_cell_and_interval_table(business_type, outcome, tier, grade, interval):
     add_inspection(shop, T - D(200), outcome)
     result = grading.explain(shop, T)
     assert (result.static_tier, result.dynamic_grade, result.interval) == (tier, grade, interval)
-    assert result.due_on == max(T - D(200) + D(interval), T - D(200) + D(90))
+    assert result.due_on == T - D(200) + D(interval)
+
+
+@pytest.mark.parametrize("days_ago,overdue", [(59, False), (60, False), (61, True)])
+def test_high_poor_is_due_60_days_after_its_inspection(days_ago, overdue):
+    """The 90-day no-repeat floor never overrides a shorter interval (architecture.md, next due date):
+    the riskiest cell is visited sooner than 中·较差, not at the same 90 days."""
+    canteen = make_shop(business_type="group_meal.central_kitchen")
+    add_inspection(canteen, T - D(days_ago), "fail")
+    result = grading.explain(canteen, T)
+    assert (result.static_tier, result.dynamic_grade, result.interval) == ("高", "较差", 60)
+    assert result.due_on == T - D(days_ago) + D(60)
+    assert (result.due_on < T) == overdue
+    assert planned(canteen, days=0 if days_ago == 60 else 30).due_on == result.due_on
+    fast_food = make_shop(business_type="catering.fast_food")  # 中·较差: 90 days
+    add_inspection(fast_food, T - D(days_ago), "fail")
+    assert grading.explain(fast_food, T).due_on == T - D(days_ago) + D(90) > result.due_on
 
 
 def test_no_repeat_within_90_days_of_any_inspection():
-    canteen = make_shop(business_type="group_meal.school_canteen")
-    add_inspection(canteen, T - D(80), "fail")  # 高·较差: 60 days, but never before +90
-    assert grading.explain(canteen, T).due_on == T + D(10)
-    other = make_shop(business_type="group_meal.school_canteen")
-    add_inspection(other, T - D(100), "fail")  # full: +60 → T-40 ...
-    assert planned(other).due_on == T - D(10)  # ... but its rectification? none: routine +90 floor
-    add_inspection(other, T - D(20), "pass", full=False)  # a re-inspection: grade stays, clock restarts
-    result = grading.explain(other, T)
-    assert result.dynamic_grade == "较差" and result.due_on == T + D(70) and result.reason == "routine"
-    assert planned(other, days=70).due_on == T + D(70)
-    assert planned(other, days=69) is None
+    """A re-inspection restarts the clock: nothing routine within three months of any inspection
+    (SAMR Order 49 Art. 42), unless the cell's own interval is shorter."""
+    shop = make_shop(business_type="group_meal.school_canteen")
+    add_inspection(shop, T - D(200), "partial")  # 高·一般: 90 days → due T-110 ...
+    add_inspection(shop, T - D(20), "pass", full=False)  # ... a re-inspection: never before +90
+    result = grading.explain(shop, T)
+    assert result.dynamic_grade == "一般" and result.due_on == T + D(70) and result.reason == "routine"
+    assert planned(shop, days=70).due_on == T + D(70)
+    assert planned(shop, days=69) is None
+    poor = make_shop(business_type="group_meal.school_canteen")
+    add_inspection(poor, T - D(100), "fail")  # 高·较差: 60 days → T-40 ...
+    add_inspection(poor, T - D(20), "pass", full=False)  # ... the floor is the interval itself: +60
+    result = grading.explain(poor, T)
+    assert result.dynamic_grade == "较差" and result.due_on == T + D(40) and result.reason == "routine"
 
 
 def test_rectification_trigger_and_overdue_worsening():
@@ -211,7 +230,7 @@ def test_list_order_across_cells():
         ("catering.fast_food", "fail", 85, "中", "较差"),
         ("group_meal.school_canteen", "pass", 110, "高", "良好"),
         ("group_meal.school_canteen", "partial", 85, "高", "一般"),
-        ("group_meal.school_canteen", "fail", 85, "高", "较差"),
+        ("group_meal.school_canteen", "fail", 55, "高", "较差"),
     ]
     shops = {}
     for bt, outcome, ago, tier, grade in specs:
@@ -283,6 +302,24 @@ def test_refresh_keeps_shop_columns_and_refresh_all_matches():
     assert db.session.get(ShopGrading, shop.id).base_grade == "较差"
 
 
+def test_intervals_up_to_two_years_and_older_tables_read_within_them(client, login_as):
+    table = grading.load_rules()["intervals"]
+    table["低"]["良好"] = 730  # on the bound: accepted
+    grading.update_rules({"intervals": table}, actor=make_regulator())
+    db.session.commit()
+    assert grading.load_rules()["intervals"]["低"]["良好"] == 730
+    row = db.session.get(GradingRule, "intervals")
+    row.value = {**row.value, "低": {**row.value["低"], "良好": 1000}}  # stored before the bound
+    db.session.commit()
+    assert grading.load_rules()["intervals"]["低"]["良好"] == 730
+    login_as(make_regulator())
+    form = {f"intervals.{t}.{g}": str(d) for t, r in grading.RULE_DEFAULTS["intervals"].items() for g, d in r.items()}
+    form["intervals.低.良好"] = "731"
+    response = client.post("/admin/rules", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "检查间隔天数（静态层级 × 动态等级）（低·良好）：应在 1–730 之间" in html
+
+
 def test_update_rules_is_audited_and_changes_the_interval():
     reg = make_regulator()
     shop = make_shop()
@@ -302,6 +339,7 @@ def test_update_rules_is_audited_and_changes_the_interval():
     [
         ({"no_repeat_days": "abc"}, "no_repeat_days"),
         ({"intervals": {"高": {"良好": 0}}}, "intervals.高.良好"),
+        ({"intervals": {"低": {"良好": 731}}}, "intervals.低.良好"),  # over two years (Order 49 Art. 22)
         ({"sampling_ratios": {"A": 2, "B": 0.1, "C": 0.3, "D": 0.8}}, "sampling_ratios.A"),
         ({"tier_map": {"A": "极高"}}, "tier_map"),
         ({"nonsense": 1}, "nonsense"),
@@ -340,3 +378,16 @@ def test_rules_change_in_a_large_district_waits_for_the_nightly_refresh(monkeypa
     grading.refresh_all()
     db.session.commit()
     assert db.session.get(ShopGrading, shop.id).routine_due_base == T
+
+
+def test_internal_labels_never_use_the_name_of_the_legal_abnormal_operations_list():
+    """经营异常名录 is a legal list kept by the registration authority (企业信息公示暂行条例); a shop that
+    does not answer or has suspended business is not on it, so no screen may call it 经营异常."""
+    from pathlib import Path
+
+    import huishang
+
+    root = Path(huishang.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in [*root.rglob("*.py"), *root.rglob("*.html")]
+                 if "经营异常" in p.read_text(encoding="utf-8").replace("经营异常名录", "")]
+    assert offenders == []

@@ -15,9 +15,9 @@ def messages(check, value) -> list[str]:
 
 
 def test_interval_days():
-    assert rules.interval(1) == 1 and rules.interval(" 1460 ") == 1460 and rules.interval("６０") == 60
-    assert messages(rules.interval, 0) == ["应在 1–1460 之间"]
-    assert messages(rules.interval, 1461) == ["应在 1–1460 之间"]
+    assert rules.interval(1) == 1 and rules.interval(" 730 ") == 730 and rules.interval("６０") == 60
+    assert messages(rules.interval, 0) == ["应在 1–730 之间"]
+    assert messages(rules.interval, 731) == ["应在 1–730 之间"]
     assert messages(rules.interval, "两个月") == ["应为整数"] and messages(rules.interval, None) == ["应为整数"]
     assert messages(rules.interval, "60.5") == ["应为整数"]
 

@@ -332,7 +332,9 @@ def test_rules_page(client, login_as):
         }
     )
     r = client.post("/admin/rules", data=form)
-    assert r.status_code == 422 and "no_repeat_days" in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "三个月内不重复检查（天）：应为整数" in html and "no_repeat_days：" not in html
+    assert "总局令第49号第四十二条" in html  # every rule shows its source
     form["no_repeat_days"] = "60"
     assert client.post("/admin/rules", data=form).status_code == 302
     from huishang.services import grading

@@ -67,7 +67,7 @@ def penalty(t):
 CASES = [
     ("高·良好", routine("group_meal.school_canteen", "pass", 110), (10, "routine", "高", "良好")),
     ("高·一般", routine("group_meal.school_canteen", "partial", 80), (10, "routine", "高", "一般")),
-    ("高·较差", routine("group_meal.central_kitchen", "fail", 80), (10, "routine", "高", "较差")),
+    ("高·较差", routine("group_meal.central_kitchen", "fail", 50), (10, "routine", "高", "较差")),
     ("中·良好", routine("catering.fast_food", "pass", 170), (10, "routine", "中", "良好")),
     ("中·一般", routine("catering.dining", "partial", 110), (10, "routine", "中", "一般")),
     ("中·较差", routine("catering.fast_food", "fail", 85), (5, "routine", "中", "较差")),
@@ -91,7 +91,7 @@ CASES = [
 def background(t):
     """A few other shops so order and ties are exercised in every case."""
     routine("catering.fast_food", "pass", 175)(t)  # 中·良好 +5
-    routine("group_meal.school_canteen", "fail", 95)(t)  # 高·较差 overdue -5
+    routine("group_meal.school_canteen", "fail", 65)(t)  # 高·较差 overdue -5
     routine("non_food.clothing", "pass", 350)(t)  # 低·良好 +15
     make_shop(street="天平路街道", registered_on=(t - D(20)).isoformat())  # new +10, another street
 

@@ -13,7 +13,7 @@ from huishang.models import AuditEvent, PlateCode, Shop
 from huishang.services import registry
 from huishang.services.scan import plates
 from huishang.services.scan.plates import batch as plate_batch
-from tests.factories import make_complex, make_inspector, make_merchant, make_regulator, make_shop
+from tests.factories import add_inspection, make_complex, make_inspector, make_merchant, make_regulator, make_shop
 
 BASE = "https://hs.example.gov.cn"
 
@@ -25,8 +25,8 @@ def _fresh_cache():
     plates.cache.clear()
 
 
-def data(sign_name="测试小馆", outcome=None, on=None, code="ABCDEFGHJ"):
-    return plates.PlateData(code, 1, sign_name, "徐汇区漕溪北路1号", "徐汇区", BASE, outcome, on)
+def data(sign_name="测试小馆", code="ABCDEFGHJ"):
+    return plates.PlateData(code, 1, sign_name, "徐汇区漕溪北路1号", "徐汇区", BASE)
 
 
 def sign_region(png: bytes) -> Image.Image:
@@ -55,15 +55,17 @@ def test_cjk_glyphs_are_drawn_not_empty_boxes():
     assert ImageChops.difference(shang, tofu).getbbox() is not None
 
 
-def test_plate_shows_the_grade_face_once_inspected():
-    bottom = lambda png: Image.open(io.BytesIO(png)).convert("L").crop((0, 1480, 400, 1654))  # noqa: E731
-    none = bottom(plates.render_png(data()))
-    faces = {o: bottom(plates.render_png(data(outcome=o, on=date(2026, 5, 1))))
-             for o in ("pass", "partial", "fail")}
-    assert ink(none) == 0
-    assert all(ink(f) > 500 for f in faces.values())
-    assert ImageChops.difference(faces["pass"], faces["fail"]).getbbox() is not None
-    assert ImageChops.difference(faces["pass"], faces["partial"]).getbbox() is not None
+def test_plate_prints_nothing_that_goes_stale(client, auth_header):
+    """The grade changes with every inspection: it is on the scan page with its date, never on the
+    plate — an inspected shop's plate is the same image as before its inspection."""
+    shop = make_shop()
+    headers = auth_header(make_regulator())
+    before = client.get(f"/api/v1/shops/{shop.code}/plate.png", headers=headers).data
+    text = PdfReader(io.BytesIO(client.get(f"/api/v1/shops/{shop.code}/plate.pdf", headers=headers).data)).pages[0]
+    assert "最新检查结果与等级以扫码页面为准" in text.extract_text() and "最近检查" not in text.extract_text()
+    add_inspection(shop, date(2026, 5, 1), "fail")
+    after = client.get(f"/api/v1/shops/{shop.code}/plate.png", headers=headers).data
+    assert after == before
 
 
 def test_plate_pdf_is_vector_with_an_embedded_font():
@@ -111,10 +113,10 @@ def test_etag_changes_only_when_what_is_drawn_changes(client, auth_header, monke
     db.session.commit()
     changed = client.get(url, headers={**headers, "If-None-Match": first})
     assert changed.status_code == 200 and changed.headers["ETag"] != first and len(calls) == 2
-    shop.latest_outcome, shop.latest_inspected_on = "pass", date(2026, 5, 1)
+    shop.latest_outcome, shop.latest_inspected_on = "pass", date(2026, 5, 1)  # not drawn on the plate
     db.session.commit()
     graded = client.get(url, headers={**headers, "If-None-Match": changed.headers["ETag"]})
-    assert graded.status_code == 200 and graded.headers["ETag"] != changed.headers["ETag"]
+    assert graded.status_code == 304 and len(calls) == 2
 
 
 # -- batch -------------------------------------------------------------------------------------

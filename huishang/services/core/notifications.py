@@ -28,6 +28,7 @@ from huishang.i18n import N_
 from huishang.models import Notification, Shop, User, utcnow
 from huishang.models.users import user_shops
 from huishang.services import DomainError
+from huishang.signals import notification_created
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ KINDS = {  # labels for display only (lazy: translated when rendered)
     "answer": _l("咨询答复"),
     "change_reviewed": _l("变更审核"),
     "notice": _l("物业通知"),
+    "assignment": _l("检查任务"),
+    "escalation": _l("投诉升级"),
     "other": _l("其他"),
 }
 DEFAULT_SENDER = "huishang.services.core.notifications.log_sender"
@@ -100,6 +103,7 @@ def _create(rows) -> list[Notification]:
     db.session.flush()
     send = _sender()
     for note in created:
+        notification_created.send(note)  # e-mail / SMS copies (services.messages), same transaction
         try:
             send(note)
         except Exception:  # noqa: BLE001 — an SMS gateway outage must not lose the in-app notice

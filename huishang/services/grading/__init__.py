@@ -18,12 +18,22 @@ from .refresh import (
     refresh_shop,
     update_rules,
 )
-from .rules import RULE_DEFAULTS, RULE_LABELS, load_rules, mark_refreshed, refreshed_on, seed_rules
+from .rules import (
+    MAX_INTERVAL_DAYS,
+    RULE_DEFAULTS,
+    RULE_LABELS,
+    RULE_SOURCES,
+    load_rules,
+    mark_refreshed,
+    refreshed_on,
+    seed_rules,
+)
 from .tracking import LIVE, close_stale_items, sync_tracking
 
 __all__ = [
     "credit", "draws", "penalties",
     "add_months", "UNRANKED", "cell_ranks", "explain", "refresh_all", "refresh_imported", "refresh_shop",
-    "update_rules", "RULE_DEFAULTS", "RULE_LABELS", "load_rules", "mark_refreshed", "refreshed_on",
+    "update_rules", "RULE_DEFAULTS", "RULE_LABELS", "RULE_SOURCES", "MAX_INTERVAL_DAYS", "load_rules",
+    "mark_refreshed", "refreshed_on",
     "seed_rules", "LIVE", "close_stale_items", "sync_tracking", "SEVERITY_LABELS",
 ]

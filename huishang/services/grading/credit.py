@@ -66,9 +66,9 @@ def classify(history, on: date, unresponsive: bool = False, status: str = "open"
     elif recent:
         result.raise_to("B", N_("近一年查实投诉1件"))
     if unresponsive:
-        result.raise_to("B", N_("经营异常：对投诉或通知长期未响应"))
+        result.raise_to("B", N_("商户长期未回应投诉或通知"))
     if status == "suspended":
-        result.raise_to("B", N_("经营异常：停业"))
+        result.raise_to("B", N_("停业中"))
     if result.credit_class == "A":
         result.reasons.append(("A", N_("无公示期内处罚、近一年无查实投诉，最近全面检查符合")))
     return result

@@ -104,11 +104,19 @@ class Event:
         return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
 
 
+def no_repeat_floor(interval: int, rules: dict) -> int:
+    """Days after any inspection before the routine one may fall due: three months (SAMR Order 49
+    Art. 42, no repeat within three months), or the cell's interval itself where that is shorter —
+    the floor never overrides a shorter interval, so a 高·较差 shop keeps its 60 days."""
+    return min(int(rules["no_repeat_days"]), interval)
+
+
 def routine_due(facts_anchor: date | None, last_inspected: date, tier: str, grade: str, rules: dict) -> date:
     anchor = facts_anchor or last_inspected
+    interval = interval_for(tier, grade, rules)
     return max(
-        anchor + timedelta(days=interval_for(tier, grade, rules)),
-        last_inspected + timedelta(days=int(rules["no_repeat_days"])),
+        anchor + timedelta(days=interval),
+        last_inspected + timedelta(days=no_repeat_floor(interval, rules)),
     )
 
 
@@ -280,7 +288,7 @@ def evaluate(facts: Facts, events: list[Event], as_of: date, rules: dict) -> Gra
             full=facts.last_full_on or facts.last_inspected_on,
             interval=interval_for(facts.static_tier, grade, rules),
             last=facts.last_inspected_on,
-            no_repeat=rules["no_repeat_days"],
+            no_repeat=no_repeat_floor(interval_for(facts.static_tier, grade, rules), rules),
         )
     candidates = [(facts.routine_reason, routine, why)]
     for e in events:

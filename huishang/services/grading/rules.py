@@ -50,6 +50,27 @@ RULE_LABELS = {
     "publicity_months_other": N_("处罚公示期：一般/严重（月）"),
     "repair_min_months": N_("信用修复：最短公示期（月）"),
 }
+# Where each rule comes from, shown beside it on the rules page (docs/grading.md and README list them).
+# "区级规则" marks a choice of the district's own (the nine-grid of Xuhui has no published primary
+# source, domain-research.md §1.4) within the bounds the cited law sets.
+RULE_SOURCES = {
+    "tier_map": N_("《食品生产经营监督检查管理办法》（市场监管总局令第49号）第二十一条"
+                   "（风险等级 A/B/C/D）；《食品生产经营风险分级管理办法（试行）》"),
+    "intervals": N_("区级规则（九宫格）；上限 730 天：总局令第49号第二十二条，"
+                    "每户至少每两年全面检查一次"),
+    "complaint_threshold": N_("区级规则；总局令第49号第二十一条"
+                              "（检查计划考虑食品安全状况）"),
+    "complaint_window_days": N_("区级规则；总局令第49号第二十一条"),
+    "worsen_on_penalty": N_("区级规则；公示期依《市场监督管理行政处罚信息公示规定》（总局令第45号）"),
+    "worsen_on_overdue_rectification": N_("总局令第49号第三十二、三十三条（限期整改，监管部门跟踪）"),
+    "no_repeat_days": N_("总局令第49号第四十二条（三个月内不重复检查）；间隔更短的格子按其间隔"),
+    "new_shop_days": N_("区级规则（新登记商铺 30 天内首次检查）"),
+    "complaint_trigger_days": N_("区级规则；《市场监督管理投诉举报处理暂行办法》（总局令第20号）第二十三条"),
+    "sampling_ratios": N_("企业信用风险分类管理（国市监信发〔2022〕6号）；双随机、一公开（国办发〔2015〕58号）"),
+    "publicity_months_minor": N_("总局令第45号（通报批评或较低数额罚款公示 3 个月）"),
+    "publicity_months_other": N_("总局令第45号（其他行政处罚公示 3 年）"),
+    "repair_min_months": N_("总局令第45号（提前停止公示：已履行、危害已消除、未再违法、不在严重违法失信名单）"),
+}
 
 
 # -- rules --------------------------------------------------------------------------------------
@@ -76,6 +97,9 @@ def load_rules() -> dict:
     for key, value in db.session.execute(select(GradingRule.key, GradingRule.value)):
         if key in rules:
             rules[key] = value
+    # A table stored before the two-year bound (up to 1,460 days was accepted) is read within it.
+    rules["intervals"] = {tier: {grade: min(int(days), MAX_INTERVAL_DAYS) for grade, days in row.items()}
+                          for tier, row in rules["intervals"].items()}
     return rules
 
 
@@ -121,7 +145,10 @@ def tier_map(value) -> dict:
     return dict(value)
 
 
-interval = whole_number(1, 1460)
+# Every food business gets at least one full inspection every two years (SAMR Order 49 Art. 22):
+# no cell of the nine-grid may wait longer.
+MAX_INTERVAL_DAYS = 730
+interval = whole_number(1, MAX_INTERVAL_DAYS)
 
 
 def rule_check(key: str):

@@ -18,7 +18,7 @@ from huishang.models.grading import PlanItem
 from huishang.models.scope import within_streets
 from huishang.models.users import user_streets
 from huishang.services import DomainError, grading
-from huishang.services.core import audit
+from huishang.services.core import audit, notify
 from huishang.services.grading import close_stale_items, sync_tracking
 
 from .query import MAX_DAYS, _slow_path, cell_ranks, plan_query
@@ -188,6 +188,7 @@ def auto_assign(street_ids: set[int] | None, *, actor=None) -> int:
     for item in items:
         by_street.setdefault(item.street_id, []).append(item)
     assigned = 0
+    per_inspector: dict[int, int] = {}
     for street_id, street_items in by_street.items():
         pairs = street_pairs(street_id)
         if not pairs:
@@ -199,8 +200,11 @@ def auto_assign(street_ids: set[int] | None, *, actor=None) -> int:
             for u in pair:
                 if u:
                     load[u] += 1
+                    per_inspector[u] = per_inspector.get(u, 0) + 1
             assigned += 1
     db.session.flush()
+    for user_id, count in per_inspector.items():  # one notice per inspector, not one per visit
+        _tell_inspector(user_id, N_("新分派 %(n)s 户待检查", n=count), N_("请在“今日检查”中查看，逾期的排在前面。"))
     if assigned:
         sync_tracking(street_ids=street_ids)
         audit.record(
@@ -208,6 +212,13 @@ def auto_assign(street_ids: set[int] | None, *, actor=None) -> int:
         )
     db.session.flush()
     return assigned
+
+
+def _tell_inspector(user_id: int, title, body) -> None:
+    """The inspector's notice of new visits (in-app, and by SMS / e-mail through the outbox)."""
+    user = db.session.get(User, user_id)
+    if user is not None and user.active:
+        notify(user, "assignment", str(title), str(body), "/admin/plan?mine=1")
 
 
 def assign(item: PlanItem, inspector_id: int, co_inspector_id: int | None, *, actor=None) -> PlanItem:
@@ -225,6 +236,9 @@ def assign(item: PlanItem, inspector_id: int, co_inspector_id: int | None, *, ac
     before = {"inspector_id": item.inspector_id, "co_inspector_id": item.co_inspector_id}
     item.inspector_id, item.co_inspector_id, item.assigned_at = inspector_id, co_inspector_id, utcnow()
     db.session.flush()
+    for user_id in {inspector_id, co_inspector_id} - {before["inspector_id"], before["co_inspector_id"], None}:
+        _tell_inspector(user_id, N_("新分派检查：%(shop)s", shop=item.shop.sign_name),
+                        N_("应检日期 %(due)s", due=item.due_on.isoformat()))
     sync_tracking([item.shop_id])
     audit.record(
         "plan.assign",

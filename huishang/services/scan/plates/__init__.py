@@ -10,13 +10,13 @@ from .batch import CHUNK, render_batch
 from .layout import (
     BRAND_RED,
     DPI,
-    FACE_COLOURS,
     FOOTER,
     HEIGHT_MM,
     HINT,
     INK,
     MUTED,
     RENDER_VERSION,
+    RESULT_HINT,
     WIDTH_MM,
     PlateData,
     layout,
@@ -26,7 +26,7 @@ from .reissue import REASON_MAX, history, reissue
 from .render import draw_pdf_page, render_pdf, render_png
 
 __all__ = [
-    "BRAND_RED", "CHUNK", "DPI", "FACE_COLOURS", "FOOTER", "HEIGHT_MM", "HINT", "INK", "MUTED", "REASON_MAX",
+    "BRAND_RED", "CHUNK", "DPI", "FOOTER", "HEIGHT_MM", "HINT", "RESULT_HINT", "INK", "MUTED", "REASON_MAX",
     "RENDERERS", "RENDER_VERSION", "WIDTH_MM", "ImageCache", "PlateData", "artefact", "artefact_data", "cache",
     "draw_pdf_page", "etag", "history", "layout", "plate_data", "reissue", "render_batch", "render_pdf",
     "render_png",

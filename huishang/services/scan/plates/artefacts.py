@@ -70,7 +70,7 @@ RENDERERS = {
 def artefact_data(shop: Shop, kind: str) -> PlateData:
     data = plate_data(shop)
     if kind.startswith("qr."):  # the bare QR shows only the URL
-        data = PlateData(data.code, 0, "", "", "", data.base_url, None, None)
+        data = PlateData(data.code, 0, "", "", "", data.base_url)
     return data
 
 

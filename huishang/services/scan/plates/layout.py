@@ -1,27 +1,30 @@
 """What a plate shows and where: `PlateData` (everything drawn, and its ETag, a hash of exactly
-those fields) and one layout in millimetres, from the top-left corner, that both backends draw."""
+those fields) and one layout in millimetres, from the top-left corner, that both backends draw.
+
+A plate carries only what does not go stale — the district, the shop's sign and address, its code
+and the invitation to scan. The grade and the latest inspection result change with every
+inspection, so they are on the scan page with their date, never printed (a printed face would
+show a result the next inspection has already replaced)."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import astuple, dataclass
-from datetime import date
 
 from huishang.models import Shop
-from huishang.models.inspections import OUTCOME_FACES
 from huishang.services.core import fonts
 from huishang.services.registry import codes
 
 from .. import qr
 
-RENDER_VERSION = "3"  # bump when the layout changes: every ETag changes with it
+RENDER_VERSION = "4"  # bump when the layout changes: every ETag changes with it
 WIDTH_MM, HEIGHT_MM = 100.0, 140.0
 DPI = 300
 HINT = "扫码查看商户信息 · 评价 · 投诉"
+RESULT_HINT = "最新检查结果与等级以扫码页面为准"
 FOOTER = "投诉举报电话 12315"
 BRAND_RED = (179, 38, 30)
 INK = (28, 36, 48)
 MUTED = (91, 102, 117)
-FACE_COLOURS = {"pass": (30, 123, 52), "partial": (161, 92, 0), "fail": (179, 38, 30)}
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,6 @@ class PlateData:
     address: str
     district: str
     base_url: str
-    latest_outcome: str | None
-    latest_inspected_on: date | None
 
     @property
     def url(self) -> str:
@@ -52,8 +53,7 @@ def plate_data(shop: Shop, config=None) -> PlateData:
 
         config = current_app.config
     return PlateData(shop.code, shop.plate_version or 1, shop.sign_name, shop.address,
-                     config.get("DISTRICT_NAME", "徐汇区"), config["PUBLIC_BASE_URL"],
-                     shop.latest_outcome if shop.latest_inspected_on else None, shop.latest_inspected_on)
+                     config.get("DISTRICT_NAME", "徐汇区"), config["PUBLIC_BASE_URL"])
 
 # -- layout --------------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ def _wrap(text: str, max_mm: float, size: float, lines: int) -> list[str]:
 
 def layout(data: PlateData) -> list[tuple]:
     """Drawing operations in mm: ("rect", x, y, w, h, rgb), ("text", cx, baseline_y, size, text,
-    rgb), ("qr", x, y, side, url), ("face", cx, cy, r, outcome)."""
+    rgb), ("qr", x, y, side, url)."""
     ops: list[tuple] = [("rect", 0, 0, WIDTH_MM, 20, BRAND_RED),
                         ("text", 50, 13.2, 7.5, f"{data.district} · 汇商码", (255, 255, 255))]
     name, size = _fit(data.sign_name, 90, 9, 5)
@@ -102,11 +102,6 @@ def layout(data: PlateData) -> list[tuple]:
     ops.append(("text", 50, 113, 6.2, codes.display(data.code), INK))
     ops.append(("text", 50, 120.5, 4.1, HINT, INK))
     ops.append(("rect", 5, 124, 90, 0.3, (221, 225, 230)))
-    if data.latest_outcome in OUTCOME_FACES and data.latest_inspected_on:
-        label = OUTCOME_FACES[data.latest_outcome][0]
-        ops.append(("face", 17, 131.5, 5, data.latest_outcome))
-        ops.append(("text", 58, 130.6, 4.2, f"最近检查：{label}", FACE_COLOURS[data.latest_outcome]))
-        ops.append(("text", 58, 135.8, 3.2, f"{data.latest_inspected_on.isoformat()} · {FOOTER}", MUTED))
-    else:
-        ops.append(("text", 50, 133, 3.4, FOOTER, MUTED))
+    ops.append(("text", 50, 130.4, 3.4, RESULT_HINT, MUTED))
+    ops.append(("text", 50, 135.6, 3.4, FOOTER, MUTED))
     return ops

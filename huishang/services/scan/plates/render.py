@@ -8,30 +8,12 @@ import io
 from huishang.services.core import fonts
 
 from .. import qr
-from .layout import DPI, FACE_COLOURS, HEIGHT_MM, WIDTH_MM, PlateData, layout
+from .layout import DPI, HEIGHT_MM, WIDTH_MM, PlateData, layout
 
 # -- PNG backend -----------------------------------------------------------------------------
 
 def _px(mm: float) -> int:
     return round(mm / 25.4 * DPI)
-
-
-def _draw_face_png(draw, cx, cy, r, outcome):
-    colour = FACE_COLOURS[outcome]
-    w = max(2, _px(r * 0.16))
-    draw.ellipse([_px(cx - r), _px(cy - r), _px(cx + r), _px(cy + r)], outline=colour, width=w)
-    for ex in (cx - r * 0.36, cx + r * 0.36):
-        e = r * 0.12
-        draw.ellipse([_px(ex - e), _px(cy - r * 0.3 - e), _px(ex + e), _px(cy - r * 0.3 + e)], fill=colour)
-    box = [_px(cx - r * 0.5), _px(cy - r * 0.1), _px(cx + r * 0.5), _px(cy + r * 0.6)]
-    if outcome == "pass":
-        draw.arc(box, 20, 160, fill=colour, width=w)
-    elif outcome == "fail":
-        box = [_px(cx - r * 0.5), _px(cy + r * 0.25), _px(cx + r * 0.5), _px(cy + r * 0.95)]
-        draw.arc(box, 200, 340, fill=colour, width=w)
-    else:
-        draw.line([_px(cx - r * 0.45), _px(cy + r * 0.38), _px(cx + r * 0.45), _px(cy + r * 0.38)],
-                  fill=colour, width=w)
 
 
 def render_png(data: PlateData) -> bytes:
@@ -55,32 +37,12 @@ def render_png(data: PlateData) -> bytes:
             symbol = symbol.resize((symbol.width * scale,) * 2, Image.NEAREST)
             offset = (_px(x) + (_px(side) - symbol.width) // 2, _px(y) + (_px(side) - symbol.width) // 2)
             img.paste(symbol.convert("RGB"), offset)
-        elif kind == "face":
-            _draw_face_png(draw, *op[1:])
     out = io.BytesIO()
     img.save(out, format="PNG", dpi=(DPI, DPI), compress_level=6)
     return out.getvalue()
 
 
 # -- PDF backend -----------------------------------------------------------------------------
-
-def _draw_face_pdf(c, cx, cy, r, outcome, y):
-    from reportlab.lib.units import mm
-
-    c.setStrokeColorRGB(*(v / 255 for v in FACE_COLOURS[outcome]))
-    c.setFillColorRGB(*(v / 255 for v in FACE_COLOURS[outcome]))
-    c.setLineWidth(r * 0.16 * mm)
-    c.setLineCap(1)
-    c.circle(cx * mm, y(cy), r * mm, stroke=1, fill=0)
-    for ex in (cx - r * 0.36, cx + r * 0.36):
-        c.circle(ex * mm, y(cy - r * 0.3), r * 0.12 * mm, stroke=0, fill=1)
-    if outcome == "pass":
-        c.arc((cx - r * 0.5) * mm, y(cy + r * 0.6), (cx + r * 0.5) * mm, y(cy - r * 0.1), 200, 140)
-    elif outcome == "fail":
-        c.arc((cx - r * 0.5) * mm, y(cy + r * 0.95), (cx + r * 0.5) * mm, y(cy + r * 0.25), 20, 140)
-    else:
-        c.line((cx - r * 0.45) * mm, y(cy + r * 0.38), (cx + r * 0.45) * mm, y(cy + r * 0.38))
-
 
 def _draw_qr_pdf(c, url: str, left: float, top: float, side: float) -> None:
     """The symbol as filled rectangles, one per dark run, in whole-module coordinates (a
@@ -117,8 +79,6 @@ def draw_pdf_page(c, data: PlateData) -> None:
         elif kind == "qr":
             _, x, top, side, url = op
             _draw_qr_pdf(c, url, x * mm, y(top), side * mm)
-        elif kind == "face":
-            _draw_face_pdf(c, *op[1:], y)
 
 
 def render_pdf(plates: list[PlateData]) -> bytes:
