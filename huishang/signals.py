@@ -10,11 +10,10 @@ senders do not know the receivers, so no feature imports another to tell it some
   import has written shops in bulk; receivers work set-based.
 - `complaint_moved` (sender: the complaint's id; keyword arguments `action`, `status`,
   `status_label` — the citizen-visible status —, `kind`, `notify_citizen` — True only when the
-  citizen gave a mobile number AND ticked the SMS consent box — and `message`, the text for the
-  citizen, never an internal or merchant note): after each step of a complaint (accepted,
-  forwarded, answered, closed, reopened). The SMS hook of the messages outbox connects here
-  (see docs/feedback.md, "Progress messages"); receivers flush, never commit, and must not fail
-  the step.
+  citizen gave a mobile number AND ticked the SMS consent box —, `event_id` and `message`, the
+  text for the citizen, never an internal or merchant note): after each step of a complaint
+  (accepted, forwarded, answered, closed, reopened). `messages.on_complaint_moved` receives it and
+  queues the citizen's progress SMS; receivers flush, never commit, and must not fail the step.
 - `notification_created` (sender: the `Notification`): an in-app notice was added; the messages
   feature queues its e-mail / SMS copies in the same transaction.
 """

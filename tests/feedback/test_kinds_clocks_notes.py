@@ -360,3 +360,27 @@ def test_lang_in_the_address_lasts_beyond_one_page(client):
     back = client.get("/lang/zh?next=/home")
     assert back.status_code == 302
     assert 'lang="zh-CN"' in client.get("/home").get_data(as_text=True)
+
+
+def test_a_consenting_citizen_gets_a_progress_sms_in_the_outbox(app, monkeypatch):
+    """The `complaint_moved` receiver (messages.on_complaint_moved) queues the SMS: the short ticket
+    and the citizen-visible status, never the merchant's note; nothing without consent."""
+    import json
+
+    from huishang.models import OutboundMessage
+
+    for key, value in {"SMS_ACCESS_KEY_ID": "id", "SMS_ACCESS_KEY_SECRET": "secret", "SMS_SIGN_NAME": "徐汇市场监管",
+                       "SMS_TEMPLATES": json.dumps({"default": "SMS_0001"})}.items():
+        monkeypatch.setitem(app.config, key, value)
+    shop = make_shop()
+    agreed = make_complaint(shop, phone="13912345678", sms_consent=True)
+    silent = make_complaint(shop, phone="13912345679")
+    desk = make_regulator()
+    for c in (agreed, silent):
+        complaints.transition(c, "accept", role="regulator", actor=desk)
+        complaints.transition(c, "forward", role="regulator", actor=desk, note="商户可见的转交意见")
+    db.session.commit()
+    sent = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "complaint_progress")).all()
+    assert {m.to_address for m in sent} == {"13912345678"} and len(sent) == 2
+    assert all(agreed.short_code in m.body and "商户可见的转交意见" not in m.body for m in sent)
+    assert "已转商户" in sent[-1].body

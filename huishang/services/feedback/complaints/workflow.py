@@ -94,7 +94,7 @@ def transition(complaint: Complaint, action: str, *, role: str, actor=None, note
     record = clients.audit_anonymous if role == "citizen" else audit.record
     record(f"complaint.{action}", complaint, actor=actor, before=before,
            after={"status": complaint.status, "note": text[:200]})
-    moved(complaint, action, event.note_for("citizen"))
+    moved(complaint, action, event.note_for("citizen"), event_id=event.id)
     return complaint
 
 
@@ -114,13 +114,13 @@ def progress_message(complaint: Complaint, note: str = "") -> str:
     return text
 
 
-def moved(complaint: Complaint, action: str, note: str = "") -> None:
+def moved(complaint: Complaint, action: str, note: str = "", event_id: int | None = None) -> None:
     """Send `complaint_moved` (huishang/signals.py): the SMS hook of the messages outbox listens
     there. A receiver that fails is logged and never undoes the step."""
     try:
         complaint_moved.send(complaint.id, action=action, status=complaint.status,
                              status_label=complaint.status_label, kind=complaint.kind,
-                             notify_citizen=citizen_may_be_texted(complaint),
+                             notify_citizen=citizen_may_be_texted(complaint), event_id=event_id,
                              message=progress_message(complaint, note))
     except Exception:  # noqa: BLE001 — a message outage must not undo the desk's step
         log.exception("complaint_moved receiver failed for complaint %s", complaint.id)
