@@ -422,6 +422,13 @@ def fast_path(rules: dict, repeat: int) -> None:
           lambda: planning.plan_page(T, 30, None, rules, limit=200, offset=overdue - 100), repeat)
     timed("first page of 200 with the total, general query",
           lambda: planning.plan_page(T, 30, None, rules, limit=200, fast=False), repeat)
+    # the desk's table headers (issue 14): another order, sorted in SQL with the list order as tie-break
+    timed("first page of 50 sorted by shop name (desk table header), fast path",
+          lambda: planning.plan_page(T, 30, None, rules, limit=50, sort="shop"), repeat)
+    timed("page 20 of 50 sorted by due date, descending, fast path",
+          lambda: planning.plan_page(T, 30, None, rules, limit=50, offset=950, sort="due", descending=True), repeat)
+    timed("first page of 50 sorted by shop name, general query",
+          lambda: planning.plan_page(T, 30, None, rules, limit=50, sort="shop", fast=False), repeat)
     _http(repeat)
 
 
@@ -450,6 +457,8 @@ def _http(repeat: int) -> None:
           lambda: get("/api/v1/inspection-plan?days=30&page=1&per_page=200", headers=headers), repeat)
     timed("GET /admin/plan (district, first page of 50, HTML with progress per street and inspector)",
           lambda: get("/admin/plan"), repeat)
+    timed("GET /admin/plan?sort=shop (district, first page of 50 by shop name, HTML)",
+          lambda: get("/admin/plan?sort=shop&dir=asc"), repeat)
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from huishang.services import DomainError
-from huishang.services.core import tabular
+from huishang.services.core import calendar_file, tabular
 from huishang.services.feedback import complaints as service
 from huishang.services.feedback import exports, moderation
 from huishang.services.registry import parse_date
@@ -33,8 +33,9 @@ from huishang.services.registry import parse_date
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..handling import commit, commit_or_fail, commit_or_flash
-from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Street, User, today
+from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Shop, Street, User, today
 from ..models.feedback import AUDIENCE_LABELS, CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
+from ..models.users import user_shops
 from ..schemas.base import Variant
 from ..schemas.feedback import (
     AssignSchema,
@@ -48,6 +49,7 @@ from ..schemas.feedback import (
     TransitionSchema,
 )
 from ..security import api_gate, page_gate, roles_required
+from .listing import read_listing
 
 bp = Blueprint("desk", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator"))
@@ -56,6 +58,11 @@ blp = ApiBlueprint("complaints", __name__, url_prefix="/api/v1",
 blp.before_request(api_gate("regulator", "merchant"))
 csrf.exempt(blp)
 PER_PAGE = 30
+MAX_CALENDAR_BYTES = 1_000_000
+# The desk warns when these many days ahead hold no holiday or make-up day at all: the time limits
+# then count Monday to Friday only, which is wrong in any year with a Spring Festival or a National
+# Day (the State Council's yearly notice must be imported, see docs/feedback.md).
+CALENDAR_WARNING_DAYS = 60
 FILTERS = ("street", "status", "due", "category", "assigned", "q")
 
 
@@ -81,26 +88,61 @@ def _filters() -> dict:
     return {k: (request.args.get(k) or "").strip() or None for k in FILTERS}
 
 
+DESK_SORT_KEYS = ("due", "ticket", "shop", "street", "category", "status", "created")
+
+
+def _desk_order(sort: str, descending: bool) -> list:
+    """ORDER BY for the desk's table headers (whitelisted keys; `due` is the desk's own order:
+    the nearest time limit first, none last). The complaint id breaks ties: a stable order across
+    pages whatever the service query joined."""
+    shop_name = select(Shop.sign_name).where(Shop.id == Complaint.shop_id).scalar_subquery()
+    street = (select(Street.position).join(Shop, Shop.street_id == Street.id)
+              .where(Shop.id == Complaint.shop_id).scalar_subquery())
+    columns = {"due": Complaint.due_on, "ticket": Complaint.ticket, "shop": shop_name, "street": street,
+               "category": Complaint.category, "status": Complaint.status, "created": Complaint.created_at}
+    column = columns[sort]
+    lead = [Complaint.due_on.is_(None)] if sort == "due" else []  # no time limit: last either way
+    return [*lead, column.desc() if descending else column.asc(), Complaint.id.desc() if descending
+            else Complaint.id.asc()]
+
+
 @bp.get("/complaints", endpoint="complaints")
 def queue():
-    """The desk's queue. A GET never writes: forwards the merchant did not answer in time are
+    """The desk's queue: cards on a phone, a table on a desk (≥ 1024 px), sorted by `sort` / `dir`
+    in SQL and paged. A GET never writes: forwards the merchant did not answer in time are
     escalated by the nightly `flask complaints sweep` (huishang/commands/complaints.py, run from cron
     as docs/deploy.md shows), not by loading this page."""
     filters = _filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    listing = read_listing(DESK_SORT_KEYS, "due", PER_PAGE, filters)
     error = None
     try:
         query = service.desk_query(current_user, **filters)
     except DomainError as exc:
         query, error = service.desk_query(current_user).where(False), exc.message
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    listing = listing.clamp(total)
+    ordered = query.order_by(None).order_by(*_desk_order(listing.sort, listing.descending))
+    items = db.session.scalars(ordered.limit(PER_PAGE).offset(listing.offset)).all()
     counts = _counts()
     streets = db.session.scalars(select(Street).order_by(Street.position)).all()
-    return render_template("feedback/desk_list.html", items=items, total=total, page=page, per_page=PER_PAGE,
-                           filters=filters, error=error, counts=counts, streets=streets,
+    claimed = _claimed_shop_ids({c.shop_id for c in items})
+    return render_template("feedback/desk_list.html", items=items, claimed=claimed, total=total,
+                           page=listing.page, per_page=PER_PAGE,
+                           listing=listing, filters=filters, error=error, counts=counts, streets=streets,
                            statuses=STATUS_LABELS, categories=CATEGORY_LABELS, today=today(),
-                           mask=service.mask_phone), 400 if error else 200
+                           mask=service.mask_phone,
+                           calendar_empty=calendar_file.next_entries(today(), CALENDAR_WARNING_DAYS) == 0,
+                           ), 400 if error else 200
+
+
+def _claimed_shop_ids(shop_ids) -> set[int]:
+    """Of `shop_ids`, the shops an active merchant account has claimed: only they can answer a
+    forwarded complaint on the merchant end."""
+    if not shop_ids:
+        return set()
+    return set(db.session.scalars(
+        select(user_shops.c.shop_id).join(User, User.id == user_shops.c.user_id)
+        .where(user_shops.c.shop_id.in_(set(shop_ids)), User.role == "merchant", User.active.is_(True))))
 
 
 def _counts() -> dict:
@@ -133,7 +175,8 @@ def _detail(complaint: Complaint, status: int = 200, errors=None, form=None, mes
                            templates=service.templates(), handlers=service.handlers_for(complaint),
                            errors=errors or {}, form=form or {}, closing=service.CLOSING,
                            message=message, action_labels=service.ACTION_LABELS,
-                           role_labels=service.ROLE_LABELS, status_labels=STATUS_LABELS), status
+                           role_labels=service.ROLE_LABELS, status_labels=STATUS_LABELS,
+                           unclaimed=complaint.shop_id not in _claimed_shop_ids({complaint.shop_id})), status
 
 
 @bp.get("/complaints/<ticket>", endpoint="complaint")
@@ -254,13 +297,44 @@ def calendar():
         if failed is None:
             return done
         errors, status = failed.errors, failed.status
-    year = request.args.get("year", today().year, type=int) or today().year
+    return _calendar_page(request.args.get("year", today().year, type=int), errors=errors, form=request.form,
+                          status=status)
+
+
+def _calendar_page(year, *, errors=None, form=None, plan=None, file_error=None, status=200):
+    year = year or today().year
     if not 1 <= year <= 9999:  # date() refuses other years
         year = today().year
     days = db.session.scalars(select(CalendarDay).where(
         CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(CalendarDay.day)).all()
-    return render_template("feedback/calendar.html", days=days, year=year, errors=errors,
-                           form=request.form), status
+    return render_template("feedback/calendar.html", days=days, year=year, errors=errors or {},
+                           form=form or {}, plan=plan, file_error=file_error), status
+
+
+@bp.post("/calendar/import", endpoint="calendar_import")
+def calendar_import():
+    """Upload a .csv or .ics of holidays and make-up working days: 只检查 reports by line; 检查并导入
+    writes all lines or none (`services.core.calendar_file`)."""
+    upload = request.files.get("file")
+    year = request.form.get("year", today().year, type=int)
+    if upload is None or not upload.filename:
+        return _calendar_page(year, file_error=_("请选择文件"), status=422)
+    raw = upload.read(MAX_CALENDAR_BYTES + 1)
+    if len(raw) > MAX_CALENDAR_BYTES:
+        return _calendar_page(year, file_error=_("文件过大（最大 1 MB）"), status=422)
+    try:
+        plan = calendar_file.plan_calendar(upload.filename, raw)
+    except DomainError as exc:
+        return _calendar_page(year, file_error=" ".join([str(exc.message)] + [
+            str(m) for msgs in exc.errors.values() for m in msgs]), status=422)
+    if plan.ok and request.form.get("action") == "import":
+        calendar_file.apply_calendar(plan, actor=current_user)
+        commit()
+        flash(_("日历已导入：%(s)s", s=plan.summary), "ok")
+        return redirect(url_for("desk.calendar", year=plan.years[0]))
+    db.session.rollback()
+    return _calendar_page(plan.years[0] if plan.ok and plan.years else year, plan=plan,
+                          status=200 if plan.ok else 422)
 
 
 @bp.post("/calendar/<day>/delete")

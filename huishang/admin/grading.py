@@ -9,8 +9,9 @@ draws, list generation and assignment are the regulators'; closing a list item a
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import zip_longest
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +26,7 @@ from .. import handling
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..i18n import N_
-from ..models import BusinessType, Penalty, Shop, Street, User, today
+from ..models import BusinessType, Entity, Penalty, Shop, Street, User, today
 from ..models.grading import (
     CREDIT_CLASSES,
     GRADES,
@@ -37,6 +38,7 @@ from ..models.grading import (
     RandomDraw,
 )
 from ..models.scope import scoped
+from ..models.users import user_streets
 from ..schemas.base import Variant
 from ..schemas.grading import (
     AsOfSchema,
@@ -50,12 +52,15 @@ from ..schemas.grading import (
     GradingRegulatorSchema,
     GradingSchema,
     PenaltyCreateSchema,
+    PenaltyPublishSchema,
     PenaltyStaffSchema,
     PlanItemSchema,
     PlanListSchema,
     PlanQuerySchema,
 )
 from ..security import api_gate, page_gate, roles_required
+from . import jobs as jobs_views
+from .listing import read_listing
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
 bp.before_request(page_gate("regulator", "inspector"))
@@ -170,6 +175,8 @@ def grading_panel(shop: Shop, user) -> dict:
         panel["repairs"] = penalties.shop_repairs(shop)
         panel["severity_labels"] = SEVERITY_LABELS
         panel["in_publicity"] = penalties.in_publicity
+        panel["is_public"] = penalties.is_public
+        panel["kinds"] = penalties.PENALTY_KINDS
     return panel
 
 
@@ -195,7 +202,9 @@ def _plan_args():
 def plan_page():
     """The list for day T with filters, tracking state and progress per street and inspector,
     a page at a time (a district's list is hundreds of thousands of items)."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    filters = {k: v for k, v in request.args.items() if k in ("as_of", "days", "street", "status", "mine")}
+    listing = read_listing(planning.SORT_KEYS, "priority", PER_PAGE, filters)
+    page = listing.page
     status = request.args.get("status", "")
     try:
         args = _plan_args()
@@ -208,11 +217,14 @@ def plan_page():
             offset=(page - 1) * PER_PAGE,
             status=status if status in PLAN_STATUS_LABELS else None,
             assignee_id=current_user.id if request.args.get("mine") else None,
+            sort=listing.sort,
+            descending=listing.descending,
         )
     except DomainError as exc:
         args, items, total, error = {"as_of": today(), "days": 30, "street_ids": current_user.street_ids()}, [], 0, exc
     streets = _scope_streets()
     pairs = {s.id: planning.street_pairs(s.id) for s in streets} if current_user.role == "regulator" else {}
+    pairs_by_name = {s.name: pairs.get(s.id, []) for s in streets}
     names = {u.id: u.label for u in db.session.scalars(select(User).where(User.role == "inspector"))}
     return render_template(
         "grading/plan.html",
@@ -224,10 +236,12 @@ def plan_page():
         error=error,
         streets=streets,
         pairs=pairs,
+        pairs_by_name=pairs_by_name,
         names=names,
         progress=planning.progress(args["street_ids"], args["as_of"] - timedelta(days=args["days"])),
         status_labels=PLAN_STATUS_LABELS,
         filters=request.args,
+        listing=listing,
     ), 400 if error else 200
 
 
@@ -249,13 +263,16 @@ def _back_to_plan() -> str:
 @bp.post("/plan/generate")
 @roles_required("regulator")
 def plan_generate():
-
-    def generate():
+    """Save the list as tracked items: a job (a whole district's list is long work), whose page
+    says how many items it holds. Bad filters go back to the list with the message."""
+    try:
         args = _plan_args()
-        return planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
-
-    return handling.commit_or_flash(generate, done=_back_to_plan(), category="message",
-                                 message=lambda count: _("已生成清单：%(n)s 家单位", n=count))
+    except DomainError as exc:
+        flash(str(exc.message), "message")
+        return redirect(_back_to_plan())
+    street_ids = sorted(args["street_ids"]) if args["street_ids"] is not None else None
+    return jobs_views.start_and_show("plan.generate", {
+        "as_of": args["as_of"].isoformat(), "days": args["days"], "street_ids": street_ids})
 
 
 @bp.post("/plan/auto-assign")
@@ -349,6 +366,20 @@ def shop_grading(code):
     )
 
 
+@bp.get("/entities/<uscc>")
+@roles_required("regulator")
+def entity_page(uscc):
+    """The chain view: a market entity's credit class (internal; its reasons name the shop that set
+    them) and its shops' grades side by side. Regulators covering at least one of its shops."""
+    entity = db.session.scalar(select(Entity).where(Entity.uscc == registry.uscc.normalise(uscc)))
+    if entity is None:
+        abort(404, description=_("市场主体不存在"))
+    shops = sorted(entity.shops, key=lambda s: (s.status != "open", s.id))
+    if not any(s.can_regulate(current_user) for s in shops):
+        abort(403, description=_("该市场主体的门店均不在您的管辖范围"))
+    return render_template("grading/entity.html", entity=entity, shops=shops, assessment=credit.assess(shops[0]))
+
+
 # -- rules ----------------------------------------------------------------------------------------------
 
 
@@ -435,8 +466,21 @@ def penalty_new(code):
             return done
         errors = failed.errors
     return render_template(
-        "grading/penalty_form.html", shop=shop, errors=errors, form=request.form, severities=SEVERITY_LABELS
+        "grading/penalty_form.html", shop=shop, errors=errors, form=request.form, severities=SEVERITY_LABELS,
+        kinds=penalties.PENALTY_KINDS, publicity_labels=penalties.PUBLICITY_LABELS, order_45=penalties.ORDER_45,
     ), 422 if errors else 200
+
+
+@bp.post("/penalties/<int:penalty_id>/publish")
+@roles_required("regulator")
+def penalty_publish(penalty_id):
+    """公示: record the publication date; publicity runs from it (SAMR Order 45 Art. 13)."""
+    penalty = load_penalty(penalty_id)
+    return handling.commit_or_flash(
+        lambda: penalties.mark_published(penalty, request.form.get("published_on"), actor=current_user),
+        done=url_for("grading.shop_grading", code=db.session.get(Shop, penalty.shop_id).code),
+        message=_("已登记公示日期"), category="message", details=True,
+    )
 
 
 @bp.post("/penalties/<int:penalty_id>/fulfil")
@@ -461,7 +505,8 @@ def repairs_page():
     )
     query = scoped(query, current_user, Shop.street_id)
     return render_template(
-        "grading/repairs.html", repairs=db.session.scalars(query).all(), severity_labels=SEVERITY_LABELS
+        "grading/repairs.html", repairs=db.session.scalars(query).all(), severity_labels=SEVERITY_LABELS,
+        conditions=penalties.conditions, condition_labels=penalties.REPAIR_CONDITIONS,
     )
 
 
@@ -479,6 +524,8 @@ def repair_decide(repair_id):
             request.form.get("decision") == "approve",
             request.form.get("reason", ""),
             actor=current_user,
+            findings={key: request.form.get(key) == "1"
+                      for key in ("harm_remedied", "not_abnormal_list", "not_serious_list")},
         ),
         done=url_for("grading.repairs_page"), message=_("已审核"), category="message",
     )
@@ -510,16 +557,18 @@ def draw_new():
             "credit_classes": form.getlist("credit_classes") or None,
             "ratios": {k: _percent(form.get(f"ratio.{k}")) for k in CREDIT_CLASSES if form.get(f"ratio.{k}")},
             "seed": form.get("seed", ""),
-            "exclusions": form.get("exclusions", ""),
+            "window_ends_on": form.get("window_ends_on", ""),
+            "exclusions": _exclusion_lines(form, errors),
         }
-        done, failed = handling.commit_or_fail(
+        done, failed = (None, None) if errors else handling.commit_or_fail(
             lambda: draws.create_draw(data, actor=current_user),
             done=lambda draw: url_for("grading.draw_detail", draw_id=draw.id), category="message",
             message=lambda draw: _("抽查完成：%(n)s 个对象", n=len(draw.targets)),
         )
-        if failed is None:
+        if failed is None and not errors:
             return done
-        errors = failed.errors or {"_": [failed.message]}
+        if failed is not None:
+            errors = failed.errors or {"_": [failed.message]}
 
     types = db.session.scalars(
         select(BusinessType).where(BusinessType.static_risk.is_not(None)).order_by(BusinessType.position)
@@ -532,7 +581,47 @@ def draw_new():
         types=types,
         classes=CREDIT_CLASSES,
         ratios=grading.load_rules()["sampling_ratios"],
+        inspectors=_scope_inspectors(),
+        exclusion_rows=_exclusion_rows(request.form),
     ), 422 if errors else 200
+
+
+EXCLUSION_BLANK_ROWS = 3
+
+
+def _scope_inspectors() -> list[User]:
+    """The active inspectors of the regulator's streets, by name: the list 回避 pairs are picked from."""
+    street_ids = [s.id for s in _scope_streets()]
+    return list(db.session.scalars(
+        select(User).join(user_streets, user_streets.c.user_id == User.id)
+        .where(User.role == "inspector", User.active.is_(True), user_streets.c.street_id.in_(street_ids))
+        .distinct().order_by(User.display_name, User.username)))
+
+
+def _exclusion_pairs(form):
+    return zip_longest(form.getlist("exclusion_inspector"), form.getlist("exclusion_shop"), fillvalue="")
+
+
+def _exclusion_rows(form) -> list[tuple[str, str]]:
+    """The form's 回避 rows as (inspector username, shop code): those submitted, then blank ones."""
+    rows = [(u, c) for u, c in _exclusion_pairs(form) if u or c.strip()]
+    return rows + [("", "")] * EXCLUSION_BLANK_ROWS
+
+
+def _exclusion_lines(form, errors: dict) -> str:
+    """The picked 回避 pairs (an inspector chosen from the list, a shop code typed) as the service's
+    lines "username shop_code"; a row with only one half is an error naming the row."""
+    lines = []
+    for n, (username, code) in enumerate(_exclusion_pairs(form), 1):
+        code = code.strip()
+        if not username and not code:
+            continue
+        if not username or not code:
+            errors.setdefault("exclusions", []).append(
+                N_("第%(n)s行：请同时选择执法人员并填写商铺码", n=n))
+            continue
+        lines.append(f"{username} {code}")
+    return "\n".join(lines)
 
 
 @bp.get("/draws/<int:draw_id>")
@@ -545,6 +634,8 @@ def draw_detail(draw_id):
         rows=rows,
         population=population,
         replay_ok=replay_ok,
+        public=draws.is_public(draw),
+        source=draws.SOURCE,
         # Internal, as in the API: the ratios to regulators, each target's class to regulators
         # covering its street.
         show_ratios=current_user.role == "regulator",
@@ -698,6 +789,19 @@ class ShopPenalties(MethodView):
         return penalty
 
 
+@blp.route("/penalties/<int:penalty_id>/published", methods=["POST"])
+@blp.arguments(PenaltyPublishSchema)
+@blp.response(200, PenaltyStaffSchema)
+@roles_required("regulator", message="只有监管者可以登记公示 (regulators only)")
+def api_penalty_published(body, penalty_id):
+    """Record the penalty's publication date (regulators covering the shop); its publicity runs
+    from that day (SAMR Order 45 Art. 13). 422 for a warning or other unpublished kind."""
+    penalty = load_penalty(penalty_id)
+    penalty = penalties.mark_published(penalty, body["published_on"], actor=current_user)
+    handling.commit()
+    return penalty
+
+
 def _draw_view(draw: RandomDraw) -> dict:
     rows, population, replay_ok = _draw_results(draw)
     for row, target in zip(rows, draw.targets, strict=True):
@@ -708,8 +812,13 @@ def _draw_view(draw: RandomDraw) -> dict:
     filters = draw.filters if regulator else {k: v for k, v in draw.filters.items() if k != "credit_classes"}
     return {
         "id": draw.id,
+        "token": draw.public_token,
         "title": draw.title,
         "drawn_on": draw.drawn_on,
+        "window_ends_on": draw.window_ends_on,
+        "published": draws.is_public(draw),
+        "public_url": url_for("draws_public.draw_page", token=draw.public_token, _external=True)
+        if draws.is_public(draw) else None,
         "seed": draw.seed,
         "population": population,
         "filters": filters,

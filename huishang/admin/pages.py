@@ -3,9 +3,9 @@
 Inspectors read; regulators change (in their streets). A shop outside the user's streets answers
 404, so a profile URL does not even confirm that the shop exists.
 """
-from io import BytesIO
+from pathlib import PurePath
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,22 +17,21 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from huishang.services import DomainError, registry
-from huishang.services.core import audit, tabular, to_local
+from huishang.services import DomainError, jobs, registry
 from huishang.services.registry import exporting, importing
 from huishang.services.registry import fields as shop_fields
 
 from .. import handling
 from ..extensions import db
-from ..models import AuditEvent, BusinessType, Complex, Entity, Shop, Street, today
-from ..models.registry import STATUS_LABELS
+from ..models import BusinessType, Complex, Shop, Street
 from ..security import roles_required
 from ..validation import FormCheck
 from . import bp
+from . import jobs as jobs_views
+from .listing import read_listing
 
 PER_PAGE = 30
 FILTERS = ("street", "business_type", "status", "q")
-AUDIT_LIMIT = 50
 EXPIRING_DAYS = 30
 MAX_UPLOAD_ROWS = 5000  # larger files go through `flask shops import` (a request must stay short)
 
@@ -150,8 +149,9 @@ def filtered_query(filters: dict):
                                  **{k: v for k, v in filters.items() if k in FILTERS})
 
 
-def read_filters() -> dict:
-    filters = {k: (request.args.get(k) or "").strip()[:100] or None for k in FILTERS}
+def read_filters(values=None) -> dict:
+    values = request.args if values is None else values
+    filters = {k: (values.get(k) or "").strip()[:100] or None for k in FILTERS}
     if filters["status"] not in (None, "open", "suspended", "closed"):
         filters["status"] = None
     return filters
@@ -164,64 +164,94 @@ def registry_page():
     return redirect(url_for("admin.registry"))
 
 
+def _registry_sorts() -> dict:
+    """The registry list's sort keys (whitelist) and their ORDER BY column; the shop id breaks ties.
+    Street and business type sort by their catalogue position (the order of the filters)."""
+    return {
+        "new": Shop.id,
+        "name": Shop.sign_name,
+        "code": Shop.code,
+        "street": select(Street.position).where(Street.id == Shop.street_id).scalar_subquery(),
+        "type": select(BusinessType.position).where(BusinessType.id == Shop.business_type_id).scalar_subquery(),
+        "status": Shop.status,
+        "registered": Shop.registered_on,
+    }
+
+
+REGISTRY_SORT_KEYS = ("new", "name", "code", "street", "type", "status", "registered")
+
+
 @bp.get("/shops", endpoint="registry")
 def registry_list():
-    """The registry list with filters, search and pagination."""
+    """The registry list with filters, search, sorting (`sort`, `dir`) and pagination: cards on a
+    phone, a table on a desk (≥ 1024 px)."""
     filters = read_filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    listing = read_listing(REGISTRY_SORT_KEYS, "new", PER_PAGE, filters, default_dir="desc")
     status, error = 200, None
     try:
         query = filtered_query(filters)
     except DomainError as exc:
         query, error, status = registry.scoped_shops(current_user).where(False), exc.message, 400
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(page, pages)
-    shops = db.session.scalars(query.order_by(Shop.id.desc()).limit(PER_PAGE)
-                               .offset((page - 1) * PER_PAGE)
+    listing = listing.clamp(total)
+    column = _registry_sorts()[listing.sort]
+    order = (column.desc(), Shop.id.desc()) if listing.descending else (column.asc(), Shop.id.asc())
+    shops = db.session.scalars(query.order_by(*order).limit(PER_PAGE).offset(listing.offset)
                                .options(selectinload(Shop.street), selectinload(Shop.business_type))).all()
     streets = [s for s in db.session.scalars(select(Street).order_by(Street.position))
                if current_user.covers_street(s.id)]
     types = db.session.scalars(select(BusinessType).order_by(BusinessType.position)).all()
     args = {k: v for k, v in filters.items() if v}
-    return render_template("admin/registry.html", shops=shops, total=total, page=page, pages=pages,
-                           filters=filters, args=args, error=error, streets=streets,
-                           types=types), status
+    return render_template("admin/registry.html", shops=shops, total=total, page=listing.page,
+                           pages=listing.pages(total), listing=listing, filters=filters, args=args, error=error,
+                           streets=streets, types=types), status
 
 
-@bp.get("/shops/export.<fmt>")
+@bp.post("/shops/export.<fmt>")
 def registry_export(fmt: str):
-    """The filtered list (within the user's scope) as CSV (UTF-8 with BOM) or XLSX."""
+    """The filtered list (within the user's scope) as CSV (UTF-8 with BOM) or XLSX: a job, whose
+    page shows its progress and offers the file when it is ready."""
     if fmt not in exporting.FORMATS:
         abort(404)
-    content, _count = exporting.export_shops(filtered_query(read_filters()), fmt)
-    return send_file(BytesIO(content), mimetype=tabular.MIMETYPES[fmt], as_attachment=True,
-                     download_name=f"商铺登记-{today().isoformat()}.{fmt}")
+    filters = {k: v for k, v in read_filters(request.values).items() if v}
+    filtered_query(filters)  # an unknown street or type: 400 here, not a failed job
+    return jobs_views.start_and_show("registry.export", {"fmt": fmt, "filters": filters})
 
 
 @bp.route("/shops/import", methods=["GET", "POST"])
 @roles_required("regulator")
 def registry_import():
-    """Upload a CSV / XLSX: 检查 reports only; 导入 writes all rows or none."""
+    """Upload a CSV / XLSX: 检查 reports only; 导入 writes all rows or none, as a job. A file over
+    MAX_UPLOAD_ROWS is checked by the job itself, whose page lists any bad rows."""
     form, plan, status = ImportForm(), None, 200
     if form.validate_on_submit():
         upload = form.file.data
+        content = upload.read()
+        importing_now = request.form.get("action") == "import"
         try:
-            plan = importing.plan_upload(upload.filename, upload.read(), current_user, MAX_UPLOAD_ROWS)
+            if importing_now and len(importing.read_rows(upload.filename, content)[1]) > MAX_UPLOAD_ROWS:
+                return start_import_job(upload.filename, content)
+            plan = importing.plan_upload(upload.filename, content, current_user, MAX_UPLOAD_ROWS)
         except DomainError as exc:
             form.file.errors = list(form.file.errors or []) + [exc.message] + [
                 m for msgs in exc.errors.values() for m in msgs]
         else:
-            if plan.ok and request.form.get("action") == "import":
-                importing.apply_import(plan, actor=current_user)  # a DomainError: the error page
-                handling.commit()
-                flash(_("导入完成：%(s)s", s=plan.summary), "info")
-                return redirect(url_for("admin.registry"))
             db.session.rollback()
+            if plan.ok and importing_now:
+                return start_import_job(upload.filename, content)
     if request.method == "POST" and (plan is None or not plan.ok):
         status = 422
     return render_template("admin/shop_import.html", form=form, plan=plan,
                            max_rows=MAX_UPLOAD_ROWS), status
+
+
+def start_import_job(filename: str, content: bytes):
+    """Keep the upload with the job (removed with it after JOB_FILES_DAYS) and start the import."""
+    job = jobs.create("registry.import", {"filename": filename}, current_user)
+    path = jobs.job_dir(job.id) / ("upload" + PurePath(filename).suffix.lower()[:6])
+    path.write_bytes(content)
+    job.params = {"filename": filename, "path": str(path)}
+    return redirect(jobs_views.launch_committed(job))
 
 
 # -- create / edit / close ------------------------------------------------------------------
@@ -299,66 +329,3 @@ def shop_close(code: str):
         return render_template("admin/shop_close.html", form=form, shop=shop), failed.status
     status = 422 if request.method == "POST" else 200
     return render_template("admin/shop_close.html", form=form, shop=shop), status
-
-
-# -- the profile's audit-trail section (the view is in profile.py) ---------------------------------
-
-FIELD_LABELS = {  # also the order in which a change lists its fields
-    "code": "商铺码", "sign_name": "店招名称", "entity_id": "市场主体", "address": "地址",
-    "street_id": "街道", "complex_id": "商业综合体", "business_type_id": "业态", "lat": "纬度", "lng": "经度",
-    "status": "状态",
-    "contact": "联系人", "phone": "联系电话", "opening_hours": "营业时间", "registered_on": "登记日期",
-    "cold_chain": "冷链", "canteen_kind": "食堂类别", "serves_breakfast": "早餐网点",
-    "breakfast_spend": "早餐人均", "breakfast_wait": "早餐等候", "breakfast_offer": "早餐品种",
-    "breakfast_hours": "早餐时间", "reason": "原因",
-}
-# Keys whose values the trail never shows: other features' personal data may sit in their events.
-HIDDEN_KEY_PARTS = ("complainant", "reporter", "tracking", "vaccin", "health", "id_number", "password")
-
-
-def shop_audit_events(shop: Shop, limit: int = AUDIT_LIMIT) -> list[dict]:
-    """The shop's audit trail (admin/profile/_audit.html), newest first, ready to show: ids turned
-    into names, personal-data keys left out."""
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.shop_id == shop.id)
-                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
-    names = ReferenceNames()
-    return [{"at": to_local(event.at), "actor": event.actor_label or "—",
-             "action": audit.action_label(event.action), "changes": changes(event, names)}
-            for event in events]
-
-
-def changes(event: AuditEvent, names) -> list[tuple[str, str, str]]:
-    before, after = event.before or {}, event.after or {}
-    rows = []
-    order = {key: i for i, key in enumerate(FIELD_LABELS)}
-    for key in sorted(set(before) | set(after), key=lambda k: (order.get(k, len(order)), k)):
-        if any(part in key for part in HIDDEN_KEY_PARTS):
-            continue
-        old, new = names.show(key, before.get(key)), names.show(key, after.get(key))
-        if old != "—" or new != "—":
-            rows.append((FIELD_LABELS.get(key, key), old, new))
-    return rows
-
-
-class ReferenceNames:
-    """Turns street / business type / complex / entity ids in audit snapshots into names."""
-
-    MODELS = {"street_id": (Street, "name"), "business_type_id": (BusinessType, "name"),
-              "complex_id": (Complex, "name")}
-
-    def show(self, key: str, value) -> str:
-        if value is None or value == "":
-            return "—"
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        if key in self.MODELS:
-            model, attr = self.MODELS[key]
-            obj = db.session.get(model, value) if isinstance(value, int) else None
-            return getattr(obj, attr) if obj is not None else str(value)
-        if key == "entity_id":
-            entity = db.session.get(Entity, value) if isinstance(value, int) else None
-            return f"{entity.name}（{entity.uscc}）" if entity else str(value)
-        if key == "status":
-            return STATUS_LABELS.get(value, str(value))
-        text = value if isinstance(value, str) else str(value)
-        return text if len(text) <= 120 else text[:117] + "…"

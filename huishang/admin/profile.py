@@ -19,8 +19,9 @@ from .complaints import ComplaintsSection, complaints_section, shop_review_overv
 from .grading import grading_panel
 from .inspections import inspection_summary
 from .merchants import staff_summary
-from .pages import EXPIRING_DAYS, load_shop, shop_audit_events
+from .pages import EXPIRING_DAYS, load_shop
 from .plates import plate_panel
+from .trail import shop_audit_events
 
 
 class ProfileSections(NamedTuple):

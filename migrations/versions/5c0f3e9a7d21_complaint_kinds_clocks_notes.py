@@ -15,14 +15,14 @@ Existing rows (decided, docs/notes/issue-15-feedback.md):
 - Old tickets and 22-character tracking keys stay valid: short_code and pin_hash stay NULL.
 
 Revision ID: 5c0f3e9a7d21
-Revises: c3d5e7a9b1f2
+Revises: eda80b15fc1e
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "5c0f3e9a7d21"
-down_revision = "c3d5e7a9b1f2"
+down_revision = "eda80b15fc1e"
 branch_labels = None
 depends_on = None
 

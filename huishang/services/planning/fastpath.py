@@ -19,7 +19,7 @@ from huishang.models import Shop, today
 from huishang.models.scope import street_criteria
 from huishang.services import grading
 
-from .query import Item, cell_ranks
+from .query import Item, cell_ranks, sort_order
 
 OPEN = literal_column("'open'")  # inline, not a parameter: the partial indexes then serve every plan
 
@@ -147,6 +147,23 @@ def fast_plan_page(
         rows += _plain_rows(connection, query)
         skip = 0
     return [Item._make(row) for row in rows], total
+
+
+def fast_sorted_page(
+    connection, as_of: date, days: int, street_ids: set[int] | None, limit: int, offset: int,
+    sort: str | None, descending: bool,
+) -> tuple[list[Item], int]:
+    """One page of the list for today (fast path) sorted by another column (`query.sort_order`):
+    one count and one ordered, limited SELECT over the same shop columns."""
+    total = connection.execute(
+        select(func.count()).select_from(Shop).where(*_fast_where(as_of, days, street_ids))).scalar()
+    if offset >= total:
+        return [], total
+    priority = [case((Shop.next_due_on < as_of, 0), else_=1), Shop.plan_rank, Shop.next_due_on, Shop.id]
+    order = sort_order(sort, descending, priority, due=Shop.next_due_on, name=Shop.sign_name,
+                       street_id=Shop.street_id, status=Shop.plan_status)
+    query = fast_plan_query(as_of, days, street_ids).order_by(None).order_by(*order).limit(limit).offset(offset)
+    return [Item._make(row) for row in _plain_rows(connection, query)], total
 
 
 def fast_path_applies(as_of: date, stale: set[int]) -> bool:

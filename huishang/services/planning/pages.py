@@ -15,8 +15,8 @@ from huishang.i18n import N_
 from huishang.models import Street, today
 from huishang.services import DomainError, grading
 
-from .fastpath import fast_path_applies, fast_plan_items, fast_plan_page
-from .query import MAX_DAYS, Item, _slow_path, cell_ranks, plan_query, stale_ids
+from .fastpath import fast_path_applies, fast_plan_items, fast_plan_page, fast_sorted_page
+from .query import MAX_DAYS, SORT_KEYS, Item, _slow_path, cell_ranks, plan_query, stale_ids
 
 
 def plan_items(
@@ -37,6 +37,8 @@ def plan_page(
     status: str | None = None,
     assignee_id: int | None = None,
     fast: bool = True,
+    sort: str | None = None,
+    descending: bool = False,
 ) -> tuple[list[Item], int]:
     """(items, total): one page of the list (all of it when `limit` is None) and its length.
 
@@ -44,9 +46,13 @@ def plan_page(
     the ordered query otherwise. The list for today after today's refresh reads the maintained
     shop columns (`fast_plan_query`); `fast=False` forces the general query (tests compare the
     two). `status` (a tracking status; no item yet counts as open) and `assignee_id` (lead or
-    co-inspector) filter the whole list before it is paged."""
+    co-inspector) filter the whole list before it is paged. `sort` (one of SORT_KEYS; unknown keys
+    are ignored) and `descending` order the list by another column, in SQL on both paths, the list
+    order breaking ties (the desk's table headers)."""
+    sort = sort if sort in SORT_KEYS and sort != "priority" else None
+    ordered = sort is not None or descending
     if status is not None or assignee_id is not None:
-        items, _ = plan_page(as_of, days, street_ids, rules, fast=fast)
+        items, _ = plan_page(as_of, days, street_ids, rules, fast=fast, sort=sort, descending=descending)
         if status is not None:
             items = [i for i in items if (i.status or "open") == status]
         if assignee_id is not None:
@@ -63,12 +69,17 @@ def plan_page(
     stale = stale_ids(as_of)
     connection = db.session.connection()
     if fast and fast_path_applies(as_of, stale):
+        if ordered:
+            if limit is None:
+                limit, offset = 10**9, 0
+            items, total = fast_sorted_page(connection, as_of, days, street_ids, limit, offset, sort, descending)
+            return items, total
         if limit is None:
             items = fast_plan_items(connection, as_of, days, street_ids, rules)
             return items, len(items)
         return fast_plan_page(connection, as_of, days, street_ids, rules, limit, offset)
     slow = _slow_path(as_of, days, street_ids, rules, stale)
-    query = plan_query(as_of, days, street_ids, rules)
+    query = plan_query(as_of, days, street_ids, rules, sort, descending)
     # Core rows, not ORM entities: a district's list is hundreds of thousands of rows.
     if limit is not None and not slow:
         total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
@@ -77,7 +88,13 @@ def plan_page(
         page = [Item._make(row) for row in connection.execute(query.limit(limit).offset(offset))]
         return page, total
     items = [Item._make(row) for row in connection.execute(query)]
-    if slow:
+    if slow and ordered:  # a few stale shops: merged into the sorted list the way SQL sorted it
+        ranks = cell_ranks(rules)
+        items = sorted(items + slow, key=lambda i: i.sort_key(as_of, ranks), reverse=sort is None)
+        if sort is not None:
+            streets = dict(db.session.execute(select(Street.id, Street.position)).all())
+            items.sort(key=lambda i: i.column_key(sort, streets), reverse=descending)
+    elif slow:
         ranks = cell_ranks(rules)
         slow.sort(key=lambda i: i.sort_key(as_of, ranks))
         items = list(heapq.merge(items, slow, key=lambda i: i.sort_key(as_of, ranks)))

@@ -51,7 +51,26 @@ def _least_postgresql(element, compiler, **kw):
     return f"LEAST({compiler.process(element.clauses, **kw)})"
 
 
-def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict | None = None):
+SORT_KEYS = ("priority", "due", "shop", "street", "status")
+
+
+def sort_order(sort: str | None, descending: bool, priority: list, *, due, name, street_id, status) -> list:
+    """The ORDER BY of the list sorted by `sort` (one of SORT_KEYS; None or "priority": the list
+    order), the list order breaking ties so a page boundary is stable. `priority` is the list order
+    itself (overdue first, cell rank, due date, shop id) in the query's own columns."""
+    if sort in (None, "priority"):
+        return [term.desc() for term in priority] if descending else list(priority)
+    column = {
+        "due": due,
+        "shop": name,
+        "street": select(Street.position).where(Street.id == street_id).scalar_subquery(),
+        "status": func.coalesce(status, "open"),
+    }[sort]
+    return [column.desc() if descending else column.asc(), *priority]
+
+
+def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict | None = None,
+               sort: str | None = None, descending: bool = False):
     """The SELECT of the list for day `as_of`, in list order (fast path: shops whose facts hold).
 
     One narrow table (`shop_gradings`) is filtered by its due floor; the events holding on T are
@@ -141,7 +160,9 @@ def plan_query(as_of: date, days: int, street_ids: set[int] | None, rules: dict 
             PlanItem,
             and_(PlanItem.shop_id == mid.c.shop_id, PlanItem.cycle == mid.c.cycle, PlanItem.status != LIVE),
         )
-        .order_by(case((mid.c.due_on < as_of, 0), else_=1), mid.c.rank, mid.c.due_on, mid.c.shop_id)
+        .order_by(*sort_order(
+            sort, descending, [case((mid.c.due_on < as_of, 0), else_=1), mid.c.rank, mid.c.due_on, mid.c.shop_id],
+            due=mid.c.due_on, name=Shop.sign_name, street_id=mid.c.street_id, status=PlanItem.status))
     )
 
 
@@ -168,6 +189,11 @@ class Item(NamedTuple):
     inspector_id: int | None = None
     co_inspector_id: int | None = None
     closed_on: date | None = None
+
+    def column_key(self, sort: str, streets: dict):
+        """The value `sort_order` sorts by, for items sorted in Python (the slow path's merge)."""
+        return {"due": self.due_on, "shop": self.sign_name, "street": streets.get(self.street_id, 0),
+                "status": self.status or "open"}[sort]
 
     def sort_key(self, as_of: date, ranks: dict):
         return (
