@@ -14,7 +14,7 @@ from .models import User
 from .property import register as register_property
 from .services import grading, jobs, messages
 from .services.scan import faces as scan_faces
-from .signals import notification_created, shop_changed, shops_imported
+from .signals import complaint_moved, notification_created, shop_changed, shops_imported
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -42,6 +42,8 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def select_locale():
+    """?lang= for this page, else the `lang` cookie (set by the switch or by a ?lang= page, see
+    `remember_language`), else the browser's languages."""
     wanted = request.args.get("lang") or request.cookies.get("lang")
     languages = current_app.config["LANGUAGES"]
     if wanted in languages:
@@ -106,3 +108,4 @@ def register_signals(app: Flask) -> None:
     shop_changed.connect(scan_cache.forget_shop, weak=False)
     shops_imported.connect(grading.refresh_imported, weak=False)
     notification_created.connect(messages.on_notification, weak=False)
+    complaint_moved.connect(messages.on_complaint_moved, weak=False)  # the citizen's progress SMS (consent)

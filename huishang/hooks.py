@@ -94,6 +94,17 @@ def register(app) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.after_request
+    def remember_language(response):
+        """A page opened with ?lang=en (or zh) keeps that language on later pages: the choice goes
+        into the same `lang` cookie the EN/中文 switch sets (huishang/site.py), once."""
+        wanted = request.args.get("lang")
+        if (wanted in current_app.config["LANGUAGES"] and request.cookies.get("lang") != wanted
+                and response.mimetype == "text/html"):
+            response.set_cookie("lang", wanted, max_age=365 * 86400, samesite="Lax", httponly=True)
+            response.headers["Cache-Control"] = "private, no-store"  # a shared cache must not replay the cookie
+        return response
+
     @app.get("/favicon.ico")
     def favicon():
         """Browsers ask for it on every first visit; answer without a 404 in every log."""

@@ -8,6 +8,12 @@ senders do not know the receivers, so no feature imports another to tell it some
   registration, an edit, 注销, an inspection, a complaint or a penalty. Receivers flush, never commit.
 - `shops_imported` (sender: the list of new shop ids): after the registry import or the history
   import has written shops in bulk; receivers work set-based.
+- `complaint_moved` (sender: the complaint's id; keyword arguments `action`, `status`,
+  `status_label` — the citizen-visible status —, `kind`, `notify_citizen` — True only when the
+  citizen gave a mobile number AND ticked the SMS consent box —, `event_id` and `message`, the
+  text for the citizen, never an internal or merchant note): after each step of a complaint
+  (accepted, forwarded, answered, closed, reopened). `messages.on_complaint_moved` receives it and
+  queues the citizen's progress SMS; receivers flush, never commit, and must not fail the step.
 - `notification_created` (sender: the `Notification`): an in-app notice was added; the messages
   feature queues its e-mail / SMS copies in the same transaction.
 """
@@ -17,4 +23,5 @@ _signals = Namespace()
 
 shop_changed = _signals.signal("shop-changed")
 shops_imported = _signals.signal("shops-imported")
+complaint_moved = _signals.signal("complaint-moved")
 notification_created = _signals.signal("notification-created")

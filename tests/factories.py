@@ -125,12 +125,17 @@ def add_penalty(shop, decided_on, severity="general", **extra):
 # -- feedback (reviews, complaints) --------------------------------------------------------------
 
 def make_complaint(shop, *, category="food_safety", kind="complaint", description="饭菜里有头发，店员态度差",
-                   phone=None, on=None, client_hash="client-a", status=None, **extra):
-    """A complaint filed through the service; `status` then forces a workflow state for table tests."""
+                   phone=None, name=None, sms_consent=False, on=None, client_hash="client-a", status=None, **extra):
+    """A complaint filed through the service; `status` then forces a workflow state for table tests.
+    A 投诉 needs a name and phone (SAMR Order 20 Art. 9): left out, they default to 张先生 /
+    13800138000. `complaint.tracking_key` is the 6-digit key; `complaint.citizen_ticket` the short ticket."""
     from huishang.services.feedback import complaints
 
+    if kind == "complaint":
+        phone, name = phone or "13800138000", name or "张先生"
     complaint, key = complaints.submit(shop, {"category": category, "kind": kind, "description": description,
-                                              "phone": phone}, client_hash=client_hash, ip_hash="ip-a", on=on)
+                                              "phone": phone, "name": name, "sms_consent": sms_consent},
+                                       client_hash=client_hash, ip_hash="ip-a", on=on)
     if status is not None:
         complaint.status = status
     for name, value in extra.items():

@@ -34,7 +34,7 @@ from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..handling import commit, commit_or_fail, commit_or_flash
 from ..models import CalendarDay, Complaint, ReplyTemplate, Review, Shop, Street, User, today
-from ..models.feedback import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
+from ..models.feedback import AUDIENCE_LABELS, CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
 from ..models.users import user_shops
 from ..schemas.base import Variant
 from ..schemas.feedback import (
@@ -168,6 +168,8 @@ def export(fmt: str):
 def _detail(complaint: Complaint, status: int = 200, errors=None, form=None, message=None):
     return render_template("feedback/desk_detail.html", c=complaint,
                            phone=service.phone_for(complaint, current_user),
+                           name=service.name_for(complaint, current_user),
+                           clocks=service.clocks(complaint), audiences=AUDIENCE_LABELS,
                            description=service.description_for(complaint, current_user),
                            actions=service.allowed_actions(complaint, "regulator"), steps=service.TRANSITIONS,
                            templates=service.templates(), handlers=service.handlers_for(complaint),
@@ -197,6 +199,31 @@ def transition(ticket: str):
         return done
     return _detail(service.get(ticket), failed.status, failed.errors or {"action": [failed.message]}, form,
                    failed.message)
+
+
+@bp.post("/complaints/<ticket>/note")
+def note(ticket: str):
+    """A note without a step, for the citizen, the merchant or the desk only."""
+    complaint = load_complaint(ticket)
+    done, failed = commit_or_fail(
+        lambda: service.add_note(complaint, request.form.get("note"), request.form.get("audience", ""),
+                                 actor=current_user),
+        done=url_for("desk.complaint", ticket=complaint.ticket), message=_("备注已添加"), category="ok")
+    if failed is None:
+        return done
+    return _detail(service.get(ticket), failed.status, failed.errors, request.form, failed.message)
+
+
+@bp.post("/complaints/<ticket>/extend")
+def extend(ticket: str):
+    """A report's verification extended by 15 working days with the head's approval."""
+    complaint = load_complaint(ticket)
+    done, failed = commit_or_fail(
+        lambda: service.extend_case(complaint, actor=current_user, note=request.form.get("note")),
+        done=url_for("desk.complaint", ticket=complaint.ticket), message=_("核查期限已延长"), category="ok")
+    if failed is None:
+        return done
+    return _detail(service.get(ticket), failed.status, failed.errors, message=failed.message)
 
 
 @bp.post("/complaints/<ticket>/assign")

@@ -9,6 +9,7 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ from huishang.services.feedback import reviews as review_service
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, limiter
 from ..handling import commit, commit_or_fail, commit_or_flash
-from ..models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KIND_LABELS, REVIEW_TAGS
+from ..models.feedback import CATEGORY_LABELS, COMPLAINT_CATEGORIES, KIND_HINTS, KIND_LABELS, REVIEW_TAGS
 from ..schemas.feedback import (
     ComplaintCreatedSchema,
     ComplaintCreateSchema,
@@ -57,6 +58,10 @@ DEFAULT_LIMITS = {
     "FEEDBACK_COMPLAINT_LIMIT_CLIENT": "5 per hour;20 per day",
     "FEEDBACK_COMPLAINT_LIMIT_IP": "30 per hour;300 per day",
     "FEEDBACK_TRACKING_LIMIT_IP": "60 per minute",
+    # Wrong keys: a ticket is locked for a while after 5 wrong keys, an IP after 20 (a 6-digit key
+    # has a million values, the last four digits of a phone ten thousand).
+    "FEEDBACK_KEY_FAILURES_TICKET": "5 per 30 minutes",
+    "FEEDBACK_KEY_FAILURES_IP": "20 per hour",
 }
 
 
@@ -76,8 +81,40 @@ complaint_limits = (
     limiter.shared_limit(_limit("FEEDBACK_COMPLAINT_LIMIT_IP"), "complaint-ip", key_func=clients.rate_key_ip,
                          methods=["POST"]),
 )
-tracking_limit = limiter.shared_limit(_limit("FEEDBACK_TRACKING_LIMIT_IP"), "tracking-ip",
-                                      key_func=clients.rate_key_ip)
+def _typed_ticket() -> str:
+    return (request.view_args or {}).get("ticket") or request.form.get("ticket") or ""
+
+
+def _no_ticket() -> bool:
+    return not _typed_ticket().strip()
+
+
+def _ticket_rate_key() -> str:
+    """Flask-Limiter key for wrong keys: the complaint (its TS and short tickets count as one)."""
+    typed = _typed_ticket()
+    complaint = complaint_service.get(typed)
+    return f"ticket:{complaint.id}" if complaint is not None else \
+        "ticket:?" + complaint_service.normalise_code(typed)[:20]
+
+
+def _wrong_key(response) -> bool:
+    """A wrong key answers 404 (like an unknown ticket); only those count towards the lock."""
+    return response.status_code == 404
+
+
+_tracking_ip = limiter.shared_limit(_limit("FEEDBACK_TRACKING_LIMIT_IP"), "tracking-ip",
+                                    key_func=clients.rate_key_ip)
+_failures_ticket = limiter.shared_limit(_limit("FEEDBACK_KEY_FAILURES_TICKET"), "key-failures-ticket",
+                                        key_func=_ticket_rate_key, deduct_when=_wrong_key,
+                                        exempt_when=_no_ticket)
+_failures_ip = limiter.shared_limit(_limit("FEEDBACK_KEY_FAILURES_IP"), "key-failures-ip",
+                                    key_func=clients.rate_key_ip, deduct_when=_wrong_key)
+
+
+def tracking_limit(view):
+    """Every request that checks a key: the IP's request rate, and the locks on wrong keys per
+    ticket and per IP (429 while locked, even with the right key)."""
+    return _tracking_ip(_failures_ticket(_failures_ip(view)))
 
 
 def limited(*limits):
@@ -96,11 +133,24 @@ def load_shop(code: str):
     return shop
 
 
+TRACKED = "fb_tracked"  # session: ids of the complaints this browser has opened with their key
+
+
+def _remember(complaint) -> None:
+    ids = [i for i in session.get(TRACKED, []) if i != complaint.id]
+    session[TRACKED] = (ids + [complaint.id])[-10:]
+
+
 def load_tracked(ticket: str, key: str | None):
-    """The complainant's complaint, or 404 — a wrong key is indistinguishable from no ticket."""
-    complaint = complaint_service.find_for_citizen(ticket, key)
-    if complaint is None:
+    """The complainant's complaint, or 404 — a wrong key is indistinguishable from no ticket. A
+    browser that opened it with its key once (the lookup form, the confirmation) needs no key
+    again in this session."""
+    complaint = complaint_service.get(ticket)
+    if complaint is not None and not key and complaint.id in session.get(TRACKED, []):
+        return complaint
+    if complaint is None or not complaint_service.key_matches(complaint, key):
         abort(404, description=_("工单号或查询码不正确 (wrong ticket or tracking key)"))
+    _remember(complaint)
     return complaint
 
 
@@ -120,7 +170,9 @@ def _who() -> dict:
 
 @bp.errorhandler(429)
 def too_many(error):
-    return render_template("feedback/too_many.html"), 429
+    locked = request.endpoint in ("feedback.track", "feedback.track_lookup", "feedback.reopen",
+                                  "feedback.rate", "feedback.photo")
+    return render_template("feedback/too_many.html", locked=locked), 429
 
 
 # -- pages --------------------------------------------------------------------------------------
@@ -151,7 +203,7 @@ def review(code: str):
 def _complaint_page(shop, category, status=200, errors=None, form=None):
     similar = complaint_service.open_similar(shop, category)
     return render_template("feedback/complaint_form.html", shop=shop, category=category, similar=similar,
-                           categories=CATEGORY_LABELS, kinds=KIND_LABELS, errors=errors or {},
+                           categories=CATEGORY_LABELS, kinds=KIND_LABELS, hints=KIND_HINTS, errors=errors or {},
                            form=form or {}, excerpt=complaint_service.excerpt), status
 
 
@@ -163,11 +215,18 @@ def complain(code: str):
     if request.method == "GET":
         category = request.args.get("category")
         return _complaint_page(shop, category if category in COMPLAINT_CATEGORIES else None)
-    form = {k: request.form.get(k, "") for k in ("category", "kind", "description", "phone")}
+    form = {k: request.form.get(k, "") for k in ("category", "kind", "description", "phone", "name",
+                                                 "sms_consent")}
+    form["kind"] = form["kind"] or "none"  # the form always asks: an unticked choice is an error
     photos = read_photos()
-    done, failed = commit_or_fail(
-        lambda: complaint_service.submit(shop, form, photos, **_who()),
-        done=lambda filed: url_for("feedback.track", ticket=filed[0].ticket, key=filed[1], new=1))
+
+    def filed_page(filed):
+        complaint, key = filed
+        _remember(complaint)
+        session["fb_new"] = {"id": complaint.id, "key": key}  # shown once on the confirmation
+        return url_for("feedback.track", ticket=complaint.citizen_ticket, new=1)
+
+    done, failed = commit_or_fail(lambda: complaint_service.submit(shop, form, photos, **_who()), done=filed_page)
     if failed is None:
         return done
     category = form["category"] if form["category"] in COMPLAINT_CATEGORIES else None
@@ -186,20 +245,35 @@ def me_too(ticket: str):
         message=_("已附议，监管部门会一并处理。谢谢！"), category="ok")
 
 
-@bp.get("/complaints/track")
+@bp.route("/complaints/track", methods=["GET", "POST"])
+@tracking_limit
 def track_lookup():
-    """Enter a ticket and tracking key (for someone who wrote them down)."""
-    ticket = (request.args.get("ticket") or "").strip().upper()
-    key = (request.args.get("key") or "").strip()
-    if ticket and key:
-        return redirect(url_for("feedback.track", ticket=ticket, key=key))
-    return render_template("feedback/track_lookup.html", ticket=ticket)
+    """Enter the ticket and key (for someone who wrote them down or saved the picture). The form
+    posts, so the key never sits in an address; an old link with ?key= still works."""
+    if request.method == "GET":
+        ticket = (request.args.get("ticket") or "").strip().upper()
+        key = (request.args.get("key") or "").strip()
+        if ticket and key:
+            return redirect(url_for("feedback.track", ticket=ticket, key=key))
+        return render_template("feedback/track_lookup.html", ticket=ticket, errors={})
+    ticket = (request.form.get("ticket") or "").strip()
+    complaint = complaint_service.find_for_citizen(ticket, request.form.get("key"))
+    if complaint is None:
+        errors = {"key": [_("工单号或查询码不正确。连续输错5次，该工单会锁定30分钟。")]}
+        return render_template("feedback/track_lookup.html", ticket=ticket.upper(), errors=errors), 404
+    _remember(complaint)
+    return redirect(url_for("feedback.track", ticket=complaint.citizen_ticket))
 
 
 def _track_page(complaint, key, status=200, errors=None):
+    fresh = session.get("fb_new") or {}
+    new_key = fresh.get("key") if request.args.get("new") == "1" and fresh.get("id") == complaint.id else None
+    if new_key:
+        session.pop("fb_new")  # shown once (only this browser's signed cookie changes; nothing is stored)
     response = current_app.make_response((render_template(
-        "feedback/track.html", c=complaint, key=key, new=request.args.get("new") == "1", errors=errors or {},
-        events=[e for e in complaint.events if e.public], phone=complaint_service.mask_phone(complaint.phone),
+        "feedback/track.html", c=complaint, key=key, new=new_key is not None, new_key=new_key,
+        errors=errors or {}, texted=complaint_service.citizen_may_be_texted(complaint),
+        events=complaint_service.notes_for(complaint, "citizen"), phone=complaint_service.mask_phone(complaint.phone),
         can_reopen=complaint_service.can_reopen(complaint), reopen_days=complaint_service.REOPEN_DAYS,
         closed=not complaint.is_open), status))
     response.headers["Cache-Control"] = "private, no-store"
@@ -210,7 +284,8 @@ def _track_page(complaint, key, status=200, errors=None):
 @bp.get("/complaints/<ticket>")
 @tracking_limit
 def track(ticket: str):
-    """The complainant's tracking page (the key from the tracking link)."""
+    """The complainant's tracking page: opened from the lookup form (this browser remembers it),
+    or with ?key= (old tracking links)."""
     key = request.args.get("key", "")
     return _track_page(load_tracked(ticket, key), key)
 
@@ -222,7 +297,7 @@ def reopen(ticket: str):
     complaint = load_tracked(ticket, key)
     done, failed = commit_or_fail(
         lambda: complaint_service.transition(complaint, "reopen", role="citizen", note=request.form.get("note")),
-        done=url_for("feedback.track", ticket=complaint.ticket, key=key),
+        done=url_for("feedback.track", ticket=complaint.citizen_ticket),
         message=_("投诉已重新打开，监管部门会再次处理。"), category="ok")
     if failed is None:
         return done
@@ -236,7 +311,7 @@ def rate(ticket: str):
     complaint = load_tracked(ticket, key)
     done, failed = commit_or_fail(
         lambda: complaint_service.rate(complaint, request.form.get("satisfaction"), request.form.get("note")),
-        done=url_for("feedback.track", ticket=complaint.ticket, key=key),
+        done=url_for("feedback.track", ticket=complaint.citizen_ticket),
         message=_("感谢您对办理结果的评价。"), category="ok")
     if failed is None:
         return done
@@ -298,6 +373,8 @@ COMPLAINT_BODY = {
             "kind": {"type": "string", "enum": ["complaint", "report"]},
             "description": {"type": "string", "maxLength": 1000},
             "phone": {"type": "string"},
+            "name": {"type": "string", "maxLength": 40},
+            "sms_consent": {"type": "boolean"},
             "photos": {"type": "array", "maxItems": 3, "items": {"type": "string", "format": "binary"}}},
             "required": ["category", "description"]}},
     },
@@ -309,8 +386,11 @@ COMPLAINT_BODY = {
 @blp.response(201, ComplaintCreatedSchema)
 @limited(*complaint_limits)
 def post_complaint(code: str):
-    """File a complaint (JSON, or multipart/form-data with up to 3 JPEG/PNG `photos`). Returns the
-    ticket, the tracking key (shown once) and the tracking link."""
+    """File a 投诉 (`kind` complaint: `name` and `phone` required, SAMR Order 20 Art. 9) or a 举报
+    (`kind` report: may be anonymous) — JSON, or multipart/form-data with up to 3 JPEG/PNG
+    `photos`. Without `kind`, a filing with a phone is a 投诉 (and needs the name), else a 举报. Returns the
+    citizen's short `code` and 6-digit `key` (shown once; `tracking_key` is the same key), the
+    desk's `ticket` and the tracking link (without the key)."""
     shop = load_shop(code)
     if request.mimetype == "multipart/form-data":
         data = request.form.to_dict()
@@ -322,8 +402,8 @@ def post_complaint(code: str):
             return json_error(400, "请求体应为 JSON 对象 (a JSON object is expected)", {"json": ["应为 JSON 对象"]})
     complaint, key = complaint_service.submit(shop, data, photos, **_who())
     commit()
-    return {"ticket": complaint.ticket, "tracking_key": key,
-            "tracking_url": complaint_service.tracking_url(complaint, key),
+    return {"ticket": complaint.ticket, "code": complaint.short_code, "key": key, "tracking_key": key,
+            "kind": complaint.kind, "tracking_url": complaint_service.tracking_url(complaint),
             "status": complaint.status, "due_on": complaint.due_on}
 
 
@@ -332,7 +412,9 @@ def post_complaint(code: str):
 @blp.response(200, ComplaintTrackingSchema)
 @tracking_limit
 def get_complaint(args, ticket: str):
-    """Follow a complaint with its tracking key. A wrong key answers 404, like an unknown ticket."""
+    """Follow a complaint by its short code (or TS ticket) and key: the 6-digit key, the last four
+    digits of the phone given, or an old 22-character key. A wrong key answers 404, like an unknown
+    ticket; after 5 wrong keys the ticket answers 429 for 30 minutes (20 per IP per hour)."""
     return load_tracked(ticket, args["key"])
 
 

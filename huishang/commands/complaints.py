@@ -1,6 +1,8 @@
 """`flask --app huishang complaints sweep [--on DATE]` — the nightly overdue sweep of the complaint
 desk. Complaints forwarded to a merchant and not answered by their working-day limit are escalated
-and the shop is marked unresponsive (cleared once no overdue forward is left).
+and the shop is marked unresponsive (cleared once no overdue forward is left); every legal clock of
+an open complaint or report that has run out (deadlines.CLOCKS, SAMR Order 20) is marked once with
+an internal note.
 
 Run it daily from cron after midnight (docs/deploy.md, "Nightly jobs"): limits are whole district
 days, so one run a day escalates every complaint on the first day it is overdue. It is idempotent.
@@ -26,8 +28,10 @@ def sweep_command(on):
     if errors:
         raise click.BadParameter("; ".join(errors["on"]))
     count = service.sweep_overdue(day)
+    marked = service.sweep_legal(day)
     db.session.commit()
     click.echo(f"escalated {count} complaint(s) not answered by the merchant in time")
+    click.echo(f"marked {marked} legal time limit(s) overdue (SAMR Order 20)")
 
 
 commands = [complaints]

@@ -31,9 +31,8 @@ def complaints():
 
 
 def _detail(complaint, status=200, errors=None, form=None):
-    forward_note = next((e.note for e in reversed(complaint.events) if e.action == "forward"), "")
     return render_template("feedback/merchant_complaint.html", c=complaint, description=mask_personal(
-        complaint.description), forward_note=forward_note, errors=errors or {}, form=form or {},
+        complaint.description), notes=service.notes_for(complaint, "merchant"), errors=errors or {}, form=form or {},
         today=today()), status
 
 

@@ -34,6 +34,14 @@ CATEGORY_LABELS = {"food_safety": "食品安全", "price": "价格", "measuremen
                    "other": "其他"}
 KINDS = ("complaint", "report")
 KIND_LABELS = {"complaint": "投诉（要求解决）", "report": "举报（要求查处）"}
+# The one plain sentence the citizen reads under each kind (SAMR Order 20, Art. 3).
+KIND_HINTS = {
+    "complaint": "您自己买东西或接受服务时和商家发生纠纷，希望监管部门调解。需要留姓名和电话。",
+    "report": "您发现商家涉嫌违法（如无证经营、卫生问题），希望监管部门查处。可以匿名。",
+}
+# Who a note on a complaint's step is written for; it reaches only that audience (the desk sees all).
+AUDIENCES = ("citizen", "merchant", "internal")
+AUDIENCE_LABELS = {"citizen": "告知投诉人/举报人", "merchant": "商户可见", "internal": "内部备注（不公开）"}
 STATUS_LABELS = {
     "submitted": "已提交", "accepted": "已受理", "rejected": "不予受理", "forwarded": "已转商户",
     "answered": "商户已答复", "reopened": "已重新打开", "resolved": "已解决",
@@ -86,6 +94,13 @@ class Complaint(db.Model):
     category: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(30))  # personal data: handling regulator only
+    name: Mapped[str | None] = mapped_column(String(40))  # personal data: handling regulator only
+    # The citizen agreed to progress messages by SMS (needs a phone); asked on the form, never assumed.
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The citizen's short ticket (8 characters, no look-alikes) and the hash of their 6-digit key;
+    # both None on complaints filed before round 4, which keep their TS ticket and 22-character key.
+    short_code: Mapped[str | None] = mapped_column(String(10), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(128))  # personal data: never shown
     client_hash: Mapped[str | None] = mapped_column(String(64))  # personal data: never shown
     ip_hash: Mapped[str | None] = mapped_column(String(64))  # personal data: never shown
     status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
@@ -96,7 +111,13 @@ class Complaint(db.Model):
     submitted_on: Mapped[date | None] = mapped_column(Date)  # district date
     # The current step's time limit (working days), for the desk's "due today / overdue".
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
-    legal_due_on: Mapped[date | None] = mapped_column(Date)  # accept/reject, legal maximum 7
+    # The first legal limit (services/feedback/complaints/deadlines.CLOCKS): a complaint's accept /
+    # reject decision (7 working days), a report's case decision (15 working days).
+    legal_due_on: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date)  # starts a complaint's 45-day mediation
+    case_extended: Mapped[bool] = mapped_column(Boolean, default=False)  # report: +15 working days approved
+    # The clocks the nightly sweep has already flagged overdue (comma-separated codes), so it flags once.
+    overdue_clocks: Mapped[str] = mapped_column(String(120), default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     forwarded_on: Mapped[date | None] = mapped_column(Date)
     merchant_due_on: Mapped[date | None] = mapped_column(Date)
@@ -140,6 +161,16 @@ class Complaint(db.Model):
         return KIND_LABELS.get(self.kind, self.kind)
 
     @property
+    def citizen_ticket(self) -> str:
+        """What the citizen keeps: the short ticket, or the TS ticket of an older complaint."""
+        return self.short_code or self.ticket
+
+    @property
+    def named(self) -> bool:
+        """A real-name filing (实名): the citizen gave a name and a phone."""
+        return bool(self.name and self.phone)
+
+    @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
 
@@ -161,7 +192,10 @@ class ComplaintEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
-    public: Mapped[bool] = mapped_column(Boolean, default=True)  # shown on the complainant's page
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # the step is shown on the complainant's page
+    # Who the note is for (AUDIENCES): citizen (tracking page), merchant (their complaint page) or
+    # internal (the desk only). The desk always sees every note.
+    audience: Mapped[str] = mapped_column(String(10), default="citizen")
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
     actor = relationship("User")
@@ -169,6 +203,14 @@ class ComplaintEvent(db.Model):
     @property
     def to_label(self) -> str:
         return STATUS_LABELS.get(self.to_status, self.to_status)
+
+    @property
+    def audience_label(self) -> str:
+        return AUDIENCE_LABELS.get(self.audience, self.audience)
+
+    def note_for(self, audience: str) -> str:
+        """The note when it is written for `audience`, else "" (the step itself may still show)."""
+        return self.note if self.note and self.audience == audience else ""
 
 
 class ComplaintPhoto(db.Model):

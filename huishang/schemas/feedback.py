@@ -35,9 +35,16 @@ class ComplaintCreateSchema(Schema):
     """Read with the complaint's field checks (`feedback.fields`): the page's messages."""
 
     category = Choice(complaint_fields.CATEGORY, COMPLAINT_CATEGORIES, required=True)
-    kind = Choice(complaint_fields.KIND, KINDS, load_default="complaint")
+    kind = Choice(complaint_fields.KIND, KINDS, load_default=None, allow_none=True,
+                  metadata={"description": "complaint (投诉: name and phone required) or report (举报: may be "
+                                           "anonymous); left out: complaint when a phone is given (the name is "
+                                           "then required), else report"})
     description = Text(complaint_fields.DESCRIPTION, required=True)
     phone = Text(complaint_fields.PHONE_NUMBER, load_default=None, allow_none=True, metadata={"maxLength": 30})
+    name = Text(complaint_fields.NAME, load_default=None, allow_none=True)
+    sms_consent = fields.Boolean(load_default=False,
+                                 metadata={"description": "the citizen agrees to progress messages by SMS "
+                                                          "(needs a mobile phone)"})
 
 
 class TrackingArgs(Schema):
@@ -130,12 +137,25 @@ class EventPublicSchema(Schema):
     to_status = fields.String()
     by = fields.Function(lambda e: {"regulator": "监管部门", "merchant": "商户", "citizen": "投诉人",
                                     "system": "系统"}.get(e.actor_role, e.actor_role))
-    note = fields.String()
+    note = fields.Function(lambda e: e.note_for("citizen"),
+                           metadata={"type": "string", "description": "only a note written for the citizen"})
 
 
 class EventStaffSchema(EventPublicSchema):
     actor = fields.Function(lambda e: e.actor.username if e.actor else None, allow_none=True)
     public = fields.Boolean()
+    audience = fields.String(metadata={"description": "citizen, merchant or internal"})
+    note = fields.String()
+
+
+class ClockSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    source = fields.String()
+    legal = fields.Boolean()
+    due_on = fields.Date(allow_none=True)
+    state = fields.String(metadata={"description": "waiting, running, met, late or overdue"})
+    words = fields.String()
 
 
 class ComplaintBaseSchema(Schema):
@@ -157,6 +177,8 @@ class ComplaintBaseSchema(Schema):
 class ComplaintTrackingSchema(ComplaintBaseSchema):
     """The complainant's own ticket (tracking key holder)."""
 
+    code = fields.Function(lambda c: c.citizen_ticket, metadata={"type": "string"})
+    sms_consent = fields.Boolean()
     description = fields.String()
     phone = fields.Function(lambda c: service.mask_phone(
         c.phone), allow_none=True)
@@ -177,6 +199,9 @@ class ComplaintOwnerSchema(ComplaintBaseSchema):
     merchant_due_on = fields.Date(allow_none=True)
     forward_note = fields.Function(
         lambda c: next((e.note for e in reversed(c.events) if e.action == "forward"), ""))
+    notes = fields.Function(lambda c: [{"at": e.at.isoformat(timespec="seconds") + "Z", "note": e.note}
+                                       for e in service.notes_for(c, "merchant")],
+                            metadata={"description": "the desk's notes written for the merchant"})
 
 
 class ComplaintStaffSchema(ComplaintBaseSchema):
@@ -187,6 +212,12 @@ class ComplaintStaffSchema(ComplaintBaseSchema):
     description = fields.Function(lambda c: mask_personal(c.description, partial=True),
                                   metadata={"type": "string"})
     legal_due_on = fields.Date(allow_none=True)
+    accepted_on = fields.Date(allow_none=True)
+    case_extended = fields.Boolean()
+    clocks = fields.Function(lambda c: ClockSchema(many=True).dump(service.clocks(c)),
+                             metadata={"description": "the service promise and the legal clocks, with sources"})
+    named = fields.Boolean(metadata={"description": "real-name filing (name and phone given)"})
+    sms_consent = fields.Boolean()
     forwarded_on = fields.Date(allow_none=True)
     merchant_due_on = fields.Date(allow_none=True)
     escalated = fields.Boolean()
@@ -201,6 +232,7 @@ class ComplaintStaffSchema(ComplaintBaseSchema):
     reopen_count = fields.Integer()
     photos = fields.Function(lambda c: len(c.photos))
     phone = fields.Function(lambda c: service.mask_phone(c.phone), allow_none=True, metadata={"type": "string"})
+    name = fields.Function(lambda c: service.mask_name(c.name), allow_none=True, metadata={"type": "string"})
     events = fields.Function(lambda c: EventStaffSchema(many=True).dump(c.events))
 
 
@@ -209,6 +241,7 @@ class ComplaintHandlerSchema(ComplaintStaffSchema):
 
     description = fields.Function(lambda c: c.description or "", metadata={"type": "string"})
     phone = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
 
 
 class ComplaintSchema(UnionSchema, ComplaintStaffSchema, ComplaintOwnerSchema):
@@ -216,8 +249,11 @@ class ComplaintSchema(UnionSchema, ComplaintStaffSchema, ComplaintOwnerSchema):
 
 
 class ComplaintCreatedSchema(Schema):
-    ticket = fields.String()
-    tracking_key = fields.String(metadata={"description": "shown once; keep it to follow the complaint"})
+    ticket = fields.String(metadata={"description": "the desk's ticket (TS…)"})
+    code = fields.String(metadata={"description": "the citizen's short ticket: 8 characters, any case"})
+    key = fields.String(metadata={"description": "6 digits, shown once; keep it to follow the complaint"})
+    tracking_key = fields.String(metadata={"description": "the same key (name kept for round-3 clients)"})
+    kind = fields.String()
     tracking_url = fields.String()
     status = fields.String()
     due_on = fields.Date()

@@ -28,6 +28,13 @@ LABELS = (
     # services/complaints.py ROLE_LABELS, ACTION_LABELS (with the TRANSITIONS step labels)
     N_("商户"), N_("投诉人"), N_("系统"),
     N_("超期升级"), N_("满意度评价"), N_("受理"), N_("转交商户"), N_("办结（已解决）"), N_("办结（未解决）"),
+    N_("备注"), N_("法定时限已过"), N_("延长核查期限"),
+    # models/feedback.py KIND_HINTS, AUDIENCE_LABELS; services/feedback/complaints/deadlines.py CLOCKS labels
+    N_("您自己买东西或接受服务时和商家发生纠纷，希望监管部门调解。需要留姓名和电话。"),
+    N_("您发现商家涉嫌违法（如无证经营、卫生问题），希望监管部门查处。可以匿名。"),
+    N_("告知投诉人/举报人"), N_("商户可见"), N_("内部备注（不公开）"),
+    N_("作出受理或不予受理决定并告知投诉人"), N_("调解终结（期满未达成调解协议的终止调解）"),
+    N_("核查并决定是否立案"), N_("告知实名举报人是否立案"),
     # models/grading.py TIERS, REASON_LABELS, PLAN_STATUS_LABELS; services/draws.py
     N_("高"), N_("中"), N_("低"),
     N_("投诉触发"), N_("新登记未检查"), N_("已检查"), N_("尚未检查"),

@@ -73,15 +73,12 @@ def test_file_by_api_returns_ticket_key_and_link(client):
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     assert TICKET.match(body["ticket"])
-    assert (
-        body["tracking_url"]
-        == f"https://hs.example.gov.cn/complaints/{body['ticket']}?key={body['tracking_key']}"
-    )
+    assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}", body["code"])
+    assert re.fullmatch(r"\d{6}", body["key"]) and body["tracking_key"] == body["key"]
+    # The key is never put into a link (browser history, logs): the page asks for it.
+    assert body["tracking_url"] == f"https://hs.example.gov.cn/complaints/track?ticket={body['code']}"
     complaint = db.session.scalar(select(Complaint))
-    assert (
-        complaint.tracking_key_hash != body["tracking_key"]
-        and body["tracking_key"] not in complaint.tracking_key_hash
-    )
+    assert body["key"] not in complaint.pin_hash and body["key"] not in complaint.tracking_key_hash
     assert complaint.kind == "report" and complaint.status == "submitted"
     assert [(e.action, e.from_status, e.to_status) for e in complaint.events] == [
         ("submit", None, "submitted")
@@ -174,7 +171,7 @@ def test_citizen_writes_are_audited_without_the_raw_ip(client, app):
 
 def test_tracking_needs_the_key_and_a_wrong_key_looks_like_no_ticket(client, app):
     shop = make_shop()
-    body = file_complaint(client, shop.code, phone="13812345678").get_json()
+    body = file_complaint(client, shop.code, phone="13812345678", name="李女士").get_json()
     ticket, key = body["ticket"], body["tracking_key"]
     other = app.test_client()
     r = other.get(f"/api/v1/public/complaints/{ticket}?key={key}")
@@ -229,6 +226,7 @@ def test_form_flow_categories_suggestions_then_ticket(client, app):
     assert page.status_code == 200 and 'name="description"' in page.get_data(as_text=True)
     r = client.post(f"/s/{shop.code}/complain", data={"category": "price", "description": "短"})
     assert r.status_code == 422 and "至少5个字" in r.get_data(as_text=True)
+    assert "请选择 投诉（要求解决）或 举报（要求查处）" in r.get_data(as_text=True)  # the form always asks
     r = client.post(
         f"/s/{shop.code}/complain",
         content_type="multipart/form-data",
@@ -240,15 +238,35 @@ def test_form_flow_categories_suggestions_then_ticket(client, app):
             "photos": [(io.BytesIO(jpeg()), "receipt.jpg")],
         },
     )
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and "投诉须留姓名" in body and "投诉须留联系电话" in body and "第九条" in body
+    r = client.post(
+        f"/s/{shop.code}/complain",
+        content_type="multipart/form-data",
+        data={
+            "category": "price",
+            "kind": "report",
+            "description": "标价18元结账收28元",
+            "phone": "",
+            "photos": [(io.BytesIO(jpeg()), "receipt.jpg")],
+        },
+    )
     assert r.status_code == 302
     location = r.headers["Location"]
-    assert "/complaints/TS" in location and "key=" in location and "new=1" in location
-    page = client.get(location).get_data(as_text=True)
     complaint = db.session.scalar(select(Complaint))
-    assert complaint.ticket in page and "查询码只显示这一次" in page
-    with client.get(f"/complaints/{complaint.ticket}/photos/1?{location.split('?')[1]}") as photo:
+    assert complaint.kind == "report" and complaint.name is None and complaint.phone is None
+    assert f"/complaints/{complaint.short_code}" in location and "key=" not in location and "new=1" in location
+    page = client.get(location).get_data(as_text=True)
+    assert complaint.short_code in page and "查询码只显示这一次" in page and "保存为图片" in page
+    key = re.search(r'id="fb-key">(\d{6})<', page).group(1)
+    # Shown once: the same address later shows no key.
+    assert key not in client.get(location).get_data(as_text=True)
+    with client.get(f"/complaints/{complaint.short_code}/photos/1") as photo:  # this browser filed it
         assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
-    assert client.get(f"/complaints/{complaint.ticket}/photos/1?key=nope").status_code == 404
+    stranger = app.test_client()
+    assert stranger.get(f"/complaints/{complaint.short_code}/photos/1?key=nope").status_code == 404
+    with stranger.get(f"/complaints/{complaint.short_code.lower()}/photos/1?key={key}") as photo:
+        assert photo.status_code == 200
     # Someone else scanning now sees it as an open complaint of the same category.
     page = app.test_client().get(f"/s/{shop.code}/complain?category=price").get_data(as_text=True)
     assert "标价18元结账收28元" in page and "我也遇到了" in page
@@ -256,6 +274,7 @@ def test_form_flow_categories_suggestions_then_ticket(client, app):
 
 
 def test_track_lookup_redirects_to_the_tracking_page(client):
+    """Old links with ?ticket=&key= still lead to the tracking page."""
     assert client.get("/complaints/track").status_code == 200
     r = client.get("/complaints/track?ticket=ts20261127-000001&key=abc")
     assert r.status_code == 302 and "/complaints/TS20261127-000001?key=abc" in r.headers["Location"]

@@ -28,7 +28,7 @@ def test_description_length():
 def test_category_kind_and_phone():
     assert fields.category(" price ") == "price"
     assert messages(fields.category, "weather")[0].startswith("请选择投诉类别：食品安全")
-    assert fields.kind(None) == "complaint" and fields.kind("report") == "report"
+    assert fields.kind(None) is None and fields.kind("report") == "report"  # None: submit decides by contact details
     assert messages(fields.kind, "praise") == ["请选择 投诉（要求解决）或 举报（要求查处）"]
     assert fields.complainant_phone("139 1234 5678") == "13912345678"
     assert fields.complainant_phone("021-64870000") == "021-64870000"

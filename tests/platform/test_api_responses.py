@@ -181,7 +181,8 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
     tour("post", "/public/shops/{code}/reviews", params=code, json={"stars": 5, "text": "包子好吃"}, status=201)
     tour("get", "/public/shops/{code}/reviews", params=code)
     filed = [tour("post", "/public/shops/{code}/complaints", params=code, status=201,
-                  json={"category": "food_safety", "description": f"饭菜里有头发{n}", "phone": "13800138000"})
+                  json={"category": "food_safety", "description": f"饭菜里有头发{n}", "phone": "13800138000",
+                        "name": "张先生"})
              for n in range(2)]
     tour("get", "/public/shops/{code}/complaints", params=code, query_string={"category": "food_safety"})
     ticket = {"ticket": filed[0]["ticket"]}

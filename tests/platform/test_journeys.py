@@ -36,17 +36,18 @@ def test_citizen_scans_complains_and_tracks(live, phone, browser):
     fits_the_phone(page)
     tap_and_wait(page, page.get_by_role("link", name="投诉举报").first)
     tap_and_wait(page, page.get_by_role("link", name="食品安全"))
+    page.check("input[name=kind][value=complaint]")  # 投诉: the citizen's own dispute, name and phone
     page.fill("textarea[name=description]", "汤包里吃出了头发，后厨操作人员没有戴帽子")
+    page.fill("input[name=name]", "陈女士")
     page.fill("input[name=phone]", "13912345678")
     submit = page.get_by_role("button", name="提交")
     box = submit.bounding_box()
     assert box["height"] >= 44, f"the submit button is {box['height']}px tall (touch target ≥ 44px)"
     fits_the_phone(page)
     tap_and_wait(page, submit)
-    assert "/complaints/TS" in page.url
-    codes = page.locator("main code").all_inner_texts()
-    ticket, key = codes[0].strip(), codes[1].strip()
-    assert ticket.startswith("TS") and len(key) >= 16
+    assert "/complaints/" in page.url and "key=" not in page.url
+    ticket, key = page.inner_text("#fb-ticket").strip(), page.inner_text("#fb-key").strip()
+    assert len(ticket) == 8 and len(key) == 6 and key.isdigit()  # the short ticket and 6-digit key
     assert "已提交" in page.inner_text("main")
     no_problems(page)
 
@@ -54,7 +55,7 @@ def test_citizen_scans_complains_and_tracks(live, phone, browser):
     context = browser.new_context(**PHONE)
     later = context.new_page()
     later.goto(f"{live['base']}/complaints/track")
-    later.fill("input[name=ticket]", ticket)
+    later.fill("input[name=ticket]", ticket.lower())  # any case
     later.fill("input[name=key]", key)
     tap_and_wait(later, later.get_by_role("button", name="查询"))
     text = later.inner_text("main")
@@ -68,7 +69,7 @@ def test_citizen_scans_complains_and_tracks(live, phone, browser):
 
     from huishang.models.feedback import Complaint
 
-    stored = in_live(live, lambda: db.session.scalar(select(Complaint).where(Complaint.ticket == ticket)))
+    stored = in_live(live, lambda: db.session.scalar(select(Complaint).where(Complaint.short_code == ticket)))
     assert stored is not None and stored.status == "submitted" and stored.category == "food_safety"
 
 
@@ -80,8 +81,8 @@ def test_merchant_updates_the_store_and_answers_a_complaint(live, phone):
     def forwarded_complaint():
         shop = registry.get_shop(live["shop"])
         regulator = factories.make_regulator()
-        complaint, _key = complaints.submit(shop, {"category": "price", "kind": "complaint",
-                                                   "description": "标价18元的生煎结账收了22元"})
+        complaint, _key = complaints.submit(shop, {"category": "price", "kind": "complaint", "name": "陈女士",
+                                                   "phone": "13912345678", "description": "标价18元的生煎结账收了22元"})
         complaints.transition(complaint, "accept", role="regulator", actor=regulator)
         complaints.transition(complaint, "forward", role="regulator", actor=regulator,
                               note="请商户核实价格并答复消费者")

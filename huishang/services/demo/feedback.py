@@ -97,7 +97,8 @@ def _reviews(ctx, shop, merchant_shops) -> None:
 def _complaint(ctx, shop, category, kind, text, script, days, regulator, merchant) -> None:
     on = ctx.today - timedelta(days=days)
     complaint, _key = complaints.submit(shop, {"category": category, "kind": kind, "description": text,
-                                               "phone": "139" + f"{ctx.rng.randint(0, 99999999):08d}"},
+                                               "phone": "139" + f"{ctx.rng.randint(0, 99999999):08d}",
+                                               "name": "王李张刘陈"[days % 5] + "先生"},  # a 投诉 needs a name
                                         client_hash=_hash(ctx.rng), ip_hash=_hash(ctx.rng), on=on)
     complaint.created_at = datetime.combine(on, time(2, 30))
     if regulator is not None and script:

@@ -22,12 +22,32 @@ def category(value) -> str:
     return chosen
 
 
-def kind(value) -> str:
-    """投诉 (`complaint`, asks for a remedy; the default) or 举报 (`report`, asks for enforcement)."""
-    chosen = value or "complaint"
-    if chosen not in KINDS:
+def kind(value) -> str | None:
+    """投诉 (`complaint`: the citizen's own dispute with the shop, SAMR Order 20 Art. 3) or 举报
+    (`report`: a violation). Left out (API clients of round 3): None, and `submit` reads a filing
+    with a name and phone as 投诉, one without as 举报."""
+    chosen = value or None
+    if chosen is not None and chosen not in KINDS:
         raise Invalid(N_("请选择 投诉（要求解决）或 举报（要求查处）"))
     return chosen
+
+
+NAME_MAX = 40
+
+
+def complainant_name(value) -> str | None:
+    """The complainant's name as they give it (at most 40 characters); empty → None."""
+    typed = " ".join(value.split()) if isinstance(value, str) else ""
+    if len(typed) > NAME_MAX:
+        raise Invalid(N_("姓名不能超过%(max)s字", max=NAME_MAX))
+    return typed or None
+
+
+def consent(value) -> bool:
+    """A ticked box (on, 1, true, yes) or a JSON true."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("on", "1", "true", "yes", "y")
 
 
 def description(value) -> str:
@@ -70,5 +90,7 @@ CATEGORY = Field("category", category)
 KIND = Field("kind", kind)
 DESCRIPTION = Field("description", description, max_length=DESCRIPTION_MAX)
 PHONE_NUMBER = Field("phone", complainant_phone)
+NAME = Field("name", complainant_name, max_length=NAME_MAX)
+SMS_CONSENT = Field("sms_consent", consent)
 NOTE = Field("note", note, max_length=NOTE_MAX)
 REQUIRED_NOTE = Field("note", required_note, max_length=NOTE_MAX)

@@ -8,12 +8,13 @@ licences and health certificates expire and when a rectification falls due; citi
 complaint moves, by SMS, only when they gave a phone and agreed. Every in-app notification passes
 through `on_notification` (the `notification_created` signal, connected in `create_app`).
 
-Others use: `enqueue`, `deliver_due`, `notify_citizen`, `on_notification`, `outbox_page`, `mask_address`,
+Others use: `enqueue`, `deliver_due`, `notify_citizen`, `on_notification`, `on_complaint_moved` (the
+`complaint_moved` signal's receiver: a citizen's progress SMS), `outbox_page`, `mask_address`,
 `KIND_CHANNELS`, `channels`."""
 from . import channels
 from .delivery import deliver_due
 from .outbox import PAGE_SIZE, enqueue, mask_address, outbox_page
-from .policy import KIND_CHANNELS, notify_citizen, on_notification
+from .policy import KIND_CHANNELS, notify_citizen, on_complaint_moved, on_notification
 
 __all__ = ["channels", "deliver_due", "enqueue", "outbox_page", "mask_address", "PAGE_SIZE", "notify_citizen",
-           "on_notification", "KIND_CHANNELS"]
+           "on_notification", "on_complaint_moved", "KIND_CHANNELS"]

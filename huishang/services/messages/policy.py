@@ -52,7 +52,26 @@ def notify_citizen(complaint, words: str, *, consent: bool, event_id: int | None
     if not consent or not complaint.phone:
         return
     base = current_app.config.get("PUBLIC_BASE_URL", "")
-    enqueue("sms", complaint.phone, "complaint_progress", f"投诉 {complaint.ticket}：{words}",
-            f"您的投诉 {complaint.ticket}：{words}。查询：{base}/complaints/track",
-            params={"title": complaint.ticket, "detail": words[:SMS_DETAIL_MAX]},
+    ticket = getattr(complaint, "citizen_ticket", None) or complaint.ticket  # the short ticket the citizen keeps
+    kind = "举报" if getattr(complaint, "kind", "complaint") == "report" else "投诉"
+    enqueue("sms", complaint.phone, "complaint_progress", f"{kind} {ticket}：{words}",
+            f"您的{kind} {ticket}：{words}。查询：{base}/complaints/track",
+            params={"title": ticket, "detail": words[:SMS_DETAIL_MAX]},
             dedupe_key=(f"c{complaint.id}:e{event_id}" if event_id else f"c{complaint.id}:{words}")[:120])
+
+
+_progress_sms = notify_citizen  # the receiver's keyword `notify_citizen` (a flag) shadows the name
+
+
+def on_complaint_moved(complaint_id: int, *, notify_citizen: bool = False, status_label: str = "",
+                       event_id: int | None = None, **_) -> None:
+    """Receiver of `complaint_moved` (huishang/signals.py): the citizen's progress SMS, only when the
+    signal says they gave a mobile and agreed (`notify_citizen`). The words are the citizen-visible
+    status; no note goes out by SMS."""
+    if not notify_citizen:
+        return
+    from huishang.models import Complaint
+
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is not None:
+        _progress_sms(complaint, status_label, consent=True, event_id=event_id)

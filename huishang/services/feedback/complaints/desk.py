@@ -59,7 +59,8 @@ def desk_query(user, *, street=None, status=None, due=None, category=None, assig
         query = query.where(Complaint.assignee_id.is_(None))
     if q:
         text = q.strip().upper()
-        query = query.where(or_(Complaint.ticket == text, Shop.code == text,
+        query = query.where(or_(Complaint.ticket == text, Complaint.short_code == text.replace("-", ""),
+                                Shop.code == text,
                                 Shop.sign_name.ilike(f"%{q.strip().replace('%', '')}%")))
     return query.order_by(Complaint.due_on.is_(None), Complaint.due_on, Complaint.created_at)
 
@@ -87,6 +88,38 @@ def for_merchant(shops):
     ids = [s.id for s in shops] or [-1]
     return select(Complaint).where(Complaint.shop_id.in_(ids), Complaint.forwarded_on.is_not(None)) \
         .order_by(Complaint.status != "forwarded", Complaint.due_on, Complaint.created_at.desc())
+
+
+def open_for_merchant(user, on: date | None = None) -> list[dict]:
+    """The merchant's complaints to answer, for their home's task list: each forwarded complaint
+    still waiting for their answer, soonest first, with its clock in words, e.g.
+    {"ticket": ..., "shop": "老弄堂生煎", "category": "食品安全", "due_on": date,
+     "overdue": False, "words": "请于 2026-12-08 前答复（还剩 3 个工作日）", "url": "/merchant/complaints/..."}.
+    Reports never reach the merchant (Order 20 Art. 33)."""
+    from huishang.services.core import workdays
+
+    on = on or district_today()
+    shops = list(getattr(user, "shops", []) or [])
+    if not shops:
+        return []
+    rows = db.session.scalars(select(Complaint).where(
+        Complaint.shop_id.in_([s.id for s in shops]), Complaint.status == "forwarded",
+        Complaint.kind == "complaint").order_by(Complaint.merchant_due_on, Complaint.id))
+    tasks = []
+    for c in rows:
+        due = c.merchant_due_on
+        if due is None:
+            words = "请尽快答复"
+        elif due < on:
+            words = f"已超过答复期限 {due:%Y-%m-%d}（{-workdays.workdays_between(on, due)} 个工作日），请立即答复"
+        elif due == on:
+            words = f"今天（{due:%Y-%m-%d}）是答复期限"
+        else:
+            words = f"请于 {due:%Y-%m-%d} 前答复（还剩 {workdays.workdays_between(on, due)} 个工作日）"
+        tasks.append({"ticket": c.ticket, "shop": c.shop.sign_name, "category": c.category_label,
+                      "due_on": due, "overdue": bool(due and due < on), "words": words,
+                      "url": f"/merchant/complaints/{c.ticket}"})
+    return tasks
 
 
 def handlers_for(complaint: Complaint) -> list[User]:

@@ -1,5 +1,15 @@
-"""Filing complaints (投诉举报): validation, submitting with photos, the citizen's tracking key
-and lookup by ticket, and "me too" on an open complaint."""
+"""Filing complaints (投诉举报): validation, submitting with photos, the citizen's ticket and key
+and lookup by ticket, and "me too" on an open complaint.
+
+The two kinds (SAMR Order 20 Art. 3): a 投诉 is the citizen's own consumer dispute and must give a
+name and phone (Art. 9(1)); a 举报 reports a violation and may be anonymous (a name and phone make
+it a real-name report, whose reporter is told whether a case is opened, Art. 31(2)).
+
+The citizen keeps a short ticket (8 characters from an alphabet without look-alikes, typed in any
+case) and a 6-digit key; the last four digits of the phone they gave open it too. Both are checked
+by `find_for_citizen`, which also still takes the TS ticket and 22-character key of a complaint
+filed before round 4. Guessing a 6-digit key is stopped by the per-ticket and per-IP lock on
+wrong keys in the citizen views (huishang/citizen/feedback.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -19,21 +29,69 @@ from huishang.services import Conflict, DomainError
 from huishang.services.core import Report, clients, uploads, workdays
 
 from .. import fields
-from .deadlines import LEGAL_DECISION_DAYS, step_limits
+from .deadlines import CLOCKS, step_limits
 from .events import _event
 
 MAX_PHOTOS = 3
-COMPLAINT_FIELDS = (fields.CATEGORY, fields.KIND, fields.DESCRIPTION, fields.PHONE_NUMBER)
+COMPLAINT_FIELDS = (fields.CATEGORY, fields.KIND, fields.DESCRIPTION, fields.PHONE_NUMBER, fields.NAME,
+                    fields.SMS_CONSENT)
+# The short ticket's alphabet: digits and capitals without 0/O, 1/I/L (31 symbols, 8 places).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+PIN_DIGITS = 6
+ORDER_20_ART_9 = "（《市场监督管理投诉举报处理暂行办法》第九条）"
 
 
 def hash_key(key: str) -> str:
     return hashlib.sha256((key or "").encode()).hexdigest()
 
 
+def hash_pin(pin: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(8)
+    return f"{salt}${hashlib.sha256((salt + pin).encode()).hexdigest()}"
+
+
+def _pin_matches(stored: str | None, pin: str) -> bool:
+    if not stored or "$" not in stored:
+        return False
+    salt = stored.split("$", 1)[0]
+    return hmac.compare_digest(stored, hash_pin(pin, salt))
+
+
+def normalise_code(text: str) -> str:
+    """A typed ticket as stored: capitals, without blanks or dashes."""
+    return "".join(ch for ch in (text or "").upper() if ch not in " -\t")
+
+
+def new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Complaint.id).where(Complaint.short_code == code)) is None:
+            return code
+
+
+def _kind_rules(clean: dict, errors: dict) -> None:
+    """投诉 needs a name and a phone (Order 20 Art. 9); 举报 may be anonymous; a filing that does
+    not say (round-3 API clients) is a 投诉 when it gives a phone (the same rule the migration
+    applied to existing rows) — and then needs the name too —, else a 举报. SMS needs a mobile."""
+    if clean.get("kind") is None and "kind" not in errors:
+        clean["kind"] = "complaint" if clean.get("phone") or "phone" in errors else "report"
+    if clean.get("kind") == "complaint":
+        if not clean.get("name") and "name" not in errors:
+            errors["name"] = [N_("投诉须留姓名%(source)s；不想留名请选“举报”", source=ORDER_20_ART_9)]
+        if not clean.get("phone") and "phone" not in errors:
+            errors["phone"] = [N_("投诉须留联系电话%(source)s；不想留电话请选“举报”", source=ORDER_20_ART_9)]
+    if clean.get("sms_consent"):
+        phone = clean.get("phone") or ""
+        if not (len(phone) == 11 and phone.startswith("1")) and "phone" not in errors:
+            errors["phone"] = [N_("要接收短信进度通知，请填写手机号")]
+
+
 def validate(data: dict, photos: list[bytes]) -> tuple[dict, dict]:
     report = Report(data)
     clean = {each.name: report.check(each.name, each, data.get(each.name)) for each in COMPLAINT_FIELDS}
     errors = report.errors
+    _kind_rules(clean, errors)
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [N_("最多上传%(max)s张照片", max=MAX_PHOTOS)]
     else:
@@ -50,7 +108,8 @@ def validate(data: dict, photos: list[bytes]) -> tuple[dict, dict]:
 
 def submit(shop: Shop, data: dict, photos: list[bytes] = (), *, client_hash: str | None = None,
            ip_hash: str | None = None, on: date | None = None) -> tuple[Complaint, str]:
-    """File a complaint about `shop`. Returns (complaint, tracking key) — the key is shown once.
+    """File a complaint about `shop`. Returns (complaint, 6-digit key) — the key is shown once;
+    the complaint's `citizen_ticket` is its short ticket.
 
     Raises DomainError (422, or 413 for an oversized photo) naming each bad field; nothing is
     stored then.
@@ -61,12 +120,16 @@ def submit(shop: Shop, data: dict, photos: list[bytes] = (), *, client_hash: str
         status = 413 if errors.pop("_status", None) else 422
         raise DomainError(N_("投诉内容有误"), errors, status=status)
     on = on or district_today()
-    key = secrets.token_urlsafe(16)
-    complaint = Complaint(ticket="TMP" + secrets.token_hex(8), tracking_key_hash=hash_key(key),
+    key = f"{secrets.randbelow(10 ** PIN_DIGITS):0{PIN_DIGITS}d}"
+    first_legal = next(c for c in CLOCKS if c.kind == clean["kind"])
+    complaint = Complaint(ticket="TMP" + secrets.token_hex(8),
+                          # the old 22-character key is no longer issued: a random hash nobody holds
+                          tracking_key_hash=hash_key(secrets.token_urlsafe(32)),
+                          short_code=new_code(), pin_hash=hash_pin(key),
                           shop_id=shop.id,
                           client_hash=client_hash, ip_hash=ip_hash, status="submitted", submitted_on=on,
                           due_on=workdays.add_workdays(on, step_limits()["submitted"]),
-                          legal_due_on=workdays.add_workdays(on, LEGAL_DECISION_DAYS), **clean)
+                          legal_due_on=workdays.add_workdays(on, first_legal.days), **clean)
     complaint.shop = shop
     db.session.add(complaint)
     db.session.flush()
@@ -77,27 +140,50 @@ def submit(shop: Shop, data: dict, photos: list[bytes] = (), *, client_hash: str
     db.session.flush()
     clients.audit_anonymous("complaint.submit", complaint, after={
         "ticket": complaint.ticket, "category": complaint.category, "kind": complaint.kind,
-        "photos": len(photos)})
+        "named": complaint.named, "sms_consent": complaint.sms_consent, "photos": len(photos)})
     return complaint, key
 
 
-def tracking_url(complaint: Complaint, key: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/complaints/{complaint.ticket}?key={key}"
+def tracking_url(complaint: Complaint, key: str | None = None) -> str:
+    """The tracking page's address. The key is not put in it (it would sit in browser history and
+    logs): the page asks for it."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/complaints/track?ticket={complaint.citizen_ticket}"
 
 
 def get(ticket: str) -> Complaint | None:
+    """A complaint by its TS ticket (the desk's) or its short ticket (the citizen's), in any case."""
     ticket = (ticket or "").strip().upper()
     if not ticket or len(ticket) > 20:
         return None
+    code = normalise_code(ticket)
+    if len(code) == CODE_LENGTH:
+        found = db.session.scalar(select(Complaint).where(Complaint.short_code == code))
+        if found is not None:
+            return found
     return db.session.scalar(select(Complaint).where(Complaint.ticket == ticket))
 
 
+def key_matches(complaint: Complaint, key: str | None) -> bool:
+    """The 6-digit key, the last four digits of the phone given, or the 22-character key of a
+    complaint filed before round 4."""
+    key = (key or "").strip()
+    if not key or len(key) > 100:
+        return False
+    if key.isdecimal() and len(key) == PIN_DIGITS and _pin_matches(complaint.pin_hash, key):
+        return True
+    if key.isdecimal() and len(key) == 4 and complaint.phone:
+        digits = "".join(ch for ch in complaint.phone if ch.isdigit())
+        if len(digits) >= 7 and hmac.compare_digest(digits[-4:], key):
+            return True
+    return hmac.compare_digest(complaint.tracking_key_hash, hash_key(key))
+
+
 def find_for_citizen(ticket: str, key: str | None) -> Complaint | None:
-    """The complaint when the tracking key matches, else None (a wrong key looks like no ticket)."""
+    """The complaint when the key matches, else None (a wrong key looks like no ticket)."""
     complaint = get(ticket)
-    if complaint is None or not key or len(key) > 100:
+    if complaint is None:
         return None
-    return complaint if hmac.compare_digest(complaint.tracking_key_hash, hash_key(key)) else None
+    return complaint if key_matches(complaint, key) else None
 
 
 def open_similar(shop: Shop, category: str | None, limit: int = 10) -> list[Complaint]:

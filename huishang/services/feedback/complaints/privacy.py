@@ -29,6 +29,18 @@ def phone_for(complaint: Complaint, user) -> str | None:
     return mask_phone(complaint.phone)
 
 
+def mask_name(name: str | None) -> str | None:
+    """张** — the first character only, for staff other than the handler."""
+    if not name:
+        return None
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def name_for(complaint: Complaint, user) -> str | None:
+    """The complainant's name in full for the assigned handler, masked for any other staff."""
+    return complaint.name if is_handler(complaint, user) else mask_name(complaint.name)
+
+
 def description_for(complaint: Complaint, user) -> str:
     """The description as typed for the assigned handler; for any other staff the numbers and
     e-mail addresses in it partly masked (138****5678), as on the supervision face."""

@@ -13,6 +13,7 @@ note) and an audit event.
 """
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from huishang.extensions import db
@@ -23,10 +24,13 @@ from huishang.models.feedback import CLOSED_STATUSES, TRANSITIONS
 from huishang.services import Conflict, DomainError, Forbidden
 from huishang.services.core import audit, clients, notifications
 from huishang.services.registry import after_shop_change
+from huishang.signals import complaint_moved
 
 from .deadlines import _due, refresh_unresponsive
 from .events import ROLE_LABELS, _clean_note, _event
 from .intake import get
+
+log = logging.getLogger(__name__)
 
 REOPEN_DAYS = 15
 CLOSING = ("resolve", "close_unresolved")
@@ -85,16 +89,47 @@ def transition(complaint: Complaint, action: str, *, role: str, actor=None, note
     before = {"status": complaint.status}
     complaint.status = step.target
     _APPLY[action](complaint, on=on, note=text, substantiated=substantiated, original=original)
-    _event(complaint, action, role=role, actor=actor, from_status=before["status"], note=text)
+    event = _event(complaint, action, role=role, actor=actor, from_status=before["status"], note=text)
     db.session.flush()
     record = clients.audit_anonymous if role == "citizen" else audit.record
     record(f"complaint.{action}", complaint, actor=actor, before=before,
            after={"status": complaint.status, "note": text[:200]})
+    moved(complaint, action, event.note_for("citizen"), event_id=event.id)
     return complaint
+
+
+def citizen_may_be_texted(complaint: Complaint) -> bool:
+    """Progress by SMS only when the citizen gave a mobile number and ticked the consent box."""
+    phone = complaint.phone or ""
+    return bool(complaint.sms_consent and len(phone) == 11 and phone.startswith("1"))
+
+
+def progress_message(complaint: Complaint, note: str = "") -> str:
+    """The words a progress SMS carries: the ticket, the citizen-visible status and, when the step's
+    note was written for the citizen, that note — never a merchant or internal note."""
+    text = f"【汇商码】您的{'投诉' if complaint.kind == 'complaint' else '举报'}（{complaint.citizen_ticket}）" \
+           f"进度：{complaint.status_label}。"
+    if note:
+        text += note[:60] + ("…" if len(note) > 60 else "")
+    return text
+
+
+def moved(complaint: Complaint, action: str, note: str = "", event_id: int | None = None) -> None:
+    """Send `complaint_moved` (huishang/signals.py): the SMS hook of the messages outbox listens
+    there. A receiver that fails is logged and never undoes the step."""
+    try:
+        complaint_moved.send(complaint.id, action=action, status=complaint.status,
+                             status_label=complaint.status_label, kind=complaint.kind,
+                             notify_citizen=citizen_may_be_texted(complaint), event_id=event_id,
+                             message=progress_message(complaint, note))
+    except Exception:  # noqa: BLE001 — a message outage must not undo the desk's step
+        log.exception("complaint_moved receiver failed for complaint %s", complaint.id)
 
 
 def _apply_open(complaint: Complaint, *, on, **_) -> None:
     complaint.due_on = _due(on, complaint.status)
+    if complaint.status == "accepted" and complaint.accepted_on is None:
+        complaint.accepted_on = on  # starts the 45-working-day mediation clock (Order 20 Art. 21)
 
 
 def _apply_forward(complaint: Complaint, *, on, **_) -> None:
@@ -142,6 +177,47 @@ def _apply_reopen(complaint: Complaint, *, on, **_) -> None:
 _APPLY = {"accept": _apply_open, "reject": _apply_close, "forward": _apply_forward, "answer": _apply_answer,
           "resolve": _apply_close, "close_unresolved": _apply_close, "duplicate": _apply_close,
           "not_our_jurisdiction": _apply_close, "reopen": _apply_reopen}
+
+
+def add_note(complaint: Complaint, note, audience: str, *, actor) -> Complaint:
+    """The desk's note on a complaint without a step, for one audience (models.feedback.AUDIENCES):
+    the citizen (tracking page), the merchant (only once forwarded, and never on a 举报: Art. 33)
+    or internal (the desk only)."""
+    from huishang.models.feedback import AUDIENCES
+
+    errors: dict[str, list[str]] = {}
+    text = _clean_note(note, True, errors)
+    if audience not in AUDIENCES:
+        errors["audience"] = [N_("请选择备注给谁看")]
+    elif audience == "merchant" and (complaint.kind != "complaint" or complaint.forwarded_on is None):
+        errors["audience"] = [N_("只有已转交商户的投诉才能给商户留言（举报不告知商户）")]
+    if errors:
+        raise DomainError(N_("备注信息有误"), errors)
+    _event(complaint, "note", role="regulator", actor=actor, from_status=complaint.status, note=text,
+           public=audience == "citizen", audience=audience)
+    db.session.flush()
+    audit.record("complaint.note", complaint, actor=actor, after={"audience": audience, "note": text[:200]})
+    return complaint
+
+
+def extend_case(complaint: Complaint, *, actor, note) -> Complaint:
+    """Record the head's approval to extend a report's verification by 15 working days
+    (市场监督管理行政处罚程序规定 Art. 18)."""
+    errors: dict[str, list[str]] = {}
+    text = _clean_note(note, True, errors)
+    if errors:
+        raise DomainError(N_("请写明延期理由和批准人"), errors)
+    if complaint.kind != "report" or not complaint.is_open:
+        raise Conflict(N_("只有未办结的举报可以延长核查期限"), {"action": [N_("只有未办结的举报可以延期")]})
+    if complaint.case_extended:
+        raise Conflict(N_("核查期限已经延长过一次"), {"action": [N_("已延长过")]})
+    complaint.case_extended = True
+    _event(complaint, "extend", role="regulator", actor=actor, from_status=complaint.status, note=text,
+           public=False, audience="internal")
+    db.session.flush()
+    audit.record("complaint.extend", complaint, actor=actor, before={"case_extended": False},
+                 after={"case_extended": True, "note": text[:200]})
+    return complaint
 
 
 def assign(complaint: Complaint, handler: User | None, *, actor) -> Complaint:
