@@ -156,8 +156,9 @@ def test_regulator_generates_the_30_day_list_and_exports_it(live, phone):
     page = phone
     log_in(page, live, "regulator")
     page.goto(f"{live['base']}/admin/plan")
-    tap_and_wait(page, page.get_by_role("button", name="生成/更新清单"))
-    assert "已生成清单" in page.inner_text("main")
+    tap_and_wait(page, page.get_by_role("button", name="生成/更新清单"))  # a background job
+    assert "清单已生成" in page.inner_text("main")
+    tap_and_wait(page, page.get_by_role("link", name="查看清单"))
     assert due_code in page.inner_text("main")
     no_problems(page)
     with page.expect_download() as download_info:
