@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app huishang
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: install run demo test test-sqlite test-postgres lint migrate translations clean
+.PHONY: install run demo test test-sqlite test-postgres lint migrate translations clean worker beat
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Background jobs on Redis (REDIS_URL or CELERY_BROKER_URL set): a worker and the one beat of a
+# district. Without Redis, `make run` runs jobs in its own process and needs neither.
+worker: install
+	$(BIN)/celery -A worker worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-1}
+
+beat: install
+	$(BIN)/celery -A worker beat --loglevel=INFO -s instance/celerybeat-schedule
 
 demo: install
 	$(FLASK) db upgrade

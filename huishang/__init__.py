@@ -12,7 +12,7 @@ from .integration import register as register_integration
 from .merchant import register as register_merchant
 from .models import User
 from .property import register as register_property
-from .services import grading, messages
+from .services import grading, jobs, messages
 from .services.scan import faces as scan_faces
 from .signals import notification_created, shop_changed, shops_imported
 
@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     api.init_app(app)
+    jobs.celery_init_app(app)
 
     @login.user_loader
     def load_user(session_id: str):
@@ -100,6 +101,7 @@ def register_signals(app: Flask) -> None:
     the order they must run: grading first (it rewrites the shop's derived columns), then the
     caches of the shop's scan faces. Connecting twice (several apps in one process) is a no-op."""
     shop_changed.connect(grading.refresh_shop, weak=False)
+    shop_changed.connect(grading.draws.on_shop_changed, weak=False)  # a draw's last target inspected
     shop_changed.connect(scan_faces.forget_shop, weak=False)
     shop_changed.connect(scan_cache.forget_shop, weak=False)
     shops_imported.connect(grading.refresh_imported, weak=False)

@@ -10,11 +10,11 @@ from flask.cli import AppGroup
 from huishang.services import DomainError
 from huishang.services.reference import seed_reference_data
 
-from .commands import complaints, demo, inspections, messages, opendata, plan, plates, reminders, shops
+from .commands import calendar, complaints, demo, inspections, jobs, messages, opendata, plan, plates, reminders, shops
 from .extensions import db
 from .services.accounts import create_user
 
-COMMAND_MODULES = (demo, shops, plates, inspections, plan, opendata, reminders, complaints, messages)
+COMMAND_MODULES = (demo, shops, plates, inspections, plan, opendata, reminders, complaints, messages, calendar, jobs)
 
 users = AppGroup("users", help="Manage user accounts.")
 

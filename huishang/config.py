@@ -4,6 +4,7 @@ Every variable is listed with a comment in `.env.example`. No production default
 `SECRET_KEY`: outside development and testing the app refuses to start without one.
 """
 import os
+import tempfile
 from pathlib import Path
 
 from .localtime import DISTRICT_ZONE_NAME
@@ -91,6 +92,9 @@ class Config:
     # Several deployments (or test runs) may share one Redis: keep their counters apart.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "huishang")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis restarting: count in this process meanwhile, and go back to Redis by itself once it
+    # answers again (scripts/drill_scale_out.py measures it), rather than answering 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 
     WTF_CSRF_TIME_LIMIT = None
@@ -106,6 +110,23 @@ class Config:
     OPENDATA_DIR = os.environ.get("OPENDATA_DIR", str(INSTANCE_DIR / "opendata"))
     OPENDATA_LICENCE = os.environ.get("OPENDATA_LICENCE", "CC BY 4.0")
 
+    # Background jobs (docs/deploy.md §9, docs/configuration.md). Celery on Redis when a broker is
+    # configured (CELERY_BROKER_URL, else REDIS_URL); without one, jobs run in this process.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or None
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
+    # celery | thread | inline: where a started job runs (default: celery with a broker, else a thread).
+    JOBS_RUNNER = os.environ.get("JOBS_RUNNER") or ("celery" if CELERY_BROKER_URL else "thread")
+    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR") or str(INSTANCE_DIR / "jobs")
+    JOB_FILES_DAYS = int(os.environ.get("JOB_FILES_DAYS", 7))  # finished jobs and their files are kept this long
+    # A message a killed worker held goes to another worker after this many seconds: longer than the
+    # longest job (a running job's heartbeat keeps it from being taken twice; see JOB_STALE_SECONDS).
+    JOB_VISIBILITY_TIMEOUT = int(os.environ.get("JOB_VISIBILITY_TIMEOUT", 3600))
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", 120))  # no heartbeat this long: its worker died
+    # Beat sends again jobs queued this long without a worker taking them (a broker outage lost them).
+    JOB_REQUEUE_SECONDS = int(os.environ.get("JOB_REQUEUE_SECONDS", 60))
+    JOB_IMPORT_MAX_ROWS = int(os.environ.get("JOB_IMPORT_MAX_ROWS", 200_000))
+    JOB_PLATE_WORKERS = int(os.environ.get("JOB_PLATE_WORKERS", 1))  # processes per plates job (prefork: 1)
+
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
@@ -117,6 +138,10 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
     REDIS_URL = None
+    CELERY_BROKER_URL = None
+    CELERY_RESULT_BACKEND = None
+    JOBS_RUNNER = "inline"  # a started job has finished when the request that started it answers
+    JOB_FILES_DIR = os.path.join(tempfile.gettempdir(), "huishang-test-jobs")
 
 
 def check(config) -> None:

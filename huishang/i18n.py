@@ -136,7 +136,18 @@ def finalize(value):
     return value
 
 
+def type_name(business_type) -> str:
+    """A business type (业态) in the reader's language: its English name in English when the
+    catalogue has one, else the Chinese name (the Jinja filter `type_name`)."""
+    if business_type is None:
+        return ""
+    if not chinese() and getattr(business_type, "name_en", ""):
+        return business_type.name_en
+    return business_type.name
+
+
 def init_app(app) -> None:
     app.jinja_env.finalize = finalize
+    app.add_template_filter(type_name, "type_name")
     app.jinja_env.filters["messages"] = join_messages
     app.jinja_env.filters["describe_error"] = describe

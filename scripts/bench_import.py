@@ -1,11 +1,15 @@
 """Benchmark `flask shops import`: generate N shops as a CSV and import them into PostgreSQL.
 
-    .venv/bin/python scripts/bench_import.py [--rows 100000] [--database-url postgresql://...]
+    .venv/bin/python scripts/bench_import.py [--rows 100000] [--complexes 40] [--database-url postgresql://...]
 
 The database (default: huishang_bench on the local PostgreSQL, or DATABASE_URL) is a scratch
 database: its schema is dropped and created again with `db.create_all()`. Prints the time of
 each phase and rows per second; then imports the same file again (every row unchanged) to show
 that a re-import writes nothing. Target: 100,000 rows in under 60 s.
+
+`--complexes N` (issue 14): about a third of the rows name one of N commercial complexes the empty
+registry does not know (each in one street), as the city's register file does; the import creates
+them. The city's file: `--rows 15000 --complexes 40`.
 """
 import argparse
 import csv
@@ -34,7 +38,18 @@ TYPES = ("正餐", "快餐", "小吃", "饮品", "烘焙", "早餐", "超市", "
          "服装鞋帽", "药店", "其他零售")
 HEADER = ("uscc", "entity_name", "shop_name", "address", "street", "business_type", "lat", "lng",
           "contact", "phone", "licence_no", "licence_expires", "serves_breakfast", "cold_chain",
-          "registered_on")
+          "registered_on", "complex")
+BRANDS = ("美罗", "港汇", "汇金", "日月光", "绿地", "万科", "龙湖", "印象", "正大", "太平洋", "东方", "光启", "星游",
+          "徐汇", "西岸", "滨江", "漕河泾", "田林", "龙华", "康健")
+KINDS = ("城", "百货", "天地", "荟", "里", "坊")
+
+
+def complex_names(count: int) -> list[str]:
+    """`count` distinct complex names (brand + kind), in a fixed order."""
+    names = [brand + kind for kind in KINDS for brand in BRANDS]
+    if count > len(names):
+        raise SystemExit(f"at most {len(names)} complexes")
+    return names[:count]
 
 
 def ensure_database(url: str) -> None:
@@ -47,8 +62,11 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def generate(path: Path, rows: int, seed: int = 1) -> None:
+def generate(path: Path, rows: int, seed: int = 1, complexes: int = 0) -> None:
+    """A CSV of `rows` shops; with `complexes`, about a third of them in one of that many complexes,
+    complex k in street k % 13 (a row names only a complex of its own street)."""
     rng = random.Random(seed)
+    names = complex_names(complexes)
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
@@ -61,7 +79,13 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
                 rng.choice(TYPES), f"{rng.uniform(31.13, 31.22):.6f}", f"{rng.uniform(121.40, 121.47):.6f}",
                 "王芳", f"139{rng.randint(10000000, 99999999)}", f"JY{n:014d}",
                 f"20{rng.randint(26, 30)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-                rng.choice(("是", "否")), rng.choice(("是", "否")), "2023-05-01"))
+                rng.choice(("是", "否")), rng.choice(("是", "否")), "2023-05-01",
+                _complex_of(rng, names, n % 13)))
+
+
+def _complex_of(rng, names: list[str], street: int) -> str:
+    mine = names[street::13]
+    return rng.choice(mine) if mine and rng.random() < 0.34 else ""
 
 
 def timed(label: str, fn):
@@ -123,6 +147,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--once", action="store_true", help="skip the re-import of the same file")
+    parser.add_argument("--complexes", type=int, default=0, help="complexes the file names (issue 14: 40)")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
     args = parser.parse_args()
     url = args.database_url
@@ -133,7 +158,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, app.app_context():
         path = Path(tmp) / "bench_shops.csv"
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
-        timed(f"generate {args.rows:,} rows", lambda: generate(path, args.rows))
+        timed(f"generate {args.rows:,} rows", lambda: generate(path, args.rows, complexes=args.complexes))
         db.drop_all()
         db.create_all()
         seed_reference_data()
@@ -143,6 +168,7 @@ def main() -> None:
         start, cpu = time.perf_counter(), time.process_time()
         plan = run_import(path)
         total = time.perf_counter() - start
+        print(f"  => {len(plan.new_complexes)} complexes created, {len(plan.warnings)} close-name warnings")
         print(f"  => {len(plan.created):,} shops in {total:.1f} s = {len(plan.created) / total:,.0f} rows/s"
               f" (cpu {time.process_time() - cpu:.1f} s; load average {os.getloadavg()[0]:.1f})")
         if anchor:

@@ -74,14 +74,16 @@ def make_property(complex_name="港汇恒隆广场", **kw):
 # -- grading (issue 5): history rows written directly, then the shop-change hook, as the
 #    inspections / complaints services do after their own writes.
 
-def add_inspection(shop, on, outcome="pass", *, full=True, deadline=None, closed_on=None):
-    """An inspection of `shop` on `on` (and its rectification when `deadline` is given)."""
+def add_inspection(shop, on, outcome="pass", *, full=True, deadline=None, closed_on=None, pair=(None, None)):
+    """An inspection of `shop` on `on` (and its rectification when `deadline` is given), by the
+    inspectors `pair` (lead, co) when given."""
     import secrets as _secrets
 
     from huishang.models import Inspection, Rectification
 
     inspection = Inspection(shop_id=shop.id, inspected_on=on, outcome=outcome, full=full, source="import",
-                            external_id=f"t-{_secrets.token_hex(6)}")
+                            external_id=f"t-{_secrets.token_hex(6)}", inspector_id=getattr(pair[0], "id", pair[0]),
+                            co_inspector_id=getattr(pair[1], "id", pair[1]))
     db.session.add(inspection)
     db.session.flush()
     if deadline is not None:
@@ -150,3 +152,14 @@ def make_review(shop, *, stars=4, text="", client_hash=None, ip_hash=None, statu
         recount(shop)
     db.session.commit()
     return review
+
+
+def job_download(client, started):
+    """Follow a page's job-starting POST (`started`: its 302 to the job page) to the job's file:
+    (the job page's HTML, the file's response). In tests jobs run inline, so the file is ready."""
+    assert started.status_code == 302 and "/admin/jobs/" in started.headers["Location"], started.status_code
+    page = client.get(started.headers["Location"])
+    file = client.get(started.headers["Location"] + "/file")
+    file.get_data()  # buffered, so that the file on disk can be closed at once
+    file.close()
+    return page.get_data(as_text=True), file

@@ -8,15 +8,20 @@ bp.before_request(page_gate("regulator", "inspector"))
 
 
 def register(app, api) -> None:
-    # Routes attach to the blueprints on import: registry (api_shops, pages), codes (plates),
-    # inspections, grading, feedback (complaints), merchant relations (the merchants pages and
+    # Routes attach to the blueprints on import: registry (api_shops, pages), complexes (complexes,
+    # api_complexes), codes (plates), inspections, the catalogue (catalog), grading, feedback
+    # (complaints), merchant relations (the merchants pages and
     # merchants_api), dashboard, and the shop profile, which shows a section of each (profile).
     from . import (  # noqa: F401
+        api_complexes,
         api_shops,
+        catalog,
         complaints,
+        complexes,
         dashboard,
         grading,
         inspections,
+        jobs,
         merchants,
         merchants_api,
         pages,
@@ -28,8 +33,10 @@ def register(app, api) -> None:
         bp.register_blueprint(merchants.bp)  # the merchant-relations pages: /admin/merchants, admin.merchants.*
     app.register_blueprint(bp)
     api.register_blueprint(api_shops.blp)
+    api.register_blueprint(api_complexes.blp)
     api.register_blueprint(merchants_api.blp)
     api.register_blueprint(plates.blp)
     api.register_blueprint(inspections.blp)
+    api.register_blueprint(jobs.blp)
     complaints.register(app, api)
     grading.register(app, api)

@@ -25,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from huishang.services import DomainError
-from huishang.services.core import tabular
+from huishang.services.core import calendar_file, tabular
 from huishang.services.feedback import complaints as service
 from huishang.services.feedback import exports, moderation
 from huishang.services.registry import parse_date
@@ -58,6 +58,11 @@ blp = ApiBlueprint("complaints", __name__, url_prefix="/api/v1",
 blp.before_request(api_gate("regulator", "merchant"))
 csrf.exempt(blp)
 PER_PAGE = 30
+MAX_CALENDAR_BYTES = 1_000_000
+# The desk warns when these many days ahead hold no holiday or make-up day at all: the time limits
+# then count Monday to Friday only, which is wrong in any year with a Spring Festival or a National
+# Day (the State Council's yearly notice must be imported, see docs/feedback.md).
+CALENDAR_WARNING_DAYS = 60
 FILTERS = ("street", "status", "due", "category", "assigned", "q")
 
 
@@ -125,7 +130,9 @@ def queue():
                            page=listing.page, per_page=PER_PAGE,
                            listing=listing, filters=filters, error=error, counts=counts, streets=streets,
                            statuses=STATUS_LABELS, categories=CATEGORY_LABELS, today=today(),
-                           mask=service.mask_phone), 400 if error else 200
+                           mask=service.mask_phone,
+                           calendar_empty=calendar_file.next_entries(today(), CALENDAR_WARNING_DAYS) == 0,
+                           ), 400 if error else 200
 
 
 def _claimed_shop_ids(shop_ids) -> set[int]:
@@ -263,13 +270,44 @@ def calendar():
         if failed is None:
             return done
         errors, status = failed.errors, failed.status
-    year = request.args.get("year", today().year, type=int) or today().year
+    return _calendar_page(request.args.get("year", today().year, type=int), errors=errors, form=request.form,
+                          status=status)
+
+
+def _calendar_page(year, *, errors=None, form=None, plan=None, file_error=None, status=200):
+    year = year or today().year
     if not 1 <= year <= 9999:  # date() refuses other years
         year = today().year
     days = db.session.scalars(select(CalendarDay).where(
         CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(CalendarDay.day)).all()
-    return render_template("feedback/calendar.html", days=days, year=year, errors=errors,
-                           form=request.form), status
+    return render_template("feedback/calendar.html", days=days, year=year, errors=errors or {},
+                           form=form or {}, plan=plan, file_error=file_error), status
+
+
+@bp.post("/calendar/import", endpoint="calendar_import")
+def calendar_import():
+    """Upload a .csv or .ics of holidays and make-up working days: 只检查 reports by line; 检查并导入
+    writes all lines or none (`services.core.calendar_file`)."""
+    upload = request.files.get("file")
+    year = request.form.get("year", today().year, type=int)
+    if upload is None or not upload.filename:
+        return _calendar_page(year, file_error=_("请选择文件"), status=422)
+    raw = upload.read(MAX_CALENDAR_BYTES + 1)
+    if len(raw) > MAX_CALENDAR_BYTES:
+        return _calendar_page(year, file_error=_("文件过大（最大 1 MB）"), status=422)
+    try:
+        plan = calendar_file.plan_calendar(upload.filename, raw)
+    except DomainError as exc:
+        return _calendar_page(year, file_error=" ".join([str(exc.message)] + [
+            str(m) for msgs in exc.errors.values() for m in msgs]), status=422)
+    if plan.ok and request.form.get("action") == "import":
+        calendar_file.apply_calendar(plan, actor=current_user)
+        commit()
+        flash(_("日历已导入：%(s)s", s=plan.summary), "ok")
+        return redirect(url_for("desk.calendar", year=plan.years[0]))
+    db.session.rollback()
+    return _calendar_page(plan.years[0] if plan.ok and plan.years else year, plan=plan,
+                          status=200 if plan.ok else 422)
 
 
 @bp.post("/calendar/<day>/delete")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import zip_longest
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,7 +26,7 @@ from .. import handling
 from ..api import Blueprint as ApiBlueprint
 from ..extensions import csrf, db
 from ..i18n import N_
-from ..models import BusinessType, Penalty, Shop, Street, User, today
+from ..models import BusinessType, Entity, Penalty, Shop, Street, User, today
 from ..models.grading import (
     CREDIT_CLASSES,
     GRADES,
@@ -52,12 +52,14 @@ from ..schemas.grading import (
     GradingRegulatorSchema,
     GradingSchema,
     PenaltyCreateSchema,
+    PenaltyPublishSchema,
     PenaltyStaffSchema,
     PlanItemSchema,
     PlanListSchema,
     PlanQuerySchema,
 )
 from ..security import api_gate, page_gate, roles_required
+from . import jobs as jobs_views
 from .listing import read_listing
 
 bp = Blueprint("grading", __name__, url_prefix="/admin")
@@ -173,6 +175,8 @@ def grading_panel(shop: Shop, user) -> dict:
         panel["repairs"] = penalties.shop_repairs(shop)
         panel["severity_labels"] = SEVERITY_LABELS
         panel["in_publicity"] = penalties.in_publicity
+        panel["is_public"] = penalties.is_public
+        panel["kinds"] = penalties.PENALTY_KINDS
     return panel
 
 
@@ -259,13 +263,16 @@ def _back_to_plan() -> str:
 @bp.post("/plan/generate")
 @roles_required("regulator")
 def plan_generate():
-
-    def generate():
+    """Save the list as tracked items: a job (a whole district's list is long work), whose page
+    says how many items it holds. Bad filters go back to the list with the message."""
+    try:
         args = _plan_args()
-        return planning.generate(args["as_of"], args["days"], args["street_ids"], actor=current_user)
-
-    return handling.commit_or_flash(generate, done=_back_to_plan(), category="message",
-                                 message=lambda count: _("已生成清单：%(n)s 家单位", n=count))
+    except DomainError as exc:
+        flash(str(exc.message), "message")
+        return redirect(_back_to_plan())
+    street_ids = sorted(args["street_ids"]) if args["street_ids"] is not None else None
+    return jobs_views.start_and_show("plan.generate", {
+        "as_of": args["as_of"].isoformat(), "days": args["days"], "street_ids": street_ids})
 
 
 @bp.post("/plan/auto-assign")
@@ -359,6 +366,20 @@ def shop_grading(code):
     )
 
 
+@bp.get("/entities/<uscc>")
+@roles_required("regulator")
+def entity_page(uscc):
+    """The chain view: a market entity's credit class (internal; its reasons name the shop that set
+    them) and its shops' grades side by side. Regulators covering at least one of its shops."""
+    entity = db.session.scalar(select(Entity).where(Entity.uscc == registry.uscc.normalise(uscc)))
+    if entity is None:
+        abort(404, description=_("市场主体不存在"))
+    shops = sorted(entity.shops, key=lambda s: (s.status != "open", s.id))
+    if not any(s.can_regulate(current_user) for s in shops):
+        abort(403, description=_("该市场主体的门店均不在您的管辖范围"))
+    return render_template("grading/entity.html", entity=entity, shops=shops, assessment=credit.assess(shops[0]))
+
+
 # -- rules ----------------------------------------------------------------------------------------------
 
 
@@ -445,8 +466,21 @@ def penalty_new(code):
             return done
         errors = failed.errors
     return render_template(
-        "grading/penalty_form.html", shop=shop, errors=errors, form=request.form, severities=SEVERITY_LABELS
+        "grading/penalty_form.html", shop=shop, errors=errors, form=request.form, severities=SEVERITY_LABELS,
+        kinds=penalties.PENALTY_KINDS, publicity_labels=penalties.PUBLICITY_LABELS, order_45=penalties.ORDER_45,
     ), 422 if errors else 200
+
+
+@bp.post("/penalties/<int:penalty_id>/publish")
+@roles_required("regulator")
+def penalty_publish(penalty_id):
+    """公示: record the publication date; publicity runs from it (SAMR Order 45 Art. 13)."""
+    penalty = load_penalty(penalty_id)
+    return handling.commit_or_flash(
+        lambda: penalties.mark_published(penalty, request.form.get("published_on"), actor=current_user),
+        done=url_for("grading.shop_grading", code=db.session.get(Shop, penalty.shop_id).code),
+        message=_("已登记公示日期"), category="message", details=True,
+    )
 
 
 @bp.post("/penalties/<int:penalty_id>/fulfil")
@@ -471,7 +505,8 @@ def repairs_page():
     )
     query = scoped(query, current_user, Shop.street_id)
     return render_template(
-        "grading/repairs.html", repairs=db.session.scalars(query).all(), severity_labels=SEVERITY_LABELS
+        "grading/repairs.html", repairs=db.session.scalars(query).all(), severity_labels=SEVERITY_LABELS,
+        conditions=penalties.conditions, condition_labels=penalties.REPAIR_CONDITIONS,
     )
 
 
@@ -489,6 +524,8 @@ def repair_decide(repair_id):
             request.form.get("decision") == "approve",
             request.form.get("reason", ""),
             actor=current_user,
+            findings={key: request.form.get(key) == "1"
+                      for key in ("harm_remedied", "not_abnormal_list", "not_serious_list")},
         ),
         done=url_for("grading.repairs_page"), message=_("已审核"), category="message",
     )
@@ -520,6 +557,7 @@ def draw_new():
             "credit_classes": form.getlist("credit_classes") or None,
             "ratios": {k: _percent(form.get(f"ratio.{k}")) for k in CREDIT_CLASSES if form.get(f"ratio.{k}")},
             "seed": form.get("seed", ""),
+            "window_ends_on": form.get("window_ends_on", ""),
             "exclusions": _exclusion_lines(form, errors),
         }
         done, failed = (None, None) if errors else handling.commit_or_fail(
@@ -596,6 +634,8 @@ def draw_detail(draw_id):
         rows=rows,
         population=population,
         replay_ok=replay_ok,
+        public=draws.is_public(draw),
+        source=draws.SOURCE,
         # Internal, as in the API: the ratios to regulators, each target's class to regulators
         # covering its street.
         show_ratios=current_user.role == "regulator",
@@ -749,6 +789,19 @@ class ShopPenalties(MethodView):
         return penalty
 
 
+@blp.route("/penalties/<int:penalty_id>/published", methods=["POST"])
+@blp.arguments(PenaltyPublishSchema)
+@blp.response(200, PenaltyStaffSchema)
+@roles_required("regulator", message="只有监管者可以登记公示 (regulators only)")
+def api_penalty_published(body, penalty_id):
+    """Record the penalty's publication date (regulators covering the shop); its publicity runs
+    from that day (SAMR Order 45 Art. 13). 422 for a warning or other unpublished kind."""
+    penalty = load_penalty(penalty_id)
+    penalty = penalties.mark_published(penalty, body["published_on"], actor=current_user)
+    handling.commit()
+    return penalty
+
+
 def _draw_view(draw: RandomDraw) -> dict:
     rows, population, replay_ok = _draw_results(draw)
     for row, target in zip(rows, draw.targets, strict=True):
@@ -759,8 +812,13 @@ def _draw_view(draw: RandomDraw) -> dict:
     filters = draw.filters if regulator else {k: v for k, v in draw.filters.items() if k != "credit_classes"}
     return {
         "id": draw.id,
+        "token": draw.public_token,
         "title": draw.title,
         "drawn_on": draw.drawn_on,
+        "window_ends_on": draw.window_ends_on,
+        "published": draws.is_public(draw),
+        "public_url": url_for("draws_public.draw_page", token=draw.public_token, _external=True)
+        if draws.is_public(draw) else None,
         "seed": draw.seed,
         "population": population,
         "filters": filters,

@@ -7,11 +7,14 @@ from datetime import date
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from huishang.services import DomainError, inspections, registry
+from huishang.services import DomainError, inspections, jobs, registry
 from huishang.services.catalog import checklists
+from huishang.services.catalog import fields as catalog_fields
+from huishang.services.catalog import types as catalog_types
 from huishang.services.inspections import result_sheet
 
 from .. import handling
@@ -30,7 +33,7 @@ from ..schemas.inspections import (
     ShopChecklistsSchema,
 )
 from ..security import api_gate, json_error, roles_required
-from . import bp
+from . import bp, catalog
 
 PER_PAGE = 50
 
@@ -111,11 +114,13 @@ def inspection_new(code):
         abort(404, description="没有适用的检查表 (no checklist applies)")
     errors, status = {}, 200
     if request.method == "POST":
-        done, failed = handling.commit_or_fail(
-            lambda: inspections.record_inspection(shop, submission_from_form(template), actor=current_user)[0],
-            done=lambda inspection: url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
+        recorded, failed = handling.commit_or_rollback(
+            lambda: inspections.record_inspection(shop, submission_from_form(template), actor=current_user))
         if failed is None:
-            return done
+            inspection, created = recorded
+            if created:  # the merchants are told after the commit: the inspector does not wait for it
+                jobs.follow_up("inspection.result", inspection.id)
+            return redirect(url_for("admin.inspection_detail", inspection_id=inspection.id, saved=1))
         errors, status = failed.errors or {"_": [failed.message]}, failed.status
     return render_template(
         "inspections/new.html",
@@ -144,7 +149,17 @@ def inspection_detail(inspection_id):
         groups=checklists.grouped_items(template) if template else [],
         answers={a.item_id: a for a in inspection.answers},
         saved=request.args.get("saved") == "1",
+        referral=_referral(inspection),
     )
+
+
+def _referral(inspection):
+    """What the result page shows of 移送立案: the failed key items, whether this user may refer
+    now, and the referral once recorded (staff only — the merchant's pages never show it)."""
+    failed = inspections.referrals.failed_key_items(inspection)
+    if not failed and inspection.referred_at is None:
+        return None
+    return {"failed": failed, "can_refer": inspections.referrals.can_refer(inspection, current_user)}
 
 
 @bp.get("/inspections/<int(max=2147483647):inspection_id>/sheet.pdf", endpoint="inspection_sheet")
@@ -230,71 +245,95 @@ def self_checks_overdue():
     )
 
 
-# -- the checklist library ------------------------------------------------------------------------
+# -- the checklist library (create / copy / retire in `catalog`) --------------------------------------
 @bp.get("/checklists", endpoint="checklists")
 def checklist_list():
     return render_template(
         "inspections/templates.html",
         templates=checklists.current_templates(),
+        retired=checklists.current_templates(retired=True),
         kinds=checklists.KIND_LABELS,
         topics=checklists.TOPIC_LABELS,
         colour_table=checklists.colour_table(),
+        can_manage=catalog.can_manage(current_user),
     )
 
 
 @bp.get("/checklists/<int(max=2147483647):template_id>", endpoint="checklist_detail")
 def checklist_detail(template_id):
     template = checklists.get_template(template_id) or abort(404)
+    match = template.match or {}
     return render_template(
         "inspections/template_detail.html",
         template=template,
         groups=checklists.grouped_items(template),
         versions=checklists.versions(template.key),
+        match_types=[bt for _family, kids in catalog_types.tree() for bt in kids
+                     if bt.code in match.get("business_types", []) or bt.family in match.get("families", [])],
+        match_colours=[catalog_fields.COLOUR_LABELS[c] for c in match.get("colours", [])
+                       if c in catalog_fields.COLOUR_LABELS],
+        full=checklists.is_full(template),
+        can_manage=catalog.can_manage(current_user),
     )
 
 
 @bp.route(
     "/checklists/<int(max=2147483647):template_id>/edit", methods=["GET", "POST"], endpoint="checklist_edit"
 )
-@roles_required("regulator")
+@catalog.district_wide_only
 def checklist_edit(template_id):
-    """Regulators edit items, sections and the key flag; saving makes a new version."""
+    """District-wide regulators edit the name, English name, the business types it applies to and
+    the items (text, English text, basis, key item, order); saving makes a new version. A retired
+    form is not edited (copy it)."""
     template = checklists.get_template(template_id) or abort(404)
-    if not template.current:
+    if not template.current or template.retired:
         return redirect(url_for("admin.checklist_detail", template_id=template.id))
     errors, rows, status = {}, None, 200
+    match = template.match or {}
+    chosen = match.get("business_types", [])
     if request.method == "POST":
-        count = min(request.form.get("rows", 0, type=int) or 0, checklists.MAX_ITEMS + 20)
-        rows = [
-            {
-                "section": request.form.get(f"section-{n}"),
-                "text": request.form.get(f"text-{n}"),
-                "basis": request.form.get(f"basis-{n}"),
-                "key": request.form.get(f"key-{n}") == "1",
-            }
-            for n in range(count)
-            if request.form.get(f"delete-{n}") != "1"
-        ]
+        rows = catalog.item_rows_from_form()
+        chosen = request.form.getlist("business_types")
         done, failed = handling.commit_or_fail(
-            lambda: checklists.edit_template(template, request.form.get("name", ""), rows, actor=current_user),
+            lambda: checklists.edit_template(
+                template, request.form.get("name", ""), rows, actor=current_user,
+                name_en=request.form.get("name_en", ""),
+                business_types=chosen if request.form.get("match_types") == "1" else None),
             done=lambda new: url_for("admin.checklist_detail", template_id=new.id))
         if failed is None:
             return done
         errors, status = failed.errors, failed.status
     if rows is None:
         rows = [
-            {"section": i.section, "text": i.text, "basis": i.basis, "key": i.key} for i in template.items
+            {"section": i.section, "text": i.text, "text_en": i.text_en, "basis": i.basis, "key": i.key,
+             "position": ""} for i in template.items
         ]
-    rows = (
-        rows + [{"section": rows[-1]["section"] if rows else "", "text": "", "basis": "", "key": False}] * 3
-    )
     return render_template(
         "inspections/template_edit.html",
         template=template,
-        rows=rows,
+        rows=catalog.blank_rows(rows),
         errors=errors,
         name=request.form.get("name", template.name),
+        name_en=request.form.get("name_en", template.name_en),
+        tree=catalog_types.tree(),
+        chosen=chosen,
+        by_family=match.get("families", []),
+        by_colour=match.get("colours", []),
     ), status
+
+
+# -- 移送立案: referring a failed key item for a case -------------------------------------------------
+@bp.post("/inspections/<int(max=2147483647):inspection_id>/refer", endpoint="inspection_refer")
+@roles_required("regulator", "inspector")
+def inspection_refer(inspection_id):
+    """Record that the inspection's failed key item was referred for a case (Order 49 Art. 32–33)."""
+    inspection = load_inspection(inspection_id)
+    if not inspection.shop.can_inspect(current_user):
+        abort(403)
+    return handling.commit_or_flash(
+        lambda: inspections.referrals.refer(inspection, actor=current_user, note=request.form.get("note", "")),
+        done=url_for("admin.inspection_detail", inspection_id=inspection.id),
+        message=_l("已记录移送立案"), details=True)
 
 
 # -- presenter of the inspections section (profile and supervision face) ------------------------------
@@ -378,6 +417,8 @@ def create_inspection(data):
     )
     inspection, created = inspections.record_inspection(shop, sub, actor=current_user, source="api")
     handling.commit()
+    if created:  # consequences that can follow go to a job after the commit (merchants notified)
+        jobs.follow_up("inspection.result", inspection.id)
     return inspection, 201 if created else 200
 
 

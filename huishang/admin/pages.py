@@ -3,9 +3,9 @@
 Inspectors read; regulators change (in their streets). A shop outside the user's streets answers
 404, so a profile URL does not even confirm that the shop exists.
 """
-from io import BytesIO
+from pathlib import PurePath
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,17 +17,17 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from huishang.services import DomainError, registry
-from huishang.services.core import tabular
+from huishang.services import DomainError, jobs, registry
 from huishang.services.registry import exporting, importing
 from huishang.services.registry import fields as shop_fields
 
 from .. import handling
 from ..extensions import db
-from ..models import BusinessType, Complex, Shop, Street, today
+from ..models import BusinessType, Complex, Shop, Street
 from ..security import roles_required
 from ..validation import FormCheck
 from . import bp
+from . import jobs as jobs_views
 from .listing import read_listing
 
 PER_PAGE = 30
@@ -149,8 +149,9 @@ def filtered_query(filters: dict):
                                  **{k: v for k, v in filters.items() if k in FILTERS})
 
 
-def read_filters() -> dict:
-    filters = {k: (request.args.get(k) or "").strip()[:100] or None for k in FILTERS}
+def read_filters(values=None) -> dict:
+    values = request.args if values is None else values
+    filters = {k: (values.get(k) or "").strip()[:100] or None for k in FILTERS}
     if filters["status"] not in (None, "open", "suspended", "closed"):
         filters["status"] = None
     return filters
@@ -206,39 +207,51 @@ def registry_list():
                            streets=streets, types=types), status
 
 
-@bp.get("/shops/export.<fmt>")
+@bp.post("/shops/export.<fmt>")
 def registry_export(fmt: str):
-    """The filtered list (within the user's scope) as CSV (UTF-8 with BOM) or XLSX."""
+    """The filtered list (within the user's scope) as CSV (UTF-8 with BOM) or XLSX: a job, whose
+    page shows its progress and offers the file when it is ready."""
     if fmt not in exporting.FORMATS:
         abort(404)
-    content, _count = exporting.export_shops(filtered_query(read_filters()), fmt)
-    return send_file(BytesIO(content), mimetype=tabular.MIMETYPES[fmt], as_attachment=True,
-                     download_name=f"商铺登记-{today().isoformat()}.{fmt}")
+    filters = {k: v for k, v in read_filters(request.values).items() if v}
+    filtered_query(filters)  # an unknown street or type: 400 here, not a failed job
+    return jobs_views.start_and_show("registry.export", {"fmt": fmt, "filters": filters})
 
 
 @bp.route("/shops/import", methods=["GET", "POST"])
 @roles_required("regulator")
 def registry_import():
-    """Upload a CSV / XLSX: 检查 reports only; 导入 writes all rows or none."""
+    """Upload a CSV / XLSX: 检查 reports only; 导入 writes all rows or none, as a job. A file over
+    MAX_UPLOAD_ROWS is checked by the job itself, whose page lists any bad rows."""
     form, plan, status = ImportForm(), None, 200
     if form.validate_on_submit():
         upload = form.file.data
+        content = upload.read()
+        importing_now = request.form.get("action") == "import"
         try:
-            plan = importing.plan_upload(upload.filename, upload.read(), current_user, MAX_UPLOAD_ROWS)
+            if importing_now and len(importing.read_rows(upload.filename, content)[1]) > MAX_UPLOAD_ROWS:
+                return start_import_job(upload.filename, content)
+            plan = importing.plan_upload(upload.filename, content, current_user, MAX_UPLOAD_ROWS)
         except DomainError as exc:
             form.file.errors = list(form.file.errors or []) + [exc.message] + [
                 m for msgs in exc.errors.values() for m in msgs]
         else:
-            if plan.ok and request.form.get("action") == "import":
-                importing.apply_import(plan, actor=current_user)  # a DomainError: the error page
-                handling.commit()
-                flash(_("导入完成：%(s)s", s=plan.summary), "info")
-                return redirect(url_for("admin.registry"))
             db.session.rollback()
+            if plan.ok and importing_now:
+                return start_import_job(upload.filename, content)
     if request.method == "POST" and (plan is None or not plan.ok):
         status = 422
     return render_template("admin/shop_import.html", form=form, plan=plan,
                            max_rows=MAX_UPLOAD_ROWS), status
+
+
+def start_import_job(filename: str, content: bytes):
+    """Keep the upload with the job (removed with it after JOB_FILES_DAYS) and start the import."""
+    job = jobs.create("registry.import", {"filename": filename}, current_user)
+    path = jobs.job_dir(job.id) / ("upload" + PurePath(filename).suffix.lower()[:6])
+    path.write_bytes(content)
+    job.params = {"filename": filename, "path": str(path)}
+    return redirect(jobs_views.launch_committed(job))
 
 
 # -- create / edit / close ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from huishang.services.feedback import mask_personal
 from huishang.services.feedback import reviews as review_service
+from huishang.services.grading import penalties as grading_penalties
 from huishang.services.registry import display, normalise
 from huishang.services.scan import faces as scans
 
@@ -64,11 +65,15 @@ class CitizenFace(NamedTuple):
     licence_state: str  # valid / expired / none
     reviews: dict  # the rating and the latest visible reviews (scan/_citizen_reviews.html)
     breakfast: bool  # the breakfast section (scan/_citizen_breakfast.html): an open breakfast shop
+    # 行政处罚信息摘要 while their publicity runs (scan/_citizen_penalties.html; SAMR Order 45). The
+    # cache key of the anonymous page includes the day, so a summary is gone the day it ends.
+    penalties: list
 
 
 def present_citizen(shop: Shop) -> CitizenFace:
     return CitizenFace(licence_state=scans.licence_state(shop), reviews=review_service.summary(shop),
-                       breakfast=shop.serves_breakfast and shop.status == "open")
+                       breakfast=shop.serves_breakfast and shop.status == "open",
+                       penalties=grading_penalties.public_penalties(shop))
 
 
 def manage_actions(shop: Shop, user) -> str | None:

@@ -84,11 +84,13 @@ def plan(days, as_of, street, out, save):
 @with_appcontext
 def refresh(street):
     """Recompute every shop's grading facts, cell, due date and credit class (run nightly: worsening
-    events and publicity periods expire with time), and close items of shops inspected since."""
+    events and publicity periods expire with time), close items of shops inspected since, and
+    publish the random draws whose inspection window has closed (双随机、一公开)."""
     ids = _street_ids(street)
     count = grading.refresh_all(street_id=next(iter(ids)) if ids else None)
+    published = grading.draws.publish_due()  # draws whose inspection window closed yesterday
     db.session.commit()
-    click.echo(f"refreshed {count} shops")
+    click.echo(f"refreshed {count} shops; {published} draws published")
     if db.engine.dialect.name == "postgresql":
         # The 30-day list for today is read from an index alone (ix_shops_plan_order) where the
         # table's pages are marked all-visible; vacuuming after the night's writes keeps it so.

@@ -30,6 +30,9 @@ def import_command(file, dry_run):
     """Import shops from a CSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX file with a header row.
 
     Any bad row: nothing is imported and every bad row is reported with its line and field.
+    Complexes (商业综合体) the file names and the registry does not know are created in the street
+    of the first row naming them; the report lists them (also with --dry-run) and warns when a new
+    name is close to a registered or another new one.
     """
     try:
         header, rows = importing.read_rows(file)
@@ -40,6 +43,8 @@ def import_command(file, dry_run):
         fail(exc)
     if plan.ignored_headers:
         click.echo(f"忽略无法识别的列 (ignored columns): {'、'.join(plan.ignored_headers)}", err=True)
+    for warning in plan.warnings:
+        click.echo(f"注意 (warning) {warning}", err=True)
     if not plan.ok:
         db.session.rollback()
         for error in plan.errors[:MAX_REPORTED]:

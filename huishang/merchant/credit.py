@@ -53,7 +53,8 @@ def credit_apply(penalty_id):
     errors: dict = {}
     if request.method == "POST":
         done, failed = commit_or_fail(
-            lambda: penalties.apply_repair(penalty, request.form.get("commitment", ""), actor=current_user),
+            lambda: penalties.apply_repair(penalty, request.form.get("commitment", ""), actor=current_user,
+                                           harm_statement=request.form.get("harm_statement", "")),
             done=url_for("merchant.credit"), message=_("信用修复申请已提交，监管部门审核后会通知您"),
             category="message")
         if failed is None:

@@ -2,7 +2,7 @@
 from .audit import AuditEvent  # noqa: F401
 from .base import today, utcnow  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
-from .checklists import ChecklistItem, ChecklistTemplate  # noqa: F401
+from .checklists import CatalogSetting, ChecklistItem, ChecklistTemplate  # noqa: F401
 from .feedback import (  # noqa: F401
     Complaint,
     ComplaintEvent,
@@ -22,6 +22,7 @@ from .grading import (  # noqa: F401
 )
 from .inspections import Inspection, InspectionAnswer, Rectification  # noqa: F401
 from .integration import ApiKey  # noqa: F401
+from .jobs import Job  # noqa: F401
 from .merchant import (  # noqa: F401
     ChangeRequest,
     ClaimCode,

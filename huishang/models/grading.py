@@ -9,7 +9,8 @@ the rectification / complaint triggers).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import secrets
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -170,6 +171,16 @@ class PlanItem(db.Model):
     )
 
 
+def _new_public_token() -> str:
+    """A draw's public id: random, not guessable (grading.draws.new_token makes the same)."""
+    return secrets.token_urlsafe(16)
+
+
+def _default_window_end(context):
+    """30 days after the draw when a draw row is made without a window (grading.draws sets one)."""
+    return context.get_current_parameters()["drawn_on"] + timedelta(days=30)
+
+
 class RandomDraw(db.Model):
     """双随机 — a draw, replayable: the seed and the snapshot of both pools are recorded."""
 
@@ -183,7 +194,14 @@ class RandomDraw(db.Model):
     inspector_pool: Mapped[dict] = mapped_column(JSON)  # street id -> [user ids]
     exclusions: Mapped[list] = mapped_column(JSON)  # [[inspector id, shop id], ...]
     drawn_on: Mapped[date] = mapped_column(Date)
-    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The inspection window: targets are inspected on drawn_on..window_ends_on. Nothing of the draw
+    # is public before it closes (or every target is inspected by its drawn pair) — 双随机、一公开
+    # publishes the results after the inspection (国办发〔2015〕58号; SAMR: within 20 days after it).
+    window_ends_on: Mapped[date] = mapped_column(Date, default=_default_window_end)
+    # Set by grading.draws.publish_due once the window closed or every target is closed; never
+    # before. The public finds a draw by `public_token` only (a random token; ids are never public).
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_token: Mapped[str] = mapped_column(String(32), unique=True, default=_new_public_token)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -251,6 +269,10 @@ class CreditRepair(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_on: Mapped[date | None] = mapped_column(Date)
     review_reason: Mapped[str] = mapped_column(Text, default="")
+    # 消除危害后果和不良影响: the applicant's statement (SAMR Order 45 Art. 14 (二)).
+    harm_statement: Mapped[str] = mapped_column(Text, default="")
+    # Each condition of Order 45 Art. 14 as the reviewer found it: {key: {"met": bool, "why": str}}.
+    conditions: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     penalty = relationship("Penalty")

@@ -24,7 +24,11 @@ from .scope import holds
 OUTCOMES = ("pass", "partial", "fail")
 OUTCOME_LABELS = {"pass": "符合", "partial": "基本符合", "fail": "不符合"}
 OUTCOME_FACES = {"pass": ("良好", "😊"), "partial": ("一般", "😐"), "fail": ("较差", "☹")}
-RESULTS = ("pass", "fail", "na")
+# 符合 / 不符合 / 不适用 / 当场整改 — "fixed" is a finding the inspector saw corrected before leaving
+# (SAMR Order 49 Art. 32: 当场整改); it counts as compliant for the outcome and opens no
+# rectification, but it is recorded and shown (docs/inspections.md).
+RESULTS = ("pass", "fail", "na", "fixed")
+RESULT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "fixed": "当场整改"}
 
 
 class Inspection(db.Model):
@@ -46,12 +50,18 @@ class Inspection(db.Model):
     ack_status: Mapped[str | None] = mapped_column(String(10))  # acknowledged | refused
     ack_note: Mapped[str | None] = mapped_column(Text)
     ack_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # 移送立案: a failed key item referred for a case (Administrative Penalty Law Art. 54; Order 49
+    # Art. 33) — who, when and the note; internal to regulators.
+    referred_at: Mapped[datetime | None] = mapped_column(DateTime)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    referral_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     shop = relationship("Shop")
     template = relationship("ChecklistTemplate")
     inspector = relationship("User", foreign_keys=[inspector_id])
     co_inspector = relationship("User", foreign_keys=[co_inspector_id])
+    referred_by = relationship("User", foreign_keys=[referred_by_id])
     answers: Mapped[list[InspectionAnswer]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan"
     )
@@ -65,6 +75,12 @@ class Inspection(db.Model):
         """Staff covering the shop's street (everything) and the shop's merchant (their variant)."""
         return self.shop.can_inspect(user) or holds(user, self.shop)
 
+    @property
+    def rectification_unrecorded(self) -> bool:
+        """An imported 基本符合 / 不符合 whose file gave no rectification deadline: the history import
+        recorded no rectification rather than invent one ("整改情况未录入")."""
+        return self.source == "import" and self.outcome != "pass" and self.rectification is None
+
     def can_change(self, user) -> bool:
         """The shop's merchant, who signs for the result or refuses it. A recorded inspection is a
         record: staff correct it only by a re-inspection (a new inspection of the shop)."""
@@ -76,7 +92,7 @@ class InspectionAnswer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"))
-    result: Mapped[str] = mapped_column(String(4))  # pass | fail | na
+    result: Mapped[str] = mapped_column(String(8))  # pass | fail | na | fixed
     note: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[str] = mapped_column(Text, default="")  # newline-separated stored paths
     inspection: Mapped[Inspection] = relationship(back_populates="answers")

@@ -1,4 +1,5 @@
-"""行政处罚 — penalties, internal on the shop profile; credit repair lives beside them."""
+"""行政处罚 — penalties; their public summary (SAMR Order 45 Art. 4) is shown only while the
+publicity of a published kind runs (services/grading/penalties.py); credit repair lives beside them."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -21,6 +22,16 @@ class Penalty(db.Model):
     decided_on: Mapped[date] = mapped_column(Date)
     violation: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(10), default="general")
+    # The kind of penalty (行政处罚法 Art. 9) decides its publicity class (SAMR Order 45 Art. 2, 13):
+    # services/grading/penalties.PENALTY_KINDS.
+    kind: Mapped[str] = mapped_column(String(30), default="fine")
+    # 公示日期: publicity runs from here (Order 45 Art. 13), never public before; None = not published.
+    published_on: Mapped[date | None] = mapped_column(Date)
+    basis: Mapped[str] = mapped_column(Text, default="")  # 处罚依据
+    content: Mapped[str] = mapped_column(Text, default="")  # 处罚内容
+    authority: Mapped[str] = mapped_column(String(100), default="")  # 作出决定的机关
+    # 限制开展生产经营活动 / 限制从业 beyond three years: publicity lasts the restriction (Art. 13 ¶3).
+    restriction_ends_on: Mapped[date | None] = mapped_column(Date)
     fine: Mapped[float | None] = mapped_column(Numeric(12, 2))
     publicity_ends_on: Mapped[date] = mapped_column(Date, index=True)
     fulfilled_on: Mapped[date | None] = mapped_column(Date)

@@ -149,7 +149,36 @@ class PenaltyCreateSchema(Schema):
     fine = fields.Decimal(
         load_default=None, allow_none=True, places=2, as_string=True, validate=validate.Range(0, 100000000)
     )
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(penalties.PENALTY_KINDS)),
+                         metadata={"description": "penalty kind; decides publicity (SAMR Order 45 Art. 2, 13). "
+                                                  "Default: fine_low for a minor case, else fine"})
+    published_on = fields.Date(load_default=None, allow_none=True,
+                               metadata={"description": "公示日期: publicity runs from here; never for warning"})
+    basis = fields.String(load_default="", validate=validate.Length(max=2000), metadata={"description": "处罚依据"})
+    content = fields.String(load_default="", validate=validate.Length(max=2000), metadata={"description": "处罚内容"})
+    authority = fields.String(load_default="", validate=validate.Length(max=100),
+                              metadata={"description": "作出决定的机关 (default: the district's bureau)"})
+    restriction_ends_on = fields.Date(load_default=None, allow_none=True,
+                                      metadata={"description": "end of a restriction (kind restriction)"})
     internal_note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class PenaltyPublishSchema(Schema):
+    published_on = fields.Date(required=True, metadata={"description": "公示日期 (not after today)"})
+
+
+class PenaltyPublicSchema(Schema):
+    """行政处罚信息摘要 (SAMR Order 45 Art. 4), public only while its publicity runs."""
+
+    decision_no = fields.String(metadata={"description": "决定书文号"})
+    party = fields.String(metadata={"description": "当事人 (the market entity)"})
+    violation = fields.String()
+    basis = fields.String(metadata={"description": "处罚依据"})
+    content = fields.String(metadata={"description": "处罚内容"})
+    authority = fields.String()
+    decided_on = fields.Date()
+    published_on = fields.Date()
+    publicity_ends_on = fields.Date(metadata={"description": "first day it is no longer public"})
 
 
 class PenaltyStaffSchema(Schema):
@@ -161,9 +190,16 @@ class PenaltyStaffSchema(Schema):
     decided_on = fields.Date()
     violation = fields.String()
     severity = fields.String()
+    kind = fields.String()
+    published_on = fields.Date(allow_none=True)
+    basis = fields.String()
+    content = fields.String()
+    authority = fields.String()
+    restriction_ends_on = fields.Date(allow_none=True)
     fine = fields.Decimal(as_string=True, allow_none=True)
     publicity_ends_on = fields.Date()
     in_publicity = fields.Function(penalties.in_publicity, metadata={"type": "boolean"})
+    is_public = fields.Function(penalties.is_public, metadata={"type": "boolean"})
     fulfilled_on = fields.Date(allow_none=True)
     repaired_on = fields.Date(allow_none=True)
     internal_note = fields.String()
@@ -180,6 +216,8 @@ class DrawCreateSchema(Schema):
         load_default=None,
     )
     seed = fields.String(load_default="", validate=validate.Length(max=64))
+    window_ends_on = fields.Date(load_default=None, allow_none=True,
+                                 metadata={"description": "last day of the inspection window (default +30 days)"})
     exclusions = fields.List(
         fields.Dict(),
         load_default=list,
@@ -188,35 +226,43 @@ class DrawCreateSchema(Schema):
 
 
 class DrawPublicTargetSchema(Schema):
+    """A target's result as the public sees it once the draw is public: the shop, the date of the
+    drawn pair's inspection and its outcome — never the inspectors, the USCC or the credit class."""
+
     position = fields.Integer()
     entity_name = fields.String()
-    uscc = fields.String()
     shop_code = fields.String()
     sign_name = fields.String()
-    address = fields.String()
     street = fields.String()
-    inspectors = fields.List(fields.String())
     inspected_on = DateText(allow_none=True)
     outcome = fields.String(allow_none=True)
     outcome_label = fields.String()
 
 
 class DrawPublicSchema(Schema):
-    """A published draw; its targets are the rows of `draws.results`."""
+    """A public draw (`/api/v1/public/draws/<token>`): only after its inspection window closed or
+    every target was inspected by its drawn pair (国办发〔2015〕58号)."""
 
-    id = fields.Integer()
+    token = fields.String(metadata={"description": "the draw's random public id"})
     title = fields.String()
     drawn_on = fields.Date()
-    seed = fields.String()
+    window_ends_on = fields.Date()
     population = fields.Integer()
     targets = fields.List(fields.Nested(DrawPublicTargetSchema))
 
 
 class DrawStaffTargetSchema(DrawPublicTargetSchema):
+    uscc = fields.String()
+    address = fields.String()
+    inspectors = fields.List(fields.String())
     credit_class = fields.String(metadata={"description": "regulators covering the shop's street only"})
 
 
 class DrawStaffSchema(DrawPublicSchema):
+    id = fields.Integer()
+    seed = fields.String()
+    published = fields.Boolean()
+    public_url = fields.String(allow_none=True, metadata={"description": "set once the draw is public"})
     filters = fields.Dict()
     ratios = fields.Dict()
     exclusions = fields.List(fields.List(fields.Integer()))

@@ -6,6 +6,7 @@ device id and GPS fix of the inspectors' phones; the public variant is the face 
 
 from marshmallow import Schema, fields, validate
 
+from huishang.services.catalog import checklists as catalog_checklists
 from huishang.services.inspections import fields as answer_fields
 
 from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS, RESULTS
@@ -18,6 +19,7 @@ class ChecklistItemSchema(Schema):
     id = fields.Integer()
     section = fields.String()
     text = fields.String()
+    text_en = fields.String()
     key = fields.Boolean(metadata={"description": "重点项 (key item) when true, else 一般项"})
     basis = fields.String()
 
@@ -27,10 +29,12 @@ class ChecklistTemplateSchema(Schema):
     key = fields.String()
     version = fields.Integer()
     kind = fields.String(metadata={"description": "inspection | self_check"})
-    topic = fields.String(metadata={"description": "food_safety | epidemic | cold_chain"})
+    topic = fields.String(metadata={"description": "food_safety | market | cold_chain | epidemic"})
     name = fields.String()
     name_en = fields.String()
     current = fields.Boolean()
+    full = fields.Function(lambda t: catalog_checklists.is_full(getattr(t, "template", t)),
+                           metadata={"description": "an inspection with it is a full inspection (sets the grade)"})
     items = fields.List(fields.Nested(ChecklistItemSchema))
 
 
@@ -160,6 +164,9 @@ class InspectionStaffSchema(InspectionOwnerSchema):
     lat = fields.Float(allow_none=True)
     lng = fields.Float(allow_none=True)
     created_at = UtcDateTime()
+    referred_at = UtcDateTime(allow_none=True, metadata={"description": "移送立案: when it was referred for a case"})
+    referred_by = fields.Function(lambda i: i.referred_by.label if i.referred_by else None)
+    referral_note = fields.String(allow_none=True)
 
 
 class SelfCheckSchema(Schema):

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from huishang.services.grading import penalties
+
 from ..extensions import db
 from ..models import Shop
 from .base import DateText, UtcDateTime
@@ -39,8 +41,15 @@ class PenaltyPushSchema(Schema):
         as_string=False,
         validate=validate.Range(min=0, max=100000000),
     )
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(penalties.PENALTY_KINDS)),
+                         metadata={"description": "penalty kind (SAMR Order 45); default fine_low if minor, else fine"})
+    published_on = fields.Date(allow_none=True, load_default=None,
+                               metadata={"description": "公示日期; unset: not public until a regulator records it"})
+    basis = fields.String(load_default="", validate=validate.Length(max=2000))
+    authority = fields.String(load_default="", validate=validate.Length(max=100))
     publicity_ends_on = fields.Date(
-        allow_none=True, load_default=None, metadata={"description": "default: 3 months (minor) or 3 years"}
+        allow_none=True, load_default=None,
+        metadata={"description": "default: 3 months or 3 years by kind, from published_on (else decided_on)"}
     )
     fulfilled_on = fields.Date(allow_none=True, load_default=None)
     internal_note = fields.String(load_default="", validate=validate.Length(max=2000))

@@ -3,9 +3,11 @@ public shop schema and adding only public derivations — never credit class, ph
 licence numbers or the legal entity."""
 from marshmallow import Schema, fields
 
+from huishang.services.grading import penalties
 from huishang.services.scan import licence_state, scan_url
 
 from ..models.inspections import OUTCOME_FACES, OUTCOME_LABELS
+from .grading import PenaltyPublicSchema
 from .shops import ShopPublicSchema
 
 
@@ -30,6 +32,8 @@ class ShopScanPublicSchema(ShopPublicSchema):
     breakfast_spend = fields.Float(allow_none=True)
     breakfast_wait = fields.Integer(allow_none=True)
     scan_url = fields.Method("get_scan_url")
+    penalties = fields.Method("get_penalties", metadata={
+        "description": "行政处罚信息摘要 while publicity runs (SAMR Order 45); never warnings"})
 
     def get_licence_state(self, shop) -> str:
         return licence_state(shop)
@@ -41,6 +45,9 @@ class ShopScanPublicSchema(ShopPublicSchema):
                                    "outcome_label": OUTCOME_LABELS[shop.latest_outcome],
                                    "face": OUTCOME_FACES[shop.latest_outcome][0],
                                    "inspected_on": shop.latest_inspected_on})
+
+    def get_penalties(self, shop) -> list:
+        return PenaltyPublicSchema(many=True).dump(penalties.public_penalties(shop))
 
     def get_scan_url(self, shop) -> str:
         return scan_url(shop.code)

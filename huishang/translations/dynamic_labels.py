@@ -53,6 +53,8 @@ LABELS = (
     N_("早餐人均"), N_("早餐等候"), N_("早餐时间"), N_("原因"),
     # services/checklists.py TOPIC_LABELS; services/changes.py FIELD_LABELS
     N_("疫情防控"), N_("冷链食品"), N_("证照图片"),
+    # services/catalog/checklists.py TOPIC_LABELS (catalogue, issue 15)
+    N_("市场秩序（非食品）"),
     # services/licences.py LICENCE_KINDS
     N_("小餐饮登记证"), N_("食品生产许可证"), N_("其他证照"),
 )

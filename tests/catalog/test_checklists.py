@@ -25,14 +25,18 @@ def test_library_is_seeded_with_both_kinds_and_real_items():
         "food.catering",
         "food.sales",
         "food.group_meal",
-        "epidemic.catering",
-        "epidemic.retail",
+        "market.general",
+        "market.prepaid",
+        "market.pharmacy",
         "cold_chain.red",
         "cold_chain.orange",
         "cold_chain.yellow",
         "cold_chain.blue",
     ):
         assert f"{form}.inspection" in by_key and f"{form}.self_check" in by_key
+    retired = {t.key for t in checklists.current_templates(retired=True)}
+    for form in ("epidemic.catering", "epidemic.retail", "epidemic.service"):  # the 2020–2022 forms
+        assert f"{form}.inspection" in retired and f"{form}.inspection" not in by_key
     for key in ("food.catering.inspection", "food.sales.inspection"):
         items = by_key[key].items
         assert 15 <= len(items) <= 30
@@ -47,21 +51,25 @@ def test_seeding_is_idempotent():
 
 
 @pytest.mark.parametrize(
-    "code,family_key,epidemic",
+    "code,full_key",
     [
-        ("catering.fast_food", "food.catering", "epidemic.catering"),
-        ("catering.bakery", "food.catering", "epidemic.catering"),
-        ("food_sales.supermarket", "food.sales", "epidemic.retail"),
-        ("group_meal.school_canteen", "food.group_meal", "epidemic.catering"),
-        ("non_food.beauty", None, "epidemic.service"),
+        ("catering.fast_food", "food.catering"),
+        ("catering.bakery", "food.catering"),
+        ("food_sales.supermarket", "food.sales"),
+        ("group_meal.school_canteen", "food.group_meal"),
+        ("non_food.beauty", "market.prepaid"),
+        ("non_food.fitness", "market.prepaid"),
+        ("non_food.education", "market.prepaid"),
+        ("non_food.clothing", "market.general"),
+        ("non_food.pharmacy", "market.pharmacy"),
     ],
 )
-def test_matching_by_family(code, family_key, epidemic):
+def test_matching_by_family(code, full_key):
     shop = make_shop(business_type=code)
     found = keys(shop)
-    food = [k for k in found if k.startswith("food.")]
-    assert food == ([f"{family_key}.inspection"] if family_key else [])
-    assert f"{epidemic}.inspection" in found
+    full = [k for k in found if k.startswith(("food.", "market."))]
+    assert full == [f"{full_key}.inspection"]  # exactly one full-inspection form per type
+    assert not [k for k in found if k.startswith("epidemic.")]  # retired: never matched
     assert not [k for k in found if k.startswith("cold_chain.")]  # not registered as cold chain
     assert all(k.endswith(".self_check") for k in keys(shop, "self_check"))
 

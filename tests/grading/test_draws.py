@@ -134,15 +134,34 @@ def test_api_roles_and_public_results(client, auth_header):
     draw_id = staff["id"]
     inspector_view = client.get(f"/api/v1/draws/{draw_id}", headers=auth_header(inspectors[1])).get_json()
     assert all("credit_class" not in t for t in inspector_view["targets"])
-    # public: outcomes once inspected, never the credit class nor inspector contact data
-    add_inspection(shops["C"][0], TODAY, "partial")
-    public = client.get(f"/api/v1/public/draws/{draw_id}").get_json()
+    # Nothing public while the window runs, even once one target is inspected by its pair.
+    draw = db.session.get(RandomDraw, draw_id)
+    token = draw.public_token
+    first = draw.targets[0]
+    add_inspection(first.shop, TODAY, "partial", pair=(first.inspector_id, first.co_inspector_id))
+    assert client.get(f"/api/v1/public/draws/{token}").status_code == 404
+    assert client.get(f"/draws/{token}").status_code == 404
+    # The window closes (yesterday was its last day): published by the nightly run, then public.
+    draw.window_ends_on = TODAY - timedelta(days=1)
+    db.session.commit()
+    assert client.get(f"/draws/{token}").status_code == 404  # not yet marked published
+    assert draws.publish_due() == 1
+    db.session.commit()
+    public = client.get(f"/api/v1/public/draws/{token}").get_json()
     assert "credit_class" not in str(public) and "13900001111" not in str(public)
     assert "population" in public and "filters" not in public and "ratios" not in public
+    assert "seed" not in public and "id" not in public
+    assert all("inspectors" not in t and "uscc" not in t for t in public["targets"])
+    names = {u.label for u in inspectors}
+    assert not any(name in str(public) for name in names)
     outcomes = {t["shop_code"]: t["outcome"] for t in public["targets"]}
-    assert outcomes[shops["C"][0].code] == "partial" and outcomes[shops["A"][0].code] is None
-    page = client.get(f"/draws/{draw_id}").get_data(as_text=True)
+    assert outcomes[first.shop.code] == "partial" and list(outcomes.values()).count(None) == len(outcomes) - 1
+    page = client.get(f"/draws/{token}").get_data(as_text=True)
     assert "基本符合" in page and "尚未检查" in page and "信用" not in page and "13900001111" not in page
+    assert not any(name in page for name in names) and "国办发〔2015〕58号" in page
+    # Sequential ids are never public URLs.
+    assert client.get(f"/draws/{draw_id}").status_code == 404
+    assert client.get(f"/api/v1/public/draws/{draw_id}").status_code == 404
     assert client.get("/draws/999").status_code == 404
 
 
@@ -242,3 +261,113 @@ def test_severe_penalty_makes_class_d():
     assert db.session.get(Shop, shop.id).credit_class == "A"
     add_penalty(shop, TODAY - timedelta(days=1), "severe")
     assert db.session.get(Shop, shop.id).credit_class == "D"
+
+
+# -- 一公开: results only after the inspection window (国办发〔2015〕58号) ----------------------
+
+
+def _one_target_draw(window_ends_on=None):
+    population(1, 0)
+    inspectors = [make_inspector() for _ in range(3)]
+    data = {"ratios": {"A": 1.0}, "seed": "w"}
+    if window_ends_on is not None:
+        data["window_ends_on"] = window_ends_on
+    draw = draws.create_draw(data, actor=make_regulator())
+    db.session.commit()
+    return draw, inspectors
+
+
+def test_draw_is_unpublished_with_a_random_token_and_a_window():
+    draw, _ = _one_target_draw()
+    assert draw.published is False
+    assert draw.window_ends_on == TODAY + timedelta(days=draws.DEFAULT_WINDOW_DAYS)
+    assert len(draw.public_token) >= 20 and str(draw.id) != draw.public_token
+    other, _ = _one_target_draw()
+    assert other.public_token != draw.public_token
+
+
+@pytest.mark.parametrize("offset,public", [(1, False), (0, False), (-1, True)],
+                         ids=["day-before-end", "last-day", "day-after"])
+def test_results_open_only_after_the_window_closes(offset, public):
+    draw, _ = _one_target_draw()
+    on = draw.window_ends_on + timedelta(days=-offset)
+    assert draws.results_open(draw, on) is public
+    draw.published = True  # even a flag set by mistake shows nothing before the window closes
+    assert draws.is_public(draw, on) is public
+    assert (draws.public_results(draw, on) != []) is public
+
+
+def test_window_end_is_checked():
+    population(1, 0)
+    [make_inspector() for _ in range(2)]
+    for bad in ((TODAY - timedelta(days=1)).isoformat(), (TODAY + timedelta(days=400)).isoformat(), "soon"):
+        with pytest.raises(DomainError) as exc:
+            draws.create_draw({"window_ends_on": bad}, actor=make_regulator())
+        assert "window_ends_on" in exc.value.errors
+
+
+def test_only_the_drawn_pairs_inspection_closes_a_target(client):
+    draw, inspectors = _one_target_draw()
+    target = draw.targets[0]
+    outsider = next(u for u in inspectors if u.id not in (target.inspector_id, target.co_inspector_id))
+    add_inspection(target.shop, TODAY, "fail", pair=(outsider, target.inspector_id))
+    assert draws.results(draw)[0]["outcome"] is None
+    assert draws.results_open(draw) is False and draw.published is False
+    assert client.get(f"/draws/{draw.public_token}").status_code == 404
+    # The pair's own inspection (either order) closes it: every target done, published at once.
+    add_inspection(target.shop, TODAY, "pass", pair=(target.co_inspector_id, target.inspector_id))
+    stored = db.session.get(RandomDraw, draw.id)
+    assert draws.results(stored)[0]["outcome"] == "pass" and stored.published is True
+    page = client.get(f"/draws/{draw.public_token}").get_data(as_text=True)
+    assert "符合" in page and target.shop.sign_name in page
+
+
+def test_open_data_has_no_draw_before_the_window_closes(client):
+    from huishang.services.integration import opendata
+
+    draw, _ = _one_target_draw()
+    import io
+    import zipfile
+
+    def draw_rows():
+        buf = io.BytesIO()
+        opendata.build_zip(buf)
+        with zipfile.ZipFile(buf) as archive:
+            return archive.read("draw_results.csv").decode("utf-8-sig")
+
+    assert draw.public_token not in draw_rows() and draw.targets[0].shop.code not in draw_rows()
+    draw.window_ends_on = TODAY - timedelta(days=1)
+    draws.publish_due()
+    db.session.commit()
+    rows = draw_rows()
+    assert draw.public_token in rows and draw.targets[0].shop.code in rows
+    assert "credit" not in rows.lower() and draw.targets[0].inspector.label not in rows
+
+
+def test_a_draw_never_has_two_shops_of_one_entity():
+    """Targets are market entities (by USCC): a chain's shops are one target, its shop drawn at
+    random among them — reproducibly from the seed."""
+    code = make_shop().entity.uscc
+    chain = [db.session.get(Shop, make_shop(uscc=code).id) for _ in range(4)]
+    singles = [make_shop() for _ in range(3)]
+    [make_inspector() for _ in range(2)]
+    picked = set()
+    for seed in range(12):
+        draw = draws.create_draw({"ratios": {k: 1.0 for k in "ABCD"}, "seed": str(seed)}, actor=make_regulator())
+        entities = [t.shop.entity_id for t in draw.targets]
+        assert len(entities) == len(set(entities)) == 1 + len(singles)
+        picked |= {t.shop_id for t in draw.targets if t.shop.entity_id == chain[0].entity_id}
+        assert draws.replay(draw) == draws.recorded(draw)
+    assert len(picked) > 1  # the chain's shop is drawn at random, not always the first
+    db.session.rollback()
+
+
+def test_old_draws_replay_by_shop():
+    """A draw recorded before entities were sampled (no shops_of) replays as it was drawn."""
+    shops = [make_shop() for _ in range(3)]
+    a, b = make_inspector(), make_inspector()
+    population_ = {"classes": {"B": [s.id for s in shops]}, "street_of": {str(s.id): s.street_id for s in shops}}
+    pool = {str(shops[0].street_id): [a.id, b.id]}
+    drawn = draws.run_draw(population_, pool, {"B": 0.5}, [], "old")
+    assert len(drawn) == 2 and {d[0] for d in drawn} <= {s.id for s in shops}
+    assert draws.run_draw(population_, pool, {"B": 0.5}, [], "old") == drawn

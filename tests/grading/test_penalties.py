@@ -104,15 +104,22 @@ def test_penalties_are_regulators_only_and_scoped(client, auth_header):
     )
 
 
-@pytest.mark.parametrize("severity,months", [("minor", 3), ("general", 36), ("severe", 36)])
-def test_publicity_period(severity, months):
-    decided = date(2024, 8, 31)
-    assert penalties.publicity_end(decided, severity) == grading.add_months(decided, months)
+@pytest.mark.parametrize("kind,months", [("criticism", 3), ("fine_low", 3), ("fine", 36), ("licence_revoked", 36)])
+def test_publicity_period(kind, months):
+    published = date(2024, 8, 31)
+    assert penalties.publicity_end(published, kind) == grading.add_months(published, months)
     assert grading.add_months(date(2024, 11, 30), 3) == date(2025, 2, 28)
 
 
+def test_a_restriction_longer_than_three_years_is_published_for_its_length():
+    published, until = date(2024, 1, 10), date(2029, 6, 30)
+    assert penalties.publicity_end(published, "restriction", restriction_ends_on=until) == until
+    short = date(2025, 1, 1)
+    assert penalties.publicity_end(published, "restriction", restriction_ends_on=short) == date(2027, 1, 10)
+
+
 def general_penalty(shop, days_ago=120, fulfilled=True):
-    penalty = add_penalty(shop, TODAY - D(days_ago), "general")
+    penalty = add_penalty(shop, TODAY - D(days_ago), "general", published_on=TODAY - D(days_ago))
     if fulfilled:
         penalties.mark_fulfilled(penalty, (TODAY - D(days_ago - 5)).isoformat())
         db.session.commit()
@@ -130,7 +137,7 @@ def general_penalty(shop, days_ago=120, fulfilled=True):
 )
 def test_repair_eligibility(days_ago, fulfilled, severity, blocked):
     shop = make_shop()
-    penalty = add_penalty(shop, TODAY - D(days_ago), severity)
+    penalty = add_penalty(shop, TODAY - D(days_ago), severity, published_on=TODAY - D(days_ago))
     if fulfilled:
         penalties.mark_fulfilled(penalty, TODAY - D(1))
     reasons = penalties.repair_blockers(penalty)
@@ -169,9 +176,17 @@ def test_credit_repair_makes_the_penalty_stop_counting(client, login_as):
     )
     assert db.session.get(CreditRepair, repair.id).status == "pending"  # reason required
     assert COMMITMENT in client.get("/admin/credit-repairs").get_data(as_text=True)
+    # Approval without the reviewer's checks of harm and the two lists is refused, in words.
+    r = client.post(f"/admin/credit-repairs/{repair.id}/decide", data={"decision": "approve", "reason": "材料齐全"})
+    assert db.session.get(CreditRepair, repair.id).status == "pending"
+    page = client.get("/admin/credit-repairs").get_data(as_text=True)
+    assert "消除危害后果" in page and "第十四条" in page
     client.post(
-        f"/admin/credit-repairs/{repair.id}/decide", data={"decision": "approve", "reason": "材料齐全"}
+        f"/admin/credit-repairs/{repair.id}/decide",
+        data={"decision": "approve", "reason": "材料齐全", "harm_remedied": "1", "not_abnormal_list": "1",
+              "not_serious_list": "1"},
     )
+    assert db.session.get(CreditRepair, repair.id).conditions["harm"]["met"] is True
     assert db.session.get(Penalty, penalty.id).repaired_on == TODAY
     stored = db.session.get(Shop, shop.id)
     assert (stored.dynamic_grade, stored.credit_class) == ("良好", "A")

@@ -24,9 +24,10 @@ def test_answer_checks():
     assert fields.item_id("12", 1) == 12 and fields.item_id(12, 1) == 12
     assert messages(fields.item_id, "x", 3) == ["第3个答案缺少有效的 item_id"]
     assert messages(fields.item_id, None, 1) == ["第1个答案缺少有效的 item_id"]
-    assert [fields.result(word, 7) for word in ("符合", "不符合", "不适用", " pass ", "na")] == [
-        "pass", "fail", "na", "pass", "na"]
-    assert messages(fields.result, "maybe", 7) == ["检查项 7 的结果应为 符合/不符合/不适用 (pass/fail/na)"]
+    assert [fields.result(word, 7) for word in ("符合", "不符合", "不适用", "当场整改", " pass ", "na", "fixed")] == [
+        "pass", "fail", "na", "fixed", "pass", "na", "fixed"]
+    assert messages(fields.result, "maybe", 7) == [
+        "检查项 7 的结果应为 符合/不符合/不适用/当场整改 (pass/fail/na/fixed)"]
     assert messages(fields.result, None, 7) == messages(fields.result, "maybe", 7)
     assert fields.note(None, 7) == "" and fields.note(" 好 ", 7) == "好" and fields.note("字" * 1000, 7)
     assert messages(fields.note, "字" * 1001, 7) == ["检查项 7 的说明不能超过1000字"]

@@ -38,7 +38,8 @@ def test_import_chinese_headers_gb18030(runner, tmp_path):
     assert (
         rects[a.id].closed_on.isoformat() == "2025-03-06" and rects[a.id].deadline.isoformat() == "2025-03-08"
     )
-    assert rects[b.id].is_open and rects[b.id].deadline.isoformat() == "2025-10-09"  # default 7 days
+    assert b.id not in rects  # no deadline in the file: no rectification, none invented (issue 14)
+    assert "1 条不符合/基本符合记录没有整改期限" in result.output
     assert all(i.source == "import" and i.full for i in db.session.scalars(select(Inspection)))
     assert (
         db.session.scalar(select(AuditEvent).where(AuditEvent.action == "inspection.import")).after["added"]
@@ -125,10 +126,10 @@ def test_xlsx(runner, tmp_path):
 def test_later_pass_closes_open_rectification(runner, tmp_path):
     shop = make_shop()
     rows = [
-        ["shop_code", "inspected_on", "outcome"],
-        [shop.code, "2025-02-01", "符合"],
-        [shop.code, "2025-01-01", "基本符合"],
-        [shop.code, "2025-03-01", "基本符合"],
+        ["shop_code", "inspected_on", "outcome", "rectification_deadline"],
+        [shop.code, "2025-02-01", "符合", ""],
+        [shop.code, "2025-01-01", "基本符合", "2025-01-08"],
+        [shop.code, "2025-03-01", "基本符合", "2025-03-08"],
     ]
     result = runner.invoke(args=["inspections", "import", write_csv(tmp_path / "h.csv", rows)])
     assert result.exit_code == 0, result.output

@@ -236,14 +236,16 @@ def test_reinspection_pass_closes_rectification_of_same_topic(client, auth_heade
     )
     rect = db.session.scalar(select(Rectification))
     assert rect.is_open
-    epidemic = checklists.applicable_templates(shop, "inspection")
-    epi = next(a.template for a in epidemic if a.template.topic == "epidemic")
+    shop.cold_chain = True  # a cold-chain check: a special check, not a full inspection
+    db.session.commit()
+    special = checklists.applicable_templates(shop, "inspection")
+    epi = next(a.template for a in special if a.template.topic == "cold_chain")
     r = client.post(
         "/api/v1/inspections", json=body(shop, co, tpl=epi, client_id="client-epi-1"), headers=auth_header(me)
     )
     assert r.status_code == 201
     db.session.refresh(rect)
-    assert rect.is_open  # an epidemic check does not close a food-safety rectification
+    assert rect.is_open  # a cold-chain check does not close a food-safety rectification
     assert db.session.get(Shop, shop.id).latest_outcome == "partial"  # nor is it a full inspection
     r = client.post(
         "/api/v1/inspections", json=body(shop, co, client_id="client-0002"), headers=auth_header(me)

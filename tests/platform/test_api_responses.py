@@ -19,9 +19,11 @@ from huishang.api import Blueprint, HuishangApi
 from huishang.extensions import db
 from huishang.i18n import CJK
 from huishang.models import ChecklistTemplate, Complaint, today
+from huishang.models.grading import RandomDraw
 from huishang.schemas.base import UtcDateTime, Variant, VariantNested
 from huishang.schemas.feedback import ComplaintSchema
 from huishang.security import issue_token
+from huishang.services.grading import draws as grading_draws
 from huishang.services.integration import apikeys
 from huishang.services.merchant import claims
 from huishang.services.registry import uscc
@@ -103,6 +105,15 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
         tour("get", "/shops/{code}", who, params=code)
         tour("get", "/business-types", who)
     created = tour("post", "/shops", regulator, json=dict(CREATE_SHOP, uscc=uscc.generate()), status=201)
+    tour("get", "/complexes", regulator)
+    complex_ = tour("post", "/complexes", regulator, json={"name": "导览广场", "street": "徐家汇街道"}, status=201)
+    tour("get", "/complexes/{complex_id}", regulator, params={"complex_id": complex_["id"]})
+    tour("patch", "/complexes/{complex_id}", regulator, params={"complex_id": complex_["id"]},
+         json={"address": "漕溪北路1号", "managers": [manager.username]})
+    tour("patch", "/complexes/{complex_id}", regulator, params={"complex_id": complex_["id"]},
+         json={"managers": []})  # the manager back to no complex would break the tour: re-attach below
+    manager.complex_id = db.session.scalar(select(type(shop).complex_id).where(type(shop).id == shop.id))
+    db.session.commit()
     tour("patch", "/shops/{code}", regulator, params=code, json={"opening_hours": "06:00-21:00"})
     tour("patch", "/shops/{code}", merchant, params=code, json={"opening_hours": "06:00-22:00"})
     for kind in ("qr.png", "qr.svg", "plate.png", "plate.pdf"):
@@ -144,15 +155,22 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
         tour("get", "/shops/{code}/grading", who, params=code)
         english = tour("get", "/shops/{code}/grading", who, params=code, headers={"Accept-Language": "en"})
         assert not CJK.search(" ".join(c["why"] for c in english["candidates"])), english["candidates"]
-    tour("post", "/shops/{code}/penalties", regulator, params=code, status=201,
-         json={"decision_no": "沪市监徐处〔2025〕099号", "decided_on": today().isoformat(),
-               "violation": "未按规定公示许可证", "severity": "minor", "fine": "2000.00"})
+    penalty = tour("post", "/shops/{code}/penalties", regulator, params=code, status=201,
+                   json={"decision_no": "沪市监徐处〔2025〕099号", "decided_on": today().isoformat(),
+                         "violation": "未按规定公示许可证", "severity": "minor", "fine": "2000.00"})
+    tour("post", "/penalties/{penalty_id}/published", regulator, params={"penalty_id": penalty["id"]},
+         json={"published_on": today().isoformat()})
     tour("get", "/shops/{code}/penalties", regulator, params=code)
     draw = tour("post", "/draws", regulator, json={"title": "导览抽查", "ratios": {"A": 1.0, "B": 1.0, "C": 1.0,
                                                                                 "D": 1.0}}, status=201)
     for who in (regulator, inspector):
         tour("get", "/draws/{draw_id}", who, params={"draw_id": draw["id"]})
-    tour("get", "/public/draws/{draw_id}", params={"draw_id": draw["id"]})
+    # Public only once the inspection window has closed (国办发〔2015〕58号), by its random token.
+    stored = db.session.get(RandomDraw, draw["id"])
+    stored.window_ends_on = today() - timedelta(days=1)
+    grading_draws.publish_due()
+    db.session.commit()
+    tour("get", "/public/draws/{token}", params={"token": draw["token"]})
 
     # citizens: the public face, reviews, complaints and their tracking
     tour("get", "/public/shops/{code}", params=code)
@@ -226,6 +244,10 @@ def test_every_operation_answers_as_documented_for_every_audience(app, client, t
          json={"external_id": "TOUR-P1", "shop_code": shop.code, "decision_no": "沪市监徐处〔2025〕100号",
                "decided_on": today().isoformat(), "violation": "超范围经营", "fine": 500})
     tour("get", "/integration/changes", key, query_string={"since": "2000-01-01T00:00:00Z"})
+    job = tour("post", "/jobs", regulator, json={"kind": "registry.export", "fmt": "csv"}, status=202)
+    for who in (regulator, inspector):
+        started = tour("post", "/jobs", who, json={"kind": "plates"}, status=202) if who is inspector else job
+        tour("get", "/jobs/{job_id}", who, params={"job_id": started["id"]})
 
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = {(method, path) for path, item in spec["paths"].items() for method in item if method in METHODS}

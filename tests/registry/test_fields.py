@@ -193,7 +193,7 @@ CASES = [
     ("registered_on", TOMORROW, ["登记日期不能晚于今天"], "form api import"),
     ("cold_chain", "也许", ["无法识别的是/否值：也许"], "api import"),
     ("serves_breakfast", "也许", ["无法识别的是/否值：也许"], "api import"),
-    ("complex", "无此城", ["未知商业综合体：无此城"], "form api import"),
+    ("complex", "无此城", ["未知商业综合体：无此城"], "form api"),  # the import creates it (issue 14)
 ]
 
 
@@ -230,7 +230,7 @@ def test_the_form_the_api_and_the_import_give_the_same_message(client, login_as,
                                                                field, value, expected, faces):
     make_complex("美罗城")
     regulator = make_regulator()
-    got = {"import": import_messages(runner, tmp_path, field, value)}
+    got = {"import": import_messages(runner, tmp_path, field, value)} if "import" in faces else {}
     if "api" in faces:
         got["api"] = api_messages(client, auth_header(regulator), field, value)
     if "form" in faces:

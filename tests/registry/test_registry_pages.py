@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from huishang.extensions import db
 from huishang.models import AuditEvent, Shop, today
 from huishang.services.registry import uscc
-from tests.factories import make_inspector, make_regulator, make_shop
+from tests.factories import job_download, make_inspector, make_regulator, make_shop
 
 
 def form(**kw):
@@ -69,7 +69,7 @@ def test_scope_list_and_profile(client, login_as):
     assert client.get(f"/admin/shops/{inside.code}").status_code == 200
     assert client.get(f"/admin/shops/{outside.code}").status_code == 404
     assert client.get("/admin/shops/NOSUCHCODE").status_code == 404
-    csv = client.get("/admin/shops/export.csv").get_data().decode("utf-8-sig")
+    csv = job_download(client, client.post("/admin/shops/export.csv"))[1].get_data().decode("utf-8-sig")
     assert "街内小店" in csv and "街外小店" not in csv
 
 
@@ -186,13 +186,14 @@ def test_export_xlsx_and_filters(client, login_as):
     make_shop(sign_name="甲", street="华泾镇")
     make_shop(sign_name="乙")
     login_as(make_regulator())
-    r = client.get("/admin/shops/export.xlsx?street=华泾镇")
+    html, r = job_download(client, client.post("/admin/shops/export.xlsx?street=华泾镇"))
+    assert "已导出 1 家商铺" in html
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
     rows = list(load_workbook(BytesIO(r.data)).active.iter_rows(values_only=True))
     assert [row[3] for row in rows[1:]] == ["甲"]
-    r = client.get("/admin/shops/export.csv")
+    r = job_download(client, client.post("/admin/shops/export.csv"))[1]
     assert r.data.startswith(b"\xef\xbb\xbf") and r.mimetype == "text/csv"
-    assert client.get("/admin/shops/export.pdf").status_code == 404
+    assert client.post("/admin/shops/export.pdf").status_code == 404
 
 
 def upload(client, content: bytes, action="check", name="shops.csv"):
@@ -249,8 +250,10 @@ def test_import_page_row_limit_and_roles(client, login_as, monkeypatch):
     login_as(make_regulator())
     content = csv_bytes((uscc.generate(), "甲", "甲店", "地址1", "田林街道", "快餐"),
                         (uscc.generate(), "乙", "乙店", "地址2", "田林街道", "快餐"))
-    r = upload(client, content, "import")
-    assert r.status_code == 422 and "命令行" in r.get_data(as_text=True) and count() == 0
+    r = upload(client, content, "import")  # over the page's limit: checked and written by a job
+    assert r.status_code == 302 and "/admin/jobs/" in r.headers["Location"] and count() == 2
+    r = upload(client, content, "check")
+    assert r.status_code == 422 and "命令行" in r.get_data(as_text=True)
     client.post("/logout")
     login_as(make_inspector())
     assert client.get("/admin/shops/import").status_code == 403

@@ -1,8 +1,14 @@
-"""信用风险分类 — credit class A–D, internal only (never on a public page, API or plate).
+"""信用风险分类 — credit class A–D of a market entity, internal only (never on a public page, API,
+open data or plate: "不评价、不惩戒、不公开、不免检", domain-research §1.5).
 
-Computed from penalties in publicity, the latest full inspection, substantiated complaints and
-abnormal status, each with the reason that set it. Stored on Shop.credit_class by the grading
-refresh; the reasons are recomputed for the regulator's profile view.
+The class is of the market entity (企业信用风险分类, SAMR 国市监信发〔2022〕6号: recorded under the
+enterprise's name, keyed by its unified social credit code), so a chain's shops share one class:
+one branch's severe penalty moves every branch. It is computed from the records of all the
+entity's shops — penalties in publicity, each shop's latest full inspection, substantiated
+complaints and abnormal status — each with the reason (and, for a chain, the shop) that set it.
+Every shop keeps a copy in Shop.credit_class (the draws and lists filter on it), written for all
+the entity's shops by every refresh (`entity_class`); the reasons are recomputed for the
+regulator's view (`assess`).
 """
 
 from __future__ import annotations
@@ -10,13 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from huishang.i18n import N_
+from sqlalchemy import select
+
+from huishang.extensions import db
+from huishang.i18n import N_, Listing
 from huishang.models import Shop, today
 
+from .facts import History
 from .history import load_histories
 
 CLASS_LABELS = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"}
 COMPLAINT_YEAR = 365
+NO_FULL = "尚无全面检查记录"
 
 
 @dataclass
@@ -74,8 +85,83 @@ def classify(history, on: date, unresponsive: bool = False, status: str = "open"
     return result
 
 
-def assess(shop: Shop, on: date | None = None) -> Assessment:
-    """The credit class of `shop` with its reasons, for the regulator's view."""
+@dataclass
+class Member:
+    """One shop of an entity as the entity's classification reads it."""
+
+    label: str
+    history: object
+    unresponsive: bool = False
+    status: str = "open"
+
+
+def classify_entity(members: list[Member], on: date) -> Assessment:
+    """The class of a market entity on `on` from all its shops: penalties and complaints of every
+    shop count together; each open shop's latest full inspection and abnormal status count; a
+    reason names the shop when the entity has more than one. One shop: exactly `classify`."""
+    if len(members) == 1:
+        m = members[0]
+        return classify(m.history, on, m.unresponsive, m.status)
+    result = Assessment()
+    merged = History(members[0].history.static_risk, members[0].history.registered_on)
+    for m in members:
+        merged.inspections.extend(m.history.inspections)
+        merged.complaints.extend(m.history.complaints)
+        merged.penalties.extend(m.history.penalties)
+        if m.status == "closed":
+            continue  # a closed branch's penalties and complaints count (above), not its inspections
+        # The shop on its own, without the entity-wide counts (penalties, complaints: below).
+        alone = History(m.history.static_risk, m.history.registered_on, list(m.history.inspections))
+        for klass, why in classify(alone, on, m.unresponsive, m.status).reasons:
+            if klass != "A" and why.msgid != NO_FULL:
+                result.raise_to(klass, N_("%(shop)s：%(why)s", shop=m.label, why=why))
+    year_ago = on - timedelta(days=COMPLAINT_YEAR)
+    penalised = [m.label for m in members if any(penalty_counts(p, on) for p in m.history.penalties)]
+    complained = [m.label for m in members if any(year_ago < c[1] <= on for c in m.history.complaints)]
+    owner = {p[4]: m.label for m in members for p in m.history.penalties}
+    for klass, why in classify(merged, on).reasons:
+        if klass == "A" or why.msgid == NO_FULL or why.msgid.startswith("最近一次全面检查"):
+            continue
+        # Name the shop(s) behind an entity-wide reason: which branch's penalty or complaints.
+        if "number" in why.params:
+            shops = [owner.get(why.params["number"], "")]
+        else:
+            shops = penalised if "处罚" in why.msgid else complained
+        result.raise_to(klass, N_("%(shop)s：%(why)s", shop=Listing(shops), why=why))
+    if not any(i[3] and i[1] <= on for i in merged.inspections):
+        result.raise_to("B", N_("尚无全面检查记录"))
+    if result.credit_class == "A":
+        result.reasons.append(("A", N_("无公示期内处罚、近一年无查实投诉，最近全面检查符合")))
+    return result
+
+
+def entity_members(entity_id: int, on: date | None = None) -> list[Member]:
+    """The entity's shops (closed ones too: a penalty of a closed branch still counts) with their
+    records up to `on`."""
     on = on or today()
-    history = load_histories([shop.id])[shop.id].upto(on)
-    return classify(history, on, shop.unresponsive, shop.status)
+    rows = db.session.execute(select(Shop.id, Shop.sign_name, Shop.code, Shop.unresponsive, Shop.status)
+                              .where(Shop.entity_id == entity_id).order_by(Shop.id)).all()
+    histories = load_histories([r[0] for r in rows])
+    return [Member(f"{name}（{code}）", histories[sid].upto(on), bool(unresponsive), status)
+            for sid, name, code, unresponsive, status in rows]
+
+
+def entity_class(entity_id: int, on: date | None = None) -> Assessment:
+    """The class of the market entity `entity_id` with its reasons."""
+    on = on or today()
+    return classify_entity(entity_members(entity_id, on), on)
+
+
+def sync_entity(entity_id: int, on: date | None = None) -> str:
+    """Write the entity's class to the copy on each of its shops (flushes). Returns the class."""
+    klass = entity_class(entity_id, on).credit_class
+    for shop in db.session.scalars(select(Shop).where(Shop.entity_id == entity_id)):
+        if shop.credit_class != klass:
+            shop.credit_class = klass
+    db.session.flush()
+    return klass
+
+
+def assess(shop: Shop, on: date | None = None) -> Assessment:
+    """The credit class of `shop`'s market entity with its reasons, for the regulator's view."""
+    return entity_class(shop.entity_id, on)

@@ -142,7 +142,10 @@ def refresh_shop(shop: Shop) -> Grading:
     db.session.flush()
     # Serialise concurrent refreshes of one shop (two inspections at once would otherwise both
     # insert its ShopGrading row). PostgreSQL row lock; SQLite writers are serialised anyway.
-    db.session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: the inspection's own rows hold a KEY SHARE lock on the shop
+    # (their foreign key), and two submits upgrading to FOR UPDATE deadlocked (35 of 36 concurrent
+    # inspections of one shop answered 503 before; tests/jobs/test_fast_writes.py).
+    db.session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
     rules = load_rules()
     ranks = cell_ranks(rules)
     history = load_histories([shop.id])[shop.id]
@@ -163,7 +166,10 @@ def refresh_shop(shop: Shop) -> Grading:
     shop.static_tier, shop.dynamic_grade = result.static_tier, result.dynamic_grade
     shop.next_due_on, shop.due_reason = result.due_on, result.reason
     shop.plan_rank, shop.plan_cycle = _plan_rank(result, ranks), facts.cycle
-    shop.credit_class = credit.classify(history, today(), shop.unresponsive, shop.status).credit_class
+    if db.session.scalar(select(func.count()).where(Shop.entity_id == shop.entity_id)) > 1:
+        credit.sync_entity(shop.entity_id)  # a chain: one class for every branch
+    else:
+        shop.credit_class = credit.classify(history, today(), shop.unresponsive, shop.status).credit_class
     close_items_for(shop.id, facts.cycle, shop.status, facts.last_inspected_on)
     db.session.flush()
     sync_tracking([shop.id])
@@ -187,6 +193,9 @@ def refresh_all(
     # unless it is one contiguous block of ids, as a bulk import's new shops usually are.
     contiguous = shop_ids is not None and bool(ids) and ids[-1] - ids[0] + 1 == len(ids)
     every = street_id is None and (shop_ids is None or contiguous)
+    # Market entities with several shops: their class is the entity's, written after the batches.
+    chains = set(db.session.scalars(select(Shop.entity_id).group_by(Shop.entity_id).having(func.count() > 1)))
+    touched: set[int] = set()
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         lo, hi = chunk[0], chunk[-1]
@@ -196,20 +205,26 @@ def refresh_all(
 
         histories = load_histories(id_range=(lo, hi)) if every else load_histories(chunk)
         flags, places, stored = {}, {}, {}
-        for sid, unresponsive, status, street, registered_on, *derived in db.session.execute(
+        in_chain = set()
+        for sid, entity_id, unresponsive, status, street, registered_on, *derived in db.session.execute(
             select(
-                Shop.id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on, *DERIVED_COLUMNS
+                Shop.id, Shop.entity_id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on,
+                *DERIVED_COLUMNS
             ).where(which(Shop.id))
         ):
             flags[sid], places[sid] = (unresponsive, status), (street, status, registered_on or on)
             stored[sid] = tuple(derived)
+            if entity_id in chains:
+                in_chain.add(sid)
+                touched.add(entity_id)
         gradings, events_rows, shop_rows = [], [], []
         for sid in chunk:
             facts, events = build_facts(histories[sid], rules)
             gradings.append(_grading_row(sid, facts, places[sid], ranks))
             events_rows.extend(_event_rows(sid, events))
             result = evaluate(facts, events, on, rules)
-            klass = credit.classify(histories[sid], on, *flags[sid]).credit_class
+            klass = (stored[sid][DERIVED_NAMES.index("credit_class")] if sid in in_chain
+                     else credit.classify(histories[sid], on, *flags[sid]).credit_class)
             derived = (
                 result.static_tier,
                 result.dynamic_grade,
@@ -228,6 +243,7 @@ def refresh_all(
         _insert_rows(ShopGrading.__table__, gradings)
         _insert_rows(GradeEvent.__table__, events_rows)
         _update_shops(shop_rows)
+    _sync_chains(sorted(touched), on)
     close_stale_items()
     if street_id is not None:
         sync_tracking(street_ids={street_id})
@@ -286,6 +302,27 @@ def _update_shops(rows: list[dict]) -> None:
         {"now": utcnow()},
     )
     connection.exec_driver_sql("DROP TABLE grading_shop_rows")
+
+
+def _sync_chains(entity_ids: list[int], on: date, batch_size: int = 500) -> None:
+    """The class of each market entity with several shops, written to every one of its shops
+    (grading.credit: the class is the entity's) — batched, only the rows that change."""
+    for start in range(0, len(entity_ids), batch_size):
+        chunk = entity_ids[start : start + batch_size]
+        rows = db.session.execute(
+            select(Shop.id, Shop.entity_id, Shop.sign_name, Shop.code, Shop.unresponsive, Shop.status,
+                   Shop.credit_class).where(Shop.entity_id.in_(chunk)).order_by(Shop.id)
+        ).all()
+        histories = load_histories([r[0] for r in rows])
+        members: dict[int, list] = {}
+        for sid, eid, name, code, unresponsive, status, _klass in rows:
+            members.setdefault(eid, []).append(
+                credit.Member(f"{name}（{code}）", histories[sid], bool(unresponsive), status))
+        classes = {eid: credit.classify_entity(ms, on).credit_class for eid, ms in members.items()}
+        changed = [{"id": sid, "credit_class": classes[eid]}
+                   for sid, eid, *_rest, klass in rows if klass != classes[eid]]
+        if changed:
+            db.session.execute(update(Shop), changed)
 
 
 def refresh_imported(shop_ids: list[int]) -> None:

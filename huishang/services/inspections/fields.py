@@ -11,9 +11,11 @@ RESULT_ALIASES = {
     "pass": "pass",
     "fail": "fail",
     "na": "na",
+    "fixed": "fixed",
     "符合": "pass",
     "不符合": "fail",
     "不适用": "na",
+    "当场整改": "fixed",
 }
 
 
@@ -26,10 +28,12 @@ def item_id(value, n: int) -> int:
 
 
 def result(value, item: int) -> str:
-    """符合/不符合/不适用 or pass/fail/na → pass/fail/na."""
+    """符合/不符合/不适用/当场整改 or pass/fail/na/fixed → pass/fail/na/fixed. 当场整改 (fixed): a
+    problem found and corrected before the inspectors left (SAMR Order 49 Art. 33)."""
     found = RESULT_ALIASES.get(str(value or "").strip())
     if found not in RESULTS:
-        raise Invalid(N_("检查项 %(item_id)s 的结果应为 符合/不符合/不适用 (pass/fail/na)", item_id=item))
+        raise Invalid(N_("检查项 %(item_id)s 的结果应为 符合/不符合/不适用/当场整改 (pass/fail/na/fixed)",
+                         item_id=item))
     return found
 
 

@@ -5,6 +5,15 @@ Columns (English or Chinese headers): shop_code 商铺码, inspected_on 检查�
 CSV in UTF-8, UTF-8 with BOM or GB18030, or XLSX. All or nothing: `plan_import()` validates every
 row and writes nothing; `apply_import()` writes a plan without errors. A row whose shop, date and
 outcome are already recorded is skipped, so importing the same file twice adds nothing.
+
+The import records what the file says and invents nothing: a 基本符合 / 不符合 row with a
+rectification deadline records a rectification (closed on its 整改完成日期 if given); a row without
+a deadline records the inspection and NO rectification (the old import invented a 7-day deadline, so
+a 2024 基本符合 showed as "逾期 3394 天", worsened the grade and topped the 30-day list). Such an
+inspection says "整改情况未录入" on the supervision face (`Inspection.rectification_unrecorded`);
+grading, the 30-day list and the property end count only recorded rectifications. A 整改完成日期
+without a deadline is kept in the report's count but records nothing either: a rectification needs
+its deadline.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -24,8 +33,6 @@ from huishang.services import DomainError
 from huishang.services.core import NOTHING, Field, Invalid, Report, audit, blank, clean_text, day, not_after_today
 from huishang.services.registry import codes
 from huishang.signals import shops_imported
-
-from .records import rectification_days
 
 HEADERS = {
     "shop_code": ("shop_code", "code", "商铺码", "汇商码"),
@@ -71,10 +78,17 @@ class ImportPlan:
         return not self.errors
 
     @property
+    def unrecorded(self) -> int:
+        """Non-pass rows without a rectification deadline: recorded without a rectification."""
+        return sum(1 for row in self.rows if row.outcome != "pass" and row.deadline is None)
+
+    @property
     def summary(self) -> str:
-        return (
-            f"新增 {len(self.rows)}，跳过已有 {self.skipped} (added {len(self.rows)}, skipped {self.skipped})"
-        )
+        text = f"新增 {len(self.rows)}，跳过已有 {self.skipped} (added {len(self.rows)}, skipped {self.skipped})"
+        if self.unrecorded:
+            text += (f"；其中 {self.unrecorded} 条不符合/基本符合记录没有整改期限，不记录整改"
+                     f" ({self.unrecorded} non-pass rows have no rectification deadline: no rectification recorded)")
+        return text
 
 
 class InspectionImport:
@@ -175,8 +189,6 @@ def _check_row(data: dict, shops: dict, problems: dict) -> tuple | None:
         return None
     on, result, deadline, rectified = (report.clean.get(key) for key in (
         "inspected_on", "outcome", "rectification_deadline", "rectified_on"))
-    if result != "pass" and deadline is None:
-        deadline = on + timedelta(days=rectification_days())
     return shop, on, result, deadline, rectified
 
 
@@ -273,7 +285,7 @@ def apply_import(plan: ImportPlan, *, actor=None) -> int:
             for rect, opened_on in [r for r in still_open if r[1] <= row.inspected_on]:
                 rect.closed_on, rect.closed_by_inspection_id = row.inspected_on, inspection.id
                 still_open.remove((rect, opened_on))
-        else:
+        elif row.deadline is not None:  # no deadline in the file: no rectification, none invented
             rect = Rectification(
                 shop_id=row.shop.id,
                 inspection_id=inspection.id,
@@ -293,7 +305,8 @@ def apply_import(plan: ImportPlan, *, actor=None) -> int:
         "inspection.import",
         InspectionImport(plan.filename),
         actor=actor,
-        after={"file": plan.filename, "added": len(plan.rows), "skipped": plan.skipped},
+        after={"file": plan.filename, "added": len(plan.rows), "skipped": plan.skipped,
+               "without_rectification": plan.unrecorded},
     )
     return len(plan.rows)
 

@@ -3,7 +3,11 @@ on the shop, and the shop's inspections and open rectifications. The merchant's 
 `responses`, merchants' self-checks (自查) in `self_checks`.
 
 Outcome rule: any key item (重点项) 不符合 → 不符合 (fail); else any general item 不符合 → 基本符合
-(partial) with a rectification deadline (default 7 days, editable); else 符合 (pass). Two
+(partial) with a rectification deadline (default 7 days, editable); else 符合 (pass). An item
+corrected on the spot (当场整改, "fixed") counts as compliant for the outcome and opens no
+rectification — SAMR Order 49 Art. 33 lets a minor general-item problem be "当场整改" instead of
+rectified by a written deadline — but it stays recorded as its own answer, shown on the result page
+and the result sheet. A failed key item is referred for a case (移送立案, `referrals`). Two
 inspectors are required by law (SAMR Order 49 Art. 23). A submission carries a client id so a
 retry over a flaky network returns the first inspection instead of making a second one.
 """
@@ -54,7 +58,8 @@ INSPECTION_FIELDS = (
 
 
 def outcome_of(items, results: dict[int, str]) -> str:
-    """pass | partial | fail from the template's items and {item_id: result}."""
+    """pass | partial | fail from the template's items and {item_id: result}; "fixed" (当场整改)
+    and "na" never fail (see the module docstring)."""
     failed = [item for item in items if results.get(item.id) == "fail"]
     if any(item.key for item in failed):
         return "fail"
@@ -85,6 +90,7 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
     """Every item answered exactly once with a known result; returns {item_id: answer}."""
     by_item: dict[int, dict] = {}
     item_ids = {item.id for item in template.items}
+    key_ids = {item.id for item in template.items if item.key}
     report = Report({})
     for n, answer in enumerate(answers or [], start=1):
         given = answer if hasattr(answer, "get") else {}
@@ -98,7 +104,12 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
         else:
             found = report.check("answers", answer_fields.result, given.get("result"), item)
             typed = report.check("answers", answer_fields.note, given.get("note"), item) if found else NOTHING
-            if typed is not NOTHING:
+            if found == "fixed" and item in key_ids:
+                # Order 49 Art. 32–33: only a general item may be corrected on the spot; a key
+                # item not met is 不符合 and goes to a case (移送立案).
+                report.add("answers", N_("检查项 %(item_id)s 是重点项，不能选择“当场整改”，请如实记录为不符合",
+                                         item_id=item))
+            elif typed is not NOTHING:
                 by_item[item] = {"result": found, "note": typed}
     problems = report.errors.get("answers", [])
     missing = [item for item in template.items if item.id not in by_item]
@@ -202,6 +213,8 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
     template = checklists.get_template(sub.template_id)
     if template is None or template.kind != "inspection":
         errors["template_id"] = [N_("请选择有效的监督检查表")]
+    elif template.retired:
+        errors["template_id"] = [N_("该检查表已停用，请选择现行检查表")]
     co = _check_co_inspector(shop, actor, sub.co_inspector, errors)
     on = _check_common(sub, errors)
     by_item = _check_answers(template, sub.answers, errors) if template else {}
@@ -228,7 +241,7 @@ def record_inspection(shop: Shop, sub: Submission, *, actor, source: str = "app"
         co_inspector_id=co.id,
         inspected_on=on,
         outcome=outcome,
-        full=template.topic == "food_safety",
+        full=checklists.is_full(template),
         source=source,
         client_id=sub.client_id,
         note=(sub.note or "").strip(),

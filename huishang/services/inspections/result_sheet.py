@@ -19,7 +19,7 @@ from huishang.models import ChecklistItem, ChecklistTemplate, Shop, User
 from huishang.models.inspections import OUTCOME_LABELS
 from huishang.services.core import pdf_font
 
-RESULT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
+RESULT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "fixed": "当场整改"}
 
 
 def _styles():
@@ -137,8 +137,11 @@ def render(inspection) -> bytes:
         table,
         Spacer(1, 3 * mm),
         _p(
-            "本记录表应张贴在经营场所醒目位置，保持至下次监督检查（《食品生产经营监督检查管理办法》第三十九条）。"
-            "扫描店门口汇商码可查看最新检查结果。",
+            # Order 49 Art. 39 (posting the sheet) binds food businesses; a non-food form's sheet
+            # only points to the scan page.
+            ("本记录表应张贴在经营场所醒目位置，保持至下次监督检查（《食品生产经营监督检查管理办法》第三十九条）。"
+             if getattr(inspection.template, "topic", "food_safety") != "market" else "")
+            + "扫描店门口汇商码可查看最新检查结果。",
             st["base"],
         ),
     ]

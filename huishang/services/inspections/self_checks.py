@@ -42,6 +42,8 @@ def record_self_check(
     template = checklists.get_template(template_id)
     if template is None or template.kind != "self_check":
         errors["template_id"] = [N_("请选择有效的自查表")]
+    elif template.retired:
+        errors["template_id"] = [N_("该自查表已停用，请选择现行自查表")]
     on = checked_on or today()
     if on > today():
         errors["checked_on"] = [N_("自查日期不能晚于今天")]

@@ -2,8 +2,11 @@
 
 The same column lists serve the paginated API and the daily bulk export (a zip of CSV files in
 the spirit of Yelp's LIVES format: businesses.csv, inspections.csv, results.csv (the legend of
-outcomes) and feed_info.csv). Never published: credit class, penalties and their notes,
-contacts and phones, complainants, staff, inspectors' names, inspection notes.
+outcomes) and feed_info.csv), with penalties.csv — the summary of each penalty while its publicity
+runs (SAMR Order 45 Art. 4, 13; never a warning, Art. 2) — and draw_results.csv — the results of
+random draws once their inspection window has closed (双随机、一公开, 国办发〔2015〕58号). Never
+published: credit class, unpublished penalties and every penalty's notes, contacts and phones,
+complainants, staff, inspectors' names, inspection notes, draws before their window closes.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from huishang.extensions import db
 from huishang.models import BusinessType, Inspection, Shop, Street, today
 from huishang.models.inspections import OUTCOME_FACES, OUTCOME_LABELS
 from huishang.services.core import tabular, to_local
+from huishang.services.grading import draws, penalties
 
 FEED_VERSION = "1.0"
 DEFAULT_LICENCE = "CC BY 4.0"
@@ -56,6 +60,10 @@ INSPECTION_COLUMNS = (
     "updated_at",
 )
 RESULT_COLUMNS = ("outcome", "description", "grade", "face")
+PENALTY_COLUMNS = ("decision_no", "business_id", "party", "violation", "basis", "content", "authority",
+                   "decided_on", "published_on", "publicity_ends_on")
+DRAW_COLUMNS = ("draw_id", "title", "drawn_on", "window_ends_on", "business_id", "name", "party",
+                "inspected_on", "outcome", "description")
 FEED_COLUMNS = ("feed_date", "feed_version", "municipality_name", "municipality_url", "licence")
 
 
@@ -200,6 +208,25 @@ def _all_inspections():
         yield inspection_row(row)
 
 
+def penalty_rows():
+    """Penalty summaries public today (grading.penalties.is_public): gone the day publicity ends."""
+    for p in penalties.all_public_penalties():
+        yield {"decision_no": p["decision_no"], "business_id": p["shop_code"], "party": p["party"],
+               "violation": p["violation"], "basis": p["basis"], "content": p["content"],
+               "authority": p["authority"], "decided_on": _iso(p["decided_on"]),
+               "published_on": _iso(p["published_on"]), "publicity_ends_on": _iso(p["publicity_ends_on"])}
+
+
+def draw_rows():
+    """Results of the draws public today (grading.draws.is_public), by their public token."""
+    for draw in draws.public_draws():
+        for t in draws.public_results(draw):
+            yield {"draw_id": draw.public_token, "title": draw.title, "drawn_on": _iso(draw.drawn_on),
+                   "window_ends_on": _iso(draw.window_ends_on), "business_id": t["shop_code"],
+                   "name": t["sign_name"], "party": t["entity_name"], "inspected_on": t["inspected_on"],
+                   "outcome": t["outcome"], "description": t["outcome_label"]}
+
+
 def result_rows():
     for outcome, label in OUTCOME_LABELS.items():
         grade, face = OUTCOME_FACES[outcome]
@@ -225,6 +252,8 @@ def build_zip(target) -> dict:
             ("businesses.csv", BUSINESS_COLUMNS, _all_businesses()),
             ("inspections.csv", INSPECTION_COLUMNS, _all_inspections()),
             ("results.csv", RESULT_COLUMNS, result_rows()),
+            ("penalties.csv", PENALTY_COLUMNS, penalty_rows()),
+            ("draw_results.csv", DRAW_COLUMNS, draw_rows()),
             ("feed_info.csv", FEED_COLUMNS, [feed_info()]),
         ):
             counts[name] = _write_csv(archive, name, columns, rows)

@@ -55,16 +55,29 @@ def iter_rows(query):
         yield shop_row(shop)
 
 
-def _sheet(query) -> tabular.Sheet:
-    return tabular.Sheet("商铺登记", iter_rows(query), header=[label for _, label in COLUMNS])
+def _sheet(query, progress=None) -> tabular.Sheet:
+    rows = iter_rows(query)
+    if progress is not None:
+        rows = _counted(rows, progress)
+    return tabular.Sheet("商铺登记", rows, header=[label for _, label in COLUMNS])
 
 
-def write_shops(query, fmt: str, out: BinaryIO) -> int:
+def _counted(rows, progress, every: int = 500):
+    n = 0
+    for n, row in enumerate(rows, 1):
+        yield row
+        if n % every == 0:
+            progress(every)
+    progress(n % every)
+
+
+def write_shops(query, fmt: str, out: BinaryIO, progress=None) -> int:
     """Write the shops of `query` as `fmt` (csv or xlsx) to the binary file `out`, in constant
-    memory. Returns the number of shops; raises ValueError for another format."""
+    memory. Returns the number of shops; raises ValueError for another format. `progress(n)` is
+    called with the rows written since its last call (the export job's progress bar)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt}")
-    return tabular.write(out, fmt, _sheet(query))
+    return tabular.write(out, fmt, _sheet(query, progress))
 
 
 def export_shops(query, fmt: str) -> tuple[bytes, int]:

@@ -148,11 +148,15 @@ def _norm(value):
 
 def _penalty_fields(data: dict, shop: Shop) -> dict:
     severity = data.get("severity") or "general"
-    # Default publicity period from the regulator's rules (3 months minor, 3 years otherwise).
-    publicity = data.get("publicity_ends_on") or penalties.publicity_end(data["decided_on"], severity)
+    kind = data.get("kind") or penalties.default_kind(severity)
+    published_on = data.get("published_on") if penalties.publishable(kind) else None
+    # Default publicity period by kind (SAMR Order 45 Art. 13), from the publication date when given.
+    publicity = data.get("publicity_ends_on") or penalties.publicity_end(published_on or data["decided_on"], kind)
     errors: dict[str, list[str]] = {}
     if data["decided_on"] > today():
         errors["decided_on"] = [N_("处罚决定日期不能晚于今天")]
+    if published_on is not None and (published_on < data["decided_on"] or published_on > today()):
+        errors["published_on"] = [N_("公示日期须在处罚决定日期与今天之间")]
     if publicity < data["decided_on"]:
         errors["publicity_ends_on"] = [N_("公示截止日期不能早于决定日期")]
     if data.get("fulfilled_on") and data["fulfilled_on"] < data["decided_on"]:
@@ -166,6 +170,10 @@ def _penalty_fields(data: dict, shop: Shop) -> dict:
         "decided_on": data["decided_on"],
         "violation": data["violation"].strip(),
         "severity": severity,
+        "kind": kind,
+        "published_on": published_on,
+        "basis": (data.get("basis") or "").strip(),
+        "authority": (data.get("authority") or "").strip() or penalties.default_authority(),
         "fine": round(float(fine), 2) if fine is not None else None,
         "publicity_ends_on": publicity,
         "fulfilled_on": data.get("fulfilled_on"),

@@ -16,6 +16,7 @@ from huishang.i18n import N_, Listing, Message
 from huishang.models import Entity, Licence, PlateCode, Shop
 from huishang.services import DomainError
 
+from .. import complexes
 from .. import shops as registry
 from .reading import read_rows
 
@@ -79,6 +80,20 @@ class Row:
 
 
 @dataclass
+class PlannedComplex:
+    """A complex the file names and the registry does not know: created by `apply_import` with the
+    street of the first row naming it. Until then its `id` is a negative stand-in, so the rows
+    naming it validate like rows naming a registered complex."""
+
+    id: int
+    name: str
+    street_id: int
+    street: str
+    line: int
+    similar: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ImportPlan:
     """What an import would do. `errors` non-empty means nothing may be written."""
 
@@ -90,10 +105,17 @@ class ImportPlan:
     created: list[Row] = field(default_factory=list)
     updated: list[Row] = field(default_factory=list)
     unchanged: int = 0
+    new_complexes: list[PlannedComplex] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    applied: bool = False  # set by `apply_import`: the report speaks of what was done
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def complex_names(self) -> str:
+        return "、".join(c.name for c in self.new_complexes)
 
     def error(self, line: int, name: str, message: str) -> None:
         label = self.headers.get(name, name)
@@ -101,8 +123,24 @@ class ImportPlan:
 
     @property
     def summary(self) -> str:
-        return (f"新增 {len(self.created)}，更新 {len(self.updated)}，未变 {self.unchanged}"
+        text = (f"新增 {len(self.created)}，更新 {len(self.updated)}，未变 {self.unchanged}"
                 f" (created {len(self.created)}, updated {len(self.updated)}, unchanged {self.unchanged})")
+        if self.new_complexes:
+            text += "；" + self.complexes_summary
+        return text
+
+    @property
+    def complexes_summary(self) -> str:
+        """"将新建 3 个商业综合体：美罗城、… (will create 3 complexes: …)" — once applied "已新建 …
+        (created …)" —, or "" when none."""
+        if not self.new_complexes:
+            return ""
+        count = len(self.new_complexes)
+        english = ", ".join(c.name for c in self.new_complexes)
+        plural = "es" if count > 1 else ""
+        if self.applied:
+            return f"已新建 {count} 个商业综合体：{self.complex_names} (created {count} complex{plural}: {english})"
+        return f"将新建 {count} 个商业综合体：{self.complex_names} (will create {count} complex{plural}: {english})"
 
 
 def fold_header(text) -> str:
@@ -139,6 +177,7 @@ def plan_rows(filename: str, header: list[str], raw_rows: list[tuple[int, list]]
     plan = ImportPlan(filename=filename)
     columns = map_header(header, plan)
     lookups = registry.Lookups.load()
+    plan_complexes(plan, columns, raw_rows, lookups)
     index = DbIndex.load()
     seen_codes: dict[str, int] = {}
     seen_keys: dict[tuple, int] = {}
@@ -156,6 +195,45 @@ def plan_rows(filename: str, header: list[str], raw_rows: list[tuple[int, list]]
     if plan.ok:
         compare_existing(plan)
     return plan
+
+
+def plan_complexes(plan: ImportPlan, columns: list[tuple[int, str]], raw_rows: list[tuple[int, list]],
+                   lookups: registry.Lookups) -> None:
+    """The complexes the file names that the registry does not know: planned (`plan.new_complexes`),
+    each in the street of the first row naming it, and put into `lookups` so the rows naming them
+    validate. A row naming the same new complex in another street is an error; a new name close to a
+    registered or another new one (`complexes.close_names`) is a warning, not an error."""
+    where = dict((name, i) for i, name in columns)
+    if "complex" not in where:
+        return
+    known = sorted({cx.name for cx in lookups.complexes.values()})
+    planned: dict[str, PlannedComplex] = {}
+    for line, cells in raw_rows:
+        cell = cells[where["complex"]] if where["complex"] < len(cells) else ""
+        name = registry.clean_text(cell) if cell_given(cell) else ""
+        if not name or len(name) > complexes.NAME.max_length or lookups.complex(name) is not None \
+                and name not in planned:
+            continue
+        street_cell = cells[where["street"]] if where["street"] < len(cells) else ""
+        street = lookups.street(street_cell) if cell_given(street_cell) else None
+        if street is None:
+            continue  # the row's street error says it
+        if name not in planned:
+            planned[name] = PlannedComplex(id=-(len(planned) + 1), name=name, street_id=street.id,
+                                           street=street.name, line=line)
+            lookups.complexes[name] = planned[name]
+        elif planned[name].street_id != street.id:
+            first = planned[name]
+            plan.error(line, "complex", N_("新建商业综合体“%(name)s”在第%(line)s行属于%(street)s，本行街道为%(other)s",
+                                           name=name, line=first.line, street=first.street, other=street.name))
+    plan.new_complexes = list(planned.values())
+    new_names = [c.name for c in plan.new_complexes]
+    for i, cx in enumerate(plan.new_complexes):
+        cx.similar = complexes.similar_to(cx.name, known) + complexes.similar_to(cx.name, new_names[:i])
+        for other in cx.similar:
+            plan.warnings.append(RowError(cx.line, plan.headers.get("complex", "complex"),
+                                          N_("将新建的商业综合体“%(name)s”与“%(other)s”名称相近，请确认不是同一处",
+                                             name=cx.name, other=other)))
 
 
 def cell_given(value) -> bool:

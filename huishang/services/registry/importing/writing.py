@@ -1,15 +1,17 @@
 """The import's second phase: writing a valid `ImportPlan` (flush only; the caller commits).
 
 New shops go in bulk (codes minted beforehand; COPY on PostgreSQL, chunked INSERT ... RETURNING
-elsewhere), changed shops through `registry.update_shop` (one `shop.update` audit event each).
+elsewhere), changed shops through `registry.update_shop` (one `shop.update` audit event each). The
+complexes the file names and the registry does not know are created first
+(`complexes.create_complex`, one `complex.create` event each, naming the file), in the street of the
+first row naming them.
 
-Audit: new shops are written in bulk, so they do not get one `shop.register` event each (a
-per-shop event doubles the time of a 100,000-row import). Instead ONE `shop.import` event per
-import names the file and the counts, and every new shop's `created_at` ties it to that event.
+Audit: new shops are written in bulk, so they do not get one `shop.register` event each (a per-shop
+event doubles the time of a 100,000-row import). Instead ONE `shop.import` event per import names
+the file and the counts, and every new shop's `created_at` ties it to that event.
 
-Derived columns (grading, next due date) of new shops: the import sends the `shops_imported`
-signal with the list of new shop ids; grading receives it and refreshes them set-based.
-"""
+Derived columns (grading, next due date) of new shops: the import sends the `shops_imported` signal
+with the list of new shop ids; grading receives it and refreshes them set-based."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,7 +26,7 @@ from huishang.services import DomainError
 from huishang.services.core import audit
 from huishang.signals import shops_imported
 
-from .. import codes
+from .. import codes, complexes
 from .. import shops as registry
 from .plan import BIG, CHUNK, ImportPlan, Row
 
@@ -43,6 +45,7 @@ def apply_import(plan: ImportPlan, *, actor=None, progress: Callable[[int], None
     """Write a valid plan (flush only; the caller commits). Raises DomainError if it has errors."""
     if not plan.ok:
         raise DomainError(N_("导入文件有误，未导入任何数据"), {"file": [e.text for e in plan.errors[:50]]})
+    created_complexes = create_planned_complexes(plan, actor)
     lookups = registry.Lookups.load()
     new_ids = insert_new_shops(plan, progress)
     shops = {s.id: s for s in db.session.scalars(
@@ -53,9 +56,26 @@ def apply_import(plan: ImportPlan, *, actor=None, progress: Callable[[int], None
             progress(1)
     audit.record("shop.import", ShopImport(plan.filename), actor=actor,
                  after={"file": plan.filename, "rows": len(plan.rows), "created": len(plan.created),
-                        "updated": len(plan.updated), "unchanged": plan.unchanged})
+                        "updated": len(plan.updated), "unchanged": plan.unchanged,
+                        "complexes": created_complexes})
     db.session.flush()
+    plan.applied = True
     refresh_derived(new_ids)
+
+
+def create_planned_complexes(plan: ImportPlan, actor=None) -> list[str]:
+    """Create the complexes the plan found new (one `complex.create` audit event each, naming the
+    file) and point the rows naming them at the new ids. Returns their names."""
+    real: dict[int, int] = {}
+    for planned in plan.new_complexes:
+        cx = complexes.create_complex({"name": planned.name, "street": str(planned.street_id)},
+                                      actor=actor, source=plan.filename)
+        real[planned.id] = cx.id
+    if real:
+        for row in plan.rows:
+            if row.clean.get("complex_id") in real:
+                row.clean["complex_id"] = real[row.clean["complex_id"]]
+    return [c.name for c in plan.new_complexes]
 
 
 def insert_new_shops(plan: ImportPlan, progress=None) -> list[int]:
