@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from huishang.services.registry import codes  # noqa: E402
-from huishang.services.scan import plates  # noqa: E402
+from huishang.services.scan import plates, qr  # noqa: E402
 
 NAMES = ["老上海生煎", "阿大葱油饼", "徐家汇面馆", "小杨烧烤", "湘味小厨", "兰州拉面", "便利蜂",
          "全家便利店", "果果水果", "好德超市", "沙县小吃", "味千拉面", "新疆大盘鸡", "早餐铺"]
@@ -45,9 +45,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=15000)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--anchor", type=int, default=500, help="codes for the QR-only anchor")
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "bench_plates.pdf"))
     args = parser.parse_args()
     data = synthetic(args.count, "https://hs.xuhui.gov.cn")
+    # Anchor, same run: the QR matrix alone (mask choice included), one core, uncached codes.
+    anchor = synthetic(args.anchor, "https://hs.xuhui.gov.cn/anchor")
+    start = time.process_time()
+    for item in anchor:
+        qr.matrix.__wrapped__(item.url)
+    qr_per_core = args.anchor / (time.process_time() - start)
     started, cpu_before = time.perf_counter(), _cpu_seconds()
     with open(args.out, "wb") as fh:
         pages = plates.render_batch(data, fh, workers=args.workers)
@@ -59,6 +66,10 @@ def main() -> None:
     # On a shared machine the wall clock mostly measures the neighbours; CPU time does not.
     print(f"CPU: {cpu:.1f} s in all processes = {pages / cpu:.0f} plates per CPU-second, "
           f"i.e. {pages / cpu * (os.cpu_count() or 1):.0f} plates/s with {os.cpu_count()} idle cores")
+    print(f"anchor: QR matrix alone {qr_per_core:.0f} codes per CPU-second on one core; "
+          f"plates per CPU-second / QR-only = {pages / cpu / qr_per_core:.2f}; "
+          f"wall plates/s / ({os.cpu_count()} x QR-only) = "
+          f"{pages / elapsed / (qr_per_core * (os.cpu_count() or 1)):.2f}")
 
 
 if __name__ == "__main__":

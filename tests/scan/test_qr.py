@@ -75,3 +75,24 @@ def test_images_need_a_token_and_scope(client, auth_header, kind):
     assert client.get(f"/api/v1/shops/{shop.code}/{kind}", headers=auth_header(owner)).status_code == 200
     r = client.get(f"/api/v1/shops/ABCDEFGHJ/{kind}", headers=auth_header(owner))
     assert r.status_code == 404 and r.get_json()["code"] == 404
+
+
+def test_mask_choice_is_exactly_qrcodes():
+    """qr.matrix picks the mask faster than qrcode does, but must pick the same one: the
+    matrices equal plain qrcode's for URLs of several versions and for odd data."""
+    import random
+    import string
+
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_Q
+
+    rng = random.Random(16)
+    samples = [f"{BASE}/s/{''.join(rng.choices(string.ascii_uppercase + string.digits, k=8))}"
+               for _ in range(40)]
+    samples += ["x" * n for n in (1, 60, 150, 300)]
+    samples += ["".join(rng.choices(string.printable, k=rng.randint(1, 300))) for _ in range(20)]
+    for text in samples:
+        plain = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0, box_size=1)
+        plain.add_data(text)
+        plain.make(fit=True)
+        assert qr.matrix(text) == tuple(tuple(bool(c) for c in row) for row in plain.get_matrix()), text

@@ -178,6 +178,12 @@ def day(value) -> date | None:
         return value
     typed = clean_text(value).replace("年", "-").replace("月", "-").replace("日", "")
     typed = typed.replace("/", "-").replace(".", "-")
+    if (len(typed) == 10 and typed.isascii() and typed[4] == typed[7] == "-"
+            and typed[:4].isdigit() and typed[5:7].isdigit() and typed[8:].isdigit()):
+        try:  # YYYY-MM-DD, as strptime("%Y-%m-%d") reads it, ~10 times faster
+            return date(int(typed[:4]), int(typed[5:7]), int(typed[8:]))
+        except ValueError:
+            pass
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(typed, fmt).date()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from huishang.extensions import db
 from huishang.i18n import N_
@@ -240,17 +240,17 @@ def refresh_all(
                 shop_rows.append({"id": sid, **dict(zip(DERIVED_NAMES, derived, strict=True))})
         db.session.execute(delete(GradeEvent).where(which(GradeEvent.shop_id)))
         db.session.execute(delete(ShopGrading).where(which(ShopGrading.shop_id)))
-        db.session.execute(ShopGrading.__table__.insert(), gradings)
-        if events_rows:
-            db.session.execute(GradeEvent.__table__.insert(), events_rows)
-        if shop_rows:
-            db.session.execute(update(Shop), shop_rows)
+        _insert_rows(ShopGrading.__table__, gradings)
+        _insert_rows(GradeEvent.__table__, events_rows)
+        _update_shops(shop_rows)
     _sync_chains(sorted(touched), on)
     close_stale_items()
     if street_id is not None:
         sync_tracking(street_ids={street_id})
     elif shop_ids is None:
         sync_tracking()
+    elif contiguous:
+        sync_tracking(id_range=(ids[0], ids[-1]))
     else:
         for start in range(0, len(ids), batch_size):
             sync_tracking(ids[start : start + batch_size])
@@ -258,6 +258,50 @@ def refresh_all(
         mark_refreshed(on)  # every shop now describes today
     db.session.flush()
     return len(ids)
+
+
+def _copy(connection, table: str, columns: list[str], rows: list[dict]) -> None:
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
+def _insert_rows(table, rows: list[dict]) -> None:
+    """INSERT these rows (same keys); on PostgreSQL with COPY, which is several times faster
+    than a 2,000-statement executemany."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(table.insert(), rows)
+        return
+    _copy(connection, table.name, list(rows[0]), rows)
+
+
+def _update_shops(rows: list[dict]) -> None:
+    """UPDATE shops SET the derived columns (and `updated_at`, as the ORM's onupdate does) by id.
+    On PostgreSQL: the rows go by COPY into a temporary table and one UPDATE ... FROM writes
+    them all (set-based, instead of one UPDATE statement per shop)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(update(Shop), rows)
+        return
+    columns = ["id", *DERIVED_NAMES]
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE grading_shop_rows ON COMMIT DROP AS SELECT {', '.join(columns)} "  # noqa: S608 (constant names)
+        "FROM shops WITH NO DATA"
+    )
+    _copy(connection, "grading_shop_rows", columns, rows)
+    assignments = ", ".join(f"{name} = r.{name}" for name in DERIVED_NAMES)
+    connection.execute(
+        text(f"UPDATE shops SET {assignments}, updated_at = :now "  # noqa: S608 (constant column names)
+             "FROM grading_shop_rows r WHERE shops.id = r.id"),
+        {"now": utcnow()},
+    )
+    connection.exec_driver_sql("DROP TABLE grading_shop_rows")
 
 
 def _sync_chains(entity_ids: list[int], on: date, batch_size: int = 500) -> None:

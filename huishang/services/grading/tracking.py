@@ -23,16 +23,21 @@ TRACKING_COPY = {
 }
 
 
-def sync_tracking(shop_ids=None, street_ids: set[int] | None = None) -> None:
+def sync_tracking(shop_ids=None, street_ids: set[int] | None = None,
+                  id_range: tuple[int, int] | None = None) -> None:
     """Copy onto each shop in scope the tracking of its current cycle's plan item (or nothing,
     if that cycle has no item). Called after every write to plan items and by every refresh
     (which may move a shop's cycle on); set-based, and writes only rows that differ.
+    `id_range` (lo, hi) limits it to shops with ids in that range (one range scan, e.g. the block
+    of ids a bulk import has just written, instead of dozens of 2,000-id IN lists).
 
     The current item is the one of the shop's cycle that is still live: an item is closed as
     inspected only once its shop's cycle has moved on (`ix_plan_items_live`)."""
     scope = []
     if shop_ids is not None:
         scope.append(Shop.id.in_(sorted(shop_ids) or [-1]))
+    if id_range is not None:
+        scope.append(Shop.id.between(*id_range))
     scope += street_criteria(street_ids, Shop.street_id)
     current = and_(PlanItem.shop_id == Shop.id, PlanItem.cycle == Shop.plan_cycle, PlanItem.status != LIVE)
     differs = or_(*[getattr(Shop, name).is_distinct_from(column) for name, column in TRACKING_COPY.items()])

@@ -11,6 +11,7 @@ import secrets
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 N = len(ALPHABET)
 RANDOM_LENGTH = 8
+assert N == 32  # mint() draws five bits per character
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _SHAPE = re.compile(rf"^[{ALPHABET}]{{{RANDOM_LENGTH + 1}}}$")
 
@@ -26,7 +27,10 @@ def check_character(body: str) -> str:
 
 
 def mint() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    # One 40-bit draw, five bits a character: the same uniform choice as eight secrets.choice
+    # calls (N = 32), a fifth of the time (an import mints 100,000 codes).
+    bits = secrets.randbits(5 * RANDOM_LENGTH)
+    body = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(RANDOM_LENGTH))
     return body + check_character(body)
 
 

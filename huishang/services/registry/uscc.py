@@ -14,6 +14,8 @@ _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 
 def normalise(value: str) -> str:
     """Upper-case, strip spaces and turn full-width characters into their ASCII forms."""
+    if value and value.isascii():  # the usual case, and the same result as the loop below
+        return "".join(value.split()).upper()
     out = []
     for ch in (value or "").strip():
         code = ord(ch)

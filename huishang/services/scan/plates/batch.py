@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from collections import deque
 
 from huishang.services.core import fonts
 
@@ -49,8 +50,17 @@ def render_batch(plates: list[PlateData], out, *, workers: int | None = None, pr
     else:
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         with context.Pool(workers, initializer=_warm_worker) as pool:
-            for chunk, pdf_bytes in zip(chunks, pool.imap(_render_chunk, chunks), strict=True):
-                merge(pdf_bytes, len(chunk))
+            # At most two chunks per worker in flight: the workers never wait for work, and
+            # finished chunks never pile up in memory while the parent merges in order.
+            pending: deque = deque()
+            for chunk in chunks:
+                pending.append((len(chunk), pool.apply_async(_render_chunk, (chunk,))))
+                if len(pending) >= 2 * workers:
+                    n, result = pending.popleft()
+                    merge(result.get(), n)
+            while pending:
+                n, result = pending.popleft()
+                merge(result.get(), n)
     writer.add_metadata({"/Title": "汇商码铭牌", "/Creator": "huishang"})
     writer.write(out)
     return len(writer.pages)
