@@ -244,3 +244,27 @@ def test_the_outbox_page_is_for_district_wide_regulators_and_masks_addresses(con
     cells = html.split("<tbody>")[1]
     assert "complaint_forwarded" not in cells and "queued" not in cells and "sms" not in cells  # words, not keys
     assert "投诉转办</td>" in cells and "待发送" in cells and "短信" in cells
+
+
+def test_the_desk_handler_hears_when_a_forwarded_complaint_is_escalated(configured):
+    from datetime import date
+
+    from huishang.services.feedback import complaints
+    from tests.factories import make_complaint, make_regulator
+
+    inbox, stand_in = configured
+    handler = make_regulator()
+    handler.phone, handler.email = "13500135000", "desk@example.com"
+    shop = make_shop(sign_name="老弄堂生煎")
+    complaint = make_complaint(shop, status="accepted")
+    complaint.assignee_id = handler.id
+    complaints.transition(complaint, "forward", role="regulator", note="请答复", on=date(2026, 11, 27))
+    db.session.commit()
+    assert complaints.sweep_overdue(complaint.merchant_due_on + timedelta(days=1)) == 1
+    db.session.commit()
+    escalations = [m for m in outbox() if m.kind == "escalation"]
+    assert sorted((m.channel, m.to_address) for m in escalations) == [
+        ("email", "desk@example.com"), ("sms", "13500135000")]
+    assert all("老弄堂生煎" in m.subject and complaint.ticket in m.subject for m in escalations)
+    assert complaints.sweep_overdue(complaint.merchant_due_on + timedelta(days=2)) == 0
+    assert len([m for m in outbox() if m.kind == "escalation"]) == 2  # told once

@@ -30,11 +30,11 @@ from sqlalchemy import func, select
 
 from huishang.extensions import db
 from huishang.i18n import N_
-from huishang.models import CalendarDay, Complaint, ComplaintEvent, Shop
+from huishang.models import CalendarDay, Complaint, ComplaintEvent, Shop, User
 from huishang.models import today as district_today
 from huishang.models.feedback import OPEN_STATUSES
 from huishang.services import DomainError, NotFound
-from huishang.services.core import audit, workdays
+from huishang.services.core import audit, notify, workdays
 from huishang.services.registry import after_shop_change
 
 LEGAL_DECISION_DAYS = 7
@@ -223,6 +223,11 @@ def sweep_overdue(on: date | None = None, limit: int | None = None) -> int:
             note=f"商户未在期限（{complaint.merchant_due_on:%Y-%m-%d}）内答复，已升级"))
         audit.record("complaint.escalate", complaint, after={"escalated": True})
         shops[complaint.shop_id] = complaint.shop
+        handler = db.session.get(User, complaint.assignee_id) if complaint.assignee_id else None
+        if handler is not None and handler.active:  # the desk handler hears of it (in-app, SMS, e-mail)
+            notify(handler, "escalation", f"投诉升级 {complaint.ticket}：{complaint.shop.sign_name}",
+                   f"商户未在 {complaint.merchant_due_on:%Y-%m-%d} 前答复，请处理。",
+                   f"/admin/complaints/{complaint.ticket}")
     for shop in shops.values():
         refresh_unresponsive(shop, on)
     db.session.flush()
