@@ -49,7 +49,9 @@ def test_the_page_and_the_api_give_the_same_message(client, login_as, auth_heade
         assert api.status_code == 201 and page.status_code == 302
         return
     said = api.get_json()["errors"]["answers"]
-    assert api.status_code == 422 and len(said) == 1 and f"检查项 {item} " in said[0]
+    first = tpl.items[0].text[:24]
+    assert api.status_code == 422 and len(said) == 1 and f"检查项 第1项“{first}”" in said[0]  # words, not an id
+    assert f"检查项 {item} " not in said[0]
     assert page.status_code == 422 and said[0] in html.unescape(page.get_data(as_text=True))
 
 

@@ -27,7 +27,7 @@ def item_id(value, n: int) -> int:
         raise Invalid(N_("第%(n)s个答案缺少有效的 item_id", n=n)) from None
 
 
-def result(value, item: int) -> str:
+def result(value, item) -> str:
     """符合/不符合/不适用/当场整改 or pass/fail/na/fixed → pass/fail/na/fixed. 当场整改 (fixed): a
     problem found and corrected before the inspectors left (SAMR Order 49 Art. 33)."""
     found = RESULT_ALIASES.get(str(value or "").strip())
@@ -37,7 +37,7 @@ def result(value, item: int) -> str:
     return found
 
 
-def note(value, item: int) -> str:
+def note(value, item) -> str:
     """The inspector's note on the item: at most 1,000 characters once trimmed; may be empty."""
     typed = str(value or "").strip()
     if len(typed) > MAX_NOTE:

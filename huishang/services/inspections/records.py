@@ -92,6 +92,8 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
     by_item: dict[int, dict] = {}
     item_ids = {item.id for item in template.items}
     key_ids = {item.id for item in template.items if item.key}
+    # An item is named by its place and words on the form (第3项“餐具消毒”), never by its database id.
+    names = {item.id: f"第{n}项“{item.text[:24]}”" for n, item in enumerate(template.items, start=1)}
     report = Report({})
     for n, answer in enumerate(answers or [], start=1):
         given = answer if hasattr(answer, "get") else {}
@@ -101,15 +103,15 @@ def _check_answers(template: ChecklistTemplate, answers: list[dict], errors: dic
         if item not in item_ids:
             report.add("answers", N_("检查项 %(item_id)s 不属于该检查表", item_id=item))
         elif item in by_item:
-            report.add("answers", N_("检查项 %(item_id)s 重复作答", item_id=item))
+            report.add("answers", N_("检查项 %(item_id)s 重复作答", item_id=names[item]))
         else:
-            found = report.check("answers", answer_fields.result, given.get("result"), item)
-            typed = report.check("answers", answer_fields.note, given.get("note"), item) if found else NOTHING
+            found = report.check("answers", answer_fields.result, given.get("result"), names[item])
+            typed = report.check("answers", answer_fields.note, given.get("note"), names[item]) if found else NOTHING
             if found == "fixed" and item in key_ids:
                 # Order 49 Art. 32–33: only a general item may be corrected on the spot; a key
                 # item not met is 不符合 and goes to a case (移送立案).
                 report.add("answers", N_("检查项 %(item_id)s 是重点项，不能选择“当场整改”，请如实记录为不符合",
-                                         item_id=item))
+                                         item_id=names[item]))
             elif typed is not NOTHING:
                 by_item[item] = {"result": found, "note": typed}
     problems = report.errors.get("answers", [])

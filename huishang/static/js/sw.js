@@ -4,11 +4,12 @@
 // online), static files of the shell stale-while-revalidate. Nothing is kept for visitors' pages, API answers or posts;
 // signing out deletes the kept pages (they hold supervision data).
 "use strict";
-var VERSION = "patrol-v1";
+var VERSION = "patrol-v2";
 var SHELL = "shell-" + VERSION;
 var PAGES = "pages-" + VERSION;
 var SHELL_FILES = [
   "/static/css/app.css",
+  "/static/css/desk.css",
   "/static/js/inspection.js",
   "/static/js/patrol.js",
   "/static/js/patrol_home.js",
