@@ -135,8 +135,8 @@ def test_a_job_run_twice_gives_one_result(app):
 
 
 @pytest.mark.parametrize("name", sorted(jobs.scheduled()))
-def test_every_scheduled_job_runs_by_hand_twice_with_the_same_result(runner, name, app, tmp_path):
-    app.config["OPENDATA_DIR"] = str(tmp_path)
+def test_every_scheduled_job_runs_by_hand_twice_with_the_same_result(runner, name, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "OPENDATA_DIR", str(tmp_path))  # restored: later tests serve no stale zip
     make_shop()
     if name == "scan-counts":  # scans other tests counted in this process are written first
         runner.invoke(args=["jobs", "run", name])
