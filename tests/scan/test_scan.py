@@ -384,3 +384,17 @@ def test_typed_code_lookup_redirects_to_the_scan_page(client, world):
     assert r.status_code == 302 and r.headers["Location"].endswith("/s/ABCDEFGHK")
     page = client.get(r.headers["Location"])
     assert page.status_code == 404 and 'name="code"' in page.get_data(as_text=True)
+
+
+def test_counts_of_a_shop_deleted_before_the_flush_are_dropped_not_retried_forever():
+    from huishang.services.scan.faces import counts
+
+    gone, kept = make_shop(), make_shop()
+    counts.buffer.take()  # whatever earlier tests left
+    counts.buffer.add(gone.id, "citizen")
+    counts.buffer.add(kept.id, "citizen")
+    db.session.delete(gone)
+    db.session.commit()
+    assert counts.flush_scans() == 1
+    db.session.commit()
+    assert counts.buffer.take() == {}
