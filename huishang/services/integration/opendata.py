@@ -198,14 +198,20 @@ def _values(row: dict, columns) -> list:
 
 def _all_businesses():
     rows = db.session.execute(businesses_query().order_by(Shop.id).execution_options(yield_per=2000))
-    for row in rows:
-        yield business_row(row)
+    try:
+        for row in rows:
+            yield business_row(row)
+    finally:  # stopped early: close the server-side cursor now, not at garbage collection
+        rows.close()
 
 
 def _all_inspections():
     rows = db.session.execute(inspections_query().order_by(Inspection.id).execution_options(yield_per=5000))
-    for row in rows:
-        yield inspection_row(row)
+    try:
+        for row in rows:
+            yield inspection_row(row)
+    finally:
+        rows.close()
 
 
 def penalty_rows():

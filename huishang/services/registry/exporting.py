@@ -51,8 +51,12 @@ def iter_rows(query):
     query = query.order_by(Shop.id).options(
         selectinload(Shop.entity), selectinload(Shop.street), selectinload(Shop.business_type),
         selectinload(Shop.complex), selectinload(Shop.licences)).execution_options(yield_per=1000)
-    for shop in db.session.scalars(query):
-        yield shop_row(shop)
+    result = db.session.scalars(query)
+    try:
+        for shop in result:
+            yield shop_row(shop)
+    finally:  # a stream stopped early (a failed write, a closed download) closes its server-side cursor
+        result.close()
 
 
 def _sheet(query, progress=None) -> tabular.Sheet:
