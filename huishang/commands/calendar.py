@@ -9,9 +9,9 @@ from huishang.services import DomainError
 from huishang.services.core import calendar_file
 
 from ..extensions import db
+from . import fail, refuse
 
 calendar = AppGroup("calendar", help="The working-day calendar (holidays, make-up working days).")
-MAX_REPORTED = 200
 
 
 @calendar.command("import")
@@ -26,16 +26,9 @@ def import_command(file, dry_run):
     try:
         plan = calendar_file.plan_calendar(Path(file).name, Path(file).read_bytes())
     except DomainError as exc:
-        db.session.rollback()
-        for name, messages in exc.errors.items():
-            for message in messages:
-                click.echo(f"{name}: {message}", err=True)
-        raise click.ClickException(exc.message) from None
+        fail(exc)
     if not plan.ok:
-        db.session.rollback()
-        for error in plan.errors[:MAX_REPORTED]:
-            click.echo(str(error), err=True)
-        raise click.ClickException(f"{len(plan.errors)} 处错误，未导入任何日期 (nothing imported)")
+        refuse(plan.errors, "未导入任何日期 (nothing imported)")
     years = "、".join(str(y) for y in plan.years)
     if dry_run:
         db.session.rollback()

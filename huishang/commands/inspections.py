@@ -7,9 +7,9 @@ from huishang.services import DomainError
 from huishang.services.inspections import history_import as inspection_import
 
 from ..extensions import db
+from . import fail, refuse
 
 inspections = AppGroup("inspections", help="Inspection history.")
-MAX_REPORTED = 200
 
 
 @inspections.command("import")
@@ -26,18 +26,9 @@ def import_command(file, dry_run):
     try:
         plan = inspection_import.plan_import(file)
     except DomainError as exc:
-        db.session.rollback()
-        for name, messages in exc.errors.items():
-            for message in messages:
-                click.echo(f"{name}: {message}", err=True)
-        raise click.ClickException(exc.message) from None
+        fail(exc)
     if not plan.ok:
-        db.session.rollback()
-        for error in plan.errors[:MAX_REPORTED]:
-            click.echo(error, err=True)
-        if len(plan.errors) > MAX_REPORTED:
-            click.echo(f"……另有 {len(plan.errors) - MAX_REPORTED} 处错误", err=True)
-        raise click.ClickException(f"{len(plan.errors)} 处错误，未导入任何数据 (nothing imported)")
+        refuse(plan.errors, "未导入任何数据 (nothing imported)")
     if dry_run:
         db.session.rollback()
         click.echo(f"检查通过（试运行，未写入）: {plan.summary}")
