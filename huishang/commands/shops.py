@@ -10,17 +10,10 @@ from huishang.services.registry import exporting, importing
 
 from ..extensions import db
 from ..models import Shop
+from . import fail
 
 shops = AppGroup("shops", help="Import and export the shop registry.")
 MAX_REPORTED = 200
-
-
-def fail(exc: DomainError):
-    db.session.rollback()
-    for name, messages in exc.errors.items():
-        for message in messages:
-            click.echo(f"{name}: {message}", err=True)
-    raise click.ClickException(exc.message)
 
 
 @shops.command("import")
