@@ -14,7 +14,7 @@ from .models import User
 from .property import register as register_property
 from .services import grading, jobs, messages
 from .services.scan import faces as scan_faces
-from .signals import complaint_moved, notification_created, shop_changed, shops_imported
+from .signals import complaint_moved, notification_created, shop_changed, shops_imported, shops_importing
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -106,6 +106,7 @@ def register_signals(app: Flask) -> None:
     shop_changed.connect(grading.draws.on_shop_changed, weak=False)  # a draw's last target inspected
     shop_changed.connect(scan_faces.forget_shop, weak=False)
     shop_changed.connect(scan_cache.forget_shop, weak=False)
+    shops_importing.connect(grading.prepare_new, weak=False)  # new shops written already graded
     shops_imported.connect(grading.refresh_imported, weak=False)
     notification_created.connect(messages.on_notification, weak=False)
     complaint_moved.connect(messages.on_complaint_moved, weak=False)  # the citizen's progress SMS (consent)

@@ -6,6 +6,10 @@ senders do not know the receivers, so no feature imports another to tell it some
 
 - `shop_changed` (sender: the `Shop`): after any write that can change a shop's facts — its
   registration, an edit, 注销, an inspection, a complaint or a penalty. Receivers flush, never commit.
+- `shops_importing` (sender: the list of new shops' column values, dicts with the same keys, about to
+  be written in bulk by the registry import; such a shop has no records yet): receivers add their
+  derived columns to every dict in place (grading's tier, grade, due date, credit class, list
+  order), so the shops are written once, already graded.
 - `shops_imported` (sender: the list of new shop ids): after the registry import or the history
   import has written shops in bulk; receivers work set-based.
 - `complaint_moved` (sender: the complaint's id; keyword arguments `action`, `status`,
@@ -22,6 +26,7 @@ from blinker import Namespace
 _signals = Namespace()
 
 shop_changed = _signals.signal("shop-changed")
+shops_importing = _signals.signal("shops-importing")
 shops_imported = _signals.signal("shops-imported")
 complaint_moved = _signals.signal("complaint-moved")
 notification_created = _signals.signal("notification-created")

@@ -13,6 +13,7 @@ from .refresh import (
     UNRANKED,
     cell_ranks,
     explain,
+    prepare_new,
     refresh_all,
     refresh_imported,
     refresh_shop,
@@ -32,7 +33,7 @@ from .tracking import LIVE, close_stale_items, sync_tracking
 
 __all__ = [
     "credit", "draws", "penalties",
-    "add_months", "UNRANKED", "cell_ranks", "explain", "refresh_all", "refresh_imported", "refresh_shop",
+    "add_months", "UNRANKED", "cell_ranks", "explain", "prepare_new", "refresh_all", "refresh_imported", "refresh_shop",
     "update_rules", "RULE_DEFAULTS", "RULE_LABELS", "RULE_SOURCES", "MAX_INTERVAL_DAYS", "load_rules",
     "mark_refreshed", "refreshed_on",
     "seed_rules", "LIVE", "close_stale_items", "sync_tracking", "SEVERITY_LABELS",

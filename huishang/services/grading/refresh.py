@@ -8,13 +8,13 @@ from sqlalchemy import delete, func, select, text, update
 
 from huishang.extensions import db
 from huishang.i18n import N_
-from huishang.models import Shop, today, utcnow
+from huishang.models import BusinessType, Shop, today, utcnow
 from huishang.models.grading import GRADES, TIERS, GradeEvent, GradingRule, ShopGrading
 from huishang.services import DomainError
 from huishang.services.core import audit
 
 from . import credit
-from .facts import Event, Facts, Grading, build_facts, evaluate, interval_for, worse
+from .facts import Event, Facts, Grading, History, build_facts, evaluate, interval_for, worse
 from .history import load_histories
 from .rules import clear_refresh_mark, load_rules, mark_refreshed, validate_rules
 from .tracking import close_items_for, close_stale_items, sync_tracking
@@ -129,11 +129,49 @@ DERIVED_NAMES = (
 )
 DERIVED_COLUMNS = tuple(getattr(Shop, name) for name in DERIVED_NAMES)
 UNRANKED = 99  # a cell the rules do not rank (never with the nine cells complete)
+CLASS = DERIVED_NAMES.index("credit_class")
 
 
 def _plan_rank(result: Grading, ranks: dict) -> int:
     """The list order of the shop's cell (`cell_ranks`), stored as shops.plan_rank."""
     return ranks.get((result.static_tier, result.dynamic_grade), UNRANKED)
+
+
+def _derive(history, on: date, rules: dict, ranks: dict, klass: str | None,
+            unresponsive: bool = False, status: str = "open") -> tuple[Facts, list[Event], tuple]:
+    """A shop's facts, events and derived column values (DERIVED_NAMES order) on `on`; `klass`
+    None: the shop's own credit class (a chain's is the entity's, passed in)."""
+    facts, events = build_facts(history, rules)
+    result = evaluate(facts, events, on, rules)
+    if klass is None:
+        klass = credit.classify(history, on, unresponsive, status).credit_class
+    return facts, events, (result.static_tier, result.dynamic_grade, result.due_on, result.reason, klass,
+                           _plan_rank(result, ranks), facts.cycle)
+
+
+def _no_records(history: History) -> bool:
+    return not (history.inspections or history.rectifications or history.complaints or history.penalties)
+
+
+def prepare_new(rows: list[dict]) -> None:
+    """Derived columns for shops about to be written in bulk, which have no records yet (the
+    `shops_importing` receiver): each row gets them in place, so the shops go in graded once and
+    the refresh after the import finds nothing to rewrite. Shops with the same business type,
+    registration day and status grade alike, so each such group is evaluated once."""
+    if not rows:
+        return
+    rules, on = load_rules(), today()
+    ranks = cell_ranks(rules)
+    risks = dict(db.session.execute(select(BusinessType.id, BusinessType.static_risk)).all())
+    done: dict[tuple, dict] = {}
+    for row in rows:
+        key = (risks.get(row["business_type_id"]), row.get("registered_on") or on,
+               bool(row.get("unresponsive")), row.get("status") or "open")
+        values = done.get(key)
+        if values is None:
+            _facts, _events, derived = _derive(History(key[0], key[1]), on, rules, ranks, None, key[2], key[3])
+            values = done[key] = dict(zip(DERIVED_NAMES, derived, strict=True))
+        row.update(values)
 
 
 def refresh_shop(shop: Shop) -> Grading:
@@ -196,6 +234,11 @@ def refresh_all(
     # Market entities with several shops: their class is the entity's, written after the batches.
     chains = set(db.session.scalars(select(Shop.entity_id).group_by(Shop.entity_id).having(func.count() > 1)))
     touched: set[int] = set()
+    # A subset (an import) keeps its chain shops' records, so an entity whose shops are all in the
+    # subset is classed from them without loading them again (the nightly run reloads by entity).
+    members: dict[int, list[credit.Member]] | None = {} if shop_ids is not None else None
+    stored_classes: dict[int, set[str]] = {}  # entity → the classes its shops store now
+    alike: dict[tuple, tuple] = {}  # shops with no records grade alike by (risk, registered, flags)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         lo, hi = chunk[0], chunk[-1]
@@ -205,35 +248,35 @@ def refresh_all(
 
         histories = load_histories(id_range=(lo, hi)) if every else load_histories(chunk)
         flags, places, stored = {}, {}, {}
-        in_chain = set()
-        for sid, entity_id, unresponsive, status, street, registered_on, *derived in db.session.execute(
+        in_chain = {}
+        for sid, entity_id, unresponsive, status, street, registered_on, name, code, *derived in db.session.execute(
             select(
                 Shop.id, Shop.entity_id, Shop.unresponsive, Shop.status, Shop.street_id, Shop.registered_on,
-                *DERIVED_COLUMNS
+                Shop.sign_name, Shop.code, *DERIVED_COLUMNS
             ).where(which(Shop.id))
         ):
             flags[sid], places[sid] = (unresponsive, status), (street, status, registered_on or on)
             stored[sid] = tuple(derived)
             if entity_id in chains:
-                in_chain.add(sid)
+                in_chain[sid] = entity_id
                 touched.add(entity_id)
+                if members is not None:
+                    members.setdefault(entity_id, []).append(
+                        credit.Member(f"{name}（{code}）", histories[sid], bool(unresponsive), status))
+                    stored_classes.setdefault(entity_id, set()).add(derived[CLASS])
         gradings, events_rows, shop_rows = [], [], []
         for sid in chunk:
-            facts, events = build_facts(histories[sid], rules)
+            history = histories[sid]
+            klass = stored[sid][CLASS] if sid in in_chain else None
+            if _no_records(history):
+                key = (history.static_risk, history.registered_on, *flags[sid], klass)
+                if key not in alike:
+                    alike[key] = _derive(history, on, rules, ranks, klass, *flags[sid])
+                facts, events, derived = alike[key]
+            else:
+                facts, events, derived = _derive(history, on, rules, ranks, klass, *flags[sid])
             gradings.append(_grading_row(sid, facts, places[sid], ranks))
             events_rows.extend(_event_rows(sid, events))
-            result = evaluate(facts, events, on, rules)
-            klass = (stored[sid][DERIVED_NAMES.index("credit_class")] if sid in in_chain
-                     else credit.classify(histories[sid], on, *flags[sid]).credit_class)
-            derived = (
-                result.static_tier,
-                result.dynamic_grade,
-                result.due_on,
-                result.reason,
-                klass,
-                _plan_rank(result, ranks),
-                facts.cycle,
-            )
             # Only rows whose values changed are written: a night where little changed leaves
             # the rest of the table (and the list's covering index) as it was.
             if derived != stored[sid]:
@@ -243,6 +286,11 @@ def refresh_all(
         _insert_rows(ShopGrading.__table__, gradings)
         _insert_rows(GradeEvent.__table__, events_rows)
         _update_shops(shop_rows)
+    if members is not None and touched:
+        elsewhere = _with_shops_outside(sorted(touched), ids, contiguous)
+        classes = _classify_members({e: ms for e, ms in members.items() if e not in elsewhere}, on)
+        _write_classes({eid: klass for eid, klass in classes.items() if stored_classes[eid] != {klass}})
+        touched = elsewhere
     _sync_chains(sorted(touched), on)
     close_stale_items()
     if street_id is not None:
@@ -325,6 +373,54 @@ def _sync_chains(entity_ids: list[int], on: date, batch_size: int = 500) -> None
             db.session.execute(update(Shop), changed)
 
 
+def _classify_members(members: dict[int, list[credit.Member]], on: date) -> dict[int, str]:
+    """Each entity's class from its members' records. Entities whose shops have no records (a
+    new chain) are classed by their shops' flags alone, once per combination."""
+    alike: dict[tuple, str] = {}
+    out = {}
+    for eid, ms in members.items():
+        if all(_no_records(m.history) for m in ms):
+            key = tuple(sorted((m.unresponsive, m.status) for m in ms)) + (len(ms) == 1,)
+            if key not in alike:
+                alike[key] = credit.classify_entity(ms, on).credit_class
+            klass = alike[key]
+        else:
+            klass = credit.classify_entity(ms, on).credit_class
+        out[eid] = klass
+    return out
+
+
+def _with_shops_outside(entity_ids: list[int], ids: list[int], contiguous: bool) -> set[int]:
+    """Those of `entity_ids` with a shop whose id is not in `ids` (their class needs its records)."""
+    if contiguous:  # one semi-join: the entities of the block's shops that have a shop outside it
+        block = Shop.id.between(ids[0], ids[-1])
+        return set(db.session.scalars(select(Shop.entity_id).distinct().where(
+            ~block, Shop.entity_id.in_(select(Shop.entity_id).where(block)))))
+    out: set[int] = set()
+    inside = set(ids)
+    for start in range(0, len(entity_ids), 2000):
+        part = Shop.entity_id.in_(entity_ids[start : start + 2000])
+        out.update(eid for eid, sid in db.session.execute(select(Shop.entity_id, Shop.id).where(part))
+                   if sid not in inside)
+    return out & set(entity_ids)
+
+
+def _write_classes(classes: dict[int, str]) -> None:
+    """Write each entity's class to those of its shops whose copy differs (set-based per class)."""
+    by_class: dict[str, list[int]] = {}
+    for eid, klass in classes.items():
+        by_class.setdefault(klass, []).append(eid)
+    for klass, eids in by_class.items():
+        for start in range(0, len(eids), 2000):
+            db.session.execute(
+                update(Shop)
+                .where(Shop.entity_id.in_(eids[start : start + 2000]), Shop.credit_class.is_distinct_from(klass))
+                .values(credit_class=klass)
+                .execution_options(synchronize_session=False)
+            )
+
+
 def refresh_imported(shop_ids: list[int]) -> None:
-    """Set-based refresh of shops an import has just written (the `shops_imported` receiver)."""
-    refresh_all(shop_ids=shop_ids)
+    """Set-based refresh of shops an import has just written (the `shops_imported` receiver), in
+    batches of 10,000: an import's shops are mostly a block of new ids with few records."""
+    refresh_all(batch_size=10_000, shop_ids=shop_ids)

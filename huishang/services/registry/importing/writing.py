@@ -10,8 +10,10 @@ Audit: new shops are written in bulk, so they do not get one `shop.register` eve
 event doubles the time of a 100,000-row import). Instead ONE `shop.import` event per import names
 the file and the counts, and every new shop's `created_at` ties it to that event.
 
-Derived columns (grading, next due date) of new shops: the import sends the `shops_imported` signal
-with the list of new shop ids; grading receives it and refreshes them set-based."""
+Derived columns (grading, next due date) of new shops: before each batch is written the import sends
+`shops_importing` with its rows, and grading adds the columns to them (a new shop has no records, so
+it is graded without reading any); after, `shops_imported` with the new ids, and grading stores
+their facts set-based (and classes the market entities they joined)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,7 +26,7 @@ from huishang.i18n import N_
 from huishang.models import BusinessType, Entity, Licence, PlateCode, Shop, today, utcnow
 from huishang.services import DomainError
 from huishang.services.core import audit
-from huishang.signals import shops_imported
+from huishang.signals import shops_imported, shops_importing
 
 from .. import codes, complexes
 from .. import shops as registry
@@ -95,6 +97,7 @@ def insert_new_shops(plan: ImportPlan, progress=None) -> list[int]:
                 row.clean["code"] = mint_unused(taken)
             values.append(shop_values(row.clean, entity_ids[row.clean["uscc"]],
                                       types[row.clean["business_type_id"]], now, registered_default))
+        shops_importing.send(values)  # derived columns (grading) go in with the rows
         ids = bulk_insert(Shop, values, want_ids=True)
         plates, licences = [], []
         for row, shop_id in zip(chunk, ids, strict=True):
