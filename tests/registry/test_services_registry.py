@@ -58,6 +58,22 @@ def test_shop_code_check_character_catches_typos_and_transpositions():
 def test_clean_text_folds_full_width_and_blanks():
     assert registry.clean_text("  ＡＢＣ　１２３\t徐汇  ") == "ABC 123 徐汇"
     assert registry.clean_text(None) == ""
+    assert registry.clean_text(12.5) == "12.5"
+
+
+def test_clean_text_is_the_fold_then_one_space_for_each_run_of_blanks():
+    """The fast clean_text (fold only text that has something to fold, str.split for the blanks)
+    gives what its definition gives — full-width fold, `\\s+` → one space, trimmed — on random
+    text mixing every kind of blank, full-width and CJK characters."""
+    import random
+    import re
+
+    fold = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+    alphabet = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2003\u2028\u3000\u200bab1Ａｚ１～！、，徐汇"
+    rng = random.Random(7)
+    for _ in range(20_000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert registry.clean_text(value) == re.sub(r"\s+", " ", value.translate(fold)).strip(), repr(value)
 
 
 def test_validate_shop_reports_each_field():

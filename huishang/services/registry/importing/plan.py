@@ -1,9 +1,15 @@
 """The import's first phase, which writes nothing: the header mapped to fields, every row validated
 (`registry.validate_shop`) and checked for duplicates inside the file and against the database,
 rows matched to registered shops (by `code`, else by USCC + sign name + address) and compared with
-them, and the uploader's street scope checked. The result is an `ImportPlan`."""
+them, and the uploader's street scope checked. The result is an `ImportPlan`.
+
+A big file (`PARALLEL_FROM` rows and more) is validated on every core: validation is pure (no
+database, no session), so forked processes check their share of the rows while this process checks
+its own, and only the results come back; the checks across rows follow here, in file order."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +27,7 @@ from .. import shops as registry
 from .reading import read_rows
 
 CHUNK = 2000
+PARALLEL_FROM = 20_000  # rows; below this a second process costs more than it saves
 BIG = 5000  # above this many ids, read the whole table once instead of IN lists
 # Canonical field → accepted header spellings (compared after folding case, width and blanks).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -183,18 +190,60 @@ def plan_rows(filename: str, header: list[str], raw_rows: list[tuple[int, list]]
     seen_keys: dict[tuple, int] = {}
     seen_shops: dict[int, int] = {}
     entity_names: dict[str, tuple[str, int]] = {}
-    for done, (line, cells) in enumerate(raw_rows, start=1):
-        data = {name: cells[i] for i, name in columns if i < len(cells) and cell_given(cells[i])}
+    datas = [{name: cells[i] for i, name in columns if i < len(cells) and cell_given(cells[i])}
+             for _line, cells in raw_rows]
+    checked = validate_all(datas, lookups, progress)
+    for (line, _cells), data, (clean, errors) in zip(raw_rows, datas, checked, strict=True):
         row = Row(line, data)
-        check_row(plan, row, lookups, index, seen_codes, seen_keys, seen_shops, entity_names)
+        check_row(plan, row, index, seen_codes, seen_keys, seen_shops, entity_names, clean, errors)
         plan.rows.append(row)
-        if progress and done % 500 == 0:
-            progress(500)
-    if progress:
-        progress(len(raw_rows) % 500)
     if plan.ok:
         compare_existing(plan)
     return plan
+
+
+_SHARED: tuple | None = None  # (row data, lookups) for forked validators: inherited, never pickled
+
+
+def _validate_range(lo: int, hi: int, progress=None) -> list[tuple[dict, dict]]:
+    datas, lookups = _SHARED
+    out = []
+    for start in range(lo, hi, 500):
+        out.extend(registry.validate_shop(data, lookups) for data in datas[start:min(start + 500, hi)])
+        if progress:
+            progress(min(start + 500, hi) - start)
+    return out
+
+
+def validate_all(datas: list[dict], lookups: registry.Lookups, progress: Callable[[int], None] | None = None,
+                 workers: int | None = None) -> list[tuple[dict, dict]]:
+    """`registry.validate_shop` of every row, in order: (clean, errors) each. From `PARALLEL_FROM`
+    rows on a machine with several cores (POSIX), the rows are split between this process and forked
+    ones that inherit them (only the results are pickled back). `progress(n)` counts rows checked
+    (this process's share, scaled to the whole file)."""
+    global _SHARED
+    workers = min(workers or os.cpu_count() or 1, 4)
+    if len(datas) < PARALLEL_FROM or workers < 2 or os.name != "posix":
+        workers = 1
+    bounds = [len(datas) * k // workers for k in range(workers + 1)]
+    _SHARED = (datas, lookups)
+    try:
+        if workers == 1:
+            return _validate_range(0, len(datas), progress)
+        # Reports this process's share as if every process were as far (they run at one pace).
+        scaled = (lambda n: progress(n * workers)) if progress else None
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers - 1) as pool:
+            shares = zip(bounds[1:-1], bounds[2:], strict=True)
+            others = [pool.apply_async(_validate_range, share) for share in shares]
+            out = _validate_range(0, bounds[1], scaled)
+            for result in others:
+                out.extend(result.get())
+        if progress:
+            progress(len(datas) - bounds[1] * workers)
+        return out
+    finally:
+        _SHARED = None
 
 
 def plan_complexes(plan: ImportPlan, columns: list[tuple[int, str]], raw_rows: list[tuple[int, list]],
@@ -293,8 +342,8 @@ class DbIndex:
         return index
 
 
-def check_row(plan, row, lookups, index, seen_codes, seen_keys, seen_shops, entity_names) -> None:
-    clean, errors = registry.validate_shop(row.data, lookups)
+def check_row(plan, row, index, seen_codes, seen_keys, seen_shops, entity_names, clean, errors) -> None:
+    """The checks across rows and against the database, for a row `validate_all` has checked."""
     for name, messages in errors.items():
         for message in messages:
             plan.error(row.line, name, message)
