@@ -73,7 +73,8 @@ def registry_import(work) -> str:
     header, rows = importing.read_rows(work.params.get("filename") or path.name, content)
     work.progress(0, total=len(rows), message=N_("正在检查"), force=True)
     plan = importing.plan_upload(work.params.get("filename") or path.name, content, work.owner,
-                                 current_app.config["JOB_IMPORT_MAX_ROWS"])
+                                 current_app.config["JOB_IMPORT_MAX_ROWS"], read=(header, rows),
+                                 progress=work.advance)
     if not plan.ok:
         work.report = [str(e) for e in plan.errors[:MAX_REPORTED]]
         bad = len({e.line for e in plan.errors})

@@ -165,15 +165,18 @@ def plan_import(path: str | Path, content: bytes | None = None,
     return plan_rows(Path(path).name, header, raw_rows, progress)
 
 
-def plan_upload(filename: str, content: bytes, user, max_rows: int) -> ImportPlan:
+def plan_upload(filename: str, content: bytes, user, max_rows: int, *,
+                read: tuple[list[str], list] | None = None, progress: Callable[[int], None] | None = None,
+                ) -> ImportPlan:
     """`plan_import` for a file uploaded on the registry page, with the uploader's street scope.
-    Raises DomainError(400) for an unreadable file or one over `max_rows` rows."""
-    header, raw_rows = read_rows(filename, content)
+    `read`: the file's (header, rows) when the caller has read it already. Raises DomainError(400)
+    for an unreadable file or one over `max_rows` rows."""
+    header, raw_rows = read or read_rows(filename, content)
     if len(raw_rows) > max_rows:
         raise DomainError(N_("文件共 %(count)s 行，网页导入最多 %(max_rows)s 行；更大的文件请用命令行导入",
                              count=len(raw_rows), max_rows=max_rows),
                           {"file": [N_("超过 %(max_rows)s 行", max_rows=max_rows)]}, status=400)
-    plan = plan_rows(Path(filename).name, header, raw_rows)
+    plan = plan_rows(Path(filename).name, header, raw_rows, progress)
     check_scope(plan, user)
     return plan
 
