@@ -8,6 +8,9 @@
 # (apt-get install -y wrk). Uses the scratch database huishang_bench_scan (dropped and rebuilt;
 # REUSE=1 keeps it from a previous run).
 # Target: scan ≥ 0.5 × hello-world requests/s, scan p99 < 50 ms.
+#
+#   COLD=1 scripts/bench_scan.sh     # cold cache (issue 16): every shop's code in random order, each
+#                                    # scanned at most once, no warm-up; target ≥ 0.8 × hello-world
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHOPS=${SHOPS:-100000}
@@ -34,6 +37,23 @@ else
   $PY scripts/bench_scan_data.py "$SHOPS" "$WORK/codes.txt"
 fi
 
+if [ "${COLD:-0}" = 1 ]; then
+  # Every code once: each wrk thread walks its own slice of all the shops' codes in random order.
+  psql -h "$PGHOST" -U postgres -At -d "$DB" -c "SELECT code FROM shops ORDER BY random()" > "$WORK/codes.txt"
+  {
+    echo "codes = {"; sed 's/.*/"&",/' "$WORK/codes.txt"; echo "}"
+    cat <<LUA
+local threads = 0
+function setup(thread) thread:set("slice", threads); threads = threads + 1 end
+function init(args) offset = slice * math.floor(#codes / $THREADS); i = 0; wrapped = 0 end
+request = function()
+  i = i + 1
+  if i > math.floor(#codes / $THREADS) then i = 1; wrapped = wrapped + 1 end
+  return wrk.format("GET", "/s/" .. codes[offset + i])
+end
+LUA
+  } > "$WORK/rotate.lua"
+else
 {
   echo "codes = {"; sed 's/.*/"&",/' "$WORK/codes.txt"; echo "}"
   cat <<'LUA'
@@ -44,6 +64,7 @@ request = function()
 end
 LUA
 } > "$WORK/rotate.lua"
+fi
 
 # Same settings for both apps; an empty config file keeps deploy/gunicorn.conf.py out of it.
 GUNICORN=(.venv/bin/gunicorn -c scripts/bench_gunicorn.conf.py --workers "$WORKERS" --worker-class gthread
@@ -62,7 +83,7 @@ curl -fsS -o /dev/null "http://127.0.0.1:$APP_PORT/s/$first"  # fail early if th
 wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s "http://127.0.0.1:$HELLO_PORT/" >/dev/null
 wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "http://127.0.0.1:$HELLO_PORT/" | tee "$WORK/hello.txt"
 # Warm-up: every worker renders each of the 1,000 faces once (a busy day's steady state).
-$PY scripts/bench_scan_warm.py "http://127.0.0.1:$APP_PORT" "$WORK/codes.txt" "$CONNECTIONS"
+[ "${COLD:-0}" = 1 ] || $PY scripts/bench_scan_warm.py "http://127.0.0.1:$APP_PORT" "$WORK/codes.txt" "$CONNECTIONS"
 wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$WORK/rotate.lua" \
   "http://127.0.0.1:$APP_PORT" | tee "$WORK/scan.txt"
 
@@ -72,6 +93,11 @@ errors() { awk '/Non-2xx|Socket errors/ {print}' "$1"; }
 echo
 echo "hello-world: $(rps "$WORK/hello.txt") req/s, p99 $(p99 "$WORK/hello.txt")"
 echo "citizen scan: $(rps "$WORK/scan.txt") req/s, p99 $(p99 "$WORK/scan.txt") $(errors "$WORK/scan.txt")"
-awk -v a="$(rps "$WORK/scan.txt")" -v b="$(rps "$WORK/hello.txt")" \
-  'BEGIN { printf "ratio scan / hello-world: %.2f (target >= 0.5)\n", a / b }'
+requests() { awk '/requests in/ {print $1}' "$1"; }
+if [ "${COLD:-0}" = 1 ]; then
+  echo "cold: $(requests "$WORK/scan.txt") requests over $(wc -l < "$WORK/codes.txt") distinct codes" \
+       "(each scanned at most once while the requests stay below the number of codes)"
+fi
+awk -v a="$(rps "$WORK/scan.txt")" -v b="$(rps "$WORK/hello.txt")" -v cold="${COLD:-0}" \
+  'BEGIN { printf "ratio scan / hello-world: %.2f (target >= %s)\n", a / b, cold == 1 ? "0.8, cold" : "0.5" }'
 echo "shops: $SHOPS, gunicorn: $WORKERS gthread workers x $GTHREADS threads each, wrk: $THREADS threads, $CONNECTIONS connections, $DURATION"

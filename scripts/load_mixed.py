@@ -13,6 +13,10 @@ What it does (loopback only, bounded):
 4. afterwards GETs the tracking endpoint of every acknowledged complaint, and checks in the
    database that every acknowledged review and inspection is stored.
 
+With --anchor (the default when it starts its own server) a Flask hello-world (scripts/bench_hello.py)
+is first served by the same gunicorn settings and loaded by the same clients for --anchor-seconds;
+the mixed throughput is reported as a ratio to it (issue 16: ≥ 0.1 × hello-world).
+
 Exit status 0 only when there was no error other than intended 429s and nothing acknowledged was
 lost. Figures (requests/s, latency percentiles per kind) go to stdout and, with --json, to a file.
 The fault script (scripts/fault_db_restart.sh) runs this with --url against its own server.
@@ -108,7 +112,8 @@ def existing_codes(url: str, limit: int) -> list[str]:
         return [r[0] for r in rows]
 
 
-def start_gunicorn(url: str, port: int, workers: int, redis_url: str | None) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int, redis_url: str | None,
+                   app: str = "wsgi:app") -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="load-test-secret-not-for-production",  # noqa: S106
                HUISHANG_ENV="production", SESSION_COOKIE_SECURE="0", TRUST_PROXY="1",
                RATELIMIT_ENABLED="1", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(workers),
@@ -117,12 +122,14 @@ def start_gunicorn(url: str, port: int, workers: int, redis_url: str | None) -> 
         env["REDIS_URL"] = redis_url
     else:
         env.pop("REDIS_URL", None)
+    chdir = ["--chdir", str(ROOT / "scripts")] if app != "wsgi:app" else []
     proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"),
-                             "wsgi:app"], cwd=ROOT, env=env)
+                             *chdir, app], cwd=ROOT, env=env)
+    health = "/healthz" if app == "wsgi:app" else "/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}{health}", timeout=1).status_code == 200:
                 return proc
         except requests.RequestException:
             pass
@@ -249,6 +256,33 @@ def run_load(base: str, codes: list[str], threads: int, duration: float, rec: Re
     return time.monotonic() - started
 
 
+def hello_anchor(url: str, workers: int, threads: int, seconds: float) -> float:
+    """Requests/s of the hello-world app on the same gunicorn settings, loaded by the same kind of
+    clients (a requests.Session per thread, as the mixed load's) — the anchor of the run."""
+    port = free_port()
+    server = start_gunicorn(url, port, workers, None, app="bench_hello:app")
+    counts = [0] * threads
+    stop = time.monotonic() + seconds
+
+    def hammer(n: int) -> None:
+        session = requests.Session()
+        while time.monotonic() < stop:
+            if session.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 200:
+                counts[n] += 1
+
+    try:
+        started = time.monotonic()
+        pool = [threading.Thread(target=hammer, args=(n,), daemon=True) for n in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join(seconds + 60)
+        return sum(counts) / (time.monotonic() - started)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 # -- verification ---------------------------------------------------------------------------
 
 def verify(base: str, url: str, rec: Recorder) -> list[str]:
@@ -333,6 +367,9 @@ def main(argv=None) -> int:
                              "a small number makes the per-address rate limits answer 429")
     parser.add_argument("--json", help="write the summary (and the failures' timeline) to this file")
     parser.add_argument("--setup-only", action="store_true", help="build the database and stop")
+    parser.add_argument("--anchor", action=argparse.BooleanOptionalAction, default=None,
+                        help="measure the hello-world anchor first (default: when starting its own server)")
+    parser.add_argument("--anchor-seconds", type=float, default=20.0)
     parser.add_argument("--tolerate-errors", action="store_true",
                         help="fault drills: failed requests during an outage do not fail the run; "
                              "losing an acknowledged write still does")
@@ -350,6 +387,11 @@ def main(argv=None) -> int:
         return 0
     server = None
     base = args.url
+    anchor = None
+    if args.anchor if args.anchor is not None else base is None:
+        anchor = hello_anchor(args.database_url, args.gunicorn_workers, args.threads, args.anchor_seconds)
+        print(f"anchor: hello-world on the same gunicorn settings, {args.threads} clients, "
+              f"{args.anchor_seconds:.0f} s: {anchor:.1f} req/s", flush=True)
     if base is None:
         port = free_port()
         server = start_gunicorn(args.database_url, port, args.gunicorn_workers, args.redis_url)
@@ -364,6 +406,11 @@ def main(argv=None) -> int:
             server.terminate()
             server.wait(30)
     summary = report(rec, elapsed, lost)
+    if anchor:
+        summary["anchor_hello_rps"] = round(anchor, 1)
+        summary["ratio_to_hello"] = round(summary["throughput_rps"] / anchor, 3)
+        print(f"throughput / hello-world: {summary['ratio_to_hello']:.3f} (issue 16 target ≥ 0.1); "
+              f"load average {os.getloadavg()[0]:.1f}")
     if args.json:
         summary["failures_at"] = [[round(t, 3), kind, status] for t, kind, status in rec.timeline
                                   if status != 429 and status not in OK[kind]]
