@@ -106,6 +106,7 @@ def register_signals(app: Flask) -> None:
     shop_changed.connect(grading.draws.on_shop_changed, weak=False)  # a draw's last target inspected
     shop_changed.connect(scan_faces.forget_shop, weak=False)
     shop_changed.connect(scan_cache.forget_shop, weak=False)
+    shop_changed.connect(scan_faces.published.forget, weak=False)  # its published face, same transaction
     shops_importing.connect(grading.prepare_new, weak=False)  # new shops written already graded
     shops_imported.connect(grading.refresh_imported, weak=False)
     notification_created.connect(messages.on_notification, weak=False)

@@ -130,6 +130,10 @@ class Config:
     JOB_REQUEUE_SECONDS = int(os.environ.get("JOB_REQUEUE_SECONDS", 60))
     JOB_IMPORT_MAX_ROWS = int(os.environ.get("JOB_IMPORT_MAX_ROWS", 200_000))
     JOB_PLATE_WORKERS = int(os.environ.get("JOB_PLATE_WORKERS", 1))  # processes per plates job (prefork: 1)
+    # Published citizen faces (services/scan/faces/published.py): the nightly `scan-faces` job renders
+    # every shop's face ahead in these languages; anonymous scans are then served without rendering.
+    SCAN_PUBLISHED_FACES = _bool("SCAN_PUBLISHED_FACES", True)
+    SCAN_PUBLISHED_LOCALES = tuple(x for x in os.environ.get("SCAN_PUBLISHED_LOCALES", "zh,en").split(",") if x)
 
 
 class TestingConfig(Config):

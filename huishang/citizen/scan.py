@@ -107,6 +107,18 @@ def _render_citizen(shop_id: int | None = None, note=None, shop=None) -> str:
     return render_template("scan/citizen.html", shop=shop, note=note, **present_citizen(shop)._asdict())
 
 
+def _published_face(shop: Shop, locale: str):
+    """The citizen face of `shop` in `locale` as an anonymous scan of its code gets it — body and
+    headers after every after-request hook — for `faces.published` to store; None when it would
+    set a cookie or not answer 200 (never shared, as in the micro-cache)."""
+    app = current_app._get_current_object()
+    with app.test_request_context(f"/s/{shop.code}", headers={"Cookie": f"lang={locale}"}):
+        response = app.process_response(_html(_render_citizen(shop=shop), public=True))
+        if response.status_code != 200 or "Set-Cookie" in response.headers:
+            return None
+        return response.status, list(response.headers.items()), response.get_data()
+
+
 def _anonymous_scan(code: str):
     """The hot path. A fresh cached face costs no query; a stale one one indexed read; a miss
     one read of the shop with everything the face shows."""
@@ -192,8 +204,9 @@ def _install(state) -> None:
     scans.citizen_pages.fresh = float(app.config.get("SCAN_CACHE_FRESH", CITIZEN_MAX_AGE))
 
     atexit.register(scans.flush_at_exit, app)
+    scans.published.RENDERER = _published_face
     if app.config.get("SCAN_MICROCACHE", True):
-        app.wsgi_app = scan_cache.ScanMicroCache(app.wsgi_app, app.config)
+        app.wsgi_app = scan_cache.ScanMicroCache(app.wsgi_app, app.config, app=app)
 
 
 @bp.app_template_filter("plate_code")

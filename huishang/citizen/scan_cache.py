@@ -13,14 +13,24 @@ fresh and changed ones are dropped within seconds in every worker. An entry not 
 once. Hits still count as citizen scans (the
 background flusher writes them); should the buffer reach SCAN_FLUSH_HITS, the request goes
 through the app, which writes it inline.
+
+On a miss, a request for the bare scan URL (no query string) asks the published faces
+(services/scan/faces/published.py: each shop's face rendered ahead for the day) with one indexed
+read, and serves the stored face when it is valid — the first scan of a code costs no render.
+The locale is chosen as the app chooses it (the `lang` cookie, else Accept-Language).
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from werkzeug.http import parse_cookie
+from flask import has_app_context
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
 
+from huishang.extensions import db
 from huishang.services.core import LruCache
+from huishang.services.registry import codes
 from huishang.services.scan import faces as scans
 
 MARK = "huishang.scan_shop"
@@ -37,8 +47,10 @@ class ScanMicroCache:
     """WSGI middleware. Its entries live in an `LruCache` that shares the citizen face cache's
     limits (`citizen_pages.fresh` / `max_age`), so one setting governs both layers."""
 
-    def __init__(self, wsgi_app, config, size: int = 4096):
-        self.app, self.config = wsgi_app, config
+    def __init__(self, wsgi_app, config, size: int = 4096, app=None):
+        self.app, self.config, self.flask_app = wsgi_app, config, app
+        self.published = app is not None and config.get("SCAN_PUBLISHED_FACES", True)
+        self.engine = None
         self.entries = LruCache(size, scans.citizen_pages.limits)
         _instances.append(self)
         scans.CACHES.append(self.entries)
@@ -57,7 +69,11 @@ class ScanMicroCache:
         key = self.key(environ)
         if key is None:
             return self.app(environ, start_response)
-        entry = self.entries.get(key, fresh_only=True)
+        entry = self.entries.get(key)
+        if entry is None and self.published and not key[1]:
+            entry = self.from_published(key)  # a face this process has not served lately
+        elif entry is not None and not self.entries.is_fresh(entry):
+            entry = None  # the app revalidates it with one read of the shop's version
         if entry is not None and not scans.buffer.due(self.config.get("SCAN_FLUSH_HITS", 5000), float("inf")):
             scans.buffer.add(entry.shop_id, "citizen")
             start_response(entry.value.status, list(entry.value.headers))
@@ -82,6 +98,41 @@ class ScanMicroCache:
         self.entries.put(key, Response(captured["status"], captured["headers"], data),
                          shop_id=shop_id, version=version)
         return [data]
+
+    def locale(self, key: tuple) -> str:
+        """The app's choice (`select_locale`) for a request with no ?lang=: the cookie, else the
+        browser's languages, else the first language."""
+        languages = self.config.get("LANGUAGES", ("zh", "en"))
+        if key[2] in languages:
+            return key[2]
+        return parse_accept_header(key[3], LanguageAccept).best_match(languages, default=languages[0])
+
+    def from_published(self, key: tuple):
+        """The published face for this request, kept as a micro-cache entry; None when there is
+        none valid (or the database cannot answer: the app renders, as on any miss)."""
+        code = codes.normalise(key[0][3:])[:32]
+        if not codes.is_genuine(code):
+            return None
+        try:
+            found = self.lookup(code, self.locale(key))
+        except SQLAlchemyError:
+            return None
+        if found is None:
+            return None
+        shop_id, version, status, headers, body = found
+        return self.entries.put(key, Response(status, headers, body), shop_id=shop_id, version=version)
+
+    def lookup(self, code: str, locale: str):
+        if self.engine is None:
+            with self.flask_app.app_context():
+                self.engine = scans.published.lookup_engine() or False
+        if self.engine:
+            with self.engine.connect() as connection:
+                return scans.published.lookup(connection, code, locale)
+        if has_app_context():  # the tests' context: read in its session, as the request would
+            return scans.published.lookup(db.session, code, locale)
+        with self.flask_app.app_context():  # its session is removed when the context ends
+            return scans.published.lookup(db.session, code, locale)
 
     def forget_shop(self, shop_id: int) -> None:
         self.entries.forget_shop(shop_id)

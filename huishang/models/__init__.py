@@ -43,6 +43,7 @@ from .registry import (  # noqa: F401
     Entity,
     Licence,
     PlateCode,
+    PublishedFace,
     ScanCount,
     Shop,
     Street,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -270,3 +272,21 @@ class ScanCount(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     face: Mapped[str] = mapped_column(String(10), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublishedFace(db.Model):
+    """A shop's citizen face as published for one district day and language: the page every
+    anonymous scan of the code that day gets, served without rendering (services/scan/faces/
+    published.py). Public content only — the same bytes any passer-by sees; no personal data.
+    Valid while the shop's version (updated_at, plate_version) is the one it was rendered from and
+    the day is today; a change to the shop deletes it in the same transaction."""
+
+    __tablename__ = "published_faces"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(8), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    shop_updated_at: Mapped[datetime] = mapped_column(DateTime)
+    plate_version: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[list] = mapped_column(JSON)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

@@ -15,10 +15,12 @@ from celery.schedules import crontab
 from flask import current_app
 
 from huishang.extensions import db
+from huishang.models import today
 from huishang.services import grading, messages
 from huishang.services.feedback import complaints
 from huishang.services.integration import opendata
 from huishang.services.merchant import send_reminders
+from huishang.services.scan import faces as scan_faces
 from huishang.services.scan import flush_scans
 
 from . import records
@@ -61,6 +63,19 @@ def opendata_export() -> str:
     return f"wrote {path.name}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
+def scan_faces_publish() -> str:
+    """Every shop's citizen face for the new day, rendered ahead (services/scan/faces/published.py):
+    yesterday's are dropped first; each batch of 500 shops is committed as it is done."""
+    if not current_app.config.get("SCAN_PUBLISHED_FACES", True):
+        return "published faces are off (SCAN_PUBLISHED_FACES=0)"
+    dropped = scan_faces.published.purge_before(today())
+    db.session.commit()
+    locales = tuple(current_app.config.get("SCAN_PUBLISHED_LOCALES", scan_faces.published.LOCALES))
+    stored = scan_faces.published.publish(locales=locales, after_batch=lambda _n: db.session.commit())
+    db.session.commit()
+    return f"published {stored} citizen faces for today (dropped {dropped} of earlier days)"
+
+
 def scan_counts() -> str:
     """Writes this process's buffered scan counts. The web processes write their own every few
     seconds (SCAN_FLUSH_SECONDS) and at exit; this entry is the same flush for a worker process
@@ -89,6 +104,8 @@ NIGHTLY = {
     for s in (
         Scheduled("plan-refresh", "the 30-day list's nightly refresh (was `flask plan refresh`)", plan_refresh,
                   crontab(hour=1, minute=0)),
+        Scheduled("scan-faces", "every shop's citizen face for the new day, rendered ahead of the first scan",
+                  scan_faces_publish, crontab(hour=1, minute=20)),
         Scheduled("complaints-sweep", "escalate forwarded complaints not answered in time", complaints_sweep,
                   crontab(hour=1, minute=30)),
         Scheduled("opendata-export", "the open-data zip at /open-data/latest.zip", opendata_export,

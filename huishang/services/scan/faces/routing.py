@@ -60,6 +60,12 @@ def load_shop(shop_id: int) -> Shop:
     return db.session.scalar(_with_face_data(select(Shop).where(Shop.id == shop_id)))
 
 
+def load_shops(shop_ids: list[int]) -> list[Shop]:
+    """Many shops with their face data, in id order (publishing faces in batches)."""
+    return list(db.session.scalars(_with_face_data(select(Shop).where(Shop.id.in_(shop_ids)).order_by(Shop.id)))
+                .unique())
+
+
 def version_of(shop: Shop) -> str:
     return f"{shop.updated_at.isoformat()}/{shop.plate_version}"
 
