@@ -218,6 +218,18 @@ def _validate_range(lo: int, hi: int, progress=None) -> list[tuple[dict, dict]]:
     return out
 
 
+def _cannot_fork() -> bool:
+    """A daemonic process (a Celery prefork worker's child) may not start processes of its own."""
+    try:
+        import billiard
+
+        if billiard.current_process().daemon:
+            return True
+    except ImportError:  # pragma: no cover - billiard comes with Celery
+        pass
+    return multiprocessing.current_process().daemon
+
+
 def validate_all(datas: list[dict], lookups: registry.Lookups, progress: Callable[[int], None] | None = None,
                  workers: int | None = None) -> list[tuple[dict, dict]]:
     """`registry.validate_shop` of every row, in order: (clean, errors) each. From `PARALLEL_FROM`
@@ -226,7 +238,7 @@ def validate_all(datas: list[dict], lookups: registry.Lookups, progress: Callabl
     (this process's share, scaled to the whole file)."""
     global _SHARED
     workers = min(workers or os.cpu_count() or 1, 4)
-    if len(datas) < PARALLEL_FROM or workers < 2 or os.name != "posix":
+    if len(datas) < PARALLEL_FROM or workers < 2 or os.name != "posix" or _cannot_fork():
         workers = 1
     bounds = [len(datas) * k // workers for k in range(workers + 1)]
     _SHARED = (datas, lookups)
