@@ -127,8 +127,7 @@ class ScanMicroCache:
             with self.flask_app.app_context():
                 self.engine = scans.published.lookup_engine() or False
         if self.engine:
-            with self.engine.connect() as connection:
-                return scans.published.lookup(connection, code, locale)
+            return self.engine.lookup(code, locale)
         if has_app_context():  # the tests' context: read in its session, as the request would
             return scans.published.lookup(db.session, code, locale)
         with self.flask_app.app_context():  # its session is removed when the context ends

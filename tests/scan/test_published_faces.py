@@ -149,10 +149,31 @@ def test_an_unreachable_store_falls_back_to_rendering(client, monkeypatch):
 
     shop = make_shop(sign_name="照常渲染")
     publish(shop)
+    rendered = []
+    real = scan_view._render_citizen
+    monkeypatch.setattr(scan_view, "_render_citizen", lambda *a, **k: rendered.append(1) or real(*a, **k))
 
     def broken(*args, **kwargs):
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(published, "lookup", broken)
+    monkeypatch.setattr(published, "lookup", broken)  # SQLite: the session's read fails
+    for cache in scan_cache._instances:  # PostgreSQL: the direct reader's server is gone
+        if cache.engine:
+            monkeypatch.setattr(cache.engine, "url", "postgresql://postgres@127.0.0.1:1/none")
+            monkeypatch.setattr(cache.engine.local, "connection", None)
     page = client.get(f"/s/{shop.code}")
-    assert page.status_code == 200 and "照常渲染" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "照常渲染" in page.get_data(as_text=True) and rendered == [1]
+
+
+@pytest.mark.skipif("not __import__('os').environ.get('TEST_DATABASE_URL')", reason="PostgreSQL's direct reader")
+def test_the_direct_reader_opens_its_connection_again_after_a_failure(app):
+    shop = make_shop()
+    publish(shop)
+    with app.app_context():
+        reader = published.lookup_engine()
+    found = reader.lookup(shop.code, "zh")
+    assert found is not None and found[0] == shop.id
+    reader.local.connection.close()  # as when the server restarted
+    assert reader.lookup(shop.code, "zh")[0] == shop.id
+    assert reader.lookup(shop.code, "fr") is None
+    reader.local.connection.close()
