@@ -2,6 +2,7 @@
 give exactly the general query's items, order, reasons and cells — and must not be used when the
 stored columns may be stale (refresh day older than today, rules changed since, missing facts)."""
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from huishang.extensions import db
 from huishang.models import Shop, today
 from huishang.services import grading, planning
 from huishang.services.grading import refresh as grading_refresh
+from huishang.services.planning import fastpath
 from tests.factories import add_complaint, add_inspection, add_penalty, make_inspector, make_shop, street
 
 D = timedelta
@@ -280,10 +282,6 @@ def test_pages_across_the_overdue_boundary_and_tracking_match_the_general_query(
 def test_whole_list_streamed_in_chunks_equals_general_query(monkeypatch, chunk):
     """The whole list is streamed group by group (PostgreSQL: chunks of STREAM_CHUNK rows): any
     chunk size gives the general query's items, as `Item`s, and leaves the collector as it was."""
-    import gc
-
-    from huishang.services.planning import fastpath
-
     t = today()
     background(t)
     for _, build, _ in CASES:
