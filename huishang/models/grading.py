@@ -168,6 +168,13 @@ class PlanItem(db.Model):
             postgresql_where=text("status <> 'inspected'"),
             sqlite_where=text("status <> 'inspected'"),
         ),
+        # The list's progress (planning.progress): the items generated since a day, counted by
+        # street, inspector and status from a range of this index, not from every past cycle.
+        Index(
+            "ix_plan_items_generated_on",
+            "generated_on",
+            postgresql_include=["street_id", "status", "inspector_id", "co_inspector_id"],
+        ),
     )
 
 

@@ -178,8 +178,13 @@ class Shop(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_shops_street_status", "street_id", "status"),
         # The 30-day list for today (planning.fast_plan_query): a range over the maintained due date
-        # (counts and pages) ...
-        Index("ix_shops_status_next_due", "status", "next_due_on"),
+        # carrying what a page's counts group and filter by, so PostgreSQL counts from the index alone ...
+        Index(
+            "ix_shops_due_counts",
+            "status",
+            "next_due_on",
+            postgresql_include=["plan_rank", "registered_on", "street_id"],
+        ),
         # ... and the whole list in its order without a sort: open shops by (cell rank, due date, id),
         # carrying every column the list shows, so PostgreSQL answers from the index alone.
         Index(

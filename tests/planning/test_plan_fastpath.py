@@ -2,6 +2,7 @@
 give exactly the general query's items, order, reasons and cells — and must not be used when the
 stored columns may be stale (refresh day older than today, rules changed since, missing facts)."""
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from huishang.extensions import db
 from huishang.models import Shop, today
 from huishang.services import grading, planning
 from huishang.services.grading import refresh as grading_refresh
+from huishang.services.planning import fastpath
 from tests.factories import add_complaint, add_inspection, add_penalty, make_inspector, make_shop, street
 
 D = timedelta
@@ -274,3 +276,29 @@ def test_pages_across_the_overdue_boundary_and_tracking_match_the_general_query(
             page, page_total = planning.plan_page(t, 30, None, limit=limit, offset=max(0, offset))
             assert page_total == total
             assert page == general[max(0, offset) : max(0, offset) + limit], (limit, offset)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 1000], ids=["single rows", "chunks of two", "one chunk"])
+def test_whole_list_streamed_in_chunks_equals_general_query(monkeypatch, chunk):
+    """The whole list is streamed group by group (PostgreSQL: chunks of STREAM_CHUNK rows): any
+    chunk size gives the general query's items, as `Item`s, and leaves the collector as it was."""
+    t = today()
+    background(t)
+    for _, build, _ in CASES:
+        build(t)
+    grading.refresh_all()
+    planning.generate(t, 30, None)
+    db.session.commit()
+    assert planning.fast_path_applies(t, planning.stale_ids(t))
+    monkeypatch.setattr(fastpath, "STREAM_CHUNK", chunk)
+    general, total = planning.plan_page(t, 30, None, fast=False)
+    fast, fast_total = planning.plan_page(t, 30, None)
+    assert fast == general and fast_total == total > 6
+    assert all(type(i) is planning.Item for i in fast)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert planning.plan_page(t, 30, None)[0] == general
+        assert not gc.isenabled()  # a collector someone else turned off stays off
+    finally:
+        gc.enable()
