@@ -2,14 +2,14 @@
 to anonymous scans without rendering (issue 16: the scan page with a cold cache)
 
 Revision ID: 7a4d2c9e1b60
-Revises: 5c0f3e9a7d21
+Revises: d2b6f4a8c035
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "7a4d2c9e1b60"
-down_revision = "5c0f3e9a7d21"
+down_revision = "d2b6f4a8c035"
 branch_labels = None
 depends_on = None
 
