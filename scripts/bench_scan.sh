@@ -12,7 +12,8 @@
 #   COLD=1 scripts/bench_scan.sh     # cold cache (issue 16): every shop's code in random order, each
 #                                    # scanned at most once, no warm-up; target ≥ 0.8 × hello-world.
 #                                    # The day's faces are published first (`jobs run scan-faces`, as the
-#                                    # nightly job does; Chinese only); PUBLISHED=0 measures rendering alone
+#                                    # nightly job does; Chinese only); PUBLISHED=0 measures rendering alone;
+#                                    # REUSE=1 PUBLISH_FIRST=0 keeps the faces a run published earlier today
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHOPS=${SHOPS:-100000}
@@ -69,7 +70,7 @@ LUA
 } > "$WORK/rotate.lua"
 fi
 
-if [ "${COLD:-0}" = 1 ] && [ "${PUBLISHED:-1}" = 1 ]; then
+if [ "${COLD:-0}" = 1 ] && [ "${PUBLISHED:-1}" = 1 ] && [ "${PUBLISH_FIRST:-1}" = 1 ]; then
   start=$(date +%s.%N)
   SCAN_PUBLISHED_LOCALES=zh .venv/bin/flask --app huishang jobs run scan-faces
   echo "published in $(echo "$(date +%s.%N) - $start" | bc) s"
