@@ -74,7 +74,7 @@ if [ "${COLD:-0}" = 1 ] && [ "${PUBLISHED:-1}" = 1 ] && [ "${PUBLISH_FIRST:-1}" 
   start=$(date +%s.%N)
   SCAN_PUBLISHED_LOCALES=zh .venv/bin/flask --app huishang jobs run scan-faces
   echo "published in $(echo "$(date +%s.%N) - $start" | bc) s"
-elif [ "${COLD:-0}" = 1 ]; then
+elif [ "${COLD:-0}" = 1 ] && [ "${PUBLISHED:-1}" = 0 ]; then
   psql -h "$PGHOST" -U postgres -q -d "$DB" -c "DELETE FROM published_faces"
 fi
 
