@@ -211,7 +211,8 @@ def worker(base: str, codes: list[str], checklists: dict, token: str, stop: floa
             elif kind == "complaint":
                 r = session.post(f"{base}/api/v1/public/shops/{code}/complaints", headers=headers, timeout=30,
                                  json={"category": rng.choice(["food_safety", "price", "hygiene"]),
-                                       "description": rng.choice(COMPLAINT_TEXTS), "phone": "13912345678"})
+                                       "description": rng.choice(COMPLAINT_TEXTS), "phone": "13912345678",
+                                       "name": "张女士"})
                 if r.status_code == 201:
                     body = r.json()
                     with rec.lock:
