@@ -17,17 +17,6 @@ from tests.factories import make_regulator, make_shop
 published = scans.published
 
 
-@pytest.fixture(autouse=True)
-def _fresh_state():
-    scans.citizen_pages.clear()
-    scan_cache.clear_all()
-    scans.buffer.take()
-    yield
-    scans.citizen_pages.clear()
-    scan_cache.clear_all()
-    scans.buffer.take()
-
-
 @pytest.fixture
 def no_render(monkeypatch):
     """Call it to make rendering a citizen face fail from then on: a 200 can only come from a

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from huishang.citizen import scan_cache
 from huishang.extensions import db
 from huishang.models import Licence, ScanCount, Shop, today
 from huishang.services import registry
@@ -16,17 +15,6 @@ from tests.factories import make_inspector, make_merchant, make_property, make_r
 
 MARKERS = {"citizen": "scan-citizen", "manage": "scan-manage", "supervise": "scan-supervise",
            "not_genuine": "scan-invalid", "replaced": "scan-replaced"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_state():
-    scans.citizen_pages.clear()
-    scan_cache.clear_all()
-    scans.buffer.take()
-    yield
-    scans.citizen_pages.clear()
-    scan_cache.clear_all()
-    scans.buffer.take()
 
 
 @pytest.fixture
