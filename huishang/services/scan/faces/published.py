@@ -58,6 +58,9 @@ def publish(shop_ids: list[int] | None = None, locales: tuple[str, ...] = LOCALE
     on, stored = today(), 0
     for start in range(0, len(ids), batch):
         part = ids[start:start + batch]
+        # Share-lock the batch's shops until it is stored: a change to one of them meanwhile waits
+        # (grading's row lock) and its `forget()` then deletes what this batch rendered before it.
+        db.session.execute(select(Shop.id).where(Shop.id.in_(part)).with_for_update(read=True))
         rows = []
         for shop in load_shops(part):
             updated_at, plate_version = shop.updated_at, shop.plate_version

@@ -62,8 +62,8 @@ def load_shop(shop_id: int) -> Shop:
 
 def load_shops(shop_ids: list[int]) -> list[Shop]:
     """Many shops with their face data, in id order (publishing faces in batches)."""
-    return list(db.session.scalars(_with_face_data(select(Shop).where(Shop.id.in_(shop_ids)).order_by(Shop.id)))
-                .unique())
+    query = _with_face_data(select(Shop).where(Shop.id.in_(shop_ids)).order_by(Shop.id))
+    return list(db.session.scalars(query.execution_options(populate_existing=True)).unique())
 
 
 def version_of(shop: Shop) -> str:
