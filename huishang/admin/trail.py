@@ -31,7 +31,8 @@ FIELD_LABELS = {  # also the order in which a change lists its fields
     "contact": N_("联系人"), "phone": N_("联系电话"), "opening_hours": N_("营业时间"), "registered_on": N_("登记日期"),
     "cold_chain": N_("冷链"), "canteen_kind": N_("食堂类别"), "serves_breakfast": N_("早餐网点"),
     "breakfast_spend": N_("早餐人均"), "breakfast_wait": N_("早餐等候"), "breakfast_offer": N_("早餐品种"),
-    "breakfast_hours": N_("早餐时间"), "reason": N_("原因"),
+    "breakfast_hours": N_("早餐时间"), "licence_no": N_("许可证号"), "licence_expires": N_("许可证有效期"),
+    "reason": N_("原因"),
     # complaints, reviews, questions
     "ticket": N_("工单号"), "category": N_("类别"), "kind": N_("类型"), "photos": N_("照片"), "note": N_("说明"),
     "escalated": N_("超期升级"), "supporters": N_("附议人数"), "assignee_id": N_("经办人"),

@@ -78,6 +78,20 @@ def test_a_change_to_the_shop_deletes_its_faces_in_the_same_transaction(client):
     assert "改名后的小馆" in client.get(f"/s/{shop.code}").get_data(as_text=True)
 
 
+def test_a_new_licence_expiry_is_a_recorded_change_that_drops_the_faces(client):
+    """The main licence is part of the shop record: changing its expiry is audited and sent as a
+    change (it was neither, so the face kept the old licence state)."""
+    from huishang.models import AuditEvent
+
+    shop = make_shop(licence_no="JY23104010000002", licence_expires="2030-06-30")
+    publish(shop)
+    registry.update_shop(shop, {"licence_no": "JY23104010000002", "licence_expires": "2031-06-30"})
+    db.session.commit()
+    assert db.session.scalars(select(PublishedFace)).all() == []
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "shop.update")).one()
+    assert event.before == {"licence_expires": "2030-06-30"} and event.after == {"licence_expires": "2031-06-30"}
+
+
 def test_a_face_older_than_the_shop_row_is_not_served(client):
     """A write that changed the shop row without the signal still wins: the stored face names the
     shop version it was rendered from."""
@@ -166,3 +180,44 @@ def test_the_direct_reader_opens_its_connection_again_after_a_failure(app):
     assert reader.lookup(shop.code, "zh")[0] == shop.id
     assert reader.lookup(shop.code, "fr") is None
     reader.local.connection.close()
+
+
+@pytest.mark.skipif("not __import__('os').environ.get('TEST_DATABASE_URL')", reason="row locks: PostgreSQL")
+def test_a_change_while_its_batch_is_published_leaves_no_stale_face(app):
+    """Publishing renders a batch, then stores it; a licence change committed in between (it does not
+    write the shop row, so the version cannot catch it) waits for the batch and deletes its faces."""
+    import threading
+
+    from huishang.services.registry import update_shop
+
+    shop = make_shop(licence_no="JY23104010000001", licence_expires="2030-06-30")
+    rendered, changed = threading.Event(), threading.Event()
+    real = published.RENDERER
+
+    def slow_renderer(target, locale):
+        result = real(target, locale)
+        rendered.set()
+        changed.wait(3)  # the change tries to commit here (it waits for this batch's share lock)
+        return result
+
+    def change():
+        rendered.wait(10)
+        with app.app_context():
+            update_shop(db.session.get(type(shop), shop.id),
+                        {"licence_no": "JY23104010000001", "licence_expires": "2031-06-30"})
+            threading.Timer(0.5, changed.set).start()  # let the batch go on while this waits
+            db.session.commit()
+            db.session.remove()
+
+    worker = threading.Thread(target=change)
+    worker.start()
+    published.RENDERER = slow_renderer
+    try:
+        published.publish([shop.id], ("zh",))
+        db.session.commit()
+    finally:
+        published.RENDERER = real
+    worker.join(15)
+    assert not worker.is_alive()
+    db.session.expire_all()
+    assert db.session.scalars(select(PublishedFace).where(PublishedFace.shop_id == shop.id)).all() == []

@@ -208,7 +208,7 @@ def update_shop(shop: Shop, data: dict, *, actor=None, lookups: Lookups | None =
         errors.setdefault("status", []).append(fields.CLOSE_BY_ACTION)
     if errors:
         raise DomainError(N_("商铺信息有误"), errors)
-    before = audit.snapshot(shop, AUDITED_FIELDS)
+    before = _audited(shop)
     for key in SHOP_COLUMNS:
         if key in clean:
             setattr(shop, key, clean[key])
@@ -221,13 +221,22 @@ def update_shop(shop: Shop, data: dict, *, actor=None, lookups: Lookups | None =
     if "licence_no" in clean or "licence_expires" in clean:
         set_main_licence(shop, clean.get("licence_no"), clean.get("licence_expires"))
     db.session.flush()
-    after = audit.snapshot(shop, AUDITED_FIELDS)
+    after = _audited(shop)
     changed = {k for k in after if after[k] != before.get(k)}
     if changed:
         audit.record("shop.update", shop, actor=actor,
                      before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed})
         after_shop_change(shop)
     return shop
+
+
+def _audited(shop: Shop) -> dict:
+    """What a change of the shop record is compared and audited on: its fields and its main
+    licence (a new expiry date changes the citizen face, the reminders and the record)."""
+    licence = next((lic for lic in shop.licences if lic.kind in ("food_business", "business")), None)
+    return {**audit.snapshot(shop, AUDITED_FIELDS),
+            "licence_no": licence.number if licence else None,
+            "licence_expires": licence.expires_on.isoformat() if licence and licence.expires_on else None}
 
 
 def set_main_licence(shop: Shop, number: str | None, expires_on: date | None) -> None:
