@@ -164,6 +164,7 @@ def test_an_unreachable_store_falls_back_to_rendering(client, monkeypatch):
         if cache.engine:
             monkeypatch.setattr(cache.engine, "url", "postgresql://postgres@127.0.0.1:1/none")
             monkeypatch.setattr(cache.engine.local, "connection", None)
+            monkeypatch.setattr(cache.engine, "paused_until", 0.0)  # the pause it starts ends with the test
     page = client.get(f"/s/{shop.code}")
     assert page.status_code == 200 and "照常渲染" in page.get_data(as_text=True) and rendered == [1]
 
@@ -177,6 +178,13 @@ def test_the_direct_reader_opens_its_connection_again_after_a_failure(app):
     found = reader.lookup(shop.code, "zh")
     assert found is not None and found[0] == shop.id
     reader.local.connection.close()  # as when the server restarted
+    assert reader.lookup(shop.code, "zh")[0] == shop.id
+    reader.url, good = "postgresql://postgres@127.0.0.1:1/none", reader.url  # the server is gone
+    reader.local.connection.close()
+    assert reader.lookup(shop.code, "zh") is None and reader.paused_until > 0
+    reader.url = good
+    assert reader.lookup(shop.code, "zh") is None  # paused: no connection attempt per scan
+    reader.paused_until = 0.0
     assert reader.lookup(shop.code, "zh")[0] == shop.id
     assert reader.lookup(shop.code, "fr") is None
     reader.local.connection.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -98,29 +99,37 @@ class DirectReader:
     """The micro-cache's reads on PostgreSQL: one autocommit psycopg connection per thread, opened
     on its first lookup (after the worker forked), a server-side prepared statement, no ORM or
     Core layer — a lookup is one round trip and a fraction of a millisecond. A broken connection
-    is dropped (that request renders) and opened again by the next lookup."""
+    is dropped (that request goes on to the app) and lookups pause for `PAUSE` seconds, so a
+    database that is down costs no connection attempt per scan; then a lookup connects again."""
 
     SQL = ("SELECT f.shop_id, f.headers, f.body, s.updated_at, s.plate_version FROM published_faces f "
            "JOIN shops s ON s.id = f.shop_id AND s.updated_at = f.shop_updated_at "
            "AND s.plate_version = f.plate_version WHERE f.code = %s AND f.locale = %s AND f.day = %s")
 
+    CONNECT_TIMEOUT = 2  # seconds: an unreachable server must not hold a scan for the OS's minutes
+    PAUSE = 5.0  # seconds without lookups after a failure: the app answers (rendering, or 503)
+
     def __init__(self, url: str):
         self.url = url
         self.local = threading.local()
+        self.paused_until = 0.0
 
     def lookup(self, code: str, locale: str) -> tuple[int, str, str, list, bytes] | None:
         import psycopg
 
+        if time.monotonic() < self.paused_until:
+            return None
         connection = getattr(self.local, "connection", None)
         try:
             if connection is None or connection.closed:
-                connection = self.local.connection = psycopg.connect(self.url, autocommit=True,
-                                                                     prepare_threshold=0)
+                connection = self.local.connection = psycopg.connect(
+                    self.url, autocommit=True, prepare_threshold=0, connect_timeout=self.CONNECT_TIMEOUT)
             row = connection.execute(self.SQL, (code, locale, today())).fetchone()
         except psycopg.Error:
             if connection is not None:
                 connection.close()
             self.local.connection = None
+            self.paused_until = time.monotonic() + self.PAUSE
             return None
         return _found(row)
 
