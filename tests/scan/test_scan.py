@@ -154,8 +154,8 @@ def test_breakfast_offer_on_the_citizen_face(client, world):
 
 def test_supervision_face_shows_the_supervision_facts(client, login_as, world):
     shop = world["shop"]
-    shop.credit_class, shop.next_due_on = "C", date(2026, 12, 1)
     registry.update_shop(shop, {"licence_no": "JY23101040012345", "licence_expires": "2030-01-01"})
+    shop.credit_class, shop.next_due_on = "C", date(2026, 12, 1)  # set after the update's regrading
     db.session.commit()
     login_as(make_inspector())
     html = client.get(f"/s/{shop.code}").get_data(as_text=True)
