@@ -220,14 +220,9 @@ def _validate_range(lo: int, hi: int, progress=None) -> list[tuple[dict, dict]]:
 
 def _cannot_fork() -> bool:
     """A daemonic process (a Celery prefork worker's child) may not start processes of its own."""
-    try:
-        import billiard
+    import billiard  # Celery's multiprocessing: its pool's children know they are daemonic
 
-        if billiard.current_process().daemon:
-            return True
-    except ImportError:  # pragma: no cover - billiard comes with Celery
-        pass
-    return multiprocessing.current_process().daemon
+    return billiard.current_process().daemon or multiprocessing.current_process().daemon
 
 
 def validate_all(datas: list[dict], lookups: registry.Lookups, progress: Callable[[int], None] | None = None,
