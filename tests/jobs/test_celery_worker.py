@@ -1,6 +1,8 @@
 """Jobs on a real Celery worker against Redis: the page starts a job, its progress moves, the file
 is offered; a job sent twice runs once; a worker killed mid-job (kill -9) leaves the job to a
-second worker, which completes it (acks_late + reject_on_worker_lost + the heartbeat).
+second worker, which completes it (acks_late + reject_on_worker_lost + the heartbeat; should the
+broker not hand the message on within 45 s under a loaded machine, beat's `jobs-requeue` — run
+once by the test — sends it again, as it does every minute in a district).
 
 The broker is Redis db 11 of TEST_REDIS_URL's server (db 15 is the scale-out tests'); skips with
 a reason when Redis is not reachable. The database is a temporary SQLite file shared by this process
@@ -200,7 +202,15 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_another(world):
         assert db.session.get(Job, job_id).status == "running"  # left half done, nothing offered
         db.session.remove()
     world["start_worker"]("rescuer")
-    job, _seen = _watch(app, job_id, timeout=120)
+    try:  # the broker hands the unacknowledged message to a live worker after its visibility timeout
+        job, _seen = _watch(app, job_id, timeout=45)
+    except AssertionError:  # else beat's `jobs-requeue` does (every minute in a district): run it once
+        from huishang.services.jobs import requeue_lost
+
+        with app.app_context():
+            requeue_lost()  # nothing to do if a worker holds it meanwhile (a fresh heartbeat)
+            db.session.remove()
+        job, _seen = _watch(app, job_id, timeout=90)
     assert job.status == "done" and job.attempts == 2, (job.status, job.attempts, job.message)
     assert job.done == job.total == SHOPS
     files = list((Path(app.config["JOB_FILES_DIR"]) / job_id).iterdir())
