@@ -367,10 +367,7 @@ def _sync_chains(entity_ids: list[int], on: date, batch_size: int = 500) -> None
             members.setdefault(eid, []).append(
                 credit.Member(f"{name}（{code}）", histories[sid], bool(unresponsive), status))
         classes = {eid: credit.classify_entity(ms, on).credit_class for eid, ms in members.items()}
-        changed = [{"id": sid, "credit_class": classes[eid]}
-                   for sid, eid, *_rest, klass in rows if klass != classes[eid]]
-        if changed:
-            db.session.execute(update(Shop), changed)
+        _write_classes(classes)
 
 
 def _classify_members(members: dict[int, list[credit.Member]], on: date) -> dict[int, str]:

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
+import psycopg
 from sqlalchemy import JSON, DateTime, Integer, LargeBinary, delete, select, text
 
 from huishang.extensions import db
@@ -40,12 +41,15 @@ LOCALES = ("zh", "en")
 # stored face must not be published (it would set a cookie, or did not answer 200).
 RENDERER: Callable[[Shop, str], tuple[str, list, bytes] | None] | None = None
 
-_LOOKUP = text(
+# The one read of a published face (psycopg's named parameters; `_LOOKUP` is the same for SQLAlchemy).
+LOOKUP_SQL = (
     "SELECT f.shop_id, f.headers, f.body, s.updated_at, s.plate_version FROM published_faces f "
     "JOIN shops s ON s.id = f.shop_id AND s.updated_at = f.shop_updated_at "
     "AND s.plate_version = f.plate_version "
-    "WHERE f.code = :code AND f.locale = :locale AND f.day = :day"
-).columns(shop_id=Integer, headers=JSON, body=LargeBinary, updated_at=DateTime, plate_version=Integer)
+    "WHERE f.code = %(code)s AND f.locale = %(locale)s AND f.day = %(day)s"
+)
+_LOOKUP = text(LOOKUP_SQL.replace("%(", ":").replace(")s", "")).columns(
+    shop_id=Integer, headers=JSON, body=LargeBinary, updated_at=DateTime, plate_version=Integer)
 
 
 def publish(shop_ids: list[int] | None = None, locales: tuple[str, ...] = LOCALES, *, batch: int = 500,
@@ -102,10 +106,6 @@ class DirectReader:
     is dropped (that request goes on to the app) and lookups pause for `PAUSE` seconds, so a
     database that is down costs no connection attempt per scan; then a lookup connects again."""
 
-    SQL = ("SELECT f.shop_id, f.headers, f.body, s.updated_at, s.plate_version FROM published_faces f "
-           "JOIN shops s ON s.id = f.shop_id AND s.updated_at = f.shop_updated_at "
-           "AND s.plate_version = f.plate_version WHERE f.code = %s AND f.locale = %s AND f.day = %s")
-
     CONNECT_TIMEOUT = 2  # seconds: an unreachable server must not hold a scan for the OS's minutes
     PAUSE = 5.0  # seconds without lookups after a failure: the app answers (rendering, or 503)
 
@@ -115,8 +115,6 @@ class DirectReader:
         self.paused_until = 0.0
 
     def lookup(self, code: str, locale: str) -> tuple[int, str, str, list, bytes] | None:
-        import psycopg
-
         if time.monotonic() < self.paused_until:
             return None
         connection = getattr(self.local, "connection", None)
@@ -124,7 +122,7 @@ class DirectReader:
             if connection is None or connection.closed:
                 connection = self.local.connection = psycopg.connect(
                     self.url, autocommit=True, prepare_threshold=0, connect_timeout=self.CONNECT_TIMEOUT)
-            row = connection.execute(self.SQL, (code, locale, today())).fetchone()
+            row = connection.execute(LOOKUP_SQL, {"code": code, "locale": locale, "day": today()}).fetchone()
         except psycopg.Error:
             if connection is not None:
                 connection.close()
